@@ -1,0 +1,1 @@
+"""Domain types, settings and errors. No I/O."""

@@ -1,0 +1,61 @@
+"""One Settings object, built at start-up from RINGSCOPE_* variables, FALKORDB_URL and .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    """Every knob of ringscope. Field ``x`` is read from ``RINGSCOPE_X`` unless noted."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RINGSCOPE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    falkordb_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FALKORDB_URL", "RINGSCOPE_FALKORDB_URL"),
+        description="redis://host:port of an existing FalkorDB; unset starts the embedded one",
+    )
+    store: Literal["falkordb", "bolt"] = "falkordb"
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER"))
+    neo4j_password: str = Field(default="", validation_alias=AliasChoices("NEO4J_PASSWORD"))
+
+    graph: str = "ringscope"
+    data_dir: Path = Path(".ringscope")
+    embedded_port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port")
+
+    # ingest
+    batch_size: int = Field(default=2000, ge=1, le=50_000)
+    stream: str = "transactions"
+    dead_letter_stream: str = "transactions:dead"
+    consumer_group: str = "ringscope"
+    claim_idle_ms: int = Field(default=30_000, ge=1000)
+    max_event_bytes: int = Field(default=64 * 1024, ge=256)
+    identity_salt: str = Field(
+        default="ringscope-identity-v1",
+        description="key of the HMAC that hashes phone, email and address",
+    )
+
+    # api
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning a bad variable into a ConfigurationError that names it."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"RINGSCOPE_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc

