@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from core.events import Event
+from core.events import Event, TransactionEvent
 from core.scores import TxScore
 from core.transactions import TransactionRecord
 
@@ -43,3 +43,29 @@ class GraphStore(Protocol):
     def counts(self) -> dict[str, float]: ...
 
     def close(self) -> None: ...
+
+
+class TransactionScorer(Protocol):
+    """Per-transaction risk: streaming features and rules (and a model when one is active).
+
+    Called by ingest before the graph write, with the batch's transactions in stream order.
+    Must be idempotent per tx_id: a redelivered transaction must not count twice in features.
+    """
+
+    def score_batch(self, events: Sequence[TransactionEvent]) -> dict[str, TxScore]: ...
+
+
+class AlertPublisher(Protocol):
+    """Turns scored, newly applied transactions into alerts (stream ``alerts`` + pub/sub)."""
+
+    def publish(
+        self, events: Sequence[TransactionEvent], scores: dict[str, TxScore], applied: set[str]
+    ) -> None: ...
+
+
+class AccountRiskModel(Protocol):
+    """A trained model's risk for accounts, 0-100 (the GNN, through a port)."""
+
+    version: str
+
+    def score_accounts(self, account_ids: Sequence[str]) -> dict[str, float]: ...
