@@ -1,0 +1,1 @@
+"""ringscope: investigator_ui."""
