@@ -44,7 +44,9 @@ def to_epoch_ms(value: Any) -> int:
             try:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
-                raise ValueError(f"must be ISO-8601 with a zone or epoch ms (got {text[:40]!r})") from None
+                raise ValueError(
+                    f"must be ISO-8601 with a zone or epoch ms (got {text[:40]!r})"
+                ) from None
             if parsed.tzinfo is None:
                 raise ValueError(f"ISO-8601 time needs a zone, e.g. +00:00 (got {text[:40]!r})")
             ms = int(parsed.astimezone(UTC).timestamp() * 1000)

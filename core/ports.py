@@ -34,6 +34,10 @@ class GraphStore(Protocol):
         """Write events exactly once in effect: tx_ids already applied change nothing."""
         ...
 
+    def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
+        """The subset of tx_ids already written to the graph."""
+        ...
+
     def find_transaction(self, tx_id: str) -> TransactionRecord | None: ...
 
     def find_transactions_between(

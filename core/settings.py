@@ -44,6 +44,17 @@ class Settings(BaseSettings):
         description="key of the HMAC that hashes phone, email and address",
     )
 
+    # detection
+    detect_cron: str = Field(default="*/15 * * * *", description="when scheduled runs start")
+    detect_hub_accounts: int = Field(
+        default=25, ge=2, description="identifiers (Wi-Fi IPs, shop terminals) shared by more accounts are ignored"
+    )
+    detect_min_ring_size: int = Field(default=3, ge=2)
+    detect_max_ring_size: int = Field(default=60, ge=3)
+    detect_window_hours: float = Field(default=72.0, gt=0, description="time window of typologies")
+    detect_min_score: float = Field(default=45.0, ge=0, le=100, description="weaker rings are not written")
+    detect_lock_ttl_s: int = Field(default=900, ge=10)
+
     # api
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

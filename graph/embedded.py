@@ -67,6 +67,7 @@ class EmbeddedFalkorDB:
         self.port = port
         self.bolt_port = bolt_port
         self._proc: subprocess.Popen[bytes] | None = None
+        self.attached = False
 
     @property
     def url(self) -> str:
@@ -82,6 +83,8 @@ class EmbeddedFalkorDB:
 
     def start(self, timeout: float = 20.0) -> EmbeddedFalkorDB:
         self._prepare_dir()
+        if self._attach():
+            return self
         self._stop_orphan()
         self.port = self.requested_port or free_port()
         if _port_taken(self.port):
@@ -110,6 +113,7 @@ class EmbeddedFalkorDB:
             preexec_fn=_die_with_parent,
         )  # fmt: skip
         self._wait_ready(timeout)
+        self.port_file.write_text(str(self.port))
         logger.info("embedded FalkorDB on %s (data in %s)", self.url, self.data_dir)
         return self
 
@@ -124,6 +128,36 @@ class EmbeddedFalkorDB:
                 f"data directory {self.data_dir} is not writable ({exc.strerror}); "
                 "choose another with RINGSCOPE_DATA_DIR"
             ) from exc
+
+    @property
+    def port_file(self) -> Path:
+        return self.data_dir / "falkordb.port"
+
+    def _attach(self) -> bool:
+        """Share a server that another ringscope process started on this data directory.
+
+        Its owner stops it; we only connect. (A server whose owner died is gone already: it was
+        started with a parent-death signal.)
+        """
+        try:
+            port = int(self.port_file.read_text().strip())
+        except (OSError, ValueError):
+            return False
+        client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
+        try:
+            info = client.info("server")
+            loaded = client.execute_command("MODULE", "LIST")
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+        has_graph = any(b"graph" in str(m).encode().lower() for m in loaded)
+        if not has_graph or info.get("tcp_port") != port or self.requested_port not in (0, port):
+            return False
+        self.port = port
+        self.attached = True
+        logger.info("using the FalkorDB server already running on %s", self.url)
+        return True
 
     def _stop_orphan(self) -> None:
         """Stop a server that a killed ringscope left behind on this data directory."""
@@ -187,8 +221,9 @@ class EmbeddedFalkorDB:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        with contextlib.suppress(OSError):
-            self.pid_file.unlink()
+        for path in (self.pid_file, self.port_file):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def __enter__(self) -> EmbeddedFalkorDB:
         return self.start()

@@ -24,7 +24,7 @@ import redis
 from falkordb import FalkorDB, Graph
 
 from core.errors import GraphUnavailableError, RingscopeError
-from core.events import Event
+from core.events import Event, TransactionEvent
 from core.ports import ApplyResult
 from core.scores import TxScore
 from core.transactions import TransactionRecord
@@ -89,8 +89,8 @@ class FalkorStore:
             return ApplyResult()
         with self._translate(), self._writer_lock():
             self._check_graph_epoch()
-            tx_ids = [e.tx_id for e in events if hasattr(e, "tx_id")]
-            applied = self._already_applied(tx_ids)
+            tx_ids = [e.tx_id for e in events if isinstance(e, TransactionEvent)]
+            applied = self.applied_ids(tx_ids)
             plan, duplicates = plan_batch(events, applied, scores)
             if not plan.txs and not plan.accounts:
                 return ApplyResult(duplicates=duplicates)
@@ -101,10 +101,11 @@ class FalkorStore:
             applied_ids=tuple(plan.tx_ids),
         )  # fmt: skip
 
-    def _already_applied(self, tx_ids: list[str]) -> set[str]:
+    def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
         if not tx_ids:
             return set()
-        flags = self.redis.smismember(self.seen_key, tx_ids)
+        with self._translate():
+            flags = self.redis.smismember(self.seen_key, list(tx_ids))
         return {tx for tx, flag in zip(tx_ids, flags, strict=True) if flag}
 
     def _check_graph_epoch(self) -> None:

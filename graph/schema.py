@@ -10,7 +10,17 @@ from falkordb import Graph
 logger = logging.getLogger(__name__)
 
 # Every node id is unique; transactions are also found by time and by account.
-UNIQUE_IDS = ("Account", "Device", "Merchant", "IP", "Phone", "Email", "Address", "Ring", "Transaction")
+UNIQUE_IDS = (
+    "Account",
+    "Device",
+    "Merchant",
+    "IP",
+    "Phone",
+    "Email",
+    "Address",
+    "Ring",
+    "Transaction",
+)
 EXTRA_INDEXES = (
     ("Transaction", "ts"),
     ("Transaction", "account_id"),

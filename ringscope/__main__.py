@@ -1,0 +1,3 @@
+from ringscope.cli import main
+
+main()
