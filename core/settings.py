@@ -44,16 +44,45 @@ class Settings(BaseSettings):
         description="key of the HMAC that hashes phone, email and address",
     )
 
+    # scoring and alerts (ingest/scoring, docs/features.md)
+    rules_path: Path | None = Field(default=None, description="rules YAML; unset: the defaults")
+    score_review_threshold: float = Field(default=50.0, ge=0, le=100)
+    score_block_threshold: float = Field(default=85.0, ge=0, le=100)
+    feature_ttl_s: int = Field(default=90 * 86400, ge=60, description="idle feature state TTL")
+    feature_marker_ttl_s: int = Field(default=7 * 86400, ge=60, description="per-tx_id marker")
+    feature_window_cap: int = Field(default=500, ge=10, le=100_000)
+    feature_ewma_alpha: float = Field(default=0.1, gt=0, le=1)
+    feature_ewma_clip: float = Field(default=3.0, gt=1)
+    results_stream_maxlen: int = Field(default=100_000, ge=100)
+    alerts_stream: str = "alerts"
+    alerts_channel: str = "alerts"
+    alerts_stream_maxlen: int = Field(default=100_000, ge=100)
+    alert_dedup_window_s: int = Field(default=3600, ge=1)
+    webhook_urls: list[str] = Field(default_factory=list, description='JSON: ["https://..."]')
+    webhook_secret: str = Field(default="", description="HMAC-SHA256 key of webhook signatures")
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_backoff_s: float = Field(default=0.5, gt=0)
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    webhook_dead_stream: str = "webhooks:dead"
+
     # detection
     detect_cron: str = Field(default="*/15 * * * *", description="when scheduled runs start")
     detect_hub_accounts: int = Field(
-        default=25, ge=2, description="identifiers (Wi-Fi IPs, shop terminals) shared by more accounts are ignored"
+        default=25,
+        ge=2,
+        description="identifiers (Wi-Fi IPs, shop terminals) shared by more accounts are ignored",
     )
     detect_min_ring_size: int = Field(default=3, ge=2)
     detect_max_ring_size: int = Field(default=60, ge=3)
     detect_window_hours: float = Field(default=72.0, gt=0, description="time window of typologies")
-    detect_min_score: float = Field(default=45.0, ge=0, le=100, description="weaker rings are not written")
+    detect_min_score: float = Field(
+        default=45.0, ge=0, le=100, description="weaker rings are not written"
+    )
     detect_lock_ttl_s: int = Field(default=900, ge=10)
+
+    # gnn
+    model: str = Field(default="latest", description="active GNN model version, or 'latest'")
+    gnn_score_batch: int = Field(default=1000, ge=1, le=50_000)
 
     # api
     host: str = "127.0.0.1"

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from core.errors import EmbeddedServerError
+from graph.embedded import EmbeddedFalkorDB
+
+
+def test_restart_keeps_data_through_the_aof(tmp_path: Path) -> None:
+    server = EmbeddedFalkorDB(tmp_path).start()
+    try:
+        client = redis.Redis(port=server.port)
+        client.execute_command("GRAPH.QUERY", "g", "CREATE (:Account {id: 'a1'})")
+        server.restart()
+        client = redis.Redis(port=server.port)
+        reply = client.execute_command("GRAPH.QUERY", "g", "MATCH (a:Account) RETURN a.id")
+        assert reply[1] == [[b"a1"]]
+    finally:
+        server.stop()
+
+
+def test_port_taken_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(EmbeddedServerError, match=f"port {port} is already in use"):
+            EmbeddedFalkorDB(tmp_path, port=port).start()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    tmp_path.chmod(0o500)
+    try:
+        with pytest.raises(EmbeddedServerError, match="not writable"):
+            EmbeddedFalkorDB(tmp_path / "sub").start()
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_data_dir_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(EmbeddedServerError, match="not writable"):
+        EmbeddedFalkorDB(blocker / "data").start()
+
+
+def test_second_process_on_same_data_dir_shares_the_server(tmp_path: Path) -> None:
+    with EmbeddedFalkorDB(tmp_path) as first, EmbeddedFalkorDB(tmp_path) as second:
+        assert second.attached and second.port == first.port
+    assert not (tmp_path / "falkordb.pid").exists()
+
+
+def test_no_orphan_when_owner_is_killed(tmp_path: Path) -> None:
+    code = (
+        "import sys, time; from graph.embedded import EmbeddedFalkorDB;"
+        f"s = EmbeddedFalkorDB({str(tmp_path)!r}).start(); print(s.port, flush=True); time.sleep(60)"
+    )
+    owner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert owner.stdout is not None
+    port = int(owner.stdout.readline())
+    pid = int((tmp_path / "falkordb.pid").read_text())
+    assert redis.Redis(port=port).ping()
+    owner.kill()
+    owner.wait()
+    owner.stdout.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.05)
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or stat.read_text().split()[2] == "Z"
