@@ -7,7 +7,8 @@
 //                 device_id, ip, card_id, country, city, lat, lon, label, risk_score, decision,
 //                 reasons]]
 //         $transferred, $paid, $refunded  [[s, d, count, total, first_ts, last_ts]]
-//         $used, $from_ip                 [[s, d, count, first_ts, last_ts]]
+//         $used, $from_ip                 [[s, d, first_ts]]  links carry no counters:
+//                                         the client sends only pairs it has not seen
 //         $accounts                       [[s, opened_at]]   account events
 //         $has_phone, $has_email, $has_address  [[s, d]]
 // returns: transactions (count of Transaction nodes created)
@@ -59,10 +60,7 @@ CALL {
   MATCH (a) WHERE ID(a) = s
   MATCH (b) WHERE ID(b) = d
   MERGE (a)-[e:USED]->(b)
-  ON CREATE SET e.count = r[2], e.first_ts = r[3], e.last_ts = r[4]
-  ON MATCH SET e.count = e.count + r[2],
-    e.first_ts = CASE WHEN r[3] < e.first_ts THEN r[3] ELSE e.first_ts END,
-    e.last_ts = CASE WHEN r[4] > e.last_ts THEN r[4] ELSE e.last_ts END
+  ON CREATE SET e.first_ts = r[2]
 }
 CALL {
   UNWIND $from_ip AS r
@@ -70,10 +68,7 @@ CALL {
   MATCH (a) WHERE ID(a) = s
   MATCH (b) WHERE ID(b) = d
   MERGE (a)-[e:FROM_IP]->(b)
-  ON CREATE SET e.count = r[2], e.first_ts = r[3], e.last_ts = r[4]
-  ON MATCH SET e.count = e.count + r[2],
-    e.first_ts = CASE WHEN r[3] < e.first_ts THEN r[3] ELSE e.first_ts END,
-    e.last_ts = CASE WHEN r[4] > e.last_ts THEN r[4] ELSE e.last_ts END
+  ON CREATE SET e.first_ts = r[2]
 }
 CALL {
   UNWIND $accounts AS r

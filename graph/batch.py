@@ -19,13 +19,6 @@ MONEY_EDGES = ("transferred", "paid", "refunded")
 LINK_EDGES = ("used", "from_ip")
 IDENTITY_EDGES = ("has_phone", "has_email", "has_address")
 
-# The Transaction node's properties, in the order of a row of $txs in apply_batch.cypher:
-# the event's fields (tx_id stored as id), then risk_score, decision, reasons.
-TX_EVENT_COLUMNS = (
-    "tx_id", "ts", "kind", "amount", "currency", "account_id", "counterparty_id", "merchant_id",
-    "device_id", "ip", "card_id", "country", "city", "lat", "lon", "label",
-)  # fmt: skip
-
 # Edge list name -> (source label, target label).
 EDGE_ENDS: dict[str, tuple[str, str]] = {
     "transferred": ("Account", "Account"),
@@ -38,19 +31,15 @@ EDGE_ENDS: dict[str, tuple[str, str]] = {
     "has_address": ("Account", "Address"),
 }
 
+# The Transaction node's properties, in the order of a row of $txs in apply_batch.cypher:
+# the event's fields (tx_id stored as id), then risk_score, decision, reasons.
+TX_EVENT_COLUMNS = (
+    "tx_id", "ts", "kind", "amount", "currency", "account_id", "counterparty_id", "merchant_id",
+    "device_id", "ip", "card_id", "country", "city", "lat", "lon", "label",
+)  # fmt: skip
+_MONEY_EDGE = {"transfer": "transferred", "payment": "paid", "refund": "refunded"}
 
-@dataclass
-class _Agg:
-    n: int = 0
-    amt: float = 0.0
-    f: int = 2**62
-    l: int = 0  # noqa: E741 - "last", matching the query's parameter name
-
-    def add(self, ts: int, amount: float = 0.0) -> None:
-        self.n += 1
-        self.amt += amount
-        self.f = min(self.f, ts)
-        self.l = max(self.l, ts)
+Pair = tuple[str, str]
 
 
 @dataclass
@@ -62,49 +51,57 @@ class BatchPlan:
     accounts: list[AccountEvent] = field(default_factory=list)
     # label -> {event id -> first ts seen in this batch}
     nodes: dict[str, dict[str, int]] = field(default_factory=lambda: {k: {} for k in NODE_LABELS})
-    # edge list -> {(source id, target id) -> aggregate}
-    edges: dict[str, dict[tuple[str, str], _Agg]] = field(
-        default_factory=lambda: {k: {} for k in EDGE_ENDS}
+    # money edge -> {pair -> [count, total, first_ts, last_ts]}
+    money: dict[str, dict[Pair, list[Any]]] = field(
+        default_factory=lambda: {k: {} for k in MONEY_EDGES}
+    )
+    # link or identity edge -> {pair -> first ts}
+    links: dict[str, dict[Pair, int]] = field(
+        default_factory=lambda: {k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)}
     )
     log_rows: list[list[Any]] = field(default_factory=list)
 
     def _node(self, label: str, node_id: str, ts: int) -> None:
         seen = self.nodes[label]
-        if node_id not in seen or ts < seen[node_id]:
+        if ts < seen.get(node_id, ts + 1):
             seen[node_id] = ts
 
-    def _edge(self, name: str, src: str, dst: str, ts: int, amount: float = 0.0) -> None:
-        key = (src, dst)
-        agg = self.edges[name].get(key)
-        if agg is None:
-            agg = self.edges[name][key] = _Agg()
-        agg.add(ts, amount)
+    def _link(self, name: str, src: str, dst: str, ts: int) -> None:
+        links = self.links[name]
+        if ts < links.get((src, dst), ts + 1):
+            links[(src, dst)] = ts
 
     def add_transaction(self, e: TransactionEvent, score: TxScore | None) -> None:
         ts = e.ts
         self._node("Account", e.account_id, ts)
         row = [getattr(e, name) for name in TX_EVENT_COLUMNS]
-        if score is not None:
-            row += [score.score, score.decision, list(score.reasons)]
-        else:
-            row += [None, None, None]
+        row += [score.score, score.decision, list(score.reasons)] if score else [None, None, None]
         self.txs.append(row)
         self.tx_ids.append(e.tx_id)
-        if e.kind == "transfer" and e.counterparty_id:
-            self._node("Account", e.counterparty_id, ts)
-            self._edge("transferred", e.account_id, e.counterparty_id, ts, e.amount)
-        elif e.kind == "payment" and e.merchant_id:
-            self._node("Merchant", e.merchant_id, ts)
-            self._edge("paid", e.account_id, e.merchant_id, ts, e.amount)
-        elif e.kind == "refund" and e.merchant_id:
-            self._node("Merchant", e.merchant_id, ts)
-            self._edge("refunded", e.merchant_id, e.account_id, ts, e.amount)
+        edge = _MONEY_EDGE.get(e.kind)
+        if edge is not None:
+            other = e.counterparty_id if edge == "transferred" else e.merchant_id
+            assert other is not None  # the event contract requires it for these kinds
+            if edge == "transferred":
+                self._node("Account", other, ts)
+                pair = (e.account_id, other)
+            else:
+                self._node("Merchant", other, ts)
+                pair = (e.account_id, other) if edge == "paid" else (other, e.account_id)
+            agg = self.money[edge].get(pair)
+            if agg is None:
+                self.money[edge][pair] = [1, e.amount, ts, ts]
+            else:
+                agg[0] += 1
+                agg[1] += e.amount
+                agg[2] = min(agg[2], ts)
+                agg[3] = max(agg[3], ts)
         if e.device_id:
             self._node("Device", e.device_id, ts)
-            self._edge("used", e.account_id, e.device_id, ts)
+            self._link("used", e.account_id, e.device_id, ts)
         if e.ip:
             self._node("IP", e.ip, ts)
-            self._edge("from_ip", e.account_id, e.ip, ts)
+            self._link("from_ip", e.account_id, e.ip, ts)
         self.log_rows.append(
             ["t", e.tx_id, ts, e.kind, e.amount, e.account_id, e.receiver, e.device_id, e.ip,
              e.card_id, e.country, e.label]
@@ -118,23 +115,27 @@ class BatchPlan:
             value = getattr(e, kind)
             if value:
                 self._node(label, value, ts)
-                self.edges[f"has_{kind}"][(e.account_id, value)] = _Agg()
+                self._link(f"has_{kind}", e.account_id, value, ts)
         self.log_rows.append(["a", e.account_id, e.opened_at, e.phone, e.email, e.address])
 
-    def edge_rows(self, name: str, ids: dict[str, dict[str, int]]) -> list[list[Any]]:
-        """The edge list for the query, with nodes replaced by their internal ids.
-
-        Rows are positional: money ``[s, d, n, total, first_ts, last_ts]``, links
-        ``[s, d, n, first_ts, last_ts]``, identities ``[s, d]``.
-        """
+    def money_rows(self, name: str, ids: dict[str, dict[str, int]]) -> list[list[Any]]:
+        """``[s, d, count, total, first_ts, last_ts]`` rows with internal node ids."""
         src_label, dst_label = EDGE_ENDS[name]
-        src_ids, dst_ids = ids[src_label], ids[dst_label]
-        items = self.edges[name].items()
-        if name in MONEY_EDGES:
-            return [[src_ids[s], dst_ids[d], a.n, a.amt, a.f, a.l] for (s, d), a in items]
-        if name in LINK_EDGES:
-            return [[src_ids[s], dst_ids[d], a.n, a.f, a.l] for (s, d), a in items]
-        return [[src_ids[s], dst_ids[d]] for (s, d), _ in items]
+        src, dst = ids[src_label], ids[dst_label]
+        return [[src[s], dst[d], *agg] for (s, d), agg in self.money[name].items()]
+
+    def link_rows(
+        self, name: str, ids: dict[str, dict[str, int]], known: set[tuple[int, int]]
+    ) -> list[list[Any]]:
+        """``[s, d, first_ts]`` rows for the pairs not in ``known`` (links carry no counters)."""
+        src_label, dst_label = EDGE_ENDS[name]
+        src, dst = ids[src_label], ids[dst_label]
+        rows = []
+        for (s, d), ts in self.links[name].items():
+            pair = (src[s], dst[d])
+            if pair not in known:
+                rows.append([pair[0], pair[1], ts])
+        return rows
 
 
 def plan_batch(

@@ -28,7 +28,7 @@ from core.events import Event, TransactionEvent
 from core.ports import ApplyResult
 from core.scores import TxScore
 from core.transactions import TransactionRecord
-from graph.batch import EDGE_ENDS, NODE_LABELS, BatchPlan, plan_batch
+from graph.batch import IDENTITY_EDGES, LINK_EDGES, MONEY_EDGES, NODE_LABELS, BatchPlan, plan_batch
 from graph.cypher import load_query
 from graph.schema import ensure_schema
 
@@ -74,6 +74,10 @@ class FalkorStore:
         self.log_key = f"ringscope:{graph_name}:log"
         self.lock_key = f"ringscope:{graph_name}:writer"
         self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
+        # link edges (internal id pairs) known to exist: sent again only if the cache is cleared
+        self._links: dict[str, set[tuple[int, int]]] = {
+            name: set() for name in (*LINK_EDGES, *IDENTITY_EDGES)
+        }
         self._release = self.redis.register_script(_RELEASE_LOCK)
 
     # --- schema ---------------------------------------------------------------------------
@@ -111,8 +115,7 @@ class FalkorStore:
     def _check_graph_epoch(self) -> None:
         """If the graph was deleted under us, forget cached ids and the applied-id set."""
         if not self.redis.exists(self.graph_name):
-            for cache in self._ids.values():
-                cache.clear()
+            self._forget_ids()
             self.redis.delete(self.seen_key, self.log_key)
             ensure_schema(self.graph)
 
@@ -123,8 +126,7 @@ class FalkorStore:
             if not missing:
                 continue
             if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
-                for c in self._ids.values():
-                    c.clear()
+                self._forget_ids()
                 return self._resolve_nodes(plan)
             query = load_query(f"ensure_{label.lower()}_nodes")
             for start in range(0, len(missing), 10_000):
@@ -136,10 +138,18 @@ class FalkorStore:
                 cache.update((row[0][1], row[1][1]) for row in reply[1])
         return self._ids
 
+    def _forget_ids(self) -> None:
+        for cache in self._ids.values():
+            cache.clear()
+        for links in self._links.values():
+            links.clear()
+
     def _commit(self, plan: BatchPlan, ids: dict[str, dict[str, int]]) -> None:
         params: dict[str, Any] = {"txs": plan.txs}
-        for name in EDGE_ENDS:
-            params[name] = plan.edge_rows(name, ids)
+        for name in MONEY_EDGES:
+            params[name] = plan.money_rows(name, ids)
+        for name, known in self._links.items():
+            params[name] = plan.link_rows(name, ids, known)
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         query = params_header(params) + load_query("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
@@ -151,6 +161,10 @@ class FalkorStore:
         if isinstance(results[0], Exception):
             self._undo_markers(plan, results)
             raise RingscopeError(f"graph write failed, batch not applied: {results[0]}")
+        for name, known in self._links.items():
+            if len(known) > _ID_CACHE_LIMIT:
+                known.clear()
+            known.update((row[0], row[1]) for row in params[name])
 
     def _undo_markers(self, plan: BatchPlan, results: list[Any]) -> None:
         """The graph query failed (and was rolled back): take back what EXEC did beside it."""
@@ -179,8 +193,7 @@ class FalkorStore:
             yield
         except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError) as exc:
             # Internal ids may change if the server comes back from its AOF: start afresh.
-            for cache in self._ids.values():
-                cache.clear()
+            self._forget_ids()
             raise GraphUnavailableError(f"FalkorDB at {self.url} unavailable: {exc}") from exc
 
     # --- reads ----------------------------------------------------------------------------

@@ -26,6 +26,8 @@ EXTRA_INDEXES = (
     ("Transaction", "account_id"),
     ("Transaction", "counterparty_id"),
     ("Ring", "score"),
+    ("Verdict", "target_id"),  # api: verdict history of a ring or account
+    ("DetectionRun", "id"),  # api: run records
 )
 
 

@@ -1,6 +1,6 @@
 """Bulk load from JSONL, CSV and Parquet files (gzip too), in batches through the pipeline.
 
-Reading and parsing overlap with the graph write: a writer thread applies batch N while the
+Reading and validation overlap with the graph write: a writer thread applies batch N while the
 caller's thread parses batch N+1 (the write mostly waits on the server, releasing the GIL).
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.errors import RingscopeError
+from core.events import Event
 from ingest.deadletter import Rejection
 from ingest.pipeline import BatchResult, Pipeline
 
@@ -112,21 +113,28 @@ def load_files(
         if not path.is_file():
             raise RingscopeError(f"{path}: no such file")
     summary = LoadSummary(files=len(paths))
-    work: queue.Queue[tuple[list[Any], list[str]] | None] = queue.Queue(maxsize=2)
+    work: queue.Queue[tuple[list[Event], list[Rejection], int] | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
     def writer() -> None:
         while (item := work.get()) is not None:
             if failure:
                 continue
+            events, rejected, size = item
             try:
-                result = pipeline.process_raw(*item)
+                result = pipeline.process(events)
             except BaseException as exc:  # re-raised in the caller's thread below
                 failure.append(exc)
                 continue
+            result.rejected = rejected
             summary.result.add(result)
             if on_progress is not None:
-                on_progress(len(item[0]), result)
+                on_progress(size, result)
+
+    def submit(raws: list[Any], sources: list[str]) -> None:
+        events, rejected = pipeline.parse(raws, sources)
+        pipeline.reject(rejected)
+        work.put((events, rejected, len(raws)))
 
     thread = threading.Thread(target=writer, name="ingest-writer", daemon=True)
     start = time.perf_counter()
@@ -140,12 +148,12 @@ def load_files(
                 sources.append(source)
                 summary.read += 1
                 if len(raws) >= batch_size:
-                    work.put((raws, sources))
+                    submit(raws, sources)
                     raws, sources = [], []
                 if failure:
                     break
         if raws:
-            work.put((raws, sources))
+            submit(raws, sources)
     finally:
         work.put(None)
         thread.join()

@@ -78,11 +78,14 @@ class Pipeline:
         self, raws: Sequence[bytes | str | dict[str, Any]], sources: Sequence[str] | None = None
     ) -> BatchResult:
         events, rejected = self.parse(raws, sources)
-        if self.dead_letter is not None:
-            self.dead_letter.send(rejected)
+        self.reject(rejected)
         result = self.process(events)
         result.rejected = rejected + result.rejected
         return result
+
+    def reject(self, rejected: Sequence[Rejection]) -> None:
+        if self.dead_letter is not None:
+            self.dead_letter.send(rejected)
 
     def process(self, events: Sequence[Event]) -> BatchResult:
         scores: dict[str, TxScore] = {}

@@ -1,0 +1,262 @@
+"""The API's view of the graph on FalkorDB: batched async reads, verdicts and ring workflow.
+
+Every query is short (index seeks, one hop at a time) because reads queue behind the writer
+(FACTS.md); subgraphs are grown hop by hop in Python so a node budget can stop them early.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import redis
+from falkordb.asyncio import FalkorDB
+
+from core.errors import GraphUnavailableError, RingscopeError
+from core.investigation import (
+    NODE_TYPES,
+    AccountView,
+    DetectionRunView,
+    LinkView,
+    RingFilter,
+    RingMemberView,
+    RingVersionView,
+    RingView,
+    StatsView,
+    SubgraphView,
+    VerdictView,
+)
+from core.transactions import TransactionRecord
+from graph.cypher import load_query
+from graph.subgraphs import SubgraphBuilder, bfs_path, ring_subgraph_plan
+
+logger = logging.getLogger(__name__)
+
+
+def _pick(cls: type, props: dict[str, Any]) -> Any:
+    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    known = {k: v for k, v in props.items() if k in fields}
+    for name in ("typologies", "reasons", "members"):
+        if name in known and name in fields:
+            known[name] = tuple(known[name] or ())
+    return cls(**known)
+
+
+def _group(ids: Sequence[str], rows: list[list[Any]], build: Any) -> list[list[Any]]:
+    out: dict[str, list[Any]] = {i: [] for i in ids}
+    for row in rows:
+        out[row[0]].append(build(row))
+    return [out[i] for i in ids]
+
+
+class FalkorReads:
+    """InvestigationStore on FalkorDB (``redis://host:port``, graph ``graph_name``)."""
+
+    def __init__(self, url: str, graph_name: str = "ringscope", max_connections: int = 64) -> None:
+        self.url = url
+        self.graph_name = graph_name
+        self.db = FalkorDB.from_url(url, max_connections=max_connections)
+        self.graph = self.db.select_graph(graph_name)
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError) as exc:
+            raise GraphUnavailableError(f"FalkorDB at {self.url} unavailable: {exc}") from exc
+
+    async def _rows(self, name: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        with self._translate():
+            try:
+                result = await self.graph.ro_query(load_query(name), params or {})
+            except redis.ResponseError as exc:
+                if "empty key" in str(exc):  # the graph has no data yet
+                    return []
+                raise RingscopeError(f"query {name} failed: {exc}") from exc
+        return list(result.result_set)
+
+    async def _write(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
+        with self._translate():
+            try:
+                result = await self.graph.query(load_query(name), params)
+            except redis.ResponseError as exc:
+                raise RingscopeError(f"query {name} failed: {exc}") from exc
+        return list(result.result_set)
+
+    # --- batched lookups (DataLoaders) ------------------------------------------------------
+    async def accounts(self, ids: Sequence[str]) -> list[AccountView | None]:
+        found = {r[0]: _pick(AccountView, r[1]) for r in await self._rows("api_accounts", {"ids": list(ids)})}
+        return [found.get(i) for i in ids]
+
+    async def transactions(self, ids: Sequence[str]) -> list[TransactionRecord | None]:
+        rows = await self._rows("api_transactions", {"ids": list(ids)})
+        found = {r[0]: TransactionRecord.from_properties(r[1]) for r in rows}
+        return [found.get(i) for i in ids]
+
+    async def account_links(self, ids: Sequence[str]) -> list[list[LinkView]]:
+        rows = await self._rows("api_account_links", {"ids": list(ids), "limit": 500 * len(ids)})
+        return _group(ids, rows, lambda r: LinkView(
+            id=r[1], type=r[2], direction="out" if r[3] else "in", count=r[4] or 0, total=r[5],
+            first_ts=r[6], last_ts=r[7]))  # fmt: skip
+
+    async def account_transactions(
+        self, account_id: str, since: int, until: int, before: tuple[int, str] | None, limit: int
+    ) -> list[TransactionRecord]:
+        b_ts, b_id = before if before else (2**62, "")
+        params = {"account": account_id, "since": since, "until": until, "before_ts": b_ts,
+                  "before_id": b_id, "limit": limit}  # fmt: skip
+        if before is None:  # "strictly older than" with no cursor: everything up to `until`
+            params["before_ts"] = until + 1
+        sent = await self._rows("api_account_transactions_sent", params)
+        received = await self._rows("api_account_transactions_received", params)
+        records = {r[0]["id"]: TransactionRecord.from_properties(r[0]) for r in sent + received}
+        return sorted(records.values(), key=lambda t: (t.ts, t.id), reverse=True)[:limit]
+
+    async def account_rings(self, ids: Sequence[str]) -> list[list[RingView]]:
+        rows = await self._rows("api_account_rings", {"ids": list(ids)})
+        return _group(ids, rows, lambda r: _pick(RingView, r[1]))
+
+    async def rings(self, ids: Sequence[str]) -> list[RingView | None]:
+        found = {r[0]: _pick(RingView, r[1]) for r in await self._rows("api_rings", {"ids": list(ids)})}
+        return [found.get(i) for i in ids]
+
+    async def ring_members(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
+        rows = await self._rows("api_ring_members", {"ids": list(ids)})
+        return _group(ids, rows, lambda r: RingMemberView(
+            ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]))  # fmt: skip
+
+    async def ring_versions(self, ids: Sequence[str]) -> list[list[RingVersionView]]:
+        rows = await self._rows("api_ring_versions", {"ids": list(ids)})
+        return _group(ids, rows, lambda r: _pick(RingVersionView, {"ring_id": r[0], **r[1]}))
+
+    async def verdicts(self, target_ids: Sequence[str]) -> list[list[VerdictView]]:
+        rows = await self._rows("api_verdicts", {"ids": list(target_ids)})
+        return _group(target_ids, rows, lambda r: _pick(VerdictView, r[1]))
+
+    # --- lists ------------------------------------------------------------------------------
+    @staticmethod
+    def _ring_params(flt: RingFilter) -> dict[str, Any]:
+        return {"status": flt.status, "min_score": flt.min_score, "typology": flt.typology,
+                "since": flt.since, "until": flt.until}  # fmt: skip
+
+    async def list_rings(self, flt: RingFilter, offset: int, limit: int) -> list[RingView]:
+        params = {**self._ring_params(flt), "sort": flt.sort, "desc": flt.descending,
+                  "skip": offset, "limit": limit}  # fmt: skip
+        return [_pick(RingView, r[0]) for r in await self._rows("api_list_rings", params)]
+
+    async def count_rings(self, flt: RingFilter) -> int:
+        rows = await self._rows("api_count_rings", self._ring_params(flt))
+        return int(rows[0][0]) if rows else 0
+
+    async def detection_runs(self, offset: int, limit: int) -> list[DetectionRunView]:
+        rows = await self._rows("api_detection_runs", {"skip": offset, "limit": limit})
+        return [_pick(DetectionRunView, r[0]) for r in rows]
+
+    async def detection_run(self, run_id: str | None) -> DetectionRunView | None:
+        if run_id is None:
+            runs = await self.detection_runs(0, 1)
+            return runs[0] if runs else None
+        rows = await self._rows("api_detection_run", {"id": run_id})
+        return _pick(DetectionRunView, rows[0][0]) if rows else None
+
+    async def count_detection_runs(self) -> int:
+        rows = await self._rows("api_count_detection_runs")
+        return int(rows[0][0]) if rows else 0
+
+    # --- subgraphs --------------------------------------------------------------------------
+    async def _find_node(self, node_id: str) -> tuple[int, str] | None:
+        rows = await self._rows("api_find_node", {"id": node_id})
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    async def _expand(self, nodes: list[int], types: Sequence[str], since: int | None,
+                      until: int | None, limit: int) -> list[list[Any]]:  # fmt: skip
+        params = {"nodes": nodes, "types": list(types), "since": since, "until": until,
+                  "limit": limit}  # fmt: skip
+        return await self._rows("api_expand", params)
+
+    async def _props(self, nodes: list[int]) -> dict[int, dict[str, Any]]:
+        rows = await self._rows("api_node_props", {"nodes": nodes})
+        return {int(r[0]): dict(r[2]) for r in rows}
+
+    async def neighbourhood(
+        self, node_id: str, hops: int, limit: int, since: int | None, until: int | None,
+        types: Sequence[str] | None,
+    ) -> SubgraphView:  # fmt: skip
+        start = await self._find_node(node_id)
+        if start is None:
+            return SubgraphView()
+        builder = SubgraphBuilder(limit)
+        builder.add_node(start[0], node_id, start[1], None)
+        frontier = [start[0]]
+        for _ in range(hops):
+            if not frontier or builder.full:
+                break
+            rows = await self._expand(frontier, types or NODE_TYPES, since, until, limit * 4 + 50)
+            frontier = builder.add_rows(rows, row_cap=limit * 4 + 50)
+        return builder.build(await self._props(builder.node_ids()))
+
+    async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView:
+        members = await self._rows("api_ring_member_nodes", {"id": ring_id})
+        if not members:
+            return SubgraphView()
+        nodes = [int(r[1]) for r in members]
+        rows = await self._expand(nodes, [t for t in NODE_TYPES if t != "Ring"], None, None, 20_000)
+        builder = ring_subgraph_plan(members, rows, limit)
+        return builder.build(await self._props(builder.node_ids()))
+
+    async def shortest_path(self, source: str, target: str, max_hops: int) -> SubgraphView | None:
+        a, b = await self._find_node(source), await self._find_node(target)
+        if a is None or b is None:
+            return None
+        types = [t for t in NODE_TYPES if t != "Ring"]
+
+        async def expand(frontier: list[int]) -> list[list[Any]]:
+            return await self._expand(frontier, types, None, None, 50_000)
+
+        builder = await bfs_path(a, b, source, target, max_hops, expand)
+        if builder is None:
+            return None
+        return builder.build(await self._props(builder.node_ids()))
+
+    # --- dashboard --------------------------------------------------------------------------
+    async def stats(self, since: int, until: int, bucket_ms: int) -> StatsView:
+        from graph.stats import build_stats
+
+        window = {"since": since, "until": until}
+        buckets = await self._rows("api_stats_buckets", {**window, "bucket": bucket_ms})
+        risk = await self._rows("api_stats_risk", window)
+        totals = await self._rows("api_stats_totals")
+        return build_stats(since, until, bucket_ms, buckets, risk, totals)
+
+    # --- writes -----------------------------------------------------------------------------
+    async def record_verdict(self, verdict: VerdictView) -> None:
+        from core.errors import NotFoundError
+
+        name = "api_label_ring" if verdict.target_type == "ring" else "api_label_account"
+        params = {"vid": verdict.id, "target_id": verdict.target_id, "verdict": verdict.verdict,
+                  "reason_code": verdict.reason_code, "note": verdict.note,
+                  "author": verdict.author, "at": verdict.at}  # fmt: skip
+        if not await self._write(name, params):
+            raise NotFoundError(f"id: no {verdict.target_type} {verdict.target_id[:80]!r}")
+        logger.info("verdict %s on %s %s by %s", verdict.verdict, verdict.target_type,
+                    verdict.target_id, verdict.author)  # fmt: skip
+
+    async def update_ring_workflow(
+        self, ring_id: str, status: str | None, assignee: str | None, at: int
+    ) -> RingView | None:
+        params = {"id": ring_id, "status": status, "assignee": assignee or None,
+                  "clear_assignee": assignee == "", "at": at}  # fmt: skip
+        rows = await self._write("api_update_ring", params)
+        return _pick(RingView, rows[0][0]) if rows else None
+
+    async def ping(self) -> bool:
+        try:
+            with self._translate():
+                return bool(await self.db.connection.ping())
+        except GraphUnavailableError:
+            return False
+
+    async def close(self) -> None:
+        await self.db.aclose()

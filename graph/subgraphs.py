@@ -1,0 +1,134 @@
+"""Grow subgraphs from one-hop expansion rows (``cypher/api_expand.cypher``) under a node budget.
+
+A row is ``[a, b, b_id, b_type, b_risk, type, out, count, total, first_ts, last_ts]`` where
+``a`` and ``b`` are internal node ids and ``out`` says ``a`` is the edge's source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from core.investigation import EdgeView, NodeView, SubgraphView
+
+Row = list[Any]
+Expand = Callable[[list[int]], Awaitable[list[Row]]]
+
+
+class SubgraphBuilder:
+    """Nodes and edges collected so far; stops adding nodes at ``limit`` and says so."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.nodes: dict[int, tuple[str, str, float | None]] = {}
+        self.edges: dict[tuple[int, int, str], Row] = {}
+        self.truncated = False
+
+    @property
+    def full(self) -> bool:
+        return len(self.nodes) >= self.limit
+
+    def add_node(self, nid: int, node_id: str, node_type: str, risk: float | None) -> bool:
+        if nid in self.nodes:
+            return False
+        if self.full:
+            self.truncated = True
+            return False
+        self.nodes[nid] = (node_id, node_type, risk)
+        return True
+
+    def add_edge(self, row: Row) -> None:
+        a, b, typ, out = int(row[0]), int(row[1]), str(row[5]), bool(row[6])
+        if a in self.nodes and b in self.nodes:
+            src, dst = (a, b) if out else (b, a)
+            self.edges[(src, dst, typ)] = row
+
+    def add_rows(self, rows: list[Row], row_cap: int) -> list[int]:
+        """Add every row's far node (budget permitting) and edge; return the new frontier."""
+        if len(rows) >= row_cap:
+            self.truncated = True
+        frontier = []
+        for row in rows:
+            if self.add_node(int(row[1]), str(row[2]), str(row[3]), row[4]):
+                frontier.append(int(row[1]))
+            self.add_edge(row)
+        return frontier
+
+    def node_ids(self) -> list[int]:
+        return list(self.nodes)
+
+    def build(self, props: dict[int, dict[str, Any]]) -> SubgraphView:
+        nodes = []
+        for nid, (node_id, node_type, risk) in self.nodes.items():
+            p = props.get(nid, {})
+            nodes.append(NodeView(id=node_id, type=node_type,
+                                  risk_score=risk if risk is not None else p.get("risk_score"),
+                                  props=p))  # fmt: skip
+        edges = [
+            EdgeView(source=self.nodes[s][0], target=self.nodes[d][0], type=typ, count=r[7],
+                     total=r[8], first_ts=r[9], last_ts=r[10])
+            for (s, d, typ), r in self.edges.items()
+        ]  # fmt: skip
+        return SubgraphView(nodes=tuple(nodes), edges=tuple(edges), truncated=self.truncated)
+
+
+def ring_subgraph_plan(members: list[Row], rows: list[Row], limit: int) -> SubgraphBuilder:
+    """Members, money between them, and the entities that at least two members share."""
+    builder = SubgraphBuilder(limit)
+    member_ids = {int(m[1]) for m in members}
+    for m in members:
+        builder.add_node(int(m[1]), str(m[2]), "Account", m[3])
+    touching: dict[int, set[int]] = {}
+    for row in rows:
+        touching.setdefault(int(row[1]), set()).add(int(row[0]))
+    for row in rows:
+        b = int(row[1])
+        if b in member_ids or len(touching[b]) >= 2:
+            builder.add_node(b, str(row[2]), str(row[3]), row[4])
+            builder.add_edge(row)
+    return builder
+
+
+async def bfs_path(
+    a: tuple[int, str], b: tuple[int, str], a_id: str, b_id: str, max_hops: int, expand: Expand,
+) -> SubgraphBuilder | None:  # fmt: skip
+    """Bidirectional breadth-first search; the path's nodes and edges, or None past max_hops."""
+    if a[0] == b[0]:
+        builder = SubgraphBuilder(1)
+        builder.add_node(a[0], a_id, a[1], None)
+        return builder
+    parents: list[dict[int, Row | None]] = [{a[0]: None}, {b[0]: None}]
+    frontiers = [[a[0]], [b[0]]]
+    for _ in range(max_hops):
+        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        if not frontiers[side]:
+            return None
+        nxt: list[int] = []
+        for row in await expand(frontiers[side]):
+            far = int(row[1])
+            if far in parents[side]:
+                continue
+            parents[side][far] = row
+            nxt.append(far)
+            if far in parents[1 - side]:
+                return _join(far, parents, (a, a_id), (b, b_id))
+        frontiers[side] = nxt
+    return None
+
+
+def _join(meet: int, parents: list[dict[int, Row | None]], a: tuple[tuple[int, str], str],
+          b: tuple[tuple[int, str], str]) -> SubgraphBuilder:  # fmt: skip
+    rows: list[Row] = []
+    for side in (0, 1):
+        node = meet
+        while (row := parents[side][node]) is not None:
+            rows.append(row)
+            node = int(row[0])
+    builder = SubgraphBuilder(len(rows) + 2)
+    builder.add_node(a[0][0], a[1], a[0][1], None)
+    builder.add_node(b[0][0], b[1], b[0][1], None)
+    for row in rows:
+        builder.add_node(int(row[1]), str(row[2]), str(row[3]), row[4])
+    for row in rows:
+        builder.add_edge(row)
+    return builder

@@ -1,0 +1,113 @@
+"""The AlertPublisher: review/block decisions of newly applied transactions become alerts.
+
+Every newly applied transaction's result (score, decision, reasons) also goes to the stream
+``transactions:approved`` or ``transactions:flagged`` here, so each appears there once.
+
+One Lua call per batch (``alerts.lua``) deduplicates and publishes atomically: a tx_id alerts at
+most once (a marker with a TTL), and an account tripping the same rule again within
+``alert_dedup_window_s`` of event time updates its open alert (same id, ``count`` + 1, highest
+score, latest transaction) and re-publishes it, rather than raising a new one. Webhooks get new
+alerts and escalations to ``block``, from a background thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import redis
+
+from core.events import TransactionEvent
+from core.scores import TxScore
+from core.settings import Settings
+from ingest.scoring.webhooks import WebhookNotifier
+
+logger = logging.getLogger(__name__)
+
+_SCRIPT = (Path(__file__).parent / "alerts.lua").read_text()
+APPROVED_STREAM = "transactions:approved"
+FLAGGED_STREAM = "transactions:flagged"
+
+
+def reason_code(reason: str) -> str:
+    """``"AMOUNT_SPIKE: 12.0x usual spend"`` -> ``"AMOUNT_SPIKE"``."""
+    return reason.split(":", 1)[0].strip()
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RedisAlertPublisher:
+    """Publishes transaction alerts to the ``alerts`` stream and pub/sub channel.
+
+    Args:
+        client: Redis on the graph's server (``store.redis``).
+        webhooks: optional notifier; ``close()`` stops it.
+    """
+
+    def __init__(
+        self, client: redis.Redis[Any], settings: Settings, webhooks: WebhookNotifier | None = None
+    ) -> None:
+        self.client = client
+        self.prefix = f"ringscope:{settings.graph}:alerts:"
+        self.stream = settings.alerts_stream
+        self.config = orjson.dumps(
+            {"window_ms": settings.alert_dedup_window_s * 1000,
+             "window_s": settings.alert_dedup_window_s,
+             "marker_ttl": settings.feature_marker_ttl_s, "stream": settings.alerts_stream,
+             "channel": settings.alerts_channel, "maxlen": settings.alerts_stream_maxlen,
+             "approved": APPROVED_STREAM, "flagged": FLAGGED_STREAM,
+             "results_maxlen": settings.results_stream_maxlen}
+        )  # fmt: skip
+        self.webhooks = webhooks
+        self._script = client.register_script(_SCRIPT)
+
+    def publish(
+        self, events: Sequence[TransactionEvent], scores: dict[str, TxScore], applied: set[str]
+    ) -> None:
+        items = [
+            _item(e, scores[e.tx_id]) for e in events if e.tx_id in applied and e.tx_id in scores
+        ]
+        if not items:
+            return
+        reply = self._script(args=[self.prefix, self.config, orjson.dumps(items)])
+        published: list[tuple[dict[str, Any], str]] = orjson.loads(reply)
+        if self.webhooks is not None:
+            for alert, change in published:
+                if change in ("new", "escalated"):
+                    self.webhooks.notify(alert)
+
+    def close(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.close()
+
+
+def _item(e: TransactionEvent, score: TxScore) -> list[Any]:
+    """``[tx_id, result, dedup_key, ts, alert]`` for the script; no alert for approvals."""
+    result = orjson.dumps(
+        {"txId": e.tx_id, "accountId": e.account_id, "ts": e.ts, "score": score.score,
+         "decision": score.decision, "reasons": list(score.reasons)}
+    ).decode()  # fmt: skip
+    if score.decision == "approve":
+        return [e.tx_id, result, False, e.ts, False]
+    reasons = list(score.reasons) or [f"SCORE: risk {score.score:.0f}"]
+    alert = {
+        "id": f"alert-{uuid.uuid4().hex[:20]}",
+        "kind": "TRANSACTION",
+        "score": score.score,
+        "createdAt": now_iso(),
+        "accountId": e.account_id,
+        "transactionId": e.tx_id,
+        "ringId": None,
+        "reasons": reasons,
+        "decision": score.decision,
+        "count": 1,
+        "transactionIds": [e.tx_id],
+    }
+    return [e.tx_id, result, f"{e.account_id}|{reason_code(reasons[0])}", e.ts, alert]
