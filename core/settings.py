@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     feature_window_cap: int = Field(default=500, ge=10, le=100_000)
     feature_ewma_alpha: float = Field(default=0.1, gt=0, le=1)
     feature_ewma_clip: float = Field(default=3.0, gt=1)
+    approved_stream: str = "transactions:approved"
+    flagged_stream: str = "transactions:flagged"
     results_stream_maxlen: int = Field(default=100_000, ge=100)
     alerts_stream: str = "alerts"
     alerts_channel: str = "alerts"
@@ -87,6 +89,18 @@ class Settings(BaseSettings):
     # api
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    api_require_auth: bool | None = Field(
+        default=None, description="API keys required; unset: required unless bound to loopback"
+    )
+    api_introspection: bool = True
+    api_cors_origins: list[str] = Field(default_factory=list, description='JSON: ["https://..."]')
+    api_max_depth: int = Field(default=10, ge=2, le=50)
+    api_max_tokens: int = Field(default=2000, ge=50)
+    api_max_page: int = Field(default=100, ge=1, le=10_000)
+    api_max_nodes: int = Field(default=2000, ge=10, description="node budget of subgraphs")
+    api_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    api_timeout_s: float = Field(default=10.0, gt=0)
+    ring_updates_channel: str = "ring-updates"
 
 
 def load_settings(**overrides: object) -> Settings:

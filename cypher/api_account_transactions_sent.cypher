@@ -3,8 +3,10 @@
 //         strictly older than (before_ts, before_id)), $limit
 // returns: props (the Transaction's properties)
 MATCH (t:Transaction {account_id: $account})
-WHERE t.ts >= $since AND t.ts <= $until
-  AND (t.ts < $before_ts OR (t.ts = $before_ts AND t.id < $before_id))
+// (filtered on projected values: FalkorDB 4.16 mis-evaluated this OR over indexed properties)
+WITH t, t.ts AS ts, t.id AS id
+WHERE ts >= $since AND ts <= $until
+  AND (ts < $before_ts OR (ts = $before_ts AND id < $before_id))
 RETURN properties(t) AS props
 ORDER BY t.ts DESC, t.id DESC
 LIMIT $limit

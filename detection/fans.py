@@ -1,0 +1,110 @@
+"""Fan-in then fast forwarding (mule collection, gather-scatter) and fan-out to accounts that
+pass the money on. Victims are kept out: a sender joins the ring only when the hub is where most
+of its money goes, a receiver only when it passes most of what it got onwards."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detection.flows import OutIndex
+from detection.snapshot import Candidate, Snapshot
+
+_MAX_DEGREE = 400
+FAST_MS = (
+    12 * 3_600_000
+)  # "passed it on at once": mules move money within hours  # windows of busier accounts are looked at by the community detector instead
+
+
+def _best_window(ts: np.ndarray, peers: np.ndarray, window_ms: int) -> tuple[int, int]:
+    """The [lo, hi) slice of time-sorted transfers with the most distinct peers within the window."""
+    best, best_n = (0, 0), 0
+    hi_all = np.searchsorted(ts, ts + window_ms, "right")
+    for lo, hi in enumerate(hi_all.tolist()):
+        if hi - lo > best_n:
+            n = len(set(peers[lo:hi].tolist()))
+            if n > best_n:
+                best, best_n = (lo, hi), n
+    return best
+
+
+def _slices(keys: np.ndarray, n: int) -> np.ndarray:
+    return np.searchsorted(keys, np.arange(n + 1))
+
+
+def find_fan_in(
+    snap: Snapshot, out_index: OutIndex, window_ms: int, min_peers: int = 3
+) -> list[Candidate]:
+    order = np.lexsort((snap.t_ts, snap.t_dst))
+    ptr = _slices(snap.t_dst[order], snap.n_accounts)
+    out: list[Candidate] = []
+    for hub in np.nonzero((snap.in_degree >= min_peers) & (snap.in_degree <= _MAX_DEGREE))[0]:
+        idx = order[ptr[hub] : ptr[hub + 1]]
+        lo, hi = _best_window(snap.t_ts[idx], snap.t_src[idx], window_ms)
+        win = idx[lo:hi]
+        senders = np.unique(snap.t_src[win])
+        if senders.size < min_peers:
+            continue
+        sent = np.bincount(snap.t_src[win], snap.t_amt[win], minlength=snap.n_accounts)[senders]
+        feeders = senders[sent >= 0.3 * snap.out_total[senders]]
+        received = float(snap.t_amt[win].sum())
+        t_first, t_last = int(snap.t_ts[win[0]]), int(snap.t_ts[win[-1]])
+        fwd = out_index.amount_between(
+            np.array([hub]), np.array([t_first]), np.array([t_last + window_ms])
+        )
+        share = float(fwd[0]) / received
+        if feeders.size < 2 or share < 0.6:
+            continue
+        cand = _fan_in_candidate(
+            snap, int(hub), feeders, received, share, t_first, t_last + window_ms
+        )
+        out.append(cand)
+    return out
+
+
+def _fan_in_candidate(
+    snap: Snapshot, hub: int, feeders: np.ndarray, received: float, share: float,
+    t0: int, t1: int,
+) -> Candidate:  # fmt: skip
+    lo, hi = np.searchsorted(snap.t_src, [hub, hub + 1])
+    sel = np.arange(lo, hi)[(snap.t_ts[lo:hi] >= t0) & (snap.t_ts[lo:hi] <= t1)]
+    receivers = set(snap.t_dst[sel].tolist()) - {hub}
+    typology = "gather_scatter" if len(receivers) >= 3 else "fan_in"
+    roles = {int(f): "feeder" for f in feeders} | {r: "receiver" for r in receivers}
+    roles[hub] = "collector"
+    hours = (t1 - t0) / 3_600_000
+    reason = (f"{snap.account_id(hub)} collected {received:,.0f} from {feeders.size} accounts and "
+              f"passed on {min(share, 1):.0%} within {hours:.0f} hours")  # fmt: skip
+    return Candidate(frozenset(roles), typology, 25.0 + 20.0 * min(share, 1.0), [reason], roles)
+
+
+def find_fan_out(
+    snap: Snapshot, out_index: OutIndex, window_ms: int, min_peers: int = 4
+) -> list[Candidate]:
+    ptr = _slices(snap.t_src, snap.n_accounts)
+    out: list[Candidate] = []
+    for src in np.nonzero((snap.out_degree >= min_peers) & (snap.out_degree <= _MAX_DEGREE))[0]:
+        idx = np.arange(ptr[src], ptr[src + 1])
+        lo, hi = _best_window(snap.t_ts[idx], snap.t_dst[idx], window_ms)
+        win = idx[lo:hi]
+        if np.unique(snap.t_dst[win]).size < min_peers:
+            continue
+        fwd = out_index.amount_between(
+            snap.t_dst[win].astype(np.int64),
+            snap.t_ts[win],
+            snap.t_ts[win] + min(window_ms, FAST_MS),
+        )
+        passing = np.unique(snap.t_dst[win][fwd >= 0.8 * snap.t_amt[win]])
+        if passing.size < max(3, 0.6 * np.unique(snap.t_dst[win]).size):
+            continue
+        sent = float(snap.t_amt[win].sum())
+        roles = {int(r): "mule" for r in passing}
+        roles[int(src)] = "source"
+        hours = (int(snap.t_ts[win[-1]]) - int(snap.t_ts[win[0]])) / 3_600_000
+        reason = (f"{snap.account_id(int(src))} sent {sent:,.0f} to {np.unique(snap.t_dst[win]).size} "
+                  f"accounts in {max(hours, 0.1):.0f} hours; {passing.size} passed it on at once")  # fmt: skip
+        out.append(
+            Candidate(
+                frozenset(roles), "fan_out", 15.0 + 4.0 * min(passing.size, 6), [reason], roles
+            )
+        )
+    return out

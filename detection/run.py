@@ -1,0 +1,204 @@
+"""One detection run: refresh the edge-log copy, run every detector, merge, score, match ring
+identities, write back in short batches, alert on material changes, and record the run.
+
+Runs never overlap: a Redis lock with a TTL guards each graph.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from core.errors import RingscopeError
+from core.settings import Settings
+from detection import edgelog
+from detection.card_testing import find_card_testing
+from detection.communities import find_flow_communities
+from detection.cycles import find_cycles
+from detection.fans import find_fan_in, find_fan_out
+from detection.flows import build_out_index, chain_links
+from detection.identity import match_rings
+from detection.layering import find_scatter_gather
+from detection.refunds import find_refund_abuse
+from detection.ring_store import (
+    RingGraph,
+    RingRow,
+    finish_run,
+    load_rings,
+    publish_ring_alerts,
+    read_account_risk,
+    start_run,
+    write_rings,
+)  # fmt: skip
+from detection.scoring import Ring, merge_candidates, score_ring
+from detection.shared_ids import find_shared_identifier_rings
+from detection.snapshot import Candidate, Snapshot, build_snapshot
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+_RELEASE = (
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+)
+CYCLE_SHRINK = 0.2
+
+
+class DetectionBusyError(RingscopeError):
+    """Another detection run holds the lock on this graph; wait for it to finish."""
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    duration_ms: int = 0
+    detector_ms: dict[str, int] = field(default_factory=dict)
+    new_rows: int = 0
+    rings_new: int = 0
+    rings_changed: int = 0
+    rings_unchanged: int = 0
+    rings_total: int = 0
+    alerts: int = 0
+    top: list[tuple[str, float, int, str]] = field(default_factory=list)  # id, score, size, kind
+
+
+@contextmanager
+def run_lock(store: RingGraph, ttl_s: int) -> Iterator[None]:
+    key, token = f"ringscope:{store.graph_name}:detect-lock", uuid.uuid4().hex
+    if not store.redis.set(key, token, nx=True, ex=ttl_s):
+        raise DetectionBusyError(f"a detection run already holds {key}; try again when it ends")
+    try:
+        yield
+    finally:
+        store.redis.eval(_RELEASE, 1, key, token)
+
+
+def _detect(
+    snap: Snapshot, s: Settings, timings: dict[str, int], progress: Progress
+) -> list[Candidate]:
+    window = int(s.detect_window_hours * 3_600_000)
+    lo, hi, hub = s.detect_min_ring_size, s.detect_max_ring_size, s.detect_hub_accounts
+    out_index = build_out_index(snap)
+    links = chain_links(snap, window, CYCLE_SHRINK)
+    detectors: dict[str, Callable[[], list[Candidate]]] = {
+        "shared_identifier": lambda: find_shared_identifier_rings(snap, hub, lo, hi),
+        "flow_community": lambda: find_flow_communities(snap, lo, hi),
+        "cycle": lambda: find_cycles(snap, links, window),
+        "fan_in": lambda: find_fan_in(snap, out_index, window),
+        "fan_out": lambda: find_fan_out(snap, out_index, window),
+        "scatter_gather": lambda: find_scatter_gather(snap, links),
+        "card_testing": lambda: find_card_testing(snap, lo),
+        "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
+    }
+    found: list[Candidate] = []
+    for name, fn in detectors.items():
+        progress(f"detector {name}")
+        t0 = time.perf_counter()
+        found.extend(c for c in fn() if lo <= len(c.members) <= hi)
+        timings[name] = int((time.perf_counter() - t0) * 1000)
+    return found
+
+
+def _score(rings: list[Ring], snap: Snapshot, store: RingGraph, s: Settings) -> list[Ring]:
+    involved = sorted({m for r in rings for m in r.members})
+    risk_by_id = read_account_risk(store, [snap.account_id(m) for m in involved])
+    index = snap.state.accounts.index
+    risk = {index[a]: v for a, v in risk_by_id.items()}
+    for r in rings:
+        score_ring(r, snap, s.detect_hub_accounts, risk)
+    return sorted((r for r in rings if r.score >= s.detect_min_score), key=lambda r: -r.score)
+
+
+def _rows(rings: list[Ring], snap: Snapshot, store: RingGraph) -> list[RingRow]:
+    named = [(r, frozenset(snap.account_id(m) for m in r.members)) for r in rings]
+    out = []
+    for ch in match_rings(named, load_rings(store)):
+        r = ch.ring
+        if r is None:
+            out.append(RingRow(ch, 0.0, [], [], {}, []))
+            continue
+        members = [[snap.account_id(m), round(r.member_risk.get(m, r.score), 1), r.roles.get(m, "member")]
+                   for m in sorted(r.members)]  # fmt: skip
+        out.append(RingRow(ch, r.score, r.typologies, r.reasons[:8], r.evidence, members))
+    return out
+
+
+def state_dir(settings: Settings, graph_name: str) -> Path:
+    return Path(settings.data_dir) / "detection" / graph_name
+
+
+def run_detection(
+    settings: Settings, store: RingGraph, progress: Progress | None = None
+) -> RunSummary:
+    """One run under the lock; every run leaves a DetectionRun record, failed ones too."""
+    say = progress or (lambda _msg: None)
+    summary = RunSummary(run_id=f"run-{uuid.uuid4().hex[:12]}")
+    started = time.perf_counter()
+    with run_lock(store, settings.detect_lock_ttl_s):
+        start_run(store, summary.run_id, int(time.time() * 1000))
+        status, error = "ok", None
+        try:
+            _run(settings, store, summary, say)
+        except Exception as exc:  # recorded on the run, then re-raised unchanged
+            status, error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+            raise
+        finally:
+            summary.duration_ms = int((time.perf_counter() - started) * 1000)
+            finish_run(store, summary.run_id, _run_fields(summary, status, error))
+    logger.info("detection run %s: %d rings (%d new, %d changed) in %d ms", summary.run_id,
+                summary.rings_total, summary.rings_new, summary.rings_changed, summary.duration_ms)  # fmt: skip
+    return summary
+
+
+def _run_fields(summary: RunSummary, status: str, error: str | None) -> dict[str, object]:
+    return {
+        "finished_at": int(time.time() * 1000), "duration_ms": summary.duration_ms,
+        "detector_ms": orjson.dumps(summary.detector_ms).decode(),
+        "rings_new": summary.rings_new, "rings_changed": summary.rings_changed,
+        "rings_unchanged": summary.rings_unchanged, "rings_total": summary.rings_total,
+        "status": status, "error": error,
+    }  # fmt: skip
+
+
+def _timed(summary: RunSummary, name: str) -> Callable[[float], None]:
+    def done(t0: float) -> None:
+        summary.detector_ms[name] = int((time.perf_counter() - t0) * 1000)
+
+    return done
+
+
+def _run(settings: Settings, store: RingGraph, summary: RunSummary, say: Progress) -> None:
+    folder = state_dir(settings, store.graph_name)
+    t0 = time.perf_counter()
+    say("reading the edge log")
+    state = edgelog.load_state(folder)
+    summary.new_rows = edgelog.refresh(state, store.redis, store.log_key)
+    if summary.new_rows:
+        edgelog.save_state(state, folder)
+    _timed(summary, "edge_log")(t0)
+    snap = build_snapshot(state)
+    cands = _detect(snap, settings, summary.detector_ms, say) if state.n_tx else []
+    t0 = time.perf_counter()
+    say("merging and scoring rings")
+    rings = _score(merge_candidates(cands), snap, store, settings)
+    _timed(summary, "scoring")(t0)
+    t0 = time.perf_counter()
+    say("writing rings")
+    rows = _rows(rings, snap, store)
+    now_ms = int(time.time() * 1000)
+    write_rings(store, rows, now_ms)
+    summary.alerts = publish_ring_alerts(store, rows, now_ms)
+    _timed(summary, "write")(t0)
+    live = [r for r in rows if r.change.ring is not None]
+    summary.rings_total = len(live)
+    summary.rings_new = sum(r.change.change == "new" for r in live)
+    summary.rings_unchanged = sum(r.change.change == "unchanged" for r in live)
+    summary.rings_changed = summary.rings_total - summary.rings_new - summary.rings_unchanged
+    summary.top = [(r.change.ring_id, r.score, len(r.change.members), ",".join(r.typologies))
+                   for r in sorted(live, key=lambda r: -r.score)[:10]]  # fmt: skip

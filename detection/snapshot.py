@@ -1,0 +1,98 @@
+"""What every detector reads: the edge-log columns plus derived per-account figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from detection.edgelog import TRANSFER, EdgeLogState
+
+DAY_MS = 86_400_000
+
+
+@dataclass
+class Candidate:
+    """A suspected ring from one detector, before merging and scoring.
+
+    ``points`` is the detector's own evidence (0-100) and ``reasons`` say why in words.
+    """
+
+    members: frozenset[int]
+    typology: str
+    points: float
+    reasons: list[str] = field(default_factory=list)
+    roles: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Snapshot:
+    state: EdgeLogState
+    now_ms: int
+    opened: np.ndarray  # per account, ms
+    # transfers only, sorted by (src, ts)
+    t_src: np.ndarray
+    t_dst: np.ndarray
+    t_ts: np.ndarray
+    t_amt: np.ndarray
+    # (account, ident) links from devices, IPs and identity attributes, unique
+    link_acc: np.ndarray
+    link_ident: np.ndarray
+    ident_accounts: np.ndarray  # per ident, distinct accounts using it
+    out_total: np.ndarray
+    in_total: np.ndarray
+    out_degree: np.ndarray  # distinct receivers
+    in_degree: np.ndarray
+    tx_count: np.ndarray  # every transaction an account sent
+
+    @property
+    def n_accounts(self) -> int:
+        return len(self.state.accounts)
+
+    def account_id(self, i: int) -> str:
+        return self.state.accounts.names[i]
+
+    def ident_name(self, i: int) -> str:
+        return self.state.idents.names[i]
+
+    def age_days(self, members: np.ndarray) -> np.ndarray:
+        return (self.now_ms - self.opened[members]) / DAY_MS
+
+
+def _distinct_degree(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    if a.size == 0:
+        return np.zeros(n, np.int64)
+    pairs = np.unique(a.astype(np.int64) * (n + 1) + b)
+    return np.bincount(pairs // (n + 1), minlength=n)
+
+
+def build_snapshot(state: EdgeLogState) -> Snapshot:
+    c, n = state.cols, len(state.accounts)
+    now = int(c["ts"].max()) if state.n_tx else 0
+    tr = c["kind"] == TRANSFER
+    order = np.lexsort((c["ts"][tr], c["src"][tr]))
+    t_src, t_dst = c["src"][tr][order], c["dst"][tr][order]
+    t_ts, t_amt = c["ts"][tr][order], c["amount"][tr][order]
+    acc_parts, id_parts = [], []
+    for col in ("device", "ip"):
+        has = c[col] >= 0
+        acc_parts.append(c["src"][has])
+        id_parts.append(c[col][has])
+    if state.identity:
+        ident = np.asarray(state.identity, np.int64)
+        acc_parts.append(ident[:, 0])
+        id_parts.append(ident[:, 1])
+    n_id = max(len(state.idents), 1)
+    keys = np.unique(np.concatenate(acc_parts).astype(np.int64) * n_id + np.concatenate(id_parts))
+    link_acc, link_ident = keys // n_id, keys % n_id
+    return Snapshot(
+        state=state, now_ms=now, opened=state.opened_at(),
+        t_src=t_src, t_dst=t_dst, t_ts=t_ts, t_amt=t_amt,
+        link_acc=link_acc, link_ident=link_ident,
+        ident_accounts=np.bincount(link_ident, minlength=len(state.idents)),
+        out_total=np.bincount(t_src, t_amt, minlength=n),
+        in_total=np.bincount(t_dst, t_amt, minlength=n),
+        out_degree=_distinct_degree(t_src, t_dst, n),
+        in_degree=_distinct_degree(t_dst, t_src, n),
+        tx_count=np.bincount(c["src"], minlength=n),
+    )  # fmt: skip

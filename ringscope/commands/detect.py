@@ -1,0 +1,86 @@
+"""``ringscope detect`` (one run, with progress and a summary) and ``ringscope scheduler``."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.settings import load_settings
+from detection.run import RunSummary, run_detection
+from detection.scheduler import run_forever
+from graph.falkordb_store import FalkorStore
+
+logger = logging.getLogger(__name__)
+console = Console()
+
+UrlOption = Annotated[
+    str | None, typer.Option("--url", help="redis://host:port of FalkorDB (default: FALKORDB_URL)")
+]
+
+
+def _open_store(url: str | None) -> FalkorStore:
+    settings = load_settings()
+    try:
+        from ringscope.runtime import open_store  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        open_store = None
+    if url is None and open_store is not None:
+        return open_store(settings)  # type: ignore[no-any-return]
+    target = url or settings.falkordb_url
+    if target is None:
+        raise typer.BadParameter("no FalkorDB: pass --url or set FALKORDB_URL")
+    return FalkorStore(target, settings.graph)
+
+
+def _print_summary(summary: RunSummary) -> None:
+    console.print(
+        f"run {summary.run_id}: {summary.rings_total} rings ({summary.rings_new} new, "
+        f"{summary.rings_changed} changed, {summary.rings_unchanged} unchanged), "
+        f"{summary.alerts} alerts, {summary.new_rows} new log rows, {summary.duration_ms} ms"
+    )
+    table = Table("ring", "score", "size", "typologies")
+    for rid, score, size, kinds in summary.top:
+        table.add_row(rid, f"{score:.0f}", str(size), kinds)
+    console.print(table)
+    times = Table("step", "ms")
+    for name, ms in summary.detector_ms.items():
+        times.add_row(name, str(ms))
+    console.print(times)
+
+
+def detect(url: UrlOption = None) -> None:
+    """Run ring detection once."""
+    settings = load_settings()
+    store = _open_store(url)
+    try:
+        with console.status("detecting rings") as status:
+            summary = run_detection(settings, store, progress=lambda msg: status.update(msg))
+    finally:
+        store.close()
+    _print_summary(summary)
+
+
+def scheduler(url: UrlOption = None) -> None:
+    """Run ring detection on the cron schedule of RINGSCOPE_DETECT_CRON until interrupted."""
+    settings = load_settings()
+    store = _open_store(url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print(f"detection scheduled by {settings.detect_cron!r}; Ctrl-C stops")
+    try:
+        run_forever(settings, store, stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        store.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("detect")(detect)
+    app.command("scheduler")(scheduler)
