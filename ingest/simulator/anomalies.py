@@ -18,11 +18,12 @@ Tagged = list[tuple[Event, str | None]]
 
 
 def pick_accounts(world: World, excluded: set[int], count: int, rng: Rng) -> list[int]:
-    """Ordinary accounts (no ring, no payroll, opened before the window) to seed anomalies on."""
+    """Ordinary, active accounts (no ring, no payroll, enough history to have a usual spend)."""
+    busy = world.rate >= np.median(world.rate)
     candidates = [
         int(i)
         for i in rng.permutation(world.n)
-        if int(i) not in excluded and not world.reserved[i] and not world.unlabelled[i]
+        if busy[i] and int(i) not in excluded and not world.reserved[i] and not world.unlabelled[i]
     ]
     return candidates[:count]
 

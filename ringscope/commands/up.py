@@ -1,0 +1,164 @@
+"""``ringscope serve`` (API + UI) and ``ringscope up`` (everything in one process group)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from core.settings import Settings, load_settings
+from graph.falkordb_store import FalkorStore
+from ingest.worker import StreamWorker
+from ringscope.runtime import build_pipeline, open_store
+
+logger = logging.getLogger(__name__)
+console = Console(stderr=True)
+
+HostOption = Annotated[str | None, typer.Option(help="interface to bind (default RINGSCOPE_HOST)")]
+DEMO_ACCOUNTS, DEMO_SEED = 3000, 7  # the live demo traffic continues the seeded world
+PortOption = Annotated[int | None, typer.Option(help="port (default RINGSCOPE_PORT)")]
+
+
+def _settings(host: str | None, port: int | None, **extra: Any) -> Settings:
+    overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    return load_settings(**overrides, **extra)
+
+
+def _detection_runner(settings: Settings, url: str) -> Callable[[], Any]:
+    from detection.run import run_detection
+
+    lock = threading.Lock()  # one store per runner; runs never overlap anyway (Redis lock)
+
+    def run() -> Any:
+        with lock:
+            store = FalkorStore(url, settings.graph)
+            try:
+                return run_detection(settings, store)
+            finally:
+                store.close()
+
+    return run
+
+
+def _serve_app(settings: Settings, store: FalkorStore) -> None:
+    from api.app import create_app
+
+    pipeline = build_pipeline(settings, FalkorStore(store.url, settings.graph))
+    app = create_app(settings, store=store, pipeline=pipeline,
+                     runner=_detection_runner(settings, store.url))  # fmt: skip
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                            ws="websockets", lifespan="on")  # fmt: skip
+    uvicorn.Server(config).run()
+
+
+def serve(host: HostOption = None, port: PortOption = None) -> None:
+    """Run the GraphQL API and the investigator UI."""
+    settings = _settings(host, port)
+    with open_store(settings) as store:
+        console.print(f"ringscope API on http://{settings.host}:{settings.port}/graphql, "
+                      f"UI on http://{settings.host}:{settings.port}/")  # fmt: skip
+        _serve_app(settings, store)
+
+
+def _thread(name: str, target: Callable[..., Any], *args: Any) -> threading.Thread:
+    def guarded() -> None:
+        try:
+            target(*args)
+        except Exception:  # a background part failing must be visible, not silent
+            logger.exception("%s stopped with an error", name)
+
+    thread = threading.Thread(target=guarded, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def _run_worker(settings: Settings, url: str, index: int, stop: threading.Event) -> None:
+    store = FalkorStore(url, settings.graph)
+    worker = StreamWorker(store.redis, build_pipeline(settings, store), settings)
+    worker.name = f"{worker.name}-{index}"
+    worker.run(stop)
+
+
+def _run_scheduler(settings: Settings, url: str, stop: threading.Event) -> None:
+    from detection.scheduler import run_forever
+
+    run_forever(settings, FalkorStore(url, settings.graph), stop)
+
+
+def _seed_demo(settings: Settings, store: FalkorStore) -> None:
+    """A fresh demo graph gets two weeks of history with planted rings, then one detection."""
+    from detection.run import run_detection
+    from ingest.simulator import SimConfig, simulate
+
+    if store.counts().get("Transaction", 0) > 0:
+        return
+    console.print("demo: loading 14 days of simulated history with planted rings ...")
+    sim = simulate(SimConfig(accounts=DEMO_ACCOUNTS, days=14, seed=DEMO_SEED))
+    pipeline = build_pipeline(settings, store)
+    events = sim.accounts + sim.transactions
+    for start in range(0, len(events), 5000):
+        pipeline.process_raw(events[start : start + 5000])
+    summary = run_detection(settings, store)
+    console.print(
+        f"demo: {len(sim.transactions):,} transactions, {summary.rings_total} rings found"
+    )
+
+
+def _run_traffic(settings: Settings, url: str, rate: float, stop: threading.Event) -> None:
+    import redis
+
+    from ingest.simulator import SimConfig, live_events, publish_events
+
+    client = redis.Redis.from_url(url)
+    publish_events(
+        client,
+        settings.stream,
+        live_events(SimConfig(accounts=DEMO_ACCOUNTS, seed=DEMO_SEED), rate),
+        rate,
+        stop=stop,
+    )
+
+
+def up(
+    demo: Annotated[bool, typer.Option(help="seed history and stream simulated traffic")] = False,
+    host: HostOption = None,
+    port: PortOption = None,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="ingest worker threads")] = 1,
+    rate: Annotated[float, typer.Option(help="demo traffic, transactions per second")] = 50.0,
+) -> None:
+    """Everything in one process group on the embedded FalkorDB: API + UI, worker, scheduler."""
+    extra: dict[str, Any] = {"detect_cron": "*/2 * * * *"} if demo else {}
+    settings = _settings(host, port, **extra)
+    stop = threading.Event()
+    with open_store(settings) as store:
+        if demo:
+            _seed_demo(settings, store)
+        threads = [_thread(f"worker-{i}", _run_worker, settings, store.url, i, stop)
+                   for i in range(workers)]  # fmt: skip
+        threads.append(_thread("scheduler", _run_scheduler, settings, store.url, stop))
+        if demo:
+            threads.append(_thread("traffic", _run_traffic, settings, store.url, rate, stop))
+        base = f"http://{settings.host}:{settings.port}"
+        console.print(
+            f"\n[bold green]ringscope is up[/]\n  investigator UI  {base}/\n"
+            f"  GraphQL          {base}/graphql\n  metrics          {base}/metrics\n"
+            f"  FalkorDB         {store.url} (graph {settings.graph!r}, data in {settings.data_dir})\n"
+            + (f"  demo traffic     {rate:g} tx/s into stream {settings.stream!r}\n" if demo else "")
+            + "  Ctrl-C stops everything.\n"
+        )  # fmt: skip
+        try:
+            _serve_app(settings, store)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=10)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(up)
