@@ -89,8 +89,8 @@ class Pipeline:
 
     def process(self, events: Sequence[Event]) -> BatchResult:
         scores: dict[str, TxScore] = {}
-        txs = [e for e in events if isinstance(e, TransactionEvent)]
         if self.scorer is not None:
+            txs = [e for e in events if isinstance(e, TransactionEvent)]
             observe = getattr(self.scorer, "observe_accounts", None)
             accounts = [e for e in events if isinstance(e, AccountEvent)]
             if observe is not None and accounts:
@@ -98,11 +98,20 @@ class Pipeline:
             done = self.store.applied_ids([t.tx_id for t in txs])
             fresh = _first_of_each([t for t in txs if t.tx_id not in done])
             scores = self.scorer.score_batch(fresh) if fresh else {}
+            # Alerts go out before the graph write: if the write or the process fails, the
+            # redelivered batch publishes again and the publisher's per-tx_id dedup drops the
+            # repeat. Publishing after the write could lose alerts to a crash in between.
+            if self.publisher is not None and scores:
+                self.publisher.publish(fresh, scores, set(scores))
         applied = self.store.apply_batch(events, scores)
-        if self.publisher is not None and applied.applied_ids:
-            self.publisher.publish(txs, scores, set(applied.applied_ids))
         flagged = sum(1 for s in scores.values() if s.decision != "approve")
         return BatchResult(applied.applied, applied.duplicates, applied.accounts, flagged=flagged)
+
+    def close(self) -> None:
+        """Let the publisher deliver what it has queued (webhooks)."""
+        close = getattr(self.publisher, "close", None)
+        if close is not None:
+            close()
 
 
 def _first_of_each(txs: list[TransactionEvent]) -> list[TransactionEvent]:

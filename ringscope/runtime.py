@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from core.ports import AlertPublisher, TransactionScorer
 from core.settings import Settings
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
@@ -39,7 +40,8 @@ def open_store(settings: Settings) -> Iterator[FalkorStore]:
 
 def build_pipeline(settings: Settings, store: FalkorStore, *, scoring: bool = True) -> Pipeline:
     """The ingest pipeline; streams live on the graph's server (DESIGN.md)."""
-    scorer = publisher = None
+    scorer: TransactionScorer | None = None
+    publisher: AlertPublisher | None = None
     if scoring:
         scorer, publisher = build_scoring(settings, store)
     return Pipeline(
@@ -52,6 +54,10 @@ def build_pipeline(settings: Settings, store: FalkorStore, *, scoring: bool = Tr
     )
 
 
-def build_scoring(settings: Settings, store: FalkorStore) -> tuple[object | None, object | None]:
-    """Per-transaction scorer and alert publisher (issue 3); None where not built."""
-    return None, None
+def build_scoring(
+    settings: Settings, store: FalkorStore
+) -> tuple[TransactionScorer, AlertPublisher]:
+    """Per-transaction scorer (features + rules) and the alert publisher, on the graph's Redis."""
+    from ingest.scoring import build_scoring as build
+
+    return build(store.redis, settings, model=None)

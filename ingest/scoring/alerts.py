@@ -30,8 +30,6 @@ from ingest.scoring.webhooks import WebhookNotifier
 logger = logging.getLogger(__name__)
 
 _SCRIPT = (Path(__file__).parent / "alerts.lua").read_text()
-APPROVED_STREAM = "transactions:approved"
-FLAGGED_STREAM = "transactions:flagged"
 
 
 def reason_code(reason: str) -> str:
@@ -62,7 +60,7 @@ class RedisAlertPublisher:
              "window_s": settings.alert_dedup_window_s,
              "marker_ttl": settings.feature_marker_ttl_s, "stream": settings.alerts_stream,
              "channel": settings.alerts_channel, "maxlen": settings.alerts_stream_maxlen,
-             "approved": APPROVED_STREAM, "flagged": FLAGGED_STREAM,
+             "approved": settings.approved_stream, "flagged": settings.flagged_stream,
              "results_maxlen": settings.results_stream_maxlen}
         )  # fmt: skip
         self.webhooks = webhooks

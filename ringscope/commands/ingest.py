@@ -72,7 +72,10 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     with open_store(settings) as store:
         pipeline = build_pipeline(settings, store)
-        StreamWorker(store.redis, pipeline, settings, name=name).run(stop)
+        try:
+            StreamWorker(store.redis, pipeline, settings, name=name).run(stop)
+        finally:
+            pipeline.close()
 
 
 def register(app: typer.Typer) -> None:
