@@ -68,7 +68,7 @@ class FalkorStore:
             self.db = FalkorDB.from_url(url)
         except redis.RedisError as exc:
             raise GraphUnavailableError(f"cannot reach FalkorDB at {url}: {exc}") from exc
-        self.redis: redis.Redis = self.db.connection
+        self.redis: redis.Redis[Any] = self.db.connection
         self.graph: Graph = self.db.select_graph(graph_name)
         self.seen_key = f"ringscope:{graph_name}:applied"
         self.log_key = f"ringscope:{graph_name}:log"
@@ -109,7 +109,7 @@ class FalkorStore:
         if not tx_ids:
             return set()
         with self._translate():
-            flags = self.redis.smismember(self.seen_key, list(tx_ids))
+            flags = self.redis.smismember(self.seen_key, list(tx_ids))  # type: ignore[no-untyped-call]
         return {tx for tx, flag in zip(tx_ids, flags, strict=True) if flag}
 
     def _check_graph_epoch(self) -> None:
@@ -153,7 +153,7 @@ class FalkorStore:
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         query = params_header(params) + load_query("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
-        pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")
+        pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
         if plan.tx_ids:
             pipe.sadd(self.seen_key, *plan.tx_ids)
         pipe.xadd(self.log_key, {"rows": orjson.dumps(plan.log_rows)})

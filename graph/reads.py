@@ -87,7 +87,10 @@ class FalkorReads:
 
     # --- batched lookups (DataLoaders) ------------------------------------------------------
     async def accounts(self, ids: Sequence[str]) -> list[AccountView | None]:
-        found = {r[0]: _pick(AccountView, r[1]) for r in await self._rows("api_accounts", {"ids": list(ids)})}
+        found = {
+            r[0]: _pick(AccountView, r[1])
+            for r in await self._rows("api_accounts", {"ids": list(ids)})
+        }
         return [found.get(i) for i in ids]
 
     async def transactions(self, ids: Sequence[str]) -> list[TransactionRecord | None]:
@@ -119,7 +122,9 @@ class FalkorReads:
         return _group(ids, rows, lambda r: _pick(RingView, r[1]))
 
     async def rings(self, ids: Sequence[str]) -> list[RingView | None]:
-        found = {r[0]: _pick(RingView, r[1]) for r in await self._rows("api_rings", {"ids": list(ids)})}
+        found = {
+            r[0]: _pick(RingView, r[1]) for r in await self._rows("api_rings", {"ids": list(ids)})
+        }
         return [found.get(i) for i in ids]
 
     async def ring_members(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
@@ -260,3 +265,4 @@ class FalkorReads:
 
     async def close(self) -> None:
         await self.db.aclose()
+        await self.db.connection.connection_pool.disconnect()

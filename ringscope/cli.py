@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from core.errors import RingscopeError
-from ringscope.commands import detect, ingest, scoring, simulate, up
+from ringscope.commands import detect, gnn, ingest, keys, scoring, simulate, up
 
 app = typer.Typer(
     name="ringscope",
@@ -17,7 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for module in (ingest, simulate, scoring, detect, up):
+for module in (ingest, simulate, scoring, detect, gnn, keys, up):
     module.register(app)
 
 

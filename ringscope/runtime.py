@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from core.ports import AlertPublisher, TransactionScorer
+from core.ports import AccountRiskModel, AlertPublisher, TransactionScorer
 from core.settings import Settings
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
@@ -60,4 +61,44 @@ def build_scoring(
     """Per-transaction scorer (features + rules) and the alert publisher, on the graph's Redis."""
     from ingest.scoring import build_scoring as build
 
-    return build(store.redis, settings, model=None)
+    return build(store.redis, settings, model=load_risk_model(settings, store))
+
+
+def train_model(
+    settings: Settings, store: FalkorStore, kind: str = "ring_boost", seed: int = 0,
+    *, score: bool = True, show: bool = False,
+) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:  # fmt: skip
+    """Train on every labelled account, register the model and (optionally) score all accounts.
+
+    Returns the registry record, the evaluation metrics and the scoring figures.
+    """
+    from gnn.export import export_hetero
+    from gnn.registry import ModelRegistry
+    from gnn.scoring import GnnRiskModel, score_all
+    from gnn.train import register, train_and_evaluate
+
+    data = export_hetero(store)
+    model, result = train_and_evaluate(data, kind, seed, show=show)
+    record = register(ModelRegistry(settings.data_dir / "models"), model, data, result)
+    figures = None
+    if score:
+        figures = score_all(store, GnnRiskModel(model, record.version), settings.gnn_score_batch)
+    return record, result, figures
+
+
+def load_risk_model(settings: Settings, store: FalkorStore) -> AccountRiskModel | None:
+    """The active registered model as the scorer's account-risk port, or None if there is none."""
+    try:
+        from gnn.export import export_hetero
+        from gnn.registry import ModelRegistry
+        from gnn.scoring import GnnRiskModel
+    except ImportError:  # installed without the gnn extra
+        return None
+    registry = ModelRegistry(settings.data_dir / "models")
+    if not registry.versions():
+        return None
+    model, record = registry.load(settings.model)
+    risk = GnnRiskModel(model, record.version)
+    risk.refresh(export_hetero(store))
+    logger.info("scoring with model %s", record.version)
+    return risk

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -15,6 +17,7 @@ from core.settings import load_settings
 from detection.run import RunSummary, run_detection
 from detection.scheduler import run_forever
 from graph.falkordb_store import FalkorStore
+from ringscope.runtime import open_store
 
 logger = logging.getLogger(__name__)
 console = Console()
@@ -24,18 +27,19 @@ UrlOption = Annotated[
 ]
 
 
-def _open_store(url: str | None) -> FalkorStore:
+@contextmanager
+def _open_store(url: str | None) -> Iterator[FalkorStore]:
+    """The configured store (``ringscope.runtime.open_store``), or one on ``--url``."""
     settings = load_settings()
+    if url is None:
+        with open_store(settings) as store:
+            yield store
+        return
+    store = FalkorStore(url, settings.graph)
     try:
-        from ringscope.runtime import open_store  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        open_store = None
-    if url is None and open_store is not None:
-        return open_store(settings)  # type: ignore[no-any-return]
-    target = url or settings.falkordb_url
-    if target is None:
-        raise typer.BadParameter("no FalkorDB: pass --url or set FALKORDB_URL")
-    return FalkorStore(target, settings.graph)
+        yield store
+    finally:
+        store.close()
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -57,28 +61,22 @@ def _print_summary(summary: RunSummary) -> None:
 def detect(url: UrlOption = None) -> None:
     """Run ring detection once."""
     settings = load_settings()
-    store = _open_store(url)
-    try:
-        with console.status("detecting rings") as status:
-            summary = run_detection(settings, store, progress=lambda msg: status.update(msg))
-    finally:
-        store.close()
+    with _open_store(url) as store, console.status("detecting rings") as status:
+        summary = run_detection(settings, store, progress=lambda msg: status.update(msg))
     _print_summary(summary)
 
 
 def scheduler(url: UrlOption = None) -> None:
     """Run ring detection on the cron schedule of RINGSCOPE_DETECT_CRON until interrupted."""
     settings = load_settings()
-    store = _open_store(url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print(f"detection scheduled by {settings.detect_cron!r}; Ctrl-C stops")
-    try:
-        run_forever(settings, store, stop)
-    except KeyboardInterrupt:
-        stop.set()
-    finally:
-        store.close()
+    with _open_store(url) as store:
+        try:
+            run_forever(settings, store, stop)
+        except KeyboardInterrupt:
+            stop.set()
 
 
 def register(app: typer.Typer) -> None:

@@ -11,11 +11,8 @@ from rich.console import Console
 
 from core.settings import load_settings
 from gnn.export import export_hetero
-from gnn.registry import ModelRegistry
-from gnn.scoring import GnnRiskModel, score_all
 from gnn.train import MODELS, evaluate_time_split, train_and_evaluate
-from gnn.train import register as register_model
-from ringscope.runtime import open_store
+from ringscope.runtime import open_store, train_model
 
 logger = logging.getLogger(__name__)
 console = Console()
@@ -35,16 +32,13 @@ def train(
     """Train on every labelled account, register the model, and score all accounts."""
     settings = load_settings()
     with open_store(settings) as store:
-        data = export_hetero(store)
-        model, result = train_and_evaluate(data, kind, seed, show=True)
+        record, result, figures = train_model(settings, store, kind, seed, score=score, show=True)
         if cutoff_ms is not None:
-            before = export_hetero(store, cutoff_ms=cutoff_ms)
-            result["time_split"] = evaluate_time_split(before, data, kind, seed)
-        record = register_model(ModelRegistry(settings.data_dir / "models"), model, data, result)
+            result["time_split"] = evaluate_time_split(
+                export_hetero(store, cutoff_ms=cutoff_ms), export_hetero(store), kind, seed
+            )
         console.print(f"model [bold]{record.version}[/] {json.dumps(result)}")
-        if score:
-            figures = score_all(store, GnnRiskModel(model, record.version),
-                                settings.gnn_score_batch)  # fmt: skip
+        if figures is not None:
             console.print(f"scored {figures}")
 
 

@@ -1,0 +1,169 @@
+"""The ASGI app: GraphQL at /graphql (HTTP and WebSocket), health, readiness, metrics, the UI.
+
+``create_app`` is the API's composition root (also ``uvicorn --factory api.app:create_app``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import ipaddress
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import redis
+import redis.asyncio as aioredis
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from api import metrics
+from api.feeds import AlertFeed, Broadcaster
+from api.guard import GuardMiddleware
+from api.schema import build_schema
+from api.view import GraphQLView
+from core.errors import ConfigurationError
+from core.investigation import InvestigationStore, RingView
+from core.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What resolvers reach besides the graph: Redis, feeds, and the optional ingest/detection."""
+
+    redis: aioredis.Redis
+    broadcaster: Broadcaster
+    alerts: AlertFeed
+    settings: Settings
+    pipeline: Any = None
+    runner: Callable[[], Any] | None = None
+    auth_required: bool = False
+
+    async def publish_ring(self, view: RingView, change: str) -> None:
+        payload = {"id": view.id, "score": view.score, "size": view.size, "status": view.status,
+                   "typologies": list(view.typologies), "reasons": list(view.reasons),
+                   "change": change, "verdict": view.verdict, "assignee": view.assignee}  # fmt: skip
+        with contextlib.suppress(redis.RedisError):
+            await self.redis.publish(self.settings.ring_updates_channel, orjson.dumps(payload))
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _reads_for(store: Any, settings: Settings) -> tuple[InvestigationStore, str]:
+    """Accept an InvestigationStore, a FalkorStore (reads on its server), or build from Settings."""
+    from graph.reads import FalkorReads
+
+    if store is not None and hasattr(store, "neighbourhood"):
+        return store, str(store.url)
+    if store is not None:
+        return FalkorReads(store.url, store.graph_name), str(store.url)
+    if not settings.falkordb_url:
+        raise ConfigurationError(
+            "the API needs a graph server: set FALKORDB_URL, or pass store= (ringscope serve does)"
+        )
+    return FalkorReads(settings.falkordb_url, settings.graph), settings.falkordb_url
+
+
+def _ui_routes() -> list[BaseRoute]:
+    try:
+        ui = importlib.import_module("investigator_ui")
+        make = (
+            getattr(ui, "routes", None) or importlib.import_module("investigator_ui.routes").routes
+        )
+    except (ImportError, AttributeError):
+        logger.info("investigator UI not installed; serving the API only")
+        return []
+    return list(make())
+
+
+def create_app(
+    settings: Settings | None = None, *, store: Any = None, pipeline: Any = None,
+    runner: Callable[[], Any] | None = None,
+) -> Starlette:  # fmt: skip
+    settings = settings or load_settings()
+    reads, url = _reads_for(store, settings)
+    client = aioredis.Redis.from_url(url, max_connections=256)
+    broadcaster = Broadcaster(client, settings.alerts_channel, settings.ring_updates_channel)
+    required = settings.api_require_auth
+    if required is None:
+        required = not is_loopback(settings.host)
+    services = Services(
+        redis=client, broadcaster=broadcaster, settings=settings, pipeline=pipeline, runner=runner,
+        alerts=AlertFeed(client, broadcaster, settings.alerts_stream), auth_required=required,
+    )  # fmt: skip
+    schema = build_schema(max_depth=settings.api_max_depth, max_tokens=settings.api_max_tokens,
+                          introspection=settings.api_introspection)  # fmt: skip
+    view = GraphQLView(schema, reads, services)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        ok = await reads.ping()
+        return JSONResponse({"status": "ready" if ok else "graph unreachable"},
+                            status_code=200 if ok else 503)  # fmt: skip
+
+    async def metrics_endpoint(request: Request) -> Response:
+        await _scrape_gauges(services)
+        return PlainTextResponse(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if required:
+            logger.info("API keys required (bound to %s)", settings.host)
+        else:
+            logger.warning("API running OPEN without keys on %s: loopback demo only", settings.host)
+        await broadcaster.start()
+        try:
+            yield
+        finally:
+            await broadcaster.stop()
+            await client.aclose()
+            await reads.close()
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics_endpoint),
+        *_ui_routes(),
+    ]  # fmt: skip
+    middleware = [Middleware(GuardMiddleware, max_body=settings.api_max_body_bytes,
+                             timeout_s=settings.api_timeout_s)]  # fmt: skip
+    if settings.api_cors_origins:
+        middleware.insert(0, Middleware(
+            CORSMiddleware, allow_origins=settings.api_cors_origins, allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"]))  # fmt: skip
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.services = services
+    app.state.reads = reads
+    return app
+
+
+async def _scrape_gauges(services: Services) -> None:
+    s = services.settings
+    with contextlib.suppress(redis.RedisError):
+        metrics.ALERTS_STREAM.set(await services.redis.xlen(s.alerts_stream))
+        groups = await services.redis.xinfo_groups(s.stream)
+        lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
+        if lag is not None:
+            metrics.INGEST_LAG.set(lag)
+
+
+def _name(group: dict[Any, Any]) -> str:
+    name = group.get("name", b"")
+    return name.decode() if isinstance(name, bytes) else str(name)

@@ -1,0 +1,98 @@
+"""Relay-style connections: opaque cursors, page info and a total computed only when asked."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from api.errors import BadInputError
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type(description="A page of results with Relay cursors.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total: strawberry.Private[int | Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items match in all, across every page.")
+    async def total_count(self) -> int:
+        if isinstance(self.total, int):
+            return self.total
+        return await self.total()
+
+
+def encode_cursor(kind: str, value: str | int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None, kind: str) -> str | None:
+    """The value inside a cursor made by ``encode_cursor(kind, ...)``; a foreign one is an error."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadInputError(f"after: {cursor[:40]!r} is not a cursor this API issued") from None
+    prefix, _, value = text.partition(":")
+    if prefix != kind or not value:
+        raise BadInputError(f"after: {cursor[:40]!r} is not a {kind} cursor")
+    return value
+
+
+def decode_offset(cursor: str | None) -> int:
+    value = decode_cursor(cursor, "o")
+    if value is None:
+        return 0
+    if not value.isdigit():
+        raise BadInputError(f"after: {cursor!r} is not a valid offset cursor")
+    return int(value) + 1
+
+
+def check_first(first: int, max_page: int) -> None:
+    if first < 0 or first > max_page:
+        raise BadInputError(
+            f"first: must be between 0 and {max_page} (got {first}); page with `after`"
+        )
+
+
+def offset_connection(
+    items: Sequence[T], offset: int, first: int, total: int | Callable[[], Awaitable[int]]
+) -> Connection[T]:
+    """A page from ``items`` fetched with ``first + 1`` rows starting at ``offset``."""
+    page = list(items[:first])
+    edges = [Edge(node=item, cursor=encode_cursor("o", offset + i)) for i, item in enumerate(page)]
+    info = PageInfo(
+        has_next_page=len(items) > first, has_previous_page=offset > 0,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )  # fmt: skip
+    return Connection(edges=edges, page_info=info, total=total)
+
+
+def paginate_list(
+    items: Sequence[T], first: int, after: str | None, max_page: int
+) -> Connection[T]:
+    """Page through a list already in memory (a handful of rings per account)."""
+    check_first(first, max_page)
+    offset = decode_offset(after)
+    return offset_connection(items[offset : offset + first + 1], offset, first, len(items))

@@ -1,0 +1,207 @@
+"""Alerts and ring updates: the durable ``alerts`` stream and one shared pub/sub reader per process.
+
+The reader parses each message once and builds its GraphQL object once; every subscriber
+receives the same object (FACTS.md: per-subscriber work is what makes fan-out slow).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import orjson
+import redis
+import redis.asyncio as aioredis
+
+from api import metrics
+from api.types import Alert, Ring
+from core.investigation import RingView
+
+logger = logging.getLogger(__name__)
+
+_STREAM_ID = re.compile(r"^\d+-\d+$")
+QUEUE_SIZE = 1000
+_SCAN_CAP = 100_000
+
+
+def _decode(raw: Any) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def alert_from_entry(entry_id: Any, fields: dict[Any, Any]) -> Alert | None:
+    raw = fields.get(b"alert", fields.get("alert"))
+    try:
+        data = orjson.loads(raw) if raw is not None else None
+    except orjson.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        logger.warning("alerts stream entry %s holds no alert JSON", _decode(entry_id))
+        return None
+    return Alert.of(data, _decode(entry_id))
+
+
+def ring_from_update(data: dict[str, Any]) -> Ring:
+    view = RingView(
+        id=str(data.get("id")), score=float(data.get("score") or 0), size=int(data.get("size") or 0),
+        status=str(data.get("status") or "open"), typologies=tuple(data.get("typologies") or ()),
+        reasons=tuple(data.get("reasons") or ()), last_change=data.get("change"),
+        verdict=data.get("verdict"), assignee=data.get("assignee"),
+    )  # fmt: skip
+    return Ring(view=view)
+
+
+class Broadcaster:
+    """One pub/sub connection per process, fanned out to in-process subscriber queues."""
+
+    def __init__(self, client: aioredis.Redis, alerts_channel: str = "alerts",
+                 rings_channel: str = "ring-updates") -> None:  # fmt: skip
+        self.client = client
+        self.channels = {alerts_channel: "alert", rings_channel: "ring"}
+        self.alerts_channel, self.rings_channel = alerts_channel, rings_channel
+        self._subs: dict[str, set[asyncio.Queue[Any]]] = {c: set() for c in self.channels}
+        self._task: asyncio.Task[None] | None = None
+        self.ready = asyncio.Event()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="ringscope-broadcaster")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(*self.channels)
+                    self.ready.set()
+                    delay = 0.2
+                    async for message in pubsub.listen():
+                        self._dispatch(message)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                self.ready.clear()
+                logger.warning("pub/sub reader lost Redis (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        channel = _decode(message.get("channel"))
+        try:
+            data = orjson.loads(message["data"])
+        except (orjson.JSONDecodeError, TypeError, KeyError):
+            logger.warning("ignoring a malformed message on %s", channel)
+            return
+        if not isinstance(data, dict):
+            return
+        if self.channels.get(channel) == "alert":
+            item: Any = Alert.of(data, None)
+            metrics.ALERTS_RECEIVED.inc()
+        else:
+            item = ring_from_update(data)
+        for queue in self._subs.get(channel, ()):
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+                metrics.DROPPED.inc()
+            queue.put_nowait(item)
+
+    @contextlib.contextmanager
+    def subscription(self, channel: str) -> Iterator[asyncio.Queue[Any]]:
+        queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_SIZE)
+        self._subs[channel].add(queue)
+        metrics.SUBSCRIPTIONS.labels(channel).inc()
+        try:
+            yield queue
+        finally:
+            self._subs[channel].discard(queue)
+            metrics.SUBSCRIPTIONS.labels(channel).dec()
+
+    async def rings(self, min_score: float) -> AsyncIterator[Ring]:
+        with self.subscription(self.rings_channel) as queue:
+            while True:
+                ring = await queue.get()
+                if ring.view.score >= min_score:
+                    yield ring
+
+
+class AlertFeed:
+    """Reads the ``alerts`` stream (paging, replay) and follows live alerts via the broadcaster."""
+
+    def __init__(
+        self, client: aioredis.Redis, broadcaster: Broadcaster, stream: str = "alerts"
+    ) -> None:
+        self.client = client
+        self.broadcaster = broadcaster
+        self.stream = stream
+
+    async def page(self, before: str | None, limit: int, min_score: float | None) -> list[Alert]:
+        """Newest first, strictly older than stream id ``before``."""
+        out: list[Alert] = []
+        upper = f"({before}" if before else "+"
+        scanned = 0
+        while len(out) < limit and scanned < _SCAN_CAP:
+            entries = await self.client.xrevrange(self.stream, upper, "-", count=max(limit, 200))
+            if not entries:
+                break
+            scanned += len(entries)
+            for entry_id, fields in entries:
+                alert = alert_from_entry(entry_id, fields)
+                if alert and (min_score is None or alert.score >= min_score):
+                    out.append(alert)
+            upper = f"({_decode(entries[-1][0])}"
+        return out[:limit]
+
+    async def count(self, min_score: float | None) -> int:
+        if min_score is None:
+            return int(await self.client.xlen(self.stream))
+        n, lower = 0, "-"
+        for _ in range(_SCAN_CAP // 1000):
+            entries = await self.client.xrange(self.stream, lower, "+", count=1000)
+            if not entries:
+                break
+            n += sum(1 for e in entries if (a := alert_from_entry(*e)) and a.score >= min_score)
+            lower = f"({_decode(entries[-1][0])}"
+        return n
+
+    async def _resume_point(self, after: str) -> str | None:
+        if _STREAM_ID.match(after):
+            return after
+        upper = "+"
+        for _ in range(10):  # look back up to 10,000 entries for the alert id
+            entries = await self.client.xrevrange(self.stream, upper, "-", count=1000)
+            if not entries:
+                break
+            for entry_id, fields in entries:
+                alert = alert_from_entry(entry_id, fields)
+                if alert is not None and alert.id == after:
+                    return _decode(entry_id)
+            upper = f"({_decode(entries[-1][0])}"
+        logger.info("resume point %r not found in the alerts stream; following live only", after)
+        return None
+
+    async def follow(self, min_score: float, after: str | None) -> AsyncIterator[Alert]:
+        with self.broadcaster.subscription(self.broadcaster.alerts_channel) as queue:
+            replayed: set[str] = set()
+            start = await self._resume_point(after) if after else None
+            if start is not None:
+                lower = f"({start}"
+                while entries := await self.client.xrange(self.stream, lower, "+", count=500):
+                    for entry_id, fields in entries:
+                        alert = alert_from_entry(entry_id, fields)
+                        if alert is not None and alert.score >= min_score:
+                            replayed.add(alert.id)
+                            yield alert
+                    lower = f"({_decode(entries[-1][0])}"
+            while True:
+                alert = await queue.get()
+                if alert.score >= min_score and alert.id not in replayed:
+                    yield alert

@@ -1,0 +1,87 @@
+"""API keys with roles, stored hashed in Redis (hash ``ringscope:api-keys``, field = key id).
+
+A key reads ``rsk_<key id>_<secret>``; only its SHA-256 is kept, so a leaked Redis dump
+yields no usable key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import redis
+import redis.asyncio as aioredis
+
+from api.context import ROLES
+from core.errors import ConfigurationError, NotFoundError
+
+KEYS_HASH = "ringscope:api-keys"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    role: str
+    name: str
+    created_at: int
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _split(token: str) -> str | None:
+    parts = token.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != "rsk" or not parts[1]:
+        return None
+    return parts[1]
+
+
+def _record(key_id: str, raw: Any) -> ApiKey:
+    data = orjson.loads(raw)
+    return ApiKey(key_id, data["role"], data.get("name", ""), int(data.get("created_at", 0)))
+
+
+class KeyStore:
+    """Create, list and revoke keys (synchronous: the CLI uses it)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def create(self, role: str, name: str = "") -> tuple[str, ApiKey]:
+        if role not in ROLES:
+            raise ConfigurationError(f"role: must be one of {', '.join(ROLES)} (got {role!r})")
+        key_id = secrets.token_hex(6)
+        token = f"rsk_{key_id}_{secrets.token_urlsafe(24)}"
+        key = ApiKey(key_id, role, name, int(time.time() * 1000))
+        record = {"hash": _digest(token), "role": role, "name": name, "created_at": key.created_at}
+        self.client.hset(KEYS_HASH, key_id, orjson.dumps(record))
+        return token, key
+
+    def list(self) -> list[ApiKey]:
+        rows: dict[Any, Any] = self.client.hgetall(KEYS_HASH)  # type: ignore[assignment]
+        keys = [_record(k.decode() if isinstance(k, bytes) else k, v) for k, v in rows.items()]
+        return sorted(keys, key=lambda k: k.created_at)
+
+    def revoke(self, key_id: str) -> None:
+        if not self.client.hdel(KEYS_HASH, key_id):
+            raise NotFoundError(f"no API key with id {key_id!r}; see `ringscope keys list`")
+
+
+async def verify_key(client: aioredis.Redis, token: str) -> ApiKey | None:
+    """The key's record when ``token`` is a live key, else None (constant-time comparison)."""
+    key_id = _split(token)
+    if key_id is None:
+        return None
+    raw = await client.hget(KEYS_HASH, key_id)
+    if raw is None:
+        return None
+    stored = orjson.loads(raw)
+    if not hmac.compare_digest(str(stored.get("hash", "")), _digest(token.strip())):
+        return None
+    return _record(key_id, raw)

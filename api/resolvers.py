@@ -1,0 +1,352 @@
+"""Resolver logic behind the schema: argument checks, paging, roles, calls into the ports."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from api.connections import (
+    Connection,
+    Edge,
+    PageInfo,
+    check_first,
+    decode_cursor,
+    decode_offset,
+    encode_cursor,
+    offset_connection,
+)
+from api.errors import ApiError, BadInputError
+from api.stats import Stats
+from api.types import (
+    Account,
+    Alert,
+    DetectionRun,
+    Info,
+    IngestResult,
+    NodeType,
+    Rejection,
+    Ring,
+    RingSort,
+    RingStatus,
+    Subgraph,
+    Transaction,
+    Verdict,
+)
+from core.errors import NotFoundError
+from core.investigation import NODE_TYPES, AccountView, RingFilter, VerdictView
+
+MAX_HOPS = 3
+MAX_PATH_HOPS = 10
+MAX_INGEST = 10_000
+_FAR_FUTURE = 2**62
+# Ring workflow: where each status may move next (closed rings can be reopened).
+TRANSITIONS = {
+    "open": {"open", "investigating", "closed"},
+    "investigating": {"investigating", "open", "closed"},
+    "closed": {"closed", "open"},
+}
+
+
+class NotConfiguredError(ApiError):
+    code = "NOT_CONFIGURED"
+
+
+def check_limit(value: int, name: str, maximum: int, minimum: int = 1) -> None:
+    if not minimum <= value <= maximum:
+        raise BadInputError(f"{name}: must be between {minimum} and {maximum} (got {value})")
+
+
+def _ms(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# --- queries -------------------------------------------------------------------------------
+async def account(info: Info, id: str) -> Account | None:
+    info.context.require("viewer")
+    view = await info.context.loaders.account.load(str(id))
+    return None if view is None else Account(view=view)
+
+
+async def transaction(info: Info, id: str) -> Transaction | None:
+    info.context.require("viewer")
+    record = await info.context.loaders.transaction.load(str(id))
+    return None if record is None else Transaction(record=record)
+
+
+async def ring(info: Info, id: str) -> Ring | None:
+    info.context.require("viewer")
+    view = await info.context.loaders.ring.load(str(id))
+    return None if view is None else Ring(view=view)
+
+
+async def rings(
+    info: Info, first: int, after: str | None, min_score: float | None,
+    status: RingStatus | None, typology: str | None, since: datetime | None,
+    until: datetime | None, sort: RingSort, descending: bool,
+) -> Connection[Ring]:  # fmt: skip
+    ctx = info.context
+    ctx.require("viewer")
+    check_first(first, ctx.max_page)
+    offset = decode_offset(after)
+    flt = RingFilter(
+        status=status.value if status else None, min_score=min_score, typology=typology,
+        since=_ms(since), until=_ms(until), sort=sort.value, descending=descending,
+    )  # fmt: skip
+    views = await ctx.store.list_rings(flt, offset, first + 1)
+    for view in views:  # prime the loader: members {...} below need not fetch rings again
+        ctx.loaders.ring.prime(view.id, view)
+
+    async def total() -> int:
+        return await ctx.store.count_rings(flt)
+
+    return offset_connection([Ring(view=v) for v in views], offset, first, total)
+
+
+async def account_transactions(
+    info: Info, account_id: str, first: int, after: str | None,
+    since: datetime | None, until: datetime | None,
+) -> Connection[Transaction]:  # fmt: skip
+    ctx = info.context
+    check_first(first, ctx.max_page)
+    before: tuple[int, str] | None = None
+    raw = decode_cursor(after, "t")
+    if raw is not None:
+        ts, _, tx = raw.partition("|")
+        if not ts.lstrip("-").isdigit():
+            raise BadInputError(f"after: {after!r} is not a transaction cursor")
+        before = (int(ts), tx)
+    lo, hi = _ms(since) or 0, _ms(until) or _FAR_FUTURE
+    records = await ctx.store.account_transactions(account_id, lo, hi, before, first + 1)
+    page = records[:first]
+    edges = [
+        Edge(node=Transaction(record=r), cursor=encode_cursor("t", f"{r.ts}|{r.id}")) for r in page
+    ]
+    info_ = PageInfo(has_next_page=len(records) > first, has_previous_page=before is not None,
+                     start_cursor=edges[0].cursor if edges else None,
+                     end_cursor=edges[-1].cursor if edges else None)  # fmt: skip
+
+    async def total() -> int:
+        return len(await ctx.store.account_transactions(account_id, lo, hi, None, 100_000))
+
+    return Connection(edges=edges, page_info=info_, total=total)
+
+
+async def alerts(
+    info: Info, first: int, after: str | None, min_score: float | None
+) -> Connection[Alert]:
+    ctx = info.context
+    ctx.require("viewer")
+    check_first(first, ctx.max_page)
+    start = decode_cursor(after, "s")
+    feed = ctx.services.alerts
+    items = await feed.page(start, first + 1, min_score)
+    page = items[:first]
+    edges = [Edge(node=a, cursor=encode_cursor("s", a.stream_id or "")) for a in page]
+    page_info = PageInfo(has_next_page=len(items) > first, has_previous_page=start is not None,
+                         start_cursor=edges[0].cursor if edges else None,
+                         end_cursor=edges[-1].cursor if edges else None)  # fmt: skip
+
+    async def total() -> int:
+        return await feed.count(min_score)
+
+    return Connection(edges=edges, page_info=page_info, total=total)
+
+
+async def neighbourhood(
+    info: Info, id: str, hops: int, limit: int, since: datetime | None, until: datetime | None,
+    types: list[NodeType] | None,
+) -> Subgraph:  # fmt: skip
+    ctx = info.context
+    ctx.require("viewer")
+    check_limit(hops, "hops", MAX_HOPS)
+    check_limit(limit, "limit", ctx.max_nodes)
+    wanted = [t.value for t in types] if types else list(NODE_TYPES)
+    sub = await ctx.store.neighbourhood(str(id), hops, limit, _ms(since), _ms(until), wanted)
+    if not sub.nodes:
+        raise NotFoundError(f"id: no node has id {str(id)[:80]!r}")
+    return Subgraph.of(sub)
+
+
+async def shortest_path(info: Info, source: str, target: str, max_hops: int) -> Subgraph | None:
+    info.context.require("viewer")
+    check_limit(max_hops, "maxHops", MAX_PATH_HOPS)
+    sub = await info.context.store.shortest_path(str(source), str(target), max_hops)
+    return None if sub is None else Subgraph.of(sub)
+
+
+async def detection_runs(info: Info, first: int, after: str | None) -> Connection[DetectionRun]:
+    ctx = info.context
+    ctx.require("viewer")
+    check_first(first, ctx.max_page)
+    offset = decode_offset(after)
+    runs = await ctx.store.detection_runs(offset, first + 1)
+    return offset_connection([DetectionRun.of(r) for r in runs], offset, first,
+                             ctx.store.count_detection_runs)  # fmt: skip
+
+
+async def detection_run(info: Info, id: str) -> DetectionRun | None:
+    info.context.require("viewer")
+    run = await info.context.store.detection_run(str(id))
+    return None if run is None else DetectionRun.of(run)
+
+
+async def stats(info: Info, since: datetime | None, until: datetime | None, buckets: int) -> Stats:
+    info.context.require("viewer")
+    check_limit(buckets, "buckets", 366)
+    hi = _ms(until) or _now_ms()
+    lo = _ms(since) or hi - 86_400_000
+    if lo >= hi:
+        raise BadInputError("since: must be before until")
+    bucket_ms = max(1, -(-(hi - lo) // buckets))
+    return Stats.of(await info.context.store.stats(lo, hi, bucket_ms))
+
+
+async def explain_account(info: Info, view: AccountView) -> list[str]:
+    """Plain sentences from the model score, verdicts, rings and risky recent transactions."""
+    out: list[str] = []
+    if view.risk_score is not None:
+        version = f" (model {view.model_version})" if view.model_version else ""
+        out.append(f"model risk {view.risk_score:.0f}/100{version}")
+    if view.verdict:
+        out.append(f"investigator verdict: {view.verdict}")
+    for r in await info.context.loaders.account_rings.load(view.id):
+        why = "; ".join(r.reasons[:3]) or ", ".join(r.typologies) or "flagged by detection"
+        out.append(f"member of ring {r.id} (score {r.score:.0f}): {why}")
+    recent = await info.context.store.account_transactions(view.id, 0, _FAR_FUTURE, None, 50)
+    seen: dict[str, int] = {}
+    for tx in recent:
+        if tx.decision in ("review", "block"):
+            for reason in tx.reasons:
+                seen[reason] = seen.get(reason, 0) + 1
+    for reason, n in sorted(seen.items(), key=lambda kv: -kv[1])[:5]:
+        out.append(f"{n} recent risky transaction(s): {reason}")
+    return out
+
+
+# --- mutations -----------------------------------------------------------------------------
+def _verdict(info: Info, target_type: str, target_id: str, verdict: Verdict,
+             note: str | None, reason_code: str | None) -> VerdictView:  # fmt: skip
+    if note is not None and len(note) > 4000:
+        raise BadInputError("note: at most 4000 characters")
+    if reason_code is not None and len(reason_code) > 64:
+        raise BadInputError("reasonCode: at most 64 characters")
+    return VerdictView(
+        id=f"verdict-{uuid.uuid4().hex[:16]}", target_type=target_type, target_id=target_id,
+        verdict=verdict.value, reason_code=reason_code, note=note,
+        author=info.context.principal, at=_now_ms(),
+    )  # fmt: skip
+
+
+async def label_ring(info: Info, id: str, verdict: Verdict, note: str | None,
+                     reason_code: str | None) -> Ring:  # fmt: skip
+    info.context.require("investigator")
+    record = _verdict(info, "ring", str(id), verdict, note, reason_code)
+    await info.context.store.record_verdict(record)
+    return await _fresh_ring(info, str(id), "verdict")
+
+
+async def label_account(info: Info, id: str, verdict: Verdict, note: str | None,
+                        reason_code: str | None) -> Account:  # fmt: skip
+    info.context.require("investigator")
+    record = _verdict(info, "account", str(id), verdict, note, reason_code)
+    await info.context.store.record_verdict(record)
+    view = (await info.context.store.accounts([str(id)]))[0]
+    if view is None:
+        raise NotFoundError(f"id: no account {str(id)[:80]!r}")
+    return Account(view=view)
+
+
+async def update_ring(info: Info, id: str, status: RingStatus | None, assignee: str | None) -> Ring:
+    ctx = info.context
+    ctx.require("investigator")
+    current = (await ctx.store.rings([str(id)]))[0]
+    if current is None:
+        raise NotFoundError(f"id: no ring {str(id)[:80]!r}")
+    if status is not None and status.value not in TRANSITIONS.get(current.status or "open", set()):
+        raise BadInputError(f"status: a {current.status} ring cannot move to {status.value}")
+    if assignee is not None and len(assignee) > 128:
+        raise BadInputError("assignee: at most 128 characters")
+    await ctx.store.update_ring_workflow(str(id), status.value if status else None, assignee,
+                                         _now_ms())  # fmt: skip
+    return await _fresh_ring(info, str(id), "workflow")
+
+
+async def _fresh_ring(info: Info, ring_id: str, change: str) -> Ring:
+    view = (await info.context.store.rings([ring_id]))[0]
+    if view is None:
+        raise NotFoundError(f"id: no ring {ring_id[:80]!r}")
+    info.context.loaders.ring.prime(ring_id, view, force=True)
+    await info.context.services.publish_ring(view, change)
+    return Ring(view=view)
+
+
+async def run_detection(info: Info) -> DetectionRun:
+    ctx = info.context
+    ctx.require("admin")
+    runner = ctx.services.runner
+    if runner is None:
+        raise NotConfiguredError("detection is not wired into this API process")
+    result = await asyncio.to_thread(runner)
+    run_id = _attr(result, "run_id") or _attr(result, "id")
+    run = await ctx.store.detection_run(str(run_id) if run_id is not None else None)
+    if run is None:
+        raise NotFoundError("the detection run finished but left no DetectionRun record")
+    return DetectionRun.of(run)
+
+
+async def ingest_transactions(info: Info, events: list[Any]) -> IngestResult:
+    ctx = info.context
+    ctx.require("admin")
+    pipeline = ctx.services.pipeline
+    if pipeline is None:
+        raise NotConfiguredError("ingest is not wired into this API process")
+    if len(events) > MAX_INGEST:
+        raise BadInputError(f"events: at most {MAX_INGEST} per call (got {len(events)})")
+    sources = [f"api:{i}" for i in range(len(events))]
+    result = await asyncio.to_thread(pipeline.process_raw, list(events), sources)
+    return _ingest_result(result)
+
+
+def _attr(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _ingest_result(result: Any) -> IngestResult:
+    rejected = _attr(result, "rejected")
+    reasons = _attr(result, "rejections") or _attr(result, "reasons") or _attr(result, "errors")
+    items: list[Rejection] = []
+    source = rejected if isinstance(rejected, list | tuple) else reasons or []
+    for i, item in enumerate(source):
+        if isinstance(item, tuple | list) and len(item) == 2:
+            items.append(Rejection(index=int(item[0]), reason=str(item[1])))
+        elif isinstance(item, dict):
+            items.append(Rejection(index=int(item.get("index", i)), reason=str(item.get("reason"))))
+        else:
+            source = str(_attr(item, "source") or "")
+            index = int(source[4:]) if source.startswith("api:") and source[4:].isdigit() else i
+            items.append(Rejection(index=index, reason=str(_attr(item, "reason") or item)))
+    count = rejected if isinstance(rejected, int) else len(items)
+    return IngestResult(applied=int(_attr(result, "applied") or 0),
+                        duplicates=int(_attr(result, "duplicates") or 0),
+                        rejected=count, rejections=items)  # fmt: skip
+
+
+# --- subscriptions -------------------------------------------------------------------------
+async def live_alerts(info: Info, min_score: float, after: str | None) -> AsyncIterator[Alert]:
+    info.context.require("viewer")
+    async for alert in info.context.services.alerts.follow(min_score, after):
+        yield alert
+
+
+async def live_rings(info: Info, min_score: float) -> AsyncIterator[Ring]:
+    info.context.require("viewer")
+    async for ring_ in info.context.services.broadcaster.rings(min_score):
+        yield ring_

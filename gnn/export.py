@@ -1,0 +1,206 @@
+"""The transaction graph as PyTorch Geometric ``HeteroData``, read from the edge log.
+
+The edge log (``ringscope:{graph}:log``, docs/contracts.md) holds every applied transaction
+once, in order, so reading it is faster than exporting the live graph and never blocks the
+writer; investigators' verdicts come from the graph through short ``cypher/gnn_*`` queries.
+``cutoff_ms`` keeps only what was known before that instant, so a model trained on an export
+never sees the future of its test data.
+
+Node types: ``account``, ``device``, ``merchant``, ``ip``, ``identity`` (hashed phone, email,
+address). Edge types (plus reverses ``rev_*``): ``transferred``, ``paid``, ``refunded``,
+``used``, ``from_ip``, ``has_identity``. ``data["account"].y`` is 1 fraud, 0 legit, -1 unknown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import orjson
+import torch
+from torch_geometric.data import HeteroData
+
+from gnn.features import ACCOUNT_FEATURES, ENTITY_FEATURES, account_features, entity_features
+from graph.cypher import load_query
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("transfer", "payment", "withdrawal", "deposit", "refund")
+NODE_TYPES = ("account", "device", "merchant", "ip", "identity")
+_VERDICT_LABEL = {"confirmed_fraud": 1, "false_positive": 0}
+
+
+class LogSource(Protocol):
+    """What the export needs from a store: its redis client, graph and name (FalkorStore)."""
+
+    graph_name: str
+    redis: Any
+    graph: Any
+
+
+class _Index(dict[str, int]):
+    def add(self, key: str | None) -> int:
+        if key is None:
+            return -1
+        idx = self.get(key)
+        if idx is None:
+            idx = self[key] = len(self)
+        return idx
+
+
+@dataclass
+class TxTable:
+    """The log's transactions and account events as columns (one row per transaction)."""
+
+    ids: dict[str, _Index] = field(default_factory=lambda: {t: _Index() for t in NODE_TYPES})
+    cols: dict[str, list[Any]] = field(default_factory=lambda: {
+        k: [] for k in ("ts", "kind", "amount", "src", "dst_acc", "merchant", "device", "ip",
+                        "label")})  # fmt: skip
+    opened: dict[int, int] = field(default_factory=dict)
+    identity: list[tuple[int, int]] = field(default_factory=list)
+    rows: int = 0
+
+    def add_rows(self, rows: Iterable[list[Any]], cutoff_ms: int | None) -> None:
+        acc, ids, c = self.ids["account"], self.ids, self.cols
+        for r in rows:
+            self.rows += 1
+            if r[0] == "a":
+                a = acc.add(r[1])
+                if r[2] is not None:
+                    self.opened[a] = r[2]
+                self.identity += [(a, ids["identity"].add(h)) for h in r[3:6] if h]
+                continue
+            _, _tx, ts, kind, amount, sender, receiver, device, ip, _card, _country, label = r
+            if cutoff_ms is not None and ts >= cutoff_ms:
+                continue
+            c["ts"].append(ts)
+            c["kind"].append(KINDS.index(kind))
+            c["amount"].append(amount)
+            c["src"].append(acc.add(sender))
+            transfer = kind == "transfer"
+            c["dst_acc"].append(acc.add(receiver) if transfer else -1)
+            c["merchant"].append(ids["merchant"].add(receiver) if not transfer else -1)
+            c["device"].append(ids["device"].add(device))
+            c["ip"].append(ids["ip"].add(ip))
+            c["label"].append(1 if label == "fraud" else 0 if label == "legit" else -1)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {k: np.asarray(v, dtype=np.float64 if k == "amount" else np.int64)
+               for k, v in self.cols.items()}  # fmt: skip
+        if not len(out["ts"]):
+            out = {k: np.zeros(0, dtype=v.dtype) for k, v in out.items()}
+        return out
+
+
+def read_log(source: LogSource, cutoff_ms: int | None = None, chunk: int = 500) -> TxTable:
+    """All edge-log entries, parsed into a TxTable (transactions at or after cutoff dropped)."""
+    key = f"ringscope:{source.graph_name}:log"
+    table, start, started = TxTable(), "-", time.perf_counter()
+    while True:
+        entries = source.redis.xrange(key, min=start, max="+", count=chunk)
+        for _entry_id, fields in entries:
+            raw = fields.get(b"rows", fields.get("rows"))
+            table.add_rows(orjson.loads(raw), cutoff_ms)
+        if len(entries) < chunk:
+            break
+        last = entries[-1][0]
+        start = "(" + (last.decode() if isinstance(last, bytes) else last)
+    seconds = time.perf_counter() - started
+    logger.info("read %d log rows in %.2fs (%.0f rows/s)", table.rows, seconds,
+                table.rows / max(seconds, 1e-9))  # fmt: skip
+    return table
+
+
+def read_verdicts(source: LogSource) -> dict[str, int]:
+    """Account id -> 1 (confirmed fraud) / 0 (false positive); ring verdicts reach members."""
+    out: dict[str, int] = {}
+    for name in ("gnn_ring_verdicts", "gnn_account_verdicts"):  # account verdicts win
+        rows = source.graph.ro_query(load_query(name)).result_set
+        for account_id, verdict, _at in sorted(rows, key=lambda r: r[2] or 0):
+            if verdict in _VERDICT_LABEL:
+                out[account_id] = _VERDICT_LABEL[verdict]
+    return out
+
+
+def account_labels(
+    tx: dict[str, np.ndarray], n_accounts: int, verdicts: dict[int, int]
+) -> np.ndarray:
+    """1 if the account sent a fraud-labelled tx, 0 if legit-labelled ones only, else -1."""
+    y = np.full(n_accounts, -1, dtype=np.int64)
+    lab = tx["label"] >= 0
+    y[tx["src"][lab & (tx["label"] == 0)]] = 0
+    y[tx["src"][tx["label"] == 1]] = 1
+    for idx, label in verdicts.items():
+        y[idx] = label
+    return y
+
+
+def _edge(src: np.ndarray, dst: np.ndarray) -> torch.Tensor:
+    ok = (src >= 0) & (dst >= 0)
+    pairs = np.unique(np.stack([src[ok], dst[ok]]), axis=1) if ok.any() else np.zeros((2, 0))
+    return torch.as_tensor(pairs, dtype=torch.long).reshape(2, -1)
+
+
+def build_hetero(
+    table: TxTable, verdicts: dict[str, int] | None = None, now_ms: int | None = None
+) -> HeteroData:
+    """HeteroData with graph features per node type and account labels ``y``."""
+    tx = table.arrays()
+    n = {t: len(table.ids[t]) for t in NODE_TYPES}
+    now = now_ms if now_ms is not None else int(tx["ts"].max()) if len(tx["ts"]) else 0
+    ident = np.asarray(table.identity, dtype=np.int64).reshape(-1, 2)
+    data = HeteroData()
+    data["account", "transferred", "account"].edge_index = _edge(tx["src"], tx["dst_acc"])
+    data["account", "paid", "merchant"].edge_index = _edge(
+        np.where(tx["kind"] == 1, tx["src"], -1), tx["merchant"]
+    )
+    data["merchant", "refunded", "account"].edge_index = _edge(
+        np.where(tx["kind"] == 4, tx["merchant"], -1), tx["src"]
+    )
+    data["account", "used", "device"].edge_index = _edge(tx["src"], tx["device"])
+    data["account", "from_ip", "ip"].edge_index = _edge(tx["src"], tx["ip"])
+    data["account", "has_identity", "identity"].edge_index = _edge(ident[:, 0], ident[:, 1])
+    data["account"].x = torch.from_numpy(account_features(tx, n, table.opened, ident, now))
+    for t in NODE_TYPES[1:]:
+        data[t].x = torch.from_numpy(entity_features(t, tx, ident, n[t]))
+        data[t].num_nodes = n[t]
+    data["account"].num_nodes = n["account"]
+    index = table.ids["account"]
+    verdict_idx = {index[a]: v for a, v in (verdicts or {}).items() if a in index}
+    data["account"].y = torch.from_numpy(account_labels(tx, n["account"], verdict_idx))
+    data["account"].ids = list(index)
+    for et in list(data.edge_types):
+        s, rel, d = et
+        data[d, f"rev_{rel}", s].edge_index = data[et].edge_index.flip(0)
+    data.feature_names = {"account": list(ACCOUNT_FEATURES), "entity": list(ENTITY_FEATURES)}
+    return data
+
+
+def export_hetero(source: LogSource, cutoff_ms: int | None = None) -> HeteroData:
+    """The whole graph (as of ``cutoff_ms``) with verdict labels, from a FalkorStore."""
+    table = read_log(source, cutoff_ms)
+    data = build_hetero(table, read_verdicts(source), now_ms=cutoff_ms)
+    data.fingerprint = fingerprint(data)
+    return data
+
+
+def fingerprint(data: HeteroData) -> str:
+    """A short hash of the graph's size and labels: which data a model was trained on."""
+    h = hashlib.sha256()
+    for t in sorted(data.node_types):
+        h.update(f"{t}:{data[t].num_nodes}".encode())
+    for et in sorted(data.edge_types):
+        h.update(f"{et}:{data[et].edge_index.size(1)}".encode())
+    h.update(data["account"].y.numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def subgraph_accounts(data: HeteroData, account_ids: Sequence[str]) -> list[int]:
+    """Indices of known accounts among ``account_ids`` (unknown ones are skipped)."""
+    index = {a: i for i, a in enumerate(data["account"].ids)}
+    return [index[a] for a in account_ids if a in index]

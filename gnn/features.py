@@ -1,0 +1,116 @@
+"""Node features computed from the transaction table: no labels, only what the graph shows.
+
+Shapes: ``tx`` columns are ``[T]`` arrays (``src``, ``dst_acc``, ``merchant``, ``device``,
+``ip`` are node indices or -1); ``ident`` is ``[I, 2]`` (account, identity) pairs. Outputs are
+``[N_type, F]`` float32 matrices with F = len(ACCOUNT_FEATURES) or len(ENTITY_FEATURES).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DAY_MS = 86_400_000
+ACCOUNT_FEATURES = (
+    "out_count", "out_total", "in_count", "in_total", "out_partners", "in_partners",
+    "payments", "merchants", "devices", "ips", "mean_amount", "max_amount", "age_days",
+    "opened_days", "device_sharers", "ip_sharers", "identity_sharers", "identities",
+    "withdrawals", "deposits", "refunds", "pass_through", "small_payment_share",
+    "tx_per_day", "active_days",
+)  # fmt: skip
+ENTITY_FEATURES = ("accounts", "transactions", "total", "active_days")
+
+
+def _count(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
+    ok = idx >= 0
+    w = None if weights is None else weights[ok]
+    return np.bincount(idx[ok], weights=w, minlength=n).astype(np.float64)[:n]
+
+
+def _distinct(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Per ``a`` node, how many distinct ``b`` nodes it meets."""
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return np.zeros(n)
+    pairs = np.unique(np.stack([a[ok], b[ok]], axis=1), axis=0)
+    return _count(pairs[:, 0], n)
+
+
+def _sharers(a: np.ndarray, b: np.ndarray, n: int, n_b: int) -> np.ndarray:
+    """Per account, how many other accounts share one of its ``b`` entities (with repeats)."""
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return np.zeros(n)
+    pairs = np.unique(np.stack([a[ok], b[ok]], axis=1), axis=0)
+    degree = _count(pairs[:, 1], n_b)
+    return _count(pairs[:, 0], n, degree[pairs[:, 1]] - 1)
+
+
+def _minmax(idx: np.ndarray, ts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+    ok = idx >= 0
+    np.minimum.at(lo, idx[ok], ts[ok])
+    np.maximum.at(hi, idx[ok], ts[ok])
+    return lo, hi
+
+
+def account_features(
+    tx: dict[str, np.ndarray],
+    n: dict[str, int],
+    opened: dict[int, int],
+    ident: np.ndarray,
+    now_ms: int,
+) -> np.ndarray:
+    """``[N_account, len(ACCOUNT_FEATURES)]`` features (log-scaled counts and totals)."""
+    na, src, dst, amt, kind = n["account"], tx["src"], tx["dst_acc"], tx["amount"], tx["kind"]
+    out_count, out_total = _count(src, na), _count(src, na, amt)
+    in_count, in_total = _count(dst, na), _count(dst, na, amt)
+    max_amt = np.zeros(na)
+    if len(src):
+        np.maximum.at(max_amt, src, amt)
+    both = np.concatenate([src, dst])
+    ts2 = np.concatenate([tx["ts"], tx["ts"]]).astype(np.float64)
+    first, last = _minmax(both, ts2, na)
+    seen = np.isfinite(first)
+    age = np.where(seen, (now_ms - first) / DAY_MS, 0.0)
+    span = np.where(seen, (last - first) / DAY_MS, 0.0)
+    opened_days = np.full(na, -1.0)
+    for a, ts in opened.items():
+        opened_days[a] = (now_ms - ts) / DAY_MS
+    payments = kind == 1
+    small = _count(np.where(payments & (amt < 5), src, -1), na)
+    cols = [
+        out_count, out_total, in_count, in_total, _distinct(src, dst, na), _distinct(dst, src, na),
+        _count(np.where(payments, src, -1), na), _distinct(src, tx["merchant"], na),
+        _distinct(src, tx["device"], na), _distinct(src, tx["ip"], na),
+        out_total / np.maximum(out_count, 1), max_amt, age, opened_days,
+        _sharers(src, tx["device"], na, n["device"]), _sharers(src, tx["ip"], na, n["ip"]),
+        _sharers(ident[:, 0], ident[:, 1], na, n["identity"]), _count(ident[:, 0], na),
+        _count(np.where(kind == 2, src, -1), na), _count(np.where(kind == 3, src, -1), na),
+        _count(np.where(kind == 4, src, -1), na),
+        np.log1p(out_total) - np.log1p(in_total), small / np.maximum(out_count, 1),
+        (out_count + in_count) / np.maximum(span, 1.0), span,
+    ]  # fmt: skip
+    x = np.stack(cols, axis=1)
+    logged = [
+        i
+        for i, name in enumerate(ACCOUNT_FEATURES)
+        if name not in ("pass_through", "small_payment_share", "opened_days")
+    ]
+    x[:, logged] = np.log1p(np.maximum(x[:, logged], 0))
+    return x.astype(np.float32)
+
+
+def entity_features(
+    node_type: str, tx: dict[str, np.ndarray], ident: np.ndarray, n: int
+) -> np.ndarray:
+    """``[N_type, len(ENTITY_FEATURES)]``: distinct accounts, tx count, total, active days."""
+    if node_type == "identity":
+        accounts = _count(ident[:, 1], n)
+        x = np.stack([accounts, np.zeros(n), np.zeros(n), np.zeros(n)], axis=1)
+        return np.log1p(x).astype(np.float32)
+    idx = tx[node_type]
+    first, last = _minmax(idx, tx["ts"].astype(np.float64), n)
+    span = np.where(np.isfinite(first), (last - first) / DAY_MS, 0.0)
+    x = np.stack([_distinct(idx, tx["src"], n), _count(idx, n), _count(idx, n, tx["amount"]),
+                  span], axis=1)  # fmt: skip
+    return np.log1p(np.maximum(x, 0)).astype(np.float32)

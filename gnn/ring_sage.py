@@ -1,0 +1,128 @@
+"""RingSAGE: a heterogeneous GraphSAGE over accounts, devices, merchants, IPs and identities.
+
+The baseline model. Each node type's features are projected to ``hidden`` channels, then
+``layers`` rounds of ``HeteroConv`` with one ``SAGEConv`` per edge type (mean aggregation)
+mix in the typed neighbourhoods; a linear head scores accounts.
+
+Shapes:
+    - **input:** ``x_dict[t]`` of ``[N_t, F_t]``, ``edge_index_dict[(s, r, d)]`` of ``[2, E]``
+    - **output:** ``[N_account]`` fraud logits
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch_geometric.data import HeteroData
+from torch_geometric.nn import HeteroConv, SAGEConv
+
+logger = logging.getLogger(__name__)
+
+
+class RingSAGE(nn.Module):
+    """Heterogeneous GraphSAGE; ``in_dims`` maps node type to feature count."""
+
+    def __init__(
+        self,
+        in_dims: dict[str, int],
+        edge_types: list[tuple[str, str, str]],
+        hidden: int = 64,
+        layers: int = 2,
+        dropout: float = 0.2,
+    ) -> None:
+        super().__init__()
+        self.proj = nn.ModuleDict({t: nn.Linear(d, hidden) for t, d in in_dims.items()})
+        self.convs = nn.ModuleList(
+            HeteroConv({et: SAGEConv(hidden, hidden) for et in edge_types}, aggr="sum")
+            for _ in range(layers)
+        )
+        self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.dropout = dropout
+
+    def embed(self, x_dict: dict[str, Tensor], edge_index_dict: dict) -> dict[str, Tensor]:
+        """``[N_t, hidden]`` embeddings per node type (self features kept beside the mix)."""
+        h = {t: torch.relu(self.proj[t](x)) for t, x in x_dict.items() if t in self.proj}
+        for conv in self.convs:
+            mixed = conv(h, edge_index_dict)
+            h = {t: torch.relu(mixed[t]) + h[t] if t in mixed else h[t] for t in h}
+            h = {t: nn.functional.dropout(v, self.dropout, self.training) for t, v in h.items()}
+        return h
+
+    def forward(self, x_dict: dict[str, Tensor], edge_index_dict: dict) -> Tensor:
+        h = self.embed(x_dict, edge_index_dict)
+        own = torch.relu(self.proj["account"](x_dict["account"]))
+        return self.head(torch.cat([h["account"], own], dim=1)).squeeze(-1)
+
+
+@dataclass
+class Standardiser:
+    """Per node type mean and std of the training graph's features."""
+
+    stats: dict[str, tuple[Tensor, Tensor]]
+
+    @classmethod
+    def fit(cls, data: HeteroData) -> Standardiser:
+        return cls({t: (data[t].x.mean(0), data[t].x.std(0).clamp_min(1e-3))
+                    if data[t].num_nodes > 1 else (torch.zeros(data[t].x.size(1)),
+                                                   torch.ones(data[t].x.size(1)))
+                    for t in data.node_types})  # fmt: skip
+
+    def __call__(self, data: HeteroData) -> dict[str, Tensor]:
+        return {t: (data[t].x - m) / s for t, (m, s) in self.stats.items() if t in data.node_types}
+
+
+class SageClassifier:
+    """Fits RingSAGE full-batch with a class-weighted loss; predicts fraud probabilities."""
+
+    kind = "ring_sage"
+
+    def __init__(
+        self,
+        hidden: int = 64,
+        epochs: int = 150,
+        lr: float = 0.01,
+        seed: int = 0,
+        device: str | None = None,
+    ) -> None:
+        self.hidden, self.epochs, self.lr, self.seed = hidden, epochs, lr, seed
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model: RingSAGE | None = None
+        self.scaler: Standardiser | None = None
+
+    def fit(self, data: HeteroData, train_idx: np.ndarray, progress=None) -> SageClassifier:
+        torch.manual_seed(self.seed)
+        self.scaler = Standardiser.fit(data)
+        dims = {t: data[t].x.size(1) for t in data.node_types}
+        self.model = RingSAGE(dims, list(data.edge_types), self.hidden).to(self.device)
+        x, ei = self._inputs(data)
+        idx = torch.as_tensor(train_idx, device=self.device)
+        y = data["account"].y.to(self.device)[idx].float()
+        pos_weight = ((y == 0).sum() / (y == 1).sum().clamp_min(1)).clamp(1, 50)
+        opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=1e-4)
+        for epoch in range(self.epochs):
+            self.model.train()
+            opt.zero_grad()
+            logits = self.model(x, ei)[idx]
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight)
+            loss.backward()
+            opt.step()
+            if progress is not None:
+                progress(epoch, float(loss.detach()))
+        return self
+
+    def _inputs(self, data: HeteroData) -> tuple[dict, dict]:
+        assert self.scaler is not None
+        x = {t: v.to(self.device) for t, v in self.scaler(data).items()}
+        ei = {et: data[et].edge_index.to(self.device) for et in data.edge_types}
+        return x, ei
+
+    @torch.no_grad()
+    def predict_proba(self, data: HeteroData) -> np.ndarray:
+        """``[N_account]`` fraud probabilities."""
+        assert self.model is not None
+        self.model.eval()
+        return torch.sigmoid(self.model(*self._inputs(data))).cpu().numpy()
