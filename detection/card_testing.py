@@ -1,5 +1,5 @@
-"""Card-testing bursts: many tiny payments at a few merchants, made from devices first seen that
-same day, by accounts that burst together."""
+"""Card-testing bursts: accounts firing many tiny payments from devices first seen that same day,
+grouped when they test at the same merchants within the time window."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from detection.edgelog import PAYMENT
 from detection.snapshot import DAY_MS, Candidate, Snapshot
 
 TINY_AMOUNT = 5.0
-_MIN_BURST = 4  # tiny new-device payments at one merchant on one day
+MIN_ATTEMPTS = 3  # tiny new-device payments that make one account a tester
 
 
 def _device_first_seen(snap: Snapshot) -> np.ndarray:
@@ -21,33 +21,66 @@ def _device_first_seen(snap: Snapshot) -> np.ndarray:
     return first
 
 
-def find_card_testing(snap: Snapshot, min_size: int) -> list[Candidate]:
+def _attempts(snap: Snapshot) -> np.ndarray:
+    """Indices of tiny payments from new devices by accounts that made at least a few."""
     c = snap.state.cols
     first = _device_first_seen(snap)
     dev = c["device"]
     tiny = (c["kind"] == PAYMENT) & (c["amount"] <= TINY_AMOUNT) & (dev >= 0)
     idx = np.nonzero(tiny)[0]
     idx = idx[c["ts"][idx] - first[dev[idx]] <= DAY_MS]
+    per_account = np.bincount(c["src"][idx], minlength=snap.n_accounts)
+    return idx[per_account[c["src"][idx]] >= MIN_ATTEMPTS]
+
+
+def _tester_edges(snap: Snapshot, idx: np.ndarray, window_ms: int) -> np.ndarray:
+    """Account pairs that tested at one merchant within the window of each other."""
+    c = snap.state.cols
+    m, acc, ts = c["dst"][idx], c["src"][idx], c["ts"][idx]
+    order = np.lexsort((ts, m))
+    m, acc, ts = m[order], acc[order], ts[order]
+    # consecutive testers at the same merchant, close in time, form a chain
+    near = (m[1:] == m[:-1]) & (ts[1:] - ts[:-1] <= window_ms) & (acc[1:] != acc[:-1])
+    return np.column_stack([acc[:-1][near], acc[1:][near]])
+
+
+def _ident_edges(snap: Snapshot, testers: np.ndarray, hub: int) -> np.ndarray:
+    """Tester-identifier edges (identifier ids offset by the account count)."""
+    keep = np.isin(snap.link_acc, testers) & (snap.ident_accounts[snap.link_ident] <= hub)
+    return np.column_stack([snap.link_acc[keep], snap.link_ident[keep] + snap.n_accounts])
+
+
+def _groups(snap: Snapshot, edges: np.ndarray, testers: np.ndarray) -> list[list[int]]:
+    n = snap.n_accounts + len(snap.state.idents)
+    graph = ig.Graph(n=n, edges=edges.tolist())
+    is_tester = np.zeros(n, bool)
+    is_tester[testers] = True
+    return [[v for v in comp if is_tester[v]] for comp in graph.connected_components()]
+
+
+def find_card_testing(snap: Snapshot, min_size: int, window_ms: int, hub: int) -> list[Candidate]:
+    """Testers grouped two ways: by shop and time (one campaign), and by shared identifiers
+    (one crew), so two crews testing at the same shop still show as two rings."""
+    c = snap.state.cols
+    idx = _attempts(snap)
     if idx.size == 0:
         return []
-    bucket = c["dst"][idx].astype(np.int64) * 100_000 + c["ts"][idx] // DAY_MS % 100_000
-    buckets, inverse, counts = np.unique(bucket, return_inverse=True, return_counts=True)
-    busy = counts[inverse] >= _MIN_BURST
-    idx, inverse = idx[busy], inverse[busy]
-    n = snap.n_accounts
-    edges = np.column_stack([c["src"][idx], inverse + n])
-    graph = ig.Graph(n=n + len(buckets), edges=edges.tolist())
+    testers = np.unique(c["src"][idx])
     out: list[Candidate] = []
-    for comp in graph.connected_components():
-        accs = [v for v in comp if v < n]
-        if len(accs) < min_size:
-            continue
-        mine = idx[np.isin(c["src"][idx], accs)]
-        merchants = np.unique(c["dst"][mine]).size
-        hours = (int(c["ts"][mine].max()) - int(c["ts"][mine].min())) / 3_600_000
-        reason = (f"{mine.size} payments of at most {TINY_AMOUNT:.0f} at {merchants} merchants from "
-                  f"new devices by {len(accs)} accounts in {max(hours, 0.1):.0f} hours")  # fmt: skip
-        roles = {a: "tester" for a in accs}
-        points = 30.0 + 15.0 * (merchants <= 3) + min(10.0, mine.size / len(accs) * 2)
-        out.append(Candidate(frozenset(accs), "card_testing", points, [reason], roles))
+    for edges, bonus in ((_tester_edges(snap, idx, window_ms), 0.0),
+                         (_ident_edges(snap, testers, hub), 5.0)):  # fmt: skip
+        for accs in _groups(snap, edges, testers):
+            if len(accs) >= min_size:
+                out.append(_candidate(snap, idx, accs, bonus))
     return out
+
+
+def _candidate(snap: Snapshot, idx: np.ndarray, accs: list[int], bonus: float) -> Candidate:
+    c = snap.state.cols
+    mine = idx[np.isin(c["src"][idx], accs)]
+    merchants = np.unique(c["dst"][mine]).size
+    hours = (int(c["ts"][mine].max()) - int(c["ts"][mine].min())) / 3_600_000
+    reason = (f"{mine.size} payments of at most {TINY_AMOUNT:.0f} at {merchants} merchants from "
+              f"new devices by {len(accs)} accounts in {max(hours, 0.1):.0f} hours")  # fmt: skip
+    points = 30.0 + bonus + 10.0 * (merchants <= 3) + min(15.0, mine.size / len(accs))
+    return Candidate(frozenset(accs), "card_testing", points, [reason], {a: "tester" for a in accs})

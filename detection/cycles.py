@@ -62,6 +62,7 @@ def find_cycles(
                         f"{max(hours, 0.1):.0f} hours and {kept:.0%} came back"
                     ],
                     roles={m: "cycle" for m in members},
+                    amount=amount * len(members),
                 )  # fmt: skip
             )
     return out

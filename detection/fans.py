@@ -10,9 +10,7 @@ from detection.flows import OutIndex
 from detection.snapshot import Candidate, Snapshot
 
 _MAX_DEGREE = 400
-FAST_MS = (
-    12 * 3_600_000
-)  # "passed it on at once": mules move money within hours  # windows of busier accounts are looked at by the community detector instead
+FAST_MS = 12 * 3_600_000  # "passed it on at once": mules move money within hours
 
 
 def _best_window(ts: np.ndarray, peers: np.ndarray, window_ms: int) -> tuple[int, int]:
@@ -31,29 +29,40 @@ def _slices(keys: np.ndarray, n: int) -> np.ndarray:
     return np.searchsorted(keys, np.arange(n + 1))
 
 
+def _money_window(
+    snap: Snapshot, out_index: OutIndex, hub: int, idx: np.ndarray, window_ms: int
+) -> tuple[int, int, float, float]:
+    """The window of incoming transfers after which the most money both came in and went out:
+    ``(lo, hi, received, forwarded)`` over ``idx[lo:hi]``."""
+    ts = snap.t_ts[idx]
+    cum = np.concatenate([[0.0], np.cumsum(snap.t_amt[idx])])
+    lo = np.arange(idx.size)
+    hi = np.searchsorted(ts, ts + window_ms, "right")
+    received = cum[hi] - cum[lo]
+    fwd = out_index.amount_between(np.full(idx.size, hub), ts, ts[hi - 1] + window_ms)
+    best = int(np.argmax(np.minimum(received, fwd)))
+    return best, int(hi[best]), float(received[best]), float(fwd[best])
+
+
 def find_fan_in(
-    snap: Snapshot, out_index: OutIndex, window_ms: int, min_peers: int = 3
+    snap: Snapshot, out_index: OutIndex, window_ms: int, min_peers: int = 2
 ) -> list[Candidate]:
     order = np.lexsort((snap.t_ts, snap.t_dst))
     ptr = _slices(snap.t_dst[order], snap.n_accounts)
     out: list[Candidate] = []
     for hub in np.nonzero((snap.in_degree >= min_peers) & (snap.in_degree <= _MAX_DEGREE))[0]:
         idx = order[ptr[hub] : ptr[hub + 1]]
-        lo, hi = _best_window(snap.t_ts[idx], snap.t_src[idx], window_ms)
+        lo, hi, received, fwd = _money_window(snap, out_index, int(hub), idx, window_ms)
         win = idx[lo:hi]
         senders = np.unique(snap.t_src[win])
         if senders.size < min_peers:
             continue
         sent = np.bincount(snap.t_src[win], snap.t_amt[win], minlength=snap.n_accounts)[senders]
         feeders = senders[sent >= 0.3 * snap.out_total[senders]]
-        received = float(snap.t_amt[win].sum())
-        t_first, t_last = int(snap.t_ts[win[0]]), int(snap.t_ts[win[-1]])
-        fwd = out_index.amount_between(
-            np.array([hub]), np.array([t_first]), np.array([t_last + window_ms])
-        )
-        share = float(fwd[0]) / received
+        share = fwd / received
         if feeders.size < 2 or share < 0.6:
             continue
+        t_first, t_last = int(snap.t_ts[win[0]]), int(snap.t_ts[win[-1]])
         cand = _fan_in_candidate(
             snap, int(hub), feeders, received, share, t_first, t_last + window_ms
         )
@@ -74,11 +83,12 @@ def _fan_in_candidate(
     hours = (t1 - t0) / 3_600_000
     reason = (f"{snap.account_id(hub)} collected {received:,.0f} from {feeders.size} accounts and "
               f"passed on {min(share, 1):.0%} within {hours:.0f} hours")  # fmt: skip
-    return Candidate(frozenset(roles), typology, 25.0 + 20.0 * min(share, 1.0), [reason], roles)
+    points = 25.0 + 15.0 * min(share, 1.0) + 3.0 * min(feeders.size, 5)
+    return Candidate(frozenset(roles), typology, points, [reason], roles, amount=received)
 
 
 def find_fan_out(
-    snap: Snapshot, out_index: OutIndex, window_ms: int, min_peers: int = 4
+    snap: Snapshot, out_index: OutIndex, window_ms: int, min_peers: int = 3
 ) -> list[Candidate]:
     ptr = _slices(snap.t_src, snap.n_accounts)
     out: list[Candidate] = []
@@ -104,7 +114,12 @@ def find_fan_out(
                   f"accounts in {max(hours, 0.1):.0f} hours; {passing.size} passed it on at once")  # fmt: skip
         out.append(
             Candidate(
-                frozenset(roles), "fan_out", 15.0 + 4.0 * min(passing.size, 6), [reason], roles
-            )
+                frozenset(roles),
+                "fan_out",
+                30.0 + 5.0 * min(passing.size, 5),
+                [reason],
+                roles,
+                amount=sent,
+            )  # fmt: skip
         )
     return out

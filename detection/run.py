@@ -40,6 +40,7 @@ from detection.ring_store import (
 from detection.scoring import Ring, merge_candidates, score_ring
 from detection.shared_ids import find_shared_identifier_rings
 from detection.snapshot import Candidate, Snapshot, build_snapshot
+from detection.takeover import find_device_takeover
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,9 @@ def _detect(
         "fan_in": lambda: find_fan_in(snap, out_index, window),
         "fan_out": lambda: find_fan_out(snap, out_index, window),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
-        "card_testing": lambda: find_card_testing(snap, lo),
+        "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
+        "device_takeover": lambda: find_device_takeover(snap, hub, window),
     }
     found: list[Candidate] = []
     for name, fn in detectors.items():

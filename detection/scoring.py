@@ -15,6 +15,11 @@ import numpy as np
 from detection.snapshot import DAY_MS, Candidate, Snapshot
 
 NEW_DAYS = 30
+FLOW = frozenset(
+    {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover"}
+)
+# Typologies whose own evidence is specific: old accounts do not make them look legit.
+BEHAVIOUR = frozenset({"card_testing", "refund_abuse", "device_takeover"})
 
 
 @dataclass
@@ -27,12 +32,17 @@ class Ring:
     score: float = 0.0
     evidence: dict[str, float] = field(default_factory=dict)
     member_risk: dict[int, float] = field(default_factory=dict)
+    amount: float = 0.0
 
 
 def _overlaps(a: frozenset[int], b: frozenset[int]) -> bool:
+    """Whether candidate ``b`` describes ring ``a``."""
     inter = len(a & b)
     small, big = sorted((len(a), len(b)))
-    return inter >= 0.5 * len(a | b) or (inter >= 0.8 * small and big <= 2 * small)
+    inside = inter >= 0.8 * len(
+        b
+    )  # the candidate adds little to the ring: same ring, more evidence
+    return inside or inter >= 0.5 * len(a | b) or (inter >= 0.8 * small and big <= 2 * small)
 
 
 def merge_candidates(cands: list[Candidate]) -> list[Ring]:
@@ -44,12 +54,15 @@ def merge_candidates(cands: list[Candidate]) -> list[Ring]:
                 r.members = r.members | c.members
                 if c.typology not in r.typologies:
                     r.typologies.append(c.typology)
-                    r.points += 8.0
+                    # shared identifiers are weighed in score_ring; do not count them twice
+                    r.points += 8.0 if c.typology != "shared_identifier" else 0.0
                 r.reasons.extend(x for x in c.reasons if x not in r.reasons)
                 r.roles = {**c.roles, **r.roles}
+                r.amount = max(r.amount, c.amount)
                 break
         else:
-            rings.append(Ring(c.members, [c.typology], c.points, list(c.reasons), dict(c.roles)))
+            rings.append(Ring(c.members, [c.typology], c.points, list(c.reasons), dict(c.roles),
+                              amount=c.amount))  # fmt: skip
     return rings
 
 
@@ -80,21 +93,29 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     new = (snap.now_ms - opened <= NEW_DAYS * DAY_MS) & (opened - t_min >= 2 * DAY_MS)
     new_frac = float(new.mean())
     tied, exclusive = _shared_strong(snap, members, hub)
-    inflow, outflow = snap.in_total[members], snap.out_total[members]
-    passing = float(np.mean((inflow > 0) & (outflow >= 0.8 * inflow) & (outflow <= 1.05 * inflow)))
+    inflow = snap.in_total[members]
+    outflow = snap.out_total[members] + snap.cash_out[members]
+    passing = float(np.mean((inflow > 0) & (outflow >= 0.8 * inflow) & (outflow <= 1.25 * inflow)))
     known = [risk[m] for m in ring.members if m in risk]
     mean_risk = float(np.mean(known)) if known else None
-    score = ring.points + 22 * new_frac + 18 * tied * exclusive * min(1.0, members.size / 4)
+    # Old accounts sharing an address or tablet are usually a household; new ones, a fabrication.
+    shared = 18 * tied * exclusive * min(1.0, members.size / 4) * (0.4 + 0.6 * new_frac)
+    score = ring.points + 22 * new_frac + shared
     score += 10 * passing
+    kinds = set(ring.typologies)
+    sig = snap.significance(ring.amount, members.size) if kinds & FLOW else 0.0
+    if kinds & FLOW:
+        score += 16 * sig - 8  # sums like everyday transfers are what families send
     if mean_risk is not None:
         score += 25 * (mean_risk / 100) - 8
-    strong_flow = {"cycle", "scatter_gather"} & set(ring.typologies)
-    if new_frac == 0 and passing < 0.6 and not strong_flow:
-        score -= 15  # old accounts without pass-through money: households, families, payroll
+    ordinary = sig < 0.35 if kinds & FLOW else passing < 0.6
+    if new_frac == 0 and ordinary and not kinds & BEHAVIOUR:
+        score -= 15  # old accounts moving everyday sums: households, families, payroll
     ring.score = round(float(np.clip(score, 0, 100)), 1)
     ring.evidence = {"size": float(members.size), "new_accounts": round(new_frac, 3),
                      "shared_identifier": round(tied, 3), "exclusive_identifier": round(exclusive, 3),
-                     "pass_through": round(passing, 3), "mean_model_risk": mean_risk or 0.0}  # fmt: skip
+                     "pass_through": round(passing, 3), "amount_significance": round(sig, 3),
+                     "mean_model_risk": mean_risk or 0.0}  # fmt: skip
     ring.member_risk = {m: risk.get(m, ring.score) for m in ring.members}
     _add_reasons(ring, int(new.sum()), opened[new], snap.now_ms, mean_risk)
 

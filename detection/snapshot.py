@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from detection.edgelog import TRANSFER, EdgeLogState
+from detection.edgelog import TRANSFER, WITHDRAWAL, EdgeLogState
 
 DAY_MS = 86_400_000
 
@@ -23,6 +23,7 @@ class Candidate:
     points: float
     reasons: list[str] = field(default_factory=list)
     roles: dict[int, str] = field(default_factory=dict)
+    amount: float = 0.0  # money the pattern moved, for weighing it against ordinary transfers
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Snapshot:
     out_degree: np.ndarray  # distinct receivers
     in_degree: np.ndarray
     tx_count: np.ndarray  # every transaction an account sent
+    cash_out: np.ndarray  # withdrawals per account
+    scale: float  # median transfer amount: what an ordinary transfer looks like in this data
 
     @property
     def n_accounts(self) -> int:
@@ -54,6 +57,11 @@ class Snapshot:
 
     def ident_name(self, i: int) -> str:
         return self.state.idents.names[i]
+
+    def significance(self, amount: float, members: int) -> float:
+        """0..1: how far the money per member exceeds an ordinary transfer (x1 -> 0, x100 -> 1)."""
+        ratio = amount / max(members, 1) / self.scale
+        return float(np.clip(np.log10(max(ratio, 1e-9)) / 2, 0.0, 1.0))
 
     def age_days(self, members: np.ndarray) -> np.ndarray:
         return (self.now_ms - self.opened[members]) / DAY_MS
@@ -69,7 +77,7 @@ def _distinct_degree(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
 def build_snapshot(state: EdgeLogState) -> Snapshot:
     c, n = state.cols, len(state.accounts)
     now = int(c["ts"].max()) if state.n_tx else 0
-    tr = c["kind"] == TRANSFER
+    tr, wd = c["kind"] == TRANSFER, c["kind"] == WITHDRAWAL
     order = np.lexsort((c["ts"][tr], c["src"][tr]))
     t_src, t_dst = c["src"][tr][order], c["dst"][tr][order]
     t_ts, t_amt = c["ts"][tr][order], c["amount"][tr][order]
@@ -95,4 +103,6 @@ def build_snapshot(state: EdgeLogState) -> Snapshot:
         out_degree=_distinct_degree(t_src, t_dst, n),
         in_degree=_distinct_degree(t_dst, t_src, n),
         tx_count=np.bincount(c["src"], minlength=n),
+        cash_out=np.bincount(c["src"][wd], c["amount"][wd], minlength=n),
+        scale=max(float(np.median(t_amt)) if t_amt.size else 1.0, 1.0),
     )  # fmt: skip

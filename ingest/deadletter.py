@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
@@ -25,7 +26,7 @@ class Rejection:
 class DeadLetterStream:
     """XADDs rejections to ``stream`` (default ``transactions:dead``)."""
 
-    def __init__(self, client: redis.Redis, stream: str = "transactions:dead") -> None:
+    def __init__(self, client: redis.Redis[Any], stream: str = "transactions:dead") -> None:
         self.client = client
         self.stream = stream
 
@@ -43,7 +44,7 @@ class DeadLetterStream:
             }
             if len(payload) > MAX_KEPT_BYTES:
                 fields["truncated_from"] = len(payload)
-            pipe.xadd(self.stream, fields)  # type: ignore[arg-type]
+            pipe.xadd(self.stream, fields)
         pipe.execute()
         logger.warning("%d event(s) dead-lettered to %s, first: %s", len(rejections),
                        self.stream, rejections[0].reason[:200])  # fmt: skip

@@ -40,7 +40,7 @@ class StreamWorker:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: redis.Redis[Any],
         pipeline: Pipeline,
         settings: Settings,
         name: str | None = None,
@@ -125,7 +125,7 @@ class StreamWorker:
                 keep.append((entry_id, fields))
         if poison:
             self.dead.send(poison)
-            self.client.xack(self.stream, self.group, *[r.source for r in poison])
+            self.client.xack(self.stream, self.group, *[r.source for r in poison])  # type: ignore[no-untyped-call]
         return keep
 
     def handle(self, entries: list[Entry]) -> BatchResult:
@@ -153,7 +153,7 @@ class StreamWorker:
             logger.warning("batch of %d failed (%s); retrying one by one", len(raws), exc)
             result = self._one_by_one(raws, ids)
         result.rejected = missing + result.rejected
-        self.client.xack(self.stream, self.group, *[e[0] for e in entries])
+        self.client.xack(self.stream, self.group, *[e[0] for e in entries])  # type: ignore[no-untyped-call]
         if self.on_batch is not None:
             self.on_batch(result)
         return result

@@ -1,1 +1,7 @@
-"""ringscope: investigator_ui."""
+"""ringscope: investigator_ui, the browser UI served at ``/`` (talks to the API over GraphQL)."""
+
+from __future__ import annotations
+
+from investigator_ui.routes import routes
+
+__all__ = ["routes"]

@@ -1,0 +1,111 @@
+// How nodes and edges look: shape and colour by type, fill by risk, edge width by amount.
+import { el, fmtMoney, fmtTime, riskColor } from "./util.js";
+
+export const NODE_TYPES = {
+  Account: { shape: "dot", color: null, label: "Account (fill = risk)", sw: "dot" },
+  Device: { shape: "square", color: "#818cf8", label: "Device", sw: "square" },
+  IP: { shape: "triangle", color: "#c084fc", label: "IP address", sw: "tri" },
+  Merchant: { shape: "diamond", color: "#38bdf8", label: "Merchant", sw: "diamond" },
+  Phone: { shape: "hexagon", color: "#94a3b8", label: "Phone (hashed)", sw: "square" },
+  Email: { shape: "hexagon", color: "#94a3b8", label: "Email (hashed)", sw: "square" },
+  Address: { shape: "hexagon", color: "#94a3b8", label: "Address (hashed)", sw: "square" },
+  Ring: { shape: "star", color: "#f43f5e", label: "Ring", sw: "dot" },
+};
+export const IDENTIFIER_TYPES = new Set(["Device", "IP", "Phone", "Email", "Address"]);
+export const MONEY_EDGES = { TRANSFERRED: "#f59e0b", PAID: "#38bdf8", REFUNDED: "#f472b6" };
+const LINK_COLOR = "#64748b";
+
+function shortLabel(id) {
+  const text = String(id);
+  return text.length > 18 ? `${text.slice(0, 8)}…${text.slice(-8)}` : text;
+}
+
+function tooltip(lines) {
+  const box = el("div", { class: "vis-tip" });
+  for (const [k, v] of lines) if (v !== null && v !== undefined && v !== "") box.append(el("div", {}, el("b", { text: `${k}: ` }), String(v)));
+  return box;
+}
+
+export function nodeRisk(node) {
+  return node.riskScore ?? node.memberRisk ?? null;
+}
+
+export function styleNode(node, { member = false, verdict = null } = {}) {
+  const spec = NODE_TYPES[node.type] ?? { shape: "dot", color: "#94a3b8" };
+  const risk = nodeRisk(node);
+  const fill = node.type === "Account" ? (risk === null ? "#475569" : riskColor(risk)) : spec.color;
+  const border = verdict === "confirmed_fraud" ? "#ffffff" : verdict === "false_positive" ? "#22c55e" : member ? "#e2e8f0" : "#334155";
+  const size = node.type === "Account" ? 10 + (risk ?? 0) / 10 + (member ? 3 : 0) : 11;
+  return {
+    id: node.id,
+    label: shortLabel(node.id),
+    shape: spec.shape,
+    size,
+    borderWidth: verdict ? 4 : member ? 2 : 1,
+    shapeProperties: verdict === "false_positive" ? { borderDashes: [4, 3] } : { borderDashes: false },
+    color: { background: fill, border, highlight: { background: fill, border: "#fde047" }, hover: { background: fill, border: "#fde047" } },
+    font: { color: "#cbd5e1", size: 11, strokeWidth: 3, strokeColor: "#0b1120" },
+    title: tooltip([["type", node.type], ["id", node.id], ["risk", risk === null ? null : Math.round(risk)]]),
+    hidden: false,
+    opacity: 1,
+  };
+}
+
+export function edgeKey(e) {
+  return `${e.type}|${e.source}|${e.target}`;
+}
+
+export function styleEdge(e) {
+  const money = MONEY_EDGES[e.type];
+  const total = Number(e.total) || 0;
+  const width = money ? Math.min(10, 1 + 1.6 * Math.log10(1 + total / 50)) : 1;
+  return {
+    id: edgeKey(e),
+    from: e.source,
+    to: e.target,
+    width,
+    arrows: money ? { to: { enabled: true, scaleFactor: 0.5 } } : { to: { enabled: false } },
+    dashes: !money,
+    color: { color: money ?? LINK_COLOR, opacity: money ? 0.85 : 0.5, highlight: "#fde047", hover: "#fde047" },
+    smooth: false,
+    title: tooltip([["type", e.type], ["transactions", e.count], ["total", e.total === null || e.total === undefined ? null : fmtMoney(e.total)],
+      ["first", e.firstTs ? fmtTime(e.firstTs) : null], ["last", e.lastTs ? fmtTime(e.lastTs) : null]]),
+    hidden: false,
+  };
+}
+
+export function renderLegend(host) {
+  for (const [type, spec] of Object.entries(NODE_TYPES)) {
+    if (type === "Email" || type === "Address" || type === "Ring") continue;
+    const label = type === "Phone" ? "Phone / email / address" : spec.label;
+    host.append(el("div", {}, el("span", { class: `sw ${spec.sw}`, style: spec.color ? `background:${spec.color}` : "background:#f97316" }), label));
+  }
+  for (const [type, color] of Object.entries(MONEY_EDGES)) {
+    host.append(el("div", {}, el("span", { class: "sw", style: `background:${color};height:4px;border:0` }), `${type.toLowerCase()} (width = amount)`));
+  }
+  host.append(el("div", {}, el("span", { class: "sw", style: "background:transparent;border:1px dashed #64748b;height:0" }), "uses / shares"));
+  host.append(el("div", { text: "risk 0 → 100" }));
+  host.append(el("div", { class: "ramp" }));
+}
+
+export function physicsOptions(nodeCount) {
+  const big = nodeCount > 250;
+  return {
+    layout: { improvedLayout: nodeCount <= 120, randomSeed: 7 },
+    physics: {
+      enabled: true,
+      solver: "forceAtlas2Based",
+      forceAtlas2Based: { gravitationalConstant: big ? -60 : -45, centralGravity: 0.012, springLength: big ? 60 : 90, springConstant: 0.08, avoidOverlap: 0.2 },
+      maxVelocity: 60,
+      minVelocity: 1,
+      timestep: 0.5,
+      stabilization: { enabled: true, iterations: big ? 160 : 250, updateInterval: 50, fit: true },
+    },
+    interaction: {
+      hover: true, multiselect: true, tooltipDelay: 200, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
+      navigationButtons: false, keyboard: false,
+    },
+    nodes: { scaling: { label: { enabled: false } } },
+    edges: { selectionWidth: 2, hoverWidth: 1.5 },
+  };
+}

@@ -1,0 +1,205 @@
+// The side panel: the ring's summary and workflow, or one node's details, with verdict actions.
+import { M_LABEL_ACCOUNT, M_LABEL_RING, M_WORKFLOW, Q_ACCOUNT } from "./api.js";
+import { $, clear, el, fmtMoney, fmtNumber, fmtTime, humanize, riskBadge, toast } from "./util.js";
+
+const VERDICT_LABEL = { CONFIRMED_FRAUD: "Confirmed fraud", FALSE_POSITIVE: "False positive", NEEDS_REVIEW: "Needs review" };
+
+function section(title, ...children) {
+  return el("section", {}, el("h3", { text: title }), ...children);
+}
+
+function facts(pairs) {
+  const dl = el("dl");
+  for (const [k, v] of pairs) {
+    if (v === null || v === undefined || v === "") continue;
+    dl.append(el("dt", { text: k }), el("dd", {}, v instanceof Node ? v : String(v)));
+  }
+  return dl;
+}
+
+function list(items, cls = "reasons") {
+  return el("ul", { class: cls }, items.map((t) => el("li", { text: t })));
+}
+
+export class Panel {
+  constructor(client) {
+    this.client = client;
+    this.host = $("#side-panel");
+    this.view = null; // set by main: the RingView
+    this.token = 0;
+    this.onRingChanged = () => {};
+  }
+
+  showMissing(kind, id) {
+    clear(this.host).append(section(`No such ${kind}`, el("p", { class: "muted", text: `Nothing found for ${id}.` })));
+  }
+
+  showPath(ids) {
+    this.token++;
+    const h = clear(this.host);
+    h.append(section(`Shortest path · ${Math.max(0, ids.length - 1)} hops`, el("ol", { class: "reasons" }, ids.map((id) => {
+      const node = this.view?.nodes.get(id);
+      return el("li", {}, el("a", { href: "#", class: "ring-id", text: id, onclick: (e) => { e.preventDefault(); this.view?.focus(id); } }),
+        el("span", { class: "muted", text: ` ${node?.type ?? ""}` }));
+    }))));
+  }
+
+  // ---- ring ----------------------------------------------------------------------------
+  showRing(ring) {
+    this.token++;
+    const h = clear(this.host);
+    const verdict = ring.verdict ? el("span", { class: `pill ${String(ring.verdict).toLowerCase()}`, text: VERDICT_LABEL[ring.verdict] ?? ring.verdict }) : "none yet";
+    h.append(section("Ring", facts([
+      ["score", riskBadge(ring.score)], ["members", fmtNumber(ring.size)], ["status", String(ring.status).toLowerCase()],
+      ["verdict", verdict], ["assignee", ring.assignee || "unassigned"], ["version", ring.version],
+      ["last change", `${humanize(ring.lastChange ?? "")} · ${fmtTime(ring.updatedAt)}`],
+    ])));
+    h.append(el("div", { class: "actions" },
+      el("button", { class: "btn btn-danger", type: "button", id: "ring-confirm", text: "Confirm fraud", onclick: () => this.verdictFor("ring", ring.id, "CONFIRMED_FRAUD") }),
+      el("button", { class: "btn btn-ok", type: "button", id: "ring-dismiss", text: "Dismiss", onclick: () => this.verdictFor("ring", ring.id, "FALSE_POSITIVE") }),
+      el("button", { class: "btn", type: "button", text: "Needs review", onclick: () => this.verdictFor("ring", ring.id, "NEEDS_REVIEW") })));
+    h.append(this.workflowForm(ring));
+    if (ring.reasons?.length) h.append(section("Why it scored high", list(ring.reasons.map(humanize))));
+    const evidence = this.evidenceFacts(ring.evidence);
+    if (evidence) h.append(section("Evidence", evidence));
+    const top = [...(ring.members ?? [])].sort((a, b) => (b.riskScore ?? 0) - (a.riskScore ?? 0)).slice(0, 12);
+    if (top.length) {
+      h.append(section("Riskiest members", el("table", {}, el("tbody", {}, top.map((m) =>
+        el("tr", {}, el("td", {}, riskBadge(m.riskScore)),
+          el("td", {}, el("a", { href: "#", class: "ring-id", text: m.id, onclick: (e) => { e.preventDefault(); this.view?.focus(m.id); } })),
+          el("td", { class: "muted", text: m.role ?? "" })))))));
+    }
+    if (ring.verdicts?.length) h.append(section("Verdict history", this.verdictTable(ring.verdicts)));
+  }
+
+  evidenceFacts(evidence) {
+    if (evidence === null || evidence === undefined) return null;
+    if (typeof evidence !== "object") return el("p", { class: "explain", text: String(evidence) });
+    const pairs = Object.entries(evidence).slice(0, 12).map(([k, v]) => {
+      const text = Array.isArray(v) ? `${v.slice(0, 6).join(", ")}${v.length > 6 ? ` … (${v.length})` : ""}` : typeof v === "object" ? JSON.stringify(v) : v;
+      return [humanize(k), String(text).slice(0, 300)];
+    });
+    return facts(pairs);
+  }
+
+  workflowForm(ring) {
+    const status = el("select", { name: "status", "aria-label": "Ring status" },
+      ["OPEN", "INVESTIGATING", "CLOSED"].map((s) => el("option", { value: s, text: humanize(s.toLowerCase()), selected: s === ring.status })));
+    const assignee = el("input", { name: "assignee", placeholder: "assignee", value: ring.assignee ?? "", "aria-label": "Assignee", maxlength: 120 });
+    const form = el("form", { class: "actions", id: "workflow-form" }, status, assignee, el("button", { class: "btn", type: "submit", text: "Update" }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        const data = await this.client.request(M_WORKFLOW, { id: ring.id, status: status.value, assignee: assignee.value.trim() || null });
+        Object.assign(ring, data.updateRing);
+        toast(`Ring ${ring.id} is now ${String(ring.status).toLowerCase()}`, "ok");
+        this.onRingChanged(ring);
+        this.showRing(ring);
+      } catch (err) {
+        toast(`Update failed: ${err.message}`, "error");
+      }
+    });
+    return section("Workflow", form);
+  }
+
+  verdictTable(verdicts) {
+    return el("table", {}, el("tbody", {}, verdicts.map((v) => el("tr", {},
+      el("td", { text: VERDICT_LABEL[v.verdict] ?? v.verdict }), el("td", { text: humanize(v.reasonCode ?? "") }),
+      el("td", { class: "muted", text: `${v.author ?? ""} ${fmtTime(v.at)}` }), el("td", { text: v.note ?? "" })))));
+  }
+
+  // ---- verdict dialog -------------------------------------------------------------------
+  verdictFor(kind, id, preset) {
+    const dialog = $("#verdict-dialog");
+    const form = $("#verdict-form");
+    form.reset();
+    form.querySelector(`input[name=verdict][value=${preset}]`).checked = true;
+    if (preset === "FALSE_POSITIVE") form.reasonCode.value = "legitimate_activity";
+    $("#verdict-title").textContent = `Verdict on ${kind} ${id}`;
+    dialog.onclose = async () => {
+      if (dialog.returnValue !== "ok") return;
+      const vars = { id, verdict: form.verdict.value, reasonCode: form.reasonCode.value, note: form.note.value.trim() || null };
+      try {
+        if (kind === "ring") {
+          const data = await this.client.request(M_LABEL_RING, vars);
+          Object.assign(this.view.ring, data.labelRing);
+          this.onRingChanged(this.view.ring);
+          for (const m of this.view.ring.members ?? []) this.view.verdicts.set(m.id, vars.verdict.toLowerCase());
+          this.view.applyView();
+          this.showRing(this.view.ring);
+        } else {
+          await this.client.request(M_LABEL_ACCOUNT, vars);
+          this.view.markVerdict(id, vars.verdict.toLowerCase());
+          this.showNode(this.view.nodes.get(id));
+        }
+        toast(`Recorded: ${VERDICT_LABEL[vars.verdict]} on ${kind} ${id}`, "ok");
+        window.__ringscope.lastVerdict = { kind, id, verdict: vars.verdict };
+      } catch (err) {
+        toast(`Verdict not saved: ${err.message}`, "error");
+      }
+    };
+    dialog.returnValue = "";
+    dialog.showModal();
+  }
+
+  // ---- node ----------------------------------------------------------------------------
+  async showNode(node) {
+    if (!node) return;
+    const token = ++this.token;
+    const h = clear(this.host);
+    h.append(el("div", {}, el("h3", { text: node.type }), el("div", { class: "node-id", text: node.id })));
+    const risk = node.riskScore ?? node.memberRisk;
+    h.append(facts([["risk", risk === null || risk === undefined ? "not scored" : riskBadge(risk)],
+      ["ring role", node.role], ["ring member risk", node.memberRisk === null ? null : Math.round(node.memberRisk)]]));
+    h.append(el("div", { class: "actions" },
+      el("button", { class: "btn", type: "button", id: "expand-btn", text: "Expand neighbours", onclick: () => this.view.expand(node.id) }),
+      ...(node.type === "Account" ? [
+        el("button", { class: "btn btn-danger", type: "button", text: "Confirm fraud", onclick: () => this.verdictFor("account", node.id, "CONFIRMED_FRAUD") }),
+        el("button", { class: "btn btn-ok", type: "button", text: "Dismiss", onclick: () => this.verdictFor("account", node.id, "FALSE_POSITIVE") }),
+      ] : [])));
+    if (node.type !== "Account") {
+      const props = Object.entries(node.props ?? {}).filter(([k]) => k !== "id").slice(0, 12);
+      if (props.length) h.append(section("Properties", facts(props.map(([k, v]) => [humanize(k), typeof v === "object" ? JSON.stringify(v) : v]))));
+      return;
+    }
+    const loading = el("p", { class: "muted", text: "Loading account…" });
+    h.append(loading);
+    let account;
+    try {
+      account = (await this.client.request(Q_ACCOUNT, { id: node.id })).account;
+    } catch (err) {
+      loading.textContent = `Could not load account: ${err.message}`;
+      return;
+    }
+    if (token !== this.token) return;
+    loading.remove();
+    if (!account) return;
+    this.renderAccount(h, account);
+  }
+
+  renderAccount(h, a) {
+    h.append(facts([["model risk", a.riskScore === null ? "not scored" : riskBadge(a.riskScore)], ["model", a.modelVersion],
+      ["first seen", a.firstSeen ? fmtTime(a.firstSeen) : null], ["opened", a.openedAt ? fmtTime(a.openedAt) : null],
+      ["verdict", a.verdict ? VERDICT_LABEL[a.verdict] ?? a.verdict : null],
+      ["devices", a.devices.map((d) => d.id).join(", ") || null], ["IPs", a.ips.map((d) => d.id).join(", ") || null],
+      ["counterparties", a.counterparties.length || null], ["merchants", a.merchants.length || null]]));
+    if (a.explanation?.length) h.append(section("Explanation", el("div", { class: "explain" }, list(a.explanation))));
+    const txs = a.transactions.edges.map((e) => e.node);
+    const reasons = [...new Set(txs.flatMap((t) => t.reasons ?? []))];
+    if (reasons.length) h.append(section("Risk reasons", el("div", { class: "chips" }, reasons.map((r) => el("span", { class: "chip", text: humanize(r) })))));
+    if (txs.length) {
+      h.append(section(`Recent transactions (${fmtNumber(a.transactions.totalCount)})`, el("table", {},
+        el("thead", {}, el("tr", {}, ["time", "kind", "amount", "to", "risk"].map((c) => el("th", { text: c })))),
+        el("tbody", {}, txs.map((t) => el("tr", { title: (t.reasons ?? []).join(", ") },
+          el("td", { text: fmtTime(t.ts).slice(5, 16) }), el("td", { text: t.kind }), el("td", { text: fmtMoney(t.amount) }),
+          el("td", { class: "ring-id", text: t.counterpartyId ?? t.merchantId ?? "" }),
+          el("td", {}, t.score === null ? "–" : riskBadge(t.score))))))));
+    }
+    const rings = a.rings.edges.map((e) => e.node);
+    if (rings.length) {
+      h.append(section("Rings", el("div", { class: "chips" }, rings.map((r) =>
+        el("a", { class: "chip", href: `#/ring/${encodeURIComponent(r.id)}`, text: `${r.id} · ${Math.round(r.score)}` })))));
+    }
+    if (a.verdicts?.length) h.append(section("Verdict history", this.verdictTable(a.verdicts)));
+  }
+}

@@ -1,0 +1,370 @@
+// The ring (or account neighbourhood) as an interactive vis-network graph.
+import { Q_NEIGHBOURHOOD, Q_PATH, Q_RING } from "./api.js";
+import { exportCsv, exportGraphml, exportPng } from "./export.js";
+import { edgeKey, physicsOptions, renderLegend, styleEdge, styleNode } from "./graphstyle.js";
+import { edgeInWindow, foldPlan, highlightedEdges, namedByReasons, timeBounds } from "./graphtools.js";
+import { $, clear, el, toast, toMs } from "./util.js";
+
+const RING_NODE_LIMIT = 1000;
+const EXPAND_LIMIT = 200;
+
+function toLocalInput(ms) {
+  if (ms === null || ms === undefined) return "";
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 16);
+}
+
+// The path's nodes in order from `from` to `to` (the API returns a set of nodes and edges).
+function orderPath(edges, from, to) {
+  const next = new Map();
+  for (const e of edges) {
+    for (const [a, b] of [[e.source, e.target], [e.target, e.source]]) {
+      if (!next.has(a)) next.set(a, []);
+      next.get(a).push(b);
+    }
+  }
+  const prev = new Map([[from, null]]);
+  const queue = [from];
+  while (queue.length && !prev.has(to)) {
+    const cur = queue.shift();
+    for (const n of next.get(cur) ?? []) if (!prev.has(n)) { prev.set(n, cur); queue.push(n); }
+  }
+  if (!prev.has(to)) return [];
+  const out = [];
+  for (let cur = to; cur !== null; cur = prev.get(cur)) out.unshift(cur);
+  return out;
+}
+
+export class RingView {
+  constructor(client, panel) {
+    this.client = client;
+    this.panel = panel;
+    this.nodes = new Map();
+    this.edges = new Map();
+    this.verdicts = new Map();
+    this.window = { since: null, until: null };
+    this.emphasis = null; // {nodes: Set, edges: Set} of a path or of the ring's reasons
+    this.pathPick = null;
+    this.ring = null;
+    this.network = null;
+    this.metrics = {};
+    renderLegend($("#legend"));
+    this.bindToolbar();
+  }
+
+  // ---- loading -------------------------------------------------------------------------
+  async openRing(id) {
+    const t0 = performance.now();
+    this.status("Loading ring…");
+    const data = await this.client.request(Q_RING, { id, limit: RING_NODE_LIMIT });
+    if (!data.ring) {
+      this.status("");
+      this.panel.showMissing("ring", id);
+      return null;
+    }
+    this.ring = data.ring;
+    this.focusId = null;
+    const members = new Map(data.ring.members.map((m) => [m.id, m]));
+    this.reset(data.ring.subgraph, members);
+    this.metrics = { fetchMs: performance.now() - t0 };
+    this.draw(t0);
+    this.panel.showRing(this.ring);
+    if (data.ring.subgraph.truncated) toast(`Showing the first ${data.ring.subgraph.nodeCount} nodes of this ring`);
+    return data.ring;
+  }
+
+  async openAccount(id) {
+    const t0 = performance.now();
+    this.status("Loading neighbourhood…");
+    const data = await this.client.request(Q_NEIGHBOURHOOD, { id, hops: 1, limit: EXPAND_LIMIT });
+    this.ring = null;
+    this.focusId = id;
+    this.reset(data.neighbourhood, new Map());
+    this.metrics = { fetchMs: performance.now() - t0 };
+    this.draw(t0);
+    if (this.nodes.has(id)) this.panel.showNode(this.nodes.get(id));
+    else this.panel.showMissing("account", id);
+  }
+
+  reset(sub, members) {
+    this.nodes.clear();
+    this.edges.clear();
+    this.emphasis = null;
+    this.pathPick = null;
+    $("#path-btn").classList.remove("active");
+    $("#fold-hubs").checked = false;
+    $("#highlight-reasons").checked = false;
+    this.members = members;
+    this.merge(sub);
+    const bounds = timeBounds(this.edges.values());
+    this.bounds = bounds;
+    this.window = { since: null, until: null };
+    $("#time-from").value = bounds ? toLocalInput(bounds.lo) : "";
+    $("#time-to").value = bounds ? toLocalInput(bounds.hi) : "";
+  }
+
+  merge(sub) {
+    const added = [];
+    for (const n of sub?.nodes ?? []) {
+      if (this.nodes.has(n.id)) continue;
+      const m = this.members?.get(n.id);
+      this.nodes.set(n.id, { ...n, memberRisk: m?.riskScore ?? null, role: m?.role ?? null, member: Boolean(m) });
+      added.push(n.id);
+    }
+    for (const e of sub?.edges ?? []) this.edges.set(edgeKey(e), e);
+    return added;
+  }
+
+  // ---- drawing -------------------------------------------------------------------------
+  draw(t0) {
+    const container = $("#graph");
+    const visNodes = new vis.DataSet([...this.nodes.values()].map((n) => this.nodeStyle(n)));
+    const visEdges = new vis.DataSet([...this.edges.values()].map((e) => styleEdge(e)));
+    this.visNodes = visNodes;
+    this.visEdges = visEdges;
+    this.network?.destroy();
+    const network = new vis.Network(container, { nodes: visNodes, edges: visEdges }, physicsOptions(this.nodes.size));
+    this.network = network;
+    this.metrics.nodes = this.nodes.size;
+    this.metrics.edges = this.edges.size;
+    this.metrics.drawMs = performance.now() - t0;
+    this.status(`${this.nodes.size} nodes · ${this.edges.size} edges · laying out…`);
+    network.once("stabilizationIterationsDone", () => {
+      network.setOptions({ physics: { enabled: false } });
+      this.metrics.stabilizedMs = performance.now() - t0;
+      this.metrics.renderMs = this.metrics.stabilizedMs - this.metrics.fetchMs; // draw + layout only
+      this.metrics.iterations = this.iterations ?? null;
+      this.status(`${this.nodes.size} nodes · ${this.edges.size} edges`);
+      window.__ringscope.render = { ...this.metrics, done: true };
+      if (this.focusId && this.nodes.has(this.focusId)) network.selectNodes([this.focusId]);
+    });
+    network.on("stabilizationProgress", (p) => { this.iterations = p.iterations; });
+    network.on("click", (p) => this.onClick(p));
+    network.on("doubleClick", (p) => p.nodes.length && this.expand(p.nodes[0]));
+    window.__ringscope.render = { ...this.metrics, done: false };
+    if (!this.nodes.size) {
+      this.status("Nothing to show: no nodes in this view");
+      window.__ringscope.render = { ...this.metrics, stabilizedMs: this.metrics.drawMs, renderMs: 0, done: true };
+    }
+  }
+
+  nodeStyle(n) {
+    return styleNode(n, { member: n.member || n.id === this.focusId, verdict: this.verdicts.get(n.id) ?? n.props?.verdict ?? null });
+  }
+
+  status(text) {
+    const host = clear($("#graph-status"));
+    host.hidden = !text;
+    if (text) host.append(text);
+    return host;
+  }
+
+  onClick(p) {
+    if (this.pathPick && p.nodes.length) {
+      this.pickPathEnd(p.nodes[0]);
+      return;
+    }
+    if (p.nodes.length) this.panel.showNode(this.nodes.get(p.nodes[0]));
+    else if (!p.edges.length && this.ring) this.panel.showRing(this.ring);
+  }
+
+  focus(id) {
+    if (!this.nodes.has(id) || !this.network) return false;
+    this.network.selectNodes([id]);
+    this.network.focus(id, { scale: 1.3, animation: { duration: 400 } });
+    this.panel.showNode(this.nodes.get(id));
+    return true;
+  }
+
+  // Re-derive what is hidden or dimmed: time window, folded hubs, emphasis.
+  applyView() {
+    const { since, until } = this.window;
+    const fold = $("#fold-hubs").checked ? foldPlan(this.nodes, this.edges) : { hubs: [], virtual: [] };
+    const folded = new Set(fold.hubs);
+    const visibleEdges = new Set();
+    const touched = new Set();
+    for (const [key, e] of this.edges) {
+      if (edgeInWindow(e, since, until) && !folded.has(e.source) && !folded.has(e.target)) {
+        visibleEdges.add(key);
+        touched.add(e.source);
+        touched.add(e.target);
+      }
+    }
+    const em = this.emphasis;
+    const nodeUpdates = [...this.nodes.values()].map((n) => {
+      const style = this.nodeStyle(n);
+      style.hidden = folded.has(n.id) || (!touched.has(n.id) && !n.member && n.id !== this.focusId);
+      if (em && !em.nodes.has(n.id)) style.opacity = 0.18;
+      if (em && em.nodes.has(n.id)) Object.assign(style, { borderWidth: 4, color: { ...style.color, border: "#fde047" } });
+      return style;
+    });
+    const edgeUpdates = [...this.edges.entries()].map(([key, e]) => {
+      const style = styleEdge(e);
+      style.hidden = !visibleEdges.has(key);
+      if (em && !em.edges.has(key)) style.color = { ...style.color, opacity: 0.08 };
+      if (em && em.edges.has(key)) style.color = { color: "#fde047", opacity: 1 };
+      return style;
+    });
+    this.visNodes.update(nodeUpdates);
+    this.visEdges.remove(this.visEdges.getIds({ filter: (e) => String(e.id).startsWith("fold|") }));
+    this.visEdges.update(edgeUpdates);
+    this.visEdges.add(fold.virtual);
+    const shown = nodeUpdates.filter((n) => !n.hidden).length;
+    this.status(`${shown} of ${this.nodes.size} nodes shown · ${visibleEdges.size} edges${fold.hubs.length ? ` · ${fold.hubs.length} hubs folded` : ""}`);
+  }
+
+  // ---- expansion, path, filters ---------------------------------------------------------
+  async expand(id) {
+    const node = this.nodes.get(id);
+    if (!node) return;
+    const vars = { id, hops: 1, limit: EXPAND_LIMIT };
+    if (this.window.since) vars.since = new Date(this.window.since).toISOString();
+    if (this.window.until) vars.until = new Date(this.window.until).toISOString();
+    this.status(`Counting neighbours of ${id}…`);
+    let sub;
+    try {
+      sub = (await this.client.request(Q_NEIGHBOURHOOD, vars)).neighbourhood;
+    } catch (err) {
+      this.status("");
+      toast(`Could not expand: ${err.message}`, "error");
+      return;
+    }
+    const total = sub.nodes.filter((n) => n.id !== id).length;
+    const fresh = sub.nodes.filter((n) => !this.nodes.has(n.id));
+    const host = this.status("");
+    host.hidden = false;
+    host.append(el("span", { class: "expand-count", text: `${id} has ${total}${sub.truncated ? "+" : ""} neighbours, ${fresh.length} not shown. ` }));
+    if (!fresh.length && sub.edges.every((e) => this.edges.has(edgeKey(e)))) {
+      host.append("Nothing to add.");
+      return;
+    }
+    host.append(
+      el("button", { class: "btn btn-primary", type: "button", id: "expand-confirm", text: `Load ${fresh.length}`, onclick: () => this.addAround(id, sub) }), " ",
+      el("button", { class: "btn btn-ghost", type: "button", text: "Cancel", onclick: () => this.applyView() }));
+  }
+
+  addAround(id, sub) {
+    const added = this.merge(sub);
+    const center = this.network.getPositions([id])[id] ?? { x: 0, y: 0 };
+    const radius = 90 + 6 * added.length;
+    // New nodes go on a circle around the expanded node: no physics run, so it stays instant.
+    this.visNodes.add(added.map((nid, i) => {
+      const angle = (2 * Math.PI * i) / Math.max(1, added.length);
+      return { ...this.nodeStyle(this.nodes.get(nid)), x: center.x + radius * Math.cos(angle), y: center.y + radius * Math.sin(angle) };
+    }));
+    this.visEdges.update(sub.edges.map((e) => styleEdge(e)));
+    this.applyView();
+    toast(`Added ${added.length} nodes around ${id}`, "ok");
+    window.__ringscope.expanded = (window.__ringscope.expanded ?? 0) + added.length;
+  }
+
+  togglePathMode() {
+    const selected = (this.network?.getSelectedNodes() ?? []).filter((id) => this.nodes.get(id)?.type === "Account");
+    if (selected.length === 2) {
+      this.findPath(selected[0], selected[1]);
+      return;
+    }
+    this.pathPick = this.pathPick ? null : [];
+    $("#path-btn").classList.toggle("active", Boolean(this.pathPick));
+    if (this.pathPick) this.status("Path: click the first account");
+    else this.applyView();
+  }
+
+  pickPathEnd(id) {
+    this.pathPick.push(id);
+    if (this.pathPick.length === 1) {
+      this.status(`Path from ${id}: click the second account`);
+      return;
+    }
+    const [a, b] = this.pathPick;
+    this.pathPick = null;
+    $("#path-btn").classList.remove("active");
+    this.findPath(a, b);
+  }
+
+  async findPath(from, to) {
+    this.status(`Searching a path ${from} → ${to}…`);
+    let sub;
+    try {
+      sub = (await this.client.request(Q_PATH, { from, to, maxHops: 6 })).shortestPath;
+    } catch (err) {
+      toast(`Path search failed: ${err.message}`, "error");
+      this.applyView();
+      return;
+    }
+    if (!sub || !sub.nodes.length) {
+      this.emphasis = null;
+      this.applyView();
+      toast(`No path within 6 hops between ${from} and ${to}`);
+      return;
+    }
+    const added = this.merge(sub);
+    const anchor = this.network.getPositions([from])[from] ?? { x: 0, y: 0 };
+    this.visNodes.add(added.map((nid, i) => ({ ...this.nodeStyle(this.nodes.get(nid)), x: anchor.x + 60 * (i + 1), y: anchor.y - 60 })));
+    this.emphasis = { nodes: new Set(sub.nodes.map((n) => n.id)), edges: new Set(sub.edges.map(edgeKey)), kind: "path" };
+    $("#highlight-reasons").checked = false;
+    this.applyView();
+    this.status(`Shortest path: ${sub.nodes.length - 1} hops (${from} → ${to})`);
+    this.panel.showPath?.(orderPath(sub.edges, from, to));
+    window.__ringscope.path = orderPath(sub.edges, from, to);
+  }
+
+  toggleReasons() {
+    if (!$("#highlight-reasons").checked) {
+      this.emphasis = null;
+    } else {
+      const hits = namedByReasons(this.ring, [...this.nodes.keys()]);
+      if (!hits.size) toast("The ring's reasons name no node in this view");
+      this.emphasis = { nodes: hits, edges: highlightedEdges(this.edges, hits, this.nodes), kind: "reasons" };
+    }
+    this.applyView();
+  }
+
+  applyTime() {
+    const since = toMs($("#time-from").value ? new Date($("#time-from").value).toISOString() : null);
+    const until = toMs($("#time-to").value ? new Date($("#time-to").value).toISOString() : null);
+    // datetime-local has minute precision: widen the upper bound to the end of that minute.
+    this.window = { since, until: until === null ? null : until + 59999 };
+    this.applyView();
+  }
+
+  resetTime() {
+    this.window = { since: null, until: null };
+    $("#time-from").value = this.bounds ? toLocalInput(this.bounds.lo) : "";
+    $("#time-to").value = this.bounds ? toLocalInput(this.bounds.hi) : "";
+    this.applyView();
+  }
+
+  markVerdict(id, verdict) {
+    this.verdicts.set(id, verdict);
+    if (this.visNodes?.get(id)) this.applyView();
+  }
+
+  visible() {
+    const nodes = [...this.nodes.values()].filter((n) => !this.visNodes.get(n.id)?.hidden);
+    const edges = [...this.edges.entries()].filter(([k]) => !this.visEdges.get(k)?.hidden).map(([, e]) => e);
+    return { nodes, edges };
+  }
+
+  exportName() {
+    return (this.ring?.id ?? `account-${this.focusId}`).replace(/[^\w.-]+/g, "_");
+  }
+
+  bindToolbar() {
+    $("#time-apply").addEventListener("click", () => this.applyTime());
+    $("#time-reset").addEventListener("click", () => this.resetTime());
+    $("#fold-hubs").addEventListener("change", () => this.applyView());
+    $("#highlight-reasons").addEventListener("change", () => this.toggleReasons());
+    $("#path-btn").addEventListener("click", () => this.togglePathMode());
+    $("#fit-btn").addEventListener("click", () => this.network?.fit({ animation: { duration: 300 } }));
+    $("#graph-search").addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter") return;
+      const q = ev.target.value.trim();
+      const hit = this.nodes.has(q) ? q : [...this.nodes.keys()].find((k) => k.toLowerCase().includes(q.toLowerCase()));
+      if (!q || !hit || !this.focus(hit)) toast(`No node matching "${q}" in this view`);
+    });
+    $("#export-png").addEventListener("click", () => exportPng($("#graph"), this.exportName()));
+    $("#export-csv").addEventListener("click", () => { const v = this.visible(); exportCsv(v.nodes, v.edges, this.exportName()); });
+    $("#export-graphml").addEventListener("click", () => { const v = this.visible(); exportGraphml(v.nodes, v.edges, this.exportName()); });
+  }
+}
