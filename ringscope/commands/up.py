@@ -109,6 +109,21 @@ def _seed_demo(settings: Settings, store: FalkorStore) -> None:
     )
 
 
+def _train_demo_model(settings: Settings, url: str) -> None:
+    """Train the GNN on the seeded labels so accounts carry a model risk, then re-detect."""
+    from detection.run import run_detection
+    from ringscope.runtime import train_model
+
+    store = FalkorStore(url, settings.graph)
+    try:
+        record, result, _ = train_model(settings, store)
+        console.print(f"demo: model {record.version} trained (held-out AUC {result['random_split'].get('auc', float('nan')):.3f}); "
+                      "accounts scored")  # fmt: skip
+        run_detection(settings, store)
+    finally:
+        store.close()
+
+
 def _run_traffic(settings: Settings, url: str, rate: float, stop: threading.Event) -> None:
     import redis
 
@@ -143,6 +158,8 @@ def up(
         threads.append(_thread("scheduler", _run_scheduler, settings, store.url, stop))
         if demo:
             threads.append(_thread("traffic", _run_traffic, settings, store.url, rate, stop))
+            if not (settings.data_dir / "models").exists():
+                threads.append(_thread("train", _train_demo_model, settings, store.url))
         base = f"http://{settings.host}:{settings.port}"
         console.print(
             f"\n[bold green]ringscope is up[/]\n  investigator UI  {base}/\n"

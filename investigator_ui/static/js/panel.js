@@ -59,7 +59,7 @@ export class Panel {
       el("button", { class: "btn btn-ok", type: "button", id: "ring-dismiss", text: "Dismiss", onclick: () => this.verdictFor("ring", ring.id, "FALSE_POSITIVE") }),
       el("button", { class: "btn", type: "button", text: "Needs review", onclick: () => this.verdictFor("ring", ring.id, "NEEDS_REVIEW") })));
     h.append(this.workflowForm(ring));
-    if (ring.reasons?.length) h.append(section("Why it scored high", list(ring.reasons.map(humanize))));
+    if (ring.reasons?.length) h.append(section("Why it scored high", list(ring.reasons)));
     const evidence = this.evidenceFacts(ring.evidence);
     if (evidence) h.append(section("Evidence", evidence));
     const top = [...(ring.members ?? [])].sort((a, b) => (b.riskScore ?? 0) - (a.riskScore ?? 0)).slice(0, 12);
