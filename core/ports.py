@@ -21,6 +21,12 @@ class ApplyResult:
     applied_ids: tuple[str, ...] = field(default=(), repr=False)
 
 
+class PreparedBatch(Protocol):
+    """A batch planned for writing (opaque outside the store that made it)."""
+
+    tx_ids: list[str]
+
+
 class GraphStore(Protocol):
     """The transaction graph."""
 
@@ -33,6 +39,14 @@ class GraphStore(Protocol):
     ) -> ApplyResult:
         """Write events exactly once in effect: tx_ids already applied change nothing."""
         ...
+
+    def prepare_batch(
+        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
+    ) -> PreparedBatch:
+        """Plan a write without I/O; ``apply_prepared`` writes it (exactly once in effect)."""
+        ...
+
+    def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult: ...
 
     def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
         """The subset of tx_ids already written to the graph."""

@@ -60,6 +60,10 @@ class BatchPlan:
         default_factory=lambda: {k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)}
     )
     log_rows: list[list[Any]] = field(default_factory=list)
+    # what the plan was made from, to plan again without tx_ids found applied meanwhile
+    events: list[Event] = field(default_factory=list, repr=False)
+    scores: dict[str, TxScore] = field(default_factory=dict, repr=False)
+    duplicates: int = 0
 
     def _node(self, label: str, node_id: str, ts: int) -> None:
         seen = self.nodes[label]
@@ -140,19 +144,17 @@ class BatchPlan:
 
 def plan_batch(
     events: Iterable[Event], already_applied: set[str], scores: dict[str, TxScore] | None = None
-) -> tuple[BatchPlan, int]:
-    """Plan the write of the events not yet applied; returns the plan and the duplicate count."""
-    plan = BatchPlan()
+) -> BatchPlan:
+    """Plan the write of the events not yet applied (``plan.duplicates`` counts the rest)."""
+    plan = BatchPlan(events=list(events), scores=scores or {})
     seen = set(already_applied)
-    duplicates = 0
-    scores = scores or {}
-    for e in events:
+    for e in plan.events:
         if isinstance(e, TransactionEvent):
             if e.tx_id in seen:
-                duplicates += 1
+                plan.duplicates += 1
                 continue
             seen.add(e.tx_id)
-            plan.add_transaction(e, scores.get(e.tx_id))
+            plan.add_transaction(e, plan.scores.get(e.tx_id))
         else:
             plan.add_account(e)
-    return plan, duplicates
+    return plan

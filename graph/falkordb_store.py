@@ -24,8 +24,8 @@ import redis
 from falkordb import FalkorDB, Graph
 
 from core.errors import GraphUnavailableError, RingscopeError
-from core.events import Event, TransactionEvent
-from core.ports import ApplyResult
+from core.events import Event
+from core.ports import ApplyResult, PreparedBatch
 from core.scores import TxScore
 from core.transactions import TransactionRecord
 from graph.batch import IDENTITY_EDGES, LINK_EDGES, MONEY_EDGES, NODE_LABELS, BatchPlan, plan_batch
@@ -89,19 +89,30 @@ class FalkorStore:
     def apply_batch(
         self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
     ) -> ApplyResult:
-        if not events:
+        return self.apply_prepared(self.prepare_batch(events, scores))
+
+    def prepare_batch(
+        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
+    ) -> BatchPlan:
+        """Plan a batch without touching the server (so it can overlap another batch's write)."""
+        return plan_batch(events, set(), scores)
+
+    def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
+        plan = prepared
+        assert isinstance(plan, BatchPlan)
+        if not plan.events:
             return ApplyResult()
         with self._translate(), self._writer_lock():
             self._check_graph_epoch()
-            tx_ids = [e.tx_id for e in events if isinstance(e, TransactionEvent)]
-            applied = self.applied_ids(tx_ids)
-            plan, duplicates = plan_batch(events, applied, scores)
+            applied = self.applied_ids(plan.tx_ids)
+            if applied:  # re-sent transactions: plan again without them
+                plan = plan_batch(plan.events, applied, plan.scores)
             if not plan.txs and not plan.accounts:
-                return ApplyResult(duplicates=duplicates)
+                return ApplyResult(duplicates=plan.duplicates)
             ids = self._resolve_nodes(plan)
             self._commit(plan, ids)
         return ApplyResult(
-            applied=len(plan.txs), duplicates=duplicates, accounts=len(plan.accounts),
+            applied=len(plan.txs), duplicates=plan.duplicates, accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
         )  # fmt: skip
 

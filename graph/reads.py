@@ -29,6 +29,7 @@ from core.investigation import (
     VerdictView,
 )
 from core.transactions import TransactionRecord
+from graph.aio import close_async_redis
 from graph.cypher import load_query
 from graph.subgraphs import SubgraphBuilder, bfs_path, ring_subgraph_plan
 
@@ -264,5 +265,4 @@ class FalkorReads:
             return False
 
     async def close(self) -> None:
-        await self.db.aclose()
-        await self.db.connection.connection_pool.disconnect()
+        await close_async_redis(self.db.connection)

@@ -1,7 +1,8 @@
 """Bulk load from JSONL, CSV and Parquet files (gzip too), in batches through the pipeline.
 
-Reading and validation overlap with the graph write: a writer thread applies batch N while the
-caller's thread parses batch N+1 (the write mostly waits on the server, releasing the GIL).
+Reading, validation and planning overlap with the graph write: a writer thread applies batch N
+while the caller's thread parses and plans batch N+1 (the write mostly waits on the server,
+releasing the GIL).
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.errors import RingscopeError
-from core.events import Event
 from ingest.deadletter import Rejection
-from ingest.pipeline import BatchResult, Pipeline
+from ingest.pipeline import BatchResult, Pipeline, Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -113,16 +113,16 @@ def load_files(
         if not path.is_file():
             raise RingscopeError(f"{path}: no such file")
     summary = LoadSummary(files=len(paths))
-    work: queue.Queue[tuple[list[Event], list[Rejection], int] | None] = queue.Queue(maxsize=2)
+    work: queue.Queue[tuple[Prepared, list[Rejection], int] | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
     def writer() -> None:
         while (item := work.get()) is not None:
             if failure:
                 continue
-            events, rejected, size = item
+            prepared, rejected, size = item
             try:
-                result = pipeline.process(events)
+                result = pipeline.commit(prepared)
             except BaseException as exc:  # re-raised in the caller's thread below
                 failure.append(exc)
                 continue
@@ -134,7 +134,7 @@ def load_files(
     def submit(raws: list[Any], sources: list[str]) -> None:
         events, rejected = pipeline.parse(raws, sources)
         pipeline.reject(rejected)
-        work.put((events, rejected, len(raws)))
+        work.put((pipeline.prepare(events), rejected, len(raws)))
 
     thread = threading.Thread(target=writer, name="ingest-writer", daemon=True)
     start = time.perf_counter()

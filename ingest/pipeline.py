@@ -13,7 +13,7 @@ from typing import Any
 
 from core.errors import InvalidEventError
 from core.events import AccountEvent, Event, TransactionEvent, parse_event
-from core.ports import AlertPublisher, GraphStore, TransactionScorer
+from core.ports import AlertPublisher, GraphStore, PreparedBatch, TransactionScorer
 from core.scores import TxScore
 from ingest.deadletter import DeadLetterStream, Rejection
 
@@ -34,6 +34,14 @@ class BatchResult:
         self.accounts += other.accounts
         self.rejected.extend(other.rejected)
         self.flagged += other.flagged
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A scored, planned batch waiting for its graph write."""
+
+    batch: PreparedBatch
+    flagged: int
 
 
 class Pipeline:
@@ -88,6 +96,10 @@ class Pipeline:
             self.dead_letter.send(rejected)
 
     def process(self, events: Sequence[Event]) -> BatchResult:
+        return self.commit(self.prepare(events))
+
+    def prepare(self, events: Sequence[Event]) -> Prepared:
+        """Score the new transactions, raise their alerts, and plan the graph write (no write)."""
         scores: dict[str, TxScore] = {}
         if self.scorer is not None:
             txs = [e for e in events if isinstance(e, TransactionEvent)]
@@ -103,9 +115,14 @@ class Pipeline:
             # repeat. Publishing after the write could lose alerts to a crash in between.
             if self.publisher is not None and scores:
                 self.publisher.publish(fresh, scores, set(scores))
-        applied = self.store.apply_batch(events, scores)
         flagged = sum(1 for s in scores.values() if s.decision != "approve")
-        return BatchResult(applied.applied, applied.duplicates, applied.accounts, flagged=flagged)
+        return Prepared(self.store.prepare_batch(events, scores), flagged)
+
+    def commit(self, prepared: Prepared) -> BatchResult:
+        """Write a prepared batch to the graph, exactly once in effect."""
+        applied = self.store.apply_prepared(prepared.batch)
+        return BatchResult(applied.applied, applied.duplicates, applied.accounts,
+                           flagged=prepared.flagged)  # fmt: skip
 
     def close(self) -> None:
         """Let the publisher deliver what it has queued (webhooks)."""
