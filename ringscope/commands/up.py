@@ -52,7 +52,7 @@ def _serve_app(settings: Settings, store: FalkorStore) -> None:
     app = create_app(settings, store=store, pipeline=pipeline,
                      runner=_detection_runner(settings, store.url))  # fmt: skip
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                            ws="websockets", lifespan="on")  # fmt: skip
+                            ws="websockets-sansio", lifespan="on")  # fmt: skip
     uvicorn.Server(config).run()
 
 
