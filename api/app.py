@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import ipaddress
@@ -32,6 +33,7 @@ from api.view import GraphQLView
 from core.errors import ConfigurationError
 from core.investigation import InvestigationStore, RingView
 from core.settings import Settings, load_settings
+from graph.aio import close_async_redis
 
 logger = logging.getLogger(__name__)
 
@@ -133,9 +135,7 @@ def create_app(
         try:
             yield
         finally:
-            await broadcaster.stop()
-            await client.aclose()
-            await reads.close()
+            await shutdown_services(services, reads)
 
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
@@ -152,6 +152,17 @@ def create_app(
     app.state.services = services
     app.state.reads = reads
     return app
+
+
+async def shutdown_services(services: Services, reads: InvestigationStore) -> None:
+    """End subscriptions, the pub/sub reader and every Redis socket; each step is time-bounded."""
+    await services.broadcaster.stop()
+    await close_async_redis(services.redis)
+    try:
+        async with asyncio.timeout(3.0):
+            await reads.close()
+    except TimeoutError:
+        logger.warning("closing the graph reads took longer than 3s; abandoned")
 
 
 async def _scrape_gauges(services: Services) -> None:

@@ -26,10 +26,24 @@ logger = logging.getLogger(__name__)
 _STREAM_ID = re.compile(r"^\d+-\d+$")
 QUEUE_SIZE = 1000
 _SCAN_CAP = 100_000
+CLOSED: Any = object()  # put in subscriber queues at shutdown: the subscription ends
 
 
 def _decode(raw: Any) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+async def _close_pubsub(pubsub: Any, timeout_s: float = 1.0) -> None:
+    """Drop the pub/sub socket (the server forgets its subscriptions) without awaiting the peer."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            if pubsub.connection is not None:
+                with contextlib.suppress(redis.RedisError, OSError):
+                    await pubsub.connection.disconnect(nowait=True)
+            with contextlib.suppress(redis.RedisError, OSError):
+                await pubsub.aclose()
+    except TimeoutError:
+        logger.warning("closing the pub/sub connection took longer than %.1fs", timeout_s)
 
 
 def alert_from_entry(entry_id: Any, fields: dict[Any, Any]) -> Alert | None:
@@ -64,34 +78,56 @@ class Broadcaster:
         self.alerts_channel, self.rings_channel = alerts_channel, rings_channel
         self._subs: dict[str, set[asyncio.Queue[Any]]] = {c: set() for c in self.channels}
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self.ready = asyncio.Event()
 
     async def start(self) -> None:
         if self._task is None:
+            self._closing = False
             self._task = asyncio.create_task(self._run(), name="ringscope-broadcaster")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def stop(self, timeout_s: float = 3.0) -> None:
+        """End every live subscription, then the reader; bounded so shutdown cannot hang."""
+        self._closing = True
+        self._end_subscribers()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+        if not done:
+            logger.warning("pub/sub reader did not stop within %.1fs; abandoned", timeout_s)
+        elif not task.cancelled() and task.exception() is not None:
+            logger.warning("pub/sub reader had failed: %r", task.exception())
 
     async def _run(self) -> None:
         delay = 0.2
-        while True:
+        while not self._closing:
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(*self.channels)
-                    self.ready.set()
-                    delay = 0.2
-                    async for message in pubsub.listen():
-                        self._dispatch(message)
+                await pubsub.subscribe(*self.channels)
+                self.ready.set()
+                delay = 0.2
+                async for message in pubsub.listen():
+                    self._dispatch(message)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 self.ready.clear()
+                if self._closing:
+                    return
                 logger.warning("pub/sub reader lost Redis (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+            finally:
+                self.ready.clear()
+                await _close_pubsub(pubsub)
+
+    def _end_subscribers(self) -> None:
+        for queues in self._subs.values():
+            for queue in queues:
+                if queue.full():
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()
+                queue.put_nowait(CLOSED)
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel = _decode(message.get("channel"))
@@ -127,8 +163,7 @@ class Broadcaster:
 
     async def rings(self, min_score: float) -> AsyncIterator[Ring]:
         with self.subscription(self.rings_channel) as queue:
-            while True:
-                ring = await queue.get()
+            while (ring := await queue.get()) is not CLOSED:
                 if ring.view.score >= min_score:
                     yield ring
 
@@ -201,7 +236,6 @@ class AlertFeed:
                             replayed.add(alert.id)
                             yield alert
                     lower = f"({_decode(entries[-1][0])}"
-            while True:
-                alert = await queue.get()
+            while (alert := await queue.get()) is not CLOSED:
                 if alert.score >= min_score and alert.id not in replayed:
                     yield alert

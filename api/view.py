@@ -18,6 +18,7 @@ from strawberry.types.unset import UnsetType
 from api import metrics
 from api.context import Context
 from api.keys import verify_key
+from api.ws import LegacyWSHandler, TransportWSHandler
 from core.investigation import InvestigationStore
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ def _bearer(value: Any) -> str | None:
 
 
 class GraphQLView(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, schema: Any, store: InvestigationStore, services: Any) -> None:
         super().__init__(
             schema, graphql_ide=None, allow_queries_via_get=False,
@@ -38,6 +42,7 @@ class GraphQLView(GraphQL[Context, None]):
         )  # fmt: skip
         self.store = store
         self.services = services
+        self.operation_timeout_s = float(services.settings.api_timeout_s)
 
     async def _role_for(self, token: str | None) -> tuple[str | None, str]:
         if token:

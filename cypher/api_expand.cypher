@@ -1,11 +1,13 @@
 // One hop out of a set of nodes (by internal id), both directions, with type and time filters.
-// Edges without timestamps (MEMBER, HAS_*) pass the time filter.
+// Edges without timestamps (MEMBER, HAS_*) pass the time filter. The `WITH a, nid` matters:
+// without it FalkorDB plans an all-node scan from `b` (1.8 s instead of 16 ms for 420 nodes).
 // params: $nodes [internal ids], $types [labels allowed at the far end], $since, $until
 //         (epoch ms or null), $limit (rows)
 // returns: a, b (internal ids), b_id, b_type, b_risk, type, out (a is the source), count, total,
 //          first_ts, last_ts
 UNWIND $nodes AS nid
 MATCH (a) WHERE ID(a) = nid
+WITH a, nid
 MATCH (a)-[e]-(b)
 WHERE labels(b)[0] IN $types
   AND ($since IS NULL OR e.last_ts IS NULL OR e.last_ts >= $since)
