@@ -100,7 +100,18 @@ class Settings(BaseSettings):
     api_max_nodes: int = Field(default=2000, ge=10, description="node budget of subgraphs")
     api_max_body_bytes: int = Field(default=1_000_000, ge=1024)
     api_timeout_s: float = Field(default=10.0, gt=0)
+    api_key_cache_s: float = Field(
+        default=5.0, ge=0, description="how long a verified API key is trusted before Redis is asked again"
+    )
     ring_updates_channel: str = "ring-updates"
+
+    # operations (ringscope/logging.py, ringscope/metrics.py, ringscope/backup.py)
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="unset: text on a terminal, JSON otherwise"
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="/metrics of worker and scheduler; 0: off"
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -10,13 +10,15 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
+from redis.exceptions import LockError
 
 from core.errors import RingscopeError
+from core.logcontext import bind_log
 from core.settings import Settings
 from detection import edgelog
 from detection.card_testing import find_card_testing
@@ -45,9 +47,6 @@ from detection.takeover import find_device_takeover
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-_RELEASE = (
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-)
 CYCLE_SHRINK = 0.2
 
 
@@ -71,13 +70,15 @@ class RunSummary:
 
 @contextmanager
 def run_lock(store: RingGraph, ttl_s: int) -> Iterator[None]:
-    key, token = f"ringscope:{store.graph_name}:detect-lock", uuid.uuid4().hex
-    if not store.redis.set(key, token, nx=True, ex=ttl_s):
+    key = f"ringscope:{store.graph_name}:detect-lock"
+    lock = store.redis.lock(key, timeout=ttl_s)  # released only by its holder (token check)
+    if not lock.acquire(blocking=False):
         raise DetectionBusyError(f"a detection run already holds {key}; try again when it ends")
     try:
         yield
     finally:
-        store.redis.eval(_RELEASE, 1, key, token)
+        with suppress(LockError):  # expired under a run longer than the TTL
+            lock.release()
 
 
 def _detect(
@@ -142,7 +143,7 @@ def run_detection(
     say = progress or (lambda _msg: None)
     summary = RunSummary(run_id=f"run-{uuid.uuid4().hex[:12]}")
     started = time.perf_counter()
-    with run_lock(store, settings.detect_lock_ttl_s):
+    with run_lock(store, settings.detect_lock_ttl_s), bind_log(run_id=summary.run_id):
         start_run(store, summary.run_id, int(time.time() * 1000))
         status, error = "ok", None
         try:

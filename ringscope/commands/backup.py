@@ -1,0 +1,69 @@
+"""``ringscope backup PATH`` and ``ringscope restore PATH``: graph, streams and model registry."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from core.settings import Settings, load_settings
+from graph.falkordb_store import FalkorStore
+from ringscope.backup import create_backup, restore_backup
+from ringscope.runtime import open_store
+
+logger = logging.getLogger(__name__)
+console = Console(stderr=True)
+
+UrlOption = Annotated[
+    str | None, typer.Option("--url", help="redis://host:port of FalkorDB (default: FALKORDB_URL)")
+]
+
+
+@contextmanager
+def _store(settings: Settings, url: str | None) -> Iterator[FalkorStore]:
+    if url is None:
+        with open_store(settings) as store:
+            yield store
+        return
+    store = FalkorStore(url, settings.graph)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def backup(
+    path: Annotated[Path, typer.Argument(help="backup file to write (.tar, or .tar.gz)")],
+    url: UrlOption = None,
+) -> None:
+    """Back up the graph, its streams and keys, the model registry and the detection state."""
+    settings = load_settings()
+    with _store(settings, url) as store:
+        manifest = create_backup(settings, store, path)
+    counts = manifest["counts"]
+    console.print(f"backup of graph {manifest['graph']!r} written to {path}: "
+                  f"{len(manifest['keys'])} keys, {counts.get('Transaction', 0):,.0f} transactions, "
+                  f"{len(manifest['files'])} files")  # fmt: skip
+
+
+def restore(
+    path: Annotated[Path, typer.Argument(help="a file written by `ringscope backup`")],
+    force: Annotated[bool, typer.Option(help="overwrite a graph that already holds nodes")] = False,
+    url: UrlOption = None,
+) -> None:
+    """Restore a backup into the configured server and data directory (stop workers first)."""
+    settings = load_settings()
+    with _store(settings, url) as store:
+        manifest = restore_backup(settings, store, path, force=force)
+    console.print(f"restored graph {manifest['graph']!r} from {path} "
+                  f"(taken {manifest['created_at']}): counts verified")  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backup")(backup)
+    app.command("restore")(restore)
