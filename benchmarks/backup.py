@@ -1,6 +1,6 @@
 """Backup and restore speed: one JSON line with sizes and seconds.
 
-python benchmarks/backup.py [transactions]
+python -m benchmarks.backup [transactions]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Ingests a simulated data set, exports it from the edge log (rows/s), trains RingBoost, writes
 every account's risk_score, then times ``score_accounts`` for a transaction's two accounts.
-usage: python benchmarks/gnn_scoring.py [--accounts N] [--model ring_boost|ring_sage]
+usage: python -m benchmarks.gnn_scoring [--accounts N] [--model ring_boost|ring_sage]
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ features over the GTAN transaction graph (transactions linked through shared Sou
 Location, Type) into a gradient-boosted classifier (gnn.txgraph). Prints one JSON line:
 ``auc``, ``f1``, ``ap`` (RGTAN's 60%-test protocol), ``gtan_protocol`` and ``time_split``.
 
-usage: python benchmarks/gnn_sffsd.py [--zip PATH] [--seed N]
+usage: python -m benchmarks.gnn_sffsd [--zip PATH] [--seed N]
 """
 
 from __future__ import annotations

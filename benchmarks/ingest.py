@@ -5,7 +5,7 @@ Generates N transactions (the simulator's traffic mix), loads them through the r
 `UNWIND ... CREATE` of the same rows in batches of 5,000 (what `shared/checks/raw_ingest.py`
 does). Prints one JSON line.
 
-usage: python benchmarks/ingest.py [--transactions N] [--accounts A]
+usage: python -m benchmarks.ingest [--transactions N] [--accounts A]
 """
 
 from __future__ import annotations

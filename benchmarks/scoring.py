@@ -7,7 +7,7 @@ anomalies mixed in: amounts 10-20x the usual spend, the same account in two coun
 apart, bursts of 12 tiny payments in 3 minutes. Prints one JSON line per rate: recall on the
 anomalies, alert rate on ordinary traffic, p50/p99 XADD->alert latency.
 
-usage: python benchmarks/scoring.py [--rates 500,2000] [--seconds 6] [--accounts 300] [--cli]
+usage: python -m benchmarks.scoring [--rates 500,2000] [--seconds 6] [--accounts 300] [--cli]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Simulator speed: generate a data set in memory (optionally write it) and print one JSON line.
 
-usage: python benchmarks/simulate.py [--accounts 100000] [--days 30] [--write DIR]
+usage: python -m benchmarks.simulate [--accounts 100000] [--days 30] [--write DIR]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ timings (``window.__ringscope.render``): the GraphQL fetch (the API's time), the
 stabilising the layout (the UI's time, which the goal is about). Also
 times a pan/zoom frame after the layout is frozen. Prints one JSON line.
 
-usage: python benchmarks/ui_render.py [--runs N]
+usage: python -m benchmarks.ui_render [--runs N]
 """
 
 from __future__ import annotations
