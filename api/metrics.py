@@ -41,3 +41,7 @@ ALERTS_STREAM = Gauge(
     "ringscope_alerts_stream_length", "Entries in the alerts stream (read at scrape time)",
     registry=REGISTRY,
 )  # fmt: skip
+SHARED_SUBSCRIBERS = Gauge(
+    "ringscope_api_shared_subscribers", "WebSocket subscriptions served by a shared execution",
+    registry=REGISTRY,
+)  # fmt: skip

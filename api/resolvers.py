@@ -60,6 +60,14 @@ def check_limit(value: int, name: str, maximum: int, minimum: int = 1) -> None:
         raise BadInputError(f"{name}: must be between {minimum} and {maximum} (got {value})")
 
 
+def selects(fields: Any, name: str) -> bool:
+    """True when ``name`` is asked for anywhere below ``fields`` (fragments included)."""
+    return any(
+        getattr(f, "name", None) == name or selects(getattr(f, "selections", ()), name)
+        for f in fields
+    )
+
+
 def _ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
@@ -169,7 +177,8 @@ async def neighbourhood(
     check_limit(hops, "hops", MAX_HOPS)
     check_limit(limit, "limit", ctx.max_nodes)
     wanted = [t.value for t in types] if types else list(NODE_TYPES)
-    sub = await ctx.store.neighbourhood(str(id), hops, limit, _ms(since), _ms(until), wanted)
+    sub = await ctx.store.neighbourhood(str(id), hops, limit, _ms(since), _ms(until), wanted,
+                                        props=selects(info.selected_fields, "props"))  # fmt: skip
     if not sub.nodes:
         raise NotFoundError(f"id: no node has id {str(id)[:80]!r}")
     return Subgraph.of(sub)

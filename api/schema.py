@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api import resolvers as r
 from api.connections import Connection
+from api.documents import document_cache
 from api.errors import classify
 from api.stats import Stats
 from api.types import (
@@ -161,15 +161,11 @@ def build_schema(
     *, max_depth: int = 10, max_tokens: int = 2000, max_aliases: int = 30,
     introspection: bool = True, extra: list[Any] | None = None,
 ) -> strawberry.Schema:  # fmt: skip
-    from strawberry.extensions import DisableIntrospection
-
+    """The schema with its limits; each distinct document is parsed and validated once."""
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases), *(extra or []),
-    ]  # fmt: skip
-    if not introspection:
-        extensions.append(DisableIntrospection)
+        document_cache(max_depth, max_tokens, max_aliases, introspection),
+        *(extra or []),
+    ]
     return RingscopeSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),

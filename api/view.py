@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import time
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -17,6 +21,7 @@ from strawberry.types.unset import UnsetType
 
 from api import metrics
 from api.context import Context
+from api.fanout import SharedStreams
 from api.keys import verify_key
 from api.ws import LegacyWSHandler, TransportWSHandler
 from core.investigation import InvestigationStore
@@ -43,16 +48,40 @@ class GraphQLView(GraphQL[Context, None]):
         self.store = store
         self.services = services
         self.operation_timeout_s = float(services.settings.api_timeout_s)
+        self.key_cache_s = float(services.settings.api_key_cache_s)
+        self._keys: dict[str, tuple[float, str | None, str]] = {}
+        self.shared_streams = SharedStreams()
+
+    def encode_json(self, data: object) -> str:
+        try:  # str, not bytes: WebSocket messages must go out as text frames
+            return orjson.dumps(data).decode()
+        except TypeError:  # e.g. an integer past 64 bits in a JSON scalar
+            return json.dumps(data, separators=(",", ":"))
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     async def _role_for(self, token: str | None) -> tuple[str | None, str]:
         if token:
-            key = await verify_key(self.services.redis, token)
-            if key is None:
-                return None, "invalid-key"
-            return key.role, f"key:{key.key_id}"
+            return await self._verified(token)
         if self.services.auth_required:
             return None, "anonymous"
         return "admin", "open-demo"
+
+    async def _verified(self, token: str) -> tuple[str | None, str]:
+        """Role and principal of a key, from a short-lived cache before asking Redis."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        hit = self._keys.get(digest)
+        if hit is not None and hit[0] > now:
+            return hit[1], hit[2]
+        key = await verify_key(self.services.redis, token)
+        role, principal = (None, "invalid-key") if key is None else (key.role, f"key:{key.key_id}")
+        if self.key_cache_s > 0:
+            if len(self._keys) >= 10_000:
+                self._keys.clear()
+            self._keys[digest] = (now + self.key_cache_s, role, principal)
+        return role, principal
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None

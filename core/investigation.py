@@ -190,7 +190,7 @@ class InvestigationStore(Protocol):
     async def count_detection_runs(self) -> int: ...
     async def neighbourhood(
         self, node_id: str, hops: int, limit: int, since: int | None, until: int | None,
-        types: Sequence[str] | None,
+        types: Sequence[str] | None, props: bool = True,
     ) -> SubgraphView: ...  # fmt: skip
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView: ...
     async def shortest_path(

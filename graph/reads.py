@@ -13,6 +13,7 @@ from typing import Any
 
 import redis
 from falkordb.asyncio import FalkorDB
+from redis.asyncio import BlockingConnectionPool
 
 from core.errors import GraphUnavailableError, RingscopeError
 from core.investigation import (
@@ -30,6 +31,7 @@ from core.investigation import (
 )
 from core.transactions import TransactionRecord
 from graph.aio import close_async_redis
+from graph.compact import run_query
 from graph.cypher import load_query
 from graph.subgraphs import SubgraphBuilder, bfs_path, ring_subgraph_plan
 
@@ -58,8 +60,12 @@ class FalkorReads:
     def __init__(self, url: str, graph_name: str = "ringscope", max_connections: int = 64) -> None:
         self.url = url
         self.graph_name = graph_name
-        self.db = FalkorDB.from_url(url, max_connections=max_connections)
-        self.graph = self.db.select_graph(graph_name)
+        # a blocking pool: a burst past max_connections waits for a free socket, not an error
+        pool: BlockingConnectionPool[Any] = BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=5, decode_responses=True
+        )
+        self.db = FalkorDB(connection_pool=pool)
+        self.client = self.db.connection  # replies are parsed by graph.compact
 
     @contextmanager
     def _translate(self) -> Iterator[None]:
@@ -71,20 +77,20 @@ class FalkorReads:
     async def _rows(self, name: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         with self._translate():
             try:
-                result = await self.graph.ro_query(load_query(name), params or {})
+                return await run_query(self.client, self.graph_name, load_query(name), params,
+                                       read_only=True)  # fmt: skip
             except redis.ResponseError as exc:
                 if "empty key" in str(exc):  # the graph has no data yet
                     return []
                 raise RingscopeError(f"query {name} failed: {exc}") from exc
-        return list(result.result_set)
 
     async def _write(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
         with self._translate():
             try:
-                result = await self.graph.query(load_query(name), params)
+                return await run_query(self.client, self.graph_name, load_query(name), params,
+                                       read_only=False)  # fmt: skip
             except redis.ResponseError as exc:
                 raise RingscopeError(f"query {name} failed: {exc}") from exc
-        return list(result.result_set)
 
     # --- batched lookups (DataLoaders) ------------------------------------------------------
     async def accounts(self, ids: Sequence[str]) -> list[AccountView | None]:
@@ -188,8 +194,9 @@ class FalkorReads:
 
     async def neighbourhood(
         self, node_id: str, hops: int, limit: int, since: int | None, until: int | None,
-        types: Sequence[str] | None,
+        types: Sequence[str] | None, props: bool = True,
     ) -> SubgraphView:  # fmt: skip
+        """Nodes within ``hops`` of ``node_id``; ``props=False`` skips their stored properties."""
         start = await self._find_node(node_id)
         if start is None:
             return SubgraphView()
@@ -201,7 +208,7 @@ class FalkorReads:
                 break
             rows = await self._expand(frontier, types or NODE_TYPES, since, until, limit * 4 + 50)
             frontier = builder.add_rows(rows, row_cap=limit * 4 + 50)
-        return builder.build(await self._props(builder.node_ids()))
+        return builder.build(await self._props(builder.node_ids()) if props else {})
 
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView:
         members = await self._rows("api_ring_member_nodes", {"id": ring_id})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -83,3 +84,14 @@ def gql(client: TestClient, query: str, variables: dict[str, object] | None = No
     assert r.status_code == 200, r.text
     body: dict[str, object] = r.json()
     return body
+
+
+def wait_registered(channel: str) -> None:
+    """Until the shared execution's reader queue is on the broadcaster (then nothing is missed)."""
+    from api.metrics import REGISTRY
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not REGISTRY.get_sample_value(
+        "ringscope_api_subscriptions", {"channel": channel}
+    ):
+        time.sleep(0.02)

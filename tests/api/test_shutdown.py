@@ -16,6 +16,7 @@ from core.settings import Settings
 from graph.aio import close_async_redis
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from tests.api.conftest import wait_registered
 
 SUB = "subscription { alerts(minScore: 0) { id } }"
 
@@ -48,6 +49,9 @@ def test_app_shutdown_with_live_subscription_leaks_nothing(
                 while not r.pubsub_numsub(settings.alerts_channel)[0][1]:
                     assert time.monotonic() < deadline, "the broadcaster never subscribed"
                     time.sleep(0.02)
+                wait_registered(
+                    settings.alerts_channel
+                )  # publishing earlier could reach no subscriber
                 r.publish(settings.alerts_channel, orjson.dumps({"id": "al-1", "score": 5}))
                 assert ws.receive_json()["payload"]["data"]["alerts"]["id"] == "al-1"
         assert time.monotonic() - started < 10

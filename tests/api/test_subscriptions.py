@@ -8,6 +8,7 @@ import redis
 from starlette.testclient import TestClient
 
 from core.settings import Settings
+from tests.api.conftest import wait_registered
 
 SUB = "subscription($after: ID) { alerts(minScore: 50, after: $after) { id score accountId streamId } }"
 
@@ -84,4 +85,49 @@ def test_alerts_query_pages_the_stream(client: TestClient, settings: Settings) -
         assert [e["node"]["id"] for e in two["data"]["alerts"]["edges"]] == ["al-2", "al-1"]
     finally:
         r.delete(settings.alerts_stream)
+        r.close()
+
+
+def _shared() -> float:
+    from api.metrics import REGISTRY
+
+    return REGISTRY.get_sample_value("ringscope_api_shared_subscribers") or 0.0
+
+
+def test_same_subscription_is_shared_and_both_subscribers_get_the_event(
+    client: TestClient, settings: Settings
+) -> None:
+    query = "subscription { alerts(minScore: 50) { id score accountId } }"
+    r = redis.Redis.from_url(settings.falkordb_url or "")
+    try:
+        with (
+            client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as one,
+            client.websocket_connect("/graphql", subprotocols=["graphql-ws"]) as two,
+        ):
+            for ws in (one, two):
+                ws.send_json({"type": "connection_init", "payload": {}})
+                assert ws.receive_json()["type"] == "connection_ack"
+            before = _shared()
+            one.send_json({"id": "a", "type": "subscribe", "payload": {"query": query}})
+            two.send_json({"id": "b", "type": "start", "payload": {"query": query}})
+            deadline = time.monotonic() + 5
+            while _shared() < before + 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert _shared() == before + 2  # both joined one shared execution
+            _wait_subscribed(r, settings.alerts_channel)
+            wait_registered(settings.alerts_channel)
+            r.publish(settings.alerts_channel, _alert(7, 80.0))
+            first, second = one.receive_json(), two.receive_json()
+        assert (first["id"], first["type"], second["id"], second["type"]) == (
+            "a",
+            "next",
+            "b",
+            "data",
+        )
+        assert (
+            first["payload"]
+            == second["payload"]
+            == {"data": {"alerts": {"id": "al-7", "score": 80.0, "accountId": "acc-1"}}}
+        )
+    finally:
         r.close()

@@ -1,0 +1,65 @@
+"""Run a query and parse FalkorDB's ``--compact`` reply in one synchronous pass.
+
+The falkordb asyncio client awaits a coroutine per cell and resolves labels and property keys
+through procedure calls; the API's queries return only scalars, lists and maps
+(``properties(n)``, never a node or an edge), so a plain loop over ``[type, value]`` pairs is
+all the parsing they need. A node, edge or path in a reply is a query bug: it raises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from falkordb.helpers import stringify_param_value
+
+from core.errors import RingscopeError
+
+_NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY = 1, 2, 3, 4, 5, 6
+_MAP, _POINT, _VECTOR = 10, 11, 12
+Row = list[Any]
+
+
+def params_header(params: dict[str, Any] | None) -> str:
+    """``CYPHER k=v ...``: how FalkorDB receives parameters (values escaped by the driver)."""
+    if not params:
+        return ""
+    return "CYPHER " + " ".join(f"{k}={stringify_param_value(v)}" for k, v in params.items()) + " "
+
+
+def parse_value(cell: list[Any]) -> Any:
+    """One compact ``[type, value]`` cell as a Python value."""
+    kind, value = cell[0], cell[1]
+    if kind == _STRING or kind == _INTEGER or kind == _NULL:
+        return value
+    if kind == _DOUBLE:
+        return float(value)
+    if kind == _BOOLEAN:
+        return value == "true"
+    if kind == _ARRAY or kind == _VECTOR:
+        return [parse_value(v) if isinstance(v, list) else v for v in value]
+    if kind == _MAP:
+        return {value[i]: parse_value(value[i + 1]) for i in range(0, len(value), 2)}
+    if kind == _POINT:
+        return {"latitude": float(value[0]), "longitude": float(value[1])}
+    raise RingscopeError(
+        f"a query returned a graph entity (compact type {kind}); return properties(n) instead"
+    )
+
+
+def parse_reply(reply: list[Any]) -> list[Row]:
+    """The rows of a ``GRAPH.QUERY ... --compact`` reply; a server-side error raises."""
+    if reply and isinstance(reply[-1], redis.ResponseError):
+        raise reply[-1]
+    if len(reply) < 3:  # statistics only: a write without RETURN
+        return []
+    return [[parse_value(cell) for cell in row] for row in reply[1]]
+
+
+async def run_query(
+    client: Any, graph: str, query: str, params: dict[str, Any] | None, *, read_only: bool
+) -> list[Row]:
+    """Send ``query`` to ``graph`` over ``client`` (a ``redis.asyncio`` client) and parse it."""
+    command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
+    reply = await client.execute_command(command, graph, params_header(params) + query, "--compact")
+    return parse_reply(reply)
