@@ -1,0 +1,10 @@
+// Bolt dialect, part of apply_batch: FROM_IP links by id; a link carries only first_ts (set on
+// create), so sending one again changes nothing.
+// params: $rows [[source id, target id, first_ts]]  (each pair once)
+// returns: links (rows seen)
+UNWIND $rows AS r
+MATCH (a:Account {id: r[0]})
+MATCH (b:IP {id: r[1]})
+MERGE (a)-[e:FROM_IP]->(b)
+ON CREATE SET e.first_ts = r[2]
+RETURN count(e) AS links
