@@ -112,6 +112,33 @@ def label_features(
     return np.concatenate(flat, axis=1).astype(np.float32)
 
 
+def fold_assignment(n: int, folds: int = 5, seed: int = 0) -> np.ndarray:
+    """``[N]`` fold of each row, shared by the label features and the GNN's label trick."""
+    return np.random.default_rng(seed).integers(0, folds, size=n)
+
+
+def fold_label_features(
+    keys: np.ndarray,
+    time: np.ndarray,
+    labels: np.ndarray,
+    train: np.ndarray,
+    folds: int = 5,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Label features from every training label, and per fold from the other folds' labels.
+
+    Returns the ``[N, F]`` matrix from all visible labels, one ``[N, F]`` matrix per fold, and
+    the ``[N]`` fold of each row.
+    """
+    labelled = train & (labels < 2)
+    prior = float((labels[labelled] == 1).mean()) if labelled.any() else 0.0
+    fold = fold_assignment(len(labels), folds, seed)
+    full = label_features(keys, time, labels, labelled, prior)
+    per_fold = [label_features(keys, time, labels, labelled & (fold != f), prior)
+                for f in range(folds)]  # fmt: skip
+    return full, per_fold, fold
+
+
 def out_of_fold_label_features(
     keys: np.ndarray,
     time: np.ndarray,
@@ -121,12 +148,16 @@ def out_of_fold_label_features(
     seed: int = 0,
 ) -> np.ndarray:
     """Label features where each training row sees only other folds' labels; others see all."""
-    labelled = train & (labels < 2)
-    prior = float((labels[labelled] == 1).mean()) if labelled.any() else 0.0
-    out = label_features(keys, time, labels, labelled, prior)
-    rng = np.random.default_rng(seed)
-    fold = rng.integers(0, folds, size=len(labels))
-    for f in range(folds):
+    full, per_fold, fold = fold_label_features(keys, time, labels, train, folds, seed)
+    return merge_out_of_fold(full, per_fold, fold, train)
+
+
+def merge_out_of_fold(
+    full: np.ndarray, per_fold: list[np.ndarray], fold: np.ndarray, train: np.ndarray
+) -> np.ndarray:
+    """Rows of ``train`` from their own fold's matrix, every other row from ``full``."""
+    out = full.copy()
+    for f, x in enumerate(per_fold):
         rows = train & (fold == f)
-        out[rows] = label_features(keys, time, labels, labelled & (fold != f), prior)[rows]
+        out[rows] = x[rows]
     return out
