@@ -1,12 +1,21 @@
-"""Ring detection quality and speed on simulator traffic with planted rings.
+"""Ring detection: quality on planted rings, speed at 1M transactions, and read stalls.
 
-usage: python -m benchmarks.detection [--accounts N] [--days D] [--seed S] [--amlsim DIR]
-       [--rate TX_PER_ACCOUNT_PER_DAY]
-Prints one JSON line: recall/precision per typology (the ring_eval rule), detection run time,
-and the longest stall of a typed 2-hop query run in a loop while detection runs and writes.
-``--amlsim`` plants the AMLSim alert rings (cycle, fan_in) onto background accounts, amounts
-x100 (AMLSim's are tiny beside bank transfers). 1M tx / 100k accounts:
-``--accounts 100000 --days 10 --rate 1.0``.
+usage: python -m benchmarks.detection [--parts simulated,amlsim,speed] [--amlsim DIR]
+       [--accounts N] [--days D] [--rate R] [--speed-accounts N] [--speed-days D]
+       [--speed-rate R] [--seed S]
+
+Prints one JSON line with a section per part:
+- ``simulated``: simulator traffic with planted rings of every typology; recall and precision
+  by the ring_eval rule (a planted ring is found when a detected ring among the top 1.5 x K by
+  score holds half its members and is at least 30% that ring), and a second run's new rings and
+  alerts (both must be 0: ids are stable).
+- ``amlsim``: the AMLSim alert rings (cycle, fan_in) planted 1:1 on 10,000 background accounts
+  (AMLSim account i is background account i; amounts x100, AMLSim's are tiny beside bank
+  transfers; its 200 steps spread over the days); recall per typology, honestly.
+- ``speed``: 1M transactions / 100k accounts; a cold run (reads the whole edge log) and a warm
+  run (state kept, nothing new), and the stall a concurrent typed 2-hop query sees: a separate
+  process runs it back to back, first alone (baseline) and then during the cold run, which
+  writes every ring it finds.
 """
 
 from __future__ import annotations
@@ -14,20 +23,30 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing as mp
+import os
+import queue
 import random
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
 from core.events import parse_event
 from core.settings import Settings
-from detection.run import run_detection
+from detection.run import RunSummary, run_detection
 from graph.cypher import load_query
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from ingest.simulator import SimConfig, simulate
+
+AMLSIM_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "amlsim-10k-alerts"
+START_MS = 1_749_945_600_000  # a fixed midnight: the same data every run
+DAY_MS = 86_400_000
+Truth = dict[str, dict[str, Any]]
 
 
 def _match(t: set[str], d: set[str]) -> bool:
@@ -35,31 +54,32 @@ def _match(t: set[str], d: set[str]) -> bool:
     return inter >= 0.5 * len(t) and inter >= 0.3 * len(d)
 
 
-def evaluate(store: FalkorStore, truth: dict[str, dict[str, object]]) -> dict[str, object]:
+def evaluate(store: FalkorStore, truth: Truth) -> dict[str, Any]:
     rows = store.graph.ro_query(
         "MATCH (r:Ring)-[:MEMBER]->(a:Account) RETURN r.id, r.score, collect(a.id)"
     ).result_set
     det = sorted(((float(s or 0), set(m)) for _, s, m in rows), key=lambda x: -x[0])
-    top = det[: int(len(truth) * 1.5)]
+    top = [d for _, d in det[: int(len(truth) * 1.5)]]
     by_kind: dict[str, list[int]] = {}
     for t in truth.values():
-        found = any(_match(set(t["members"]), d) for _, d in top)  # type: ignore[arg-type]
         k = by_kind.setdefault(str(t["kind"]), [0, 0])
-        k[0] += found
+        k[0] += any(_match(set(t["members"]), d) for d in top)
         k[1] += 1
-    good = sum(any(_match(set(t["members"]), d) for t in truth.values()) for _, d in top)  # type: ignore[arg-type]
+    good = sum(any(_match(set(t["members"]), d) for t in truth.values()) for d in top)
     return {"recall": round(sum(a for a, _ in by_kind.values()) / max(len(truth), 1), 3),
             "precision": round(good / len(top), 3) if top else 0.0, "rings_detected": len(det),
-            "by_kind": {k: f"{a}/{b}" for k, (a, b) in by_kind.items()}}  # fmt: skip
+            "by_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(by_kind.items())},
+            "recall_by_kind": {k: round(a / b, 3) for k, (a, b) in sorted(by_kind.items())}}  # fmt: skip
 
 
 def plant_amlsim(
     folder: Path, accounts: list[str], start_ms: int, days: int
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, object]]]:
-    """AMLSim alert transactions as transfer events between background accounts, and truth."""
+) -> tuple[list[dict[str, Any]], Truth]:
+    """AMLSim alert transactions as transfers between background accounts (AMLSim account i is
+    ``accounts[i]``: pass 10,000 accounts for a 1:1 mapping), and the truth per alert."""
     events: list[dict[str, Any]] = []
-    truth: dict[str, dict[str, object]] = {}
-    step_ms = max(days - 1, 1) * 86_400_000 // 200  # AMLSim runs 200 steps
+    truth: Truth = {}
+    step_ms = max(days - 1, 1) * DAY_MS // 200  # AMLSim runs 200 steps
     with (folder / "alerts.csv").open() as f:
         for row in csv.DictReader(f):
             src = accounts[int(row["SENDER_ACCOUNT_ID"]) % len(accounts)]
@@ -67,67 +87,152 @@ def plant_amlsim(
             ring = truth.setdefault(
                 f"aml-{row['ALERT_ID']}", {"kind": f"amlsim_{row['ALERT_TYPE']}", "members": []}
             )
-            members: list[str] = ring["members"]  # type: ignore[assignment]
-            members.extend(m for m in (src, dst) if m not in members)
+            ring["members"].extend(m for m in (src, dst) if m not in ring["members"])
             events.append({"tx_id": f"aml-{row['TX_ID']}", "ts": start_ms + int(row["TIMESTAMP"]) * step_ms,
                            "kind": "transfer", "amount": round(float(row["TX_AMOUNT"]) * 100, 2),
                            "account_id": src, "counterparty_id": dst})  # fmt: skip
     return events, truth
 
 
-def probe_stalls(
-    store: FalkorStore, ids: list[str], stop: threading.Event, out: list[float]
-) -> None:
-    """Run the typed 2-hop query back to back; record each latency in ms."""
+def load(store: FalkorStore, raw: Sequence[dict[str, Any]], salt: str, batch: int = 5000) -> float:
+    """Write events in batches, planning batch N+1 while batch N is written; returns seconds."""
+    work: queue.Queue[Any] = queue.Queue(maxsize=2)
+
+    def writer() -> None:
+        while (plan := work.get()) is not None:
+            store.apply_prepared(plan)
+
+    t0 = time.perf_counter()
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        for start in range(0, len(raw), batch):
+            events = [parse_event(e, salt) for e in raw[start : start + batch]]
+            work.put(store.prepare_batch(events))
+    finally:
+        work.put(None)
+        thread.join()
+    return time.perf_counter() - t0
+
+
+def probe(url: str, graph: str, ids: list[str], phase: Synchronized[int], out: Any) -> None:
+    """In its own process: the typed 2-hop query back to back; latencies (ms) kept per phase
+    (1 baseline, 2 during detection) until phase 0, then sent back as summaries."""
+    store = FalkorStore(url, graph)
     query, rng = load_query("bench_two_hop"), random.Random(5)
-    while not stop.is_set():
+    lat: dict[int, list[float]] = {1: [], 2: []}
+    while (p := phase.value) != 0:
         t0 = time.perf_counter()
         store.graph.ro_query(query, {"id": rng.choice(ids)})
-        out.append((time.perf_counter() - t0) * 1000)
+        if p in lat:
+            lat[p].append((time.perf_counter() - t0) * 1000)
+    store.close()
+    out.put({p: _latency(v) for p, v in lat.items()})
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--accounts", type=int, default=3000)
-    ap.add_argument("--days", type=int, default=30)
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--rate", type=float, default=1.5, help="transactions per account per day")
-    ap.add_argument("--amlsim", type=Path, default=None, help="folder with AMLSim alerts.csv")
-    args = ap.parse_args()
-    cfg = SimConfig(accounts=args.accounts, days=args.days, seed=args.seed,
-                    tx_per_account_per_day=args.rate)  # fmt: skip
+def _latency(values: list[float]) -> dict[str, float]:
+    s = sorted(values) or [0.0]
+
+    def pick(q: float) -> float:
+        return round(s[min(len(s) - 1, int(len(s) * q))], 2)
+
+    return {"queries": len(values), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+            "p999_ms": pick(0.999), "max_ms": round(s[-1], 2)}  # fmt: skip
+
+
+def _run_summary(s: RunSummary) -> dict[str, Any]:
+    return {"seconds": s.duration_ms / 1000, "new_rows": s.new_rows, "rings": s.rings_total,
+            "rings_new": s.rings_new, "alerts": s.alerts, "detector_ms": s.detector_ms}  # fmt: skip
+
+
+def quality(cfg: SimConfig, amlsim: Path | None) -> dict[str, Any]:
     sim = simulate(cfg)
-    truth = sim.truth["rings"]
-    if args.amlsim is not None:
-        ids = [str(a["account_id"]) for a in sim.accounts]
-        planted, truth = plant_amlsim(args.amlsim, ids, cfg.resolved_start_ms(), args.days)
+    truth: Truth = sim.truth["rings"]
+    if amlsim is not None:
+        ids = sorted(str(a["account_id"]) for a in sim.accounts)
+        planted, truth = plant_amlsim(amlsim, ids, cfg.resolved_start_ms(), cfg.days)
         sim.transactions = sorted(sim.transactions + planted, key=lambda e: int(e["ts"]))
     with tempfile.TemporaryDirectory() as tmp, EmbeddedFalkorDB(data_dir=Path(tmp) / "db") as db:
         settings = Settings(data_dir=Path(tmp) / "data")
         store = FalkorStore(db.url, settings.graph)
         store.ensure_schema()
-        events = [parse_event(e, settings.identity_salt) for e in sim.accounts + sim.transactions]
-        t0 = time.perf_counter()
-        for start in range(0, len(events), 5000):
-            store.apply_batch(events[start : start + 5000])
-        ingest_s = time.perf_counter() - t0
-        stop, lat = threading.Event(), []  # type: ignore[var-annotated]
-        ids = [str(a["account_id"]) for a in sim.accounts]
-        prober = threading.Thread(
-            target=probe_stalls, args=(FalkorStore(db.url, settings.graph), ids, stop, lat)
-        )
-        prober.start()
-        summary = run_detection(settings, store)
-        stop.set()
-        prober.join()
+        ingest_s = load(store, sim.accounts + sim.transactions, settings.identity_salt)
+        first = run_detection(settings, store)
         again = run_detection(settings, store)
-        out = {"transactions": len(sim.transactions), "ingest_s": round(ingest_s, 2),
-               "detect_s": summary.duration_ms / 1000, "detector_ms": summary.detector_ms,
-               "second_run_new": again.rings_new, "second_run_alerts": again.alerts,
-               "two_hop_queries": len(lat), "two_hop_max_ms": round(max(lat, default=0.0), 1),
-               "two_hop_p99_ms": round(sorted(lat)[int(len(lat) * 0.99)] if lat else 0.0, 1),
-               **evaluate(store, truth)}  # fmt: skip
+        out = {"accounts": cfg.accounts, "transactions": len(sim.transactions),
+               "planted_rings": len(truth), "ingest_s": round(ingest_s, 1),
+               "detect_s": first.duration_ms / 1000, "second_run_new": again.rings_new,
+               "second_run_alerts": again.alerts, **evaluate(store, truth)}  # fmt: skip
         store.close()
+    return out
+
+
+def speed(cfg: SimConfig) -> dict[str, Any]:
+    sim = simulate(cfg)
+    ctx = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedFalkorDB(data_dir=Path(tmp) / "db") as db:
+        settings = Settings(data_dir=Path(tmp) / "data")
+        store = FalkorStore(db.url, settings.graph)
+        store.ensure_schema()
+        ingest_s = load(store, sim.accounts + sim.transactions, settings.identity_salt)
+        ids = random.Random(3).sample([str(a["account_id"]) for a in sim.accounts], 5000)
+        phase, results = ctx.Value("i", 1), ctx.Queue()
+        prober = ctx.Process(target=probe, args=(db.url, settings.graph, ids, phase, results))
+        prober.start()
+        time.sleep(5.0)  # the prober's own start-up, then a baseline with nothing else running
+        store.redis.slowlog_reset()
+        phase.value = 2
+        cold = run_detection(settings, store)
+        phase.value = 0
+        slow = store.redis.slowlog_get(128)
+        stalls = results.get(timeout=60)
+        prober.join(timeout=30)
+        warm = run_detection(settings, store)
+        store.close()
+    return {"accounts": cfg.accounts, "transactions": len(sim.transactions),
+            "ingest_s": round(ingest_s, 1), "cold_run": _run_summary(cold),
+            "warm_run": _run_summary(warm), "two_hop_baseline": stalls[1],
+            "two_hop_during_detection": stalls[2], "slowest_server_commands": _slow(slow)}  # fmt: skip
+
+
+def _slow(entries: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    """The 5 slowest SLOWLOG entries (commands over 10 ms, which hold up other clients), in ms."""
+    out = []
+    for e in sorted(entries, key=lambda e: -int(e.get("duration", 0)))[:5]:
+        cmd = e.get("command", b"")
+        text = cmd.decode(errors="replace") if isinstance(cmd, bytes) else str(cmd)
+        out.append((text[:60], round(int(e.get("duration", 0)) / 1000, 1)))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--parts", default="simulated,amlsim,speed")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--accounts", type=int, default=3000, help="simulated part")
+    ap.add_argument("--days", type=int, default=30, help="simulated part")
+    ap.add_argument("--rate", type=float, default=1.5, help="simulated part: tx per account-day")
+    ap.add_argument("--amlsim", type=Path, default=AMLSIM_DIR, help="folder with alerts.csv")
+    ap.add_argument("--speed-accounts", type=int, default=100_000)
+    ap.add_argument("--speed-days", type=int, default=10)
+    ap.add_argument("--speed-rate", type=float, default=1.0)
+    args = ap.parse_args()
+    parts = set(args.parts.split(","))
+    out: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
+    if "simulated" in parts:
+        cfg = SimConfig(accounts=args.accounts, days=args.days, seed=args.seed,
+                        tx_per_account_per_day=args.rate, start_ms=START_MS)  # fmt: skip
+        out["simulated"] = quality(cfg, None)
+    if "amlsim" in parts:
+        # background only (no simulator rings), one background account per AMLSim account
+        cfg = SimConfig(accounts=10_000, days=20, seed=args.seed, rings_per_typology=0,
+                        tx_per_account_per_day=1.5, start_ms=START_MS)  # fmt: skip
+        out["amlsim"] = quality(cfg, args.amlsim)
+    if "speed" in parts:
+        cfg = SimConfig(accounts=args.speed_accounts, days=args.speed_days, seed=args.seed,
+                        tx_per_account_per_day=args.speed_rate, start_ms=START_MS)  # fmt: skip
+        out["speed"] = speed(cfg)
+    out["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(out))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import igraph as ig
 import numpy as np
 
+from detection.components import account_groups
 from detection.edgelog import PAYMENT
 from detection.snapshot import DAY_MS, Candidate, Snapshot
 
@@ -30,7 +31,7 @@ def _attempts(snap: Snapshot) -> np.ndarray:
     idx = np.nonzero(tiny)[0]
     idx = idx[c["ts"][idx] - first[dev[idx]] <= DAY_MS]
     per_account = np.bincount(c["src"][idx], minlength=snap.n_accounts)
-    return idx[per_account[c["src"][idx]] >= MIN_ATTEMPTS]
+    return np.asarray(idx[per_account[c["src"][idx]] >= MIN_ATTEMPTS])
 
 
 def _tester_edges(snap: Snapshot, idx: np.ndarray, window_ms: int) -> np.ndarray:
@@ -46,16 +47,17 @@ def _tester_edges(snap: Snapshot, idx: np.ndarray, window_ms: int) -> np.ndarray
 
 def _ident_edges(snap: Snapshot, testers: np.ndarray, hub: int) -> np.ndarray:
     """Tester-identifier edges (identifier ids offset by the account count)."""
-    keep = np.isin(snap.link_acc, testers) & (snap.ident_accounts[snap.link_ident] <= hub)
-    return np.column_stack([snap.link_acc[keep], snap.link_ident[keep] + snap.n_accounts])
+    accs, idents = snap.links_of(testers)
+    keep = snap.ident_accounts[idents] <= hub
+    return np.column_stack([accs[keep], idents[keep] + snap.n_accounts])
 
 
-def _groups(snap: Snapshot, edges: np.ndarray, testers: np.ndarray) -> list[list[int]]:
-    n = snap.n_accounts + len(snap.state.idents)
-    graph = ig.Graph(n=n, edges=edges.tolist())
-    is_tester = np.zeros(n, bool)
-    is_tester[testers] = True
-    return [[v for v in comp if is_tester[v]] for comp in graph.connected_components()]
+def _groups(
+    snap: Snapshot, edges: np.ndarray, testers: np.ndarray, min_size: int
+) -> list[list[int]]:
+    graph = ig.Graph(n=snap.n_accounts + len(snap.state.idents), edges=edges.tolist())
+    return [comp[np.isin(comp, testers)].tolist()
+            for comp in account_groups(graph, snap.n_accounts, min_size, testers)]  # fmt: skip
 
 
 def find_card_testing(snap: Snapshot, min_size: int, window_ms: int, hub: int) -> list[Candidate]:
@@ -69,9 +71,8 @@ def find_card_testing(snap: Snapshot, min_size: int, window_ms: int, hub: int) -
     out: list[Candidate] = []
     for edges, bonus in ((_tester_edges(snap, idx, window_ms), 0.0),
                          (_ident_edges(snap, testers, hub), 5.0)):  # fmt: skip
-        for accs in _groups(snap, edges, testers):
-            if len(accs) >= min_size:
-                out.append(_candidate(snap, idx, accs, bonus))
+        for accs in _groups(snap, edges, testers, min_size):
+            out.append(_candidate(snap, idx, accs, bonus))
     return out
 
 

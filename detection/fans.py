@@ -29,44 +29,51 @@ def _slices(keys: np.ndarray, n: int) -> np.ndarray:
     return np.searchsorted(keys, np.arange(n + 1))
 
 
-def _money_window(
-    snap: Snapshot, out_index: OutIndex, hub: int, idx: np.ndarray, window_ms: int
-) -> tuple[int, int, float, float]:
-    """The window of incoming transfers after which the most money both came in and went out:
-    ``(lo, hi, received, forwarded)`` over ``idx[lo:hi]``."""
-    ts = snap.t_ts[idx]
-    cum = np.concatenate([[0.0], np.cumsum(snap.t_amt[idx])])
-    lo = np.arange(idx.size)
-    hi = np.searchsorted(ts, ts + window_ms, "right")
-    received = cum[hi] - cum[lo]
-    fwd = out_index.amount_between(np.full(idx.size, hub), ts, ts[hi - 1] + window_ms)
-    best = int(np.argmax(np.minimum(received, fwd)))
-    return best, int(hi[best]), float(received[best]), float(fwd[best])
+def _money_windows(
+    snap: Snapshot, out_index: OutIndex, hubs: np.ndarray, window_ms: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per hub, the window of incoming transfers after which the most money both came in and
+    went out, for every hub at once: ``(incoming, lo, hi, received, forwarded)``, where
+    ``incoming`` lists the hubs' transfer indices by (hub, ts) and a hub's window is
+    ``incoming[lo:hi]``."""
+    order = np.lexsort((snap.t_ts, snap.t_dst))
+    order = order[hubs[snap.t_dst[order]]]
+    dst, ts = snap.t_dst[order].astype(np.int64), snap.t_ts[order]
+    t0 = int(ts.min())
+    span = int(ts.max()) - t0 + window_ms + 1
+    key = dst * span + (ts - t0)
+    hi = np.searchsorted(key, key + window_ms, "right")  # never past the hub's own transfers
+    cum = np.concatenate([[0.0], np.cumsum(snap.t_amt[order])])
+    received = cum[hi] - cum[:-1]
+    fwd = out_index.amount_between(dst, ts, ts[hi - 1] + window_ms)
+    pos = np.arange(order.size)
+    pick = np.lexsort((pos, -np.minimum(received, fwd), dst))  # best window first, per hub
+    best = pick[np.concatenate([[True], dst[pick][1:] != dst[pick][:-1]])]
+    return order, best, hi[best], received[best], fwd[best]
 
 
 def find_fan_in(
     snap: Snapshot, out_index: OutIndex, window_ms: int, min_peers: int = 2
 ) -> list[Candidate]:
-    order = np.lexsort((snap.t_ts, snap.t_dst))
-    ptr = _slices(snap.t_dst[order], snap.n_accounts)
+    hubs = (snap.in_degree >= min_peers) & (snap.in_degree <= _MAX_DEGREE)
+    if not hubs.any():
+        return []
+    incoming, lo, hi, received, fwd = _money_windows(snap, out_index, hubs, window_ms)
+    share = fwd / received
     out: list[Candidate] = []
-    for hub in np.nonzero((snap.in_degree >= min_peers) & (snap.in_degree <= _MAX_DEGREE))[0]:
-        idx = order[ptr[hub] : ptr[hub + 1]]
-        lo, hi, received, fwd = _money_window(snap, out_index, int(hub), idx, window_ms)
-        win = idx[lo:hi]
-        senders = np.unique(snap.t_src[win])
+    for k in np.nonzero(share >= 0.6)[0].tolist():
+        win = incoming[lo[k] : hi[k]]
+        senders, inverse = np.unique(snap.t_src[win], return_inverse=True)
         if senders.size < min_peers:
             continue
-        sent = np.bincount(snap.t_src[win], snap.t_amt[win], minlength=snap.n_accounts)[senders]
+        sent = np.bincount(inverse, snap.t_amt[win], minlength=senders.size)
         feeders = senders[sent >= 0.3 * snap.out_total[senders]]
-        share = fwd / received
-        if feeders.size < 2 or share < 0.6:
+        if feeders.size < 2:
             continue
+        hub = int(snap.t_dst[win[0]])
         t_first, t_last = int(snap.t_ts[win[0]]), int(snap.t_ts[win[-1]])
-        cand = _fan_in_candidate(
-            snap, int(hub), feeders, received, share, t_first, t_last + window_ms
-        )
-        out.append(cand)
+        out.append(_fan_in_candidate(snap, hub, feeders, float(received[k]), float(share[k]),
+                                     t_first, t_last + window_ms))  # fmt: skip
     return out
 
 

@@ -7,6 +7,7 @@ import igraph as ig
 import numpy as np
 from scipy import sparse
 
+from detection.components import account_groups
 from detection.edgelog import PAYMENT, REFUND
 from detection.snapshot import Candidate, Snapshot
 
@@ -45,9 +46,9 @@ def _shop_edges(snap: Snapshot, abusers: np.ndarray) -> np.ndarray:
 
 
 def _ident_edges(snap: Snapshot, abusers: np.ndarray, hub_accounts: int) -> np.ndarray:
-    n = snap.n_accounts
-    link = np.isin(snap.link_acc, abusers) & (snap.ident_accounts[snap.link_ident] <= hub_accounts)
-    return np.column_stack([snap.link_acc[link], snap.link_ident[link] + n])
+    accs, idents = snap.links_of(abusers)
+    keep = snap.ident_accounts[idents] <= hub_accounts
+    return np.column_stack([accs[keep], idents[keep] + snap.n_accounts])
 
 
 def find_refund_abuse(snap: Snapshot, hub_accounts: int, min_size: int) -> list[Candidate]:
@@ -57,14 +58,10 @@ def find_refund_abuse(snap: Snapshot, hub_accounts: int, min_size: int) -> list[
     n = snap.n_accounts
     edges = np.vstack([_shop_edges(snap, abusers), _ident_edges(snap, abusers, hub_accounts)])
     graph = ig.Graph(n=n + len(snap.state.idents), edges=edges.tolist())
-    is_abuser = np.zeros(n, bool)
-    is_abuser[abusers] = True
     out: list[Candidate] = []
     c = snap.state.cols
-    for comp in graph.connected_components():
-        accs = [v for v in comp if v < n and is_abuser[v]]
-        if len(accs) < min_size:
-            continue
+    for comp in account_groups(graph, n, min_size, abusers):
+        accs = comp[np.isin(comp, abusers)].tolist()
         ref = (c["kind"] == REFUND) & np.isin(c["src"], accs)
         shops = np.unique(c["dst"][ref]).size
         total = float(refunded[accs].sum())

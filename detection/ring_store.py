@@ -32,7 +32,7 @@ class RingGraph(Protocol):
 
     graph_name: str
     graph: Any  # falkordb.Graph; only graph/ imports the driver
-    redis: redis.Redis
+    redis: redis.Redis[Any]
     log_key: str
 
 

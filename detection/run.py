@@ -21,6 +21,7 @@ from core.errors import RingscopeError
 from core.logcontext import bind_log
 from core.settings import Settings
 from detection import edgelog
+from detection.bursts import find_fan_in_bursts
 from detection.card_testing import find_card_testing
 from detection.communities import find_flow_communities
 from detection.cycles import find_cycles
@@ -28,6 +29,7 @@ from detection.fans import find_fan_in, find_fan_out
 from detection.flows import build_out_index, chain_links
 from detection.identity import match_rings
 from detection.layering import find_scatter_gather
+from detection.loops import find_same_sum_loops
 from detection.refunds import find_refund_abuse
 from detection.ring_store import (
     RingGraph,
@@ -92,7 +94,9 @@ def _detect(
         "shared_identifier": lambda: find_shared_identifier_rings(snap, hub, lo, hi),
         "flow_community": lambda: find_flow_communities(snap, lo, hi),
         "cycle": lambda: find_cycles(snap, links, window),
+        "same_sum_loop": lambda: find_same_sum_loops(snap, window),
         "fan_in": lambda: find_fan_in(snap, out_index, window),
+        "fan_in_burst": lambda: find_fan_in_bursts(snap, hi),
         "fan_out": lambda: find_fan_out(snap, out_index, window),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),

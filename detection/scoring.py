@@ -46,49 +46,52 @@ def _overlaps(a: frozenset[int], b: frozenset[int]) -> bool:
 
 
 def merge_candidates(cands: list[Candidate]) -> list[Ring]:
-    """Greedy: strongest first, each candidate joins the first ring it overlaps enough."""
+    """Greedy: strongest first, each candidate joins the first ring it overlaps enough.
+
+    An index from account to the rings holding it limits the overlap tests to rings that share
+    a member; the result is the same as testing every ring in order."""
     rings: list[Ring] = []
+    holding: dict[int, list[int]] = {}  # account -> indices of the rings that hold it
     for c in sorted(cands, key=lambda c: (-c.points, sorted(c.members))):
-        for r in rings:
-            if _overlaps(r.members, c.members):
-                r.members = r.members | c.members
-                if c.typology not in r.typologies:
-                    r.typologies.append(c.typology)
-                    # shared identifiers are weighed in score_ring; do not count them twice
-                    r.points += 8.0 if c.typology != "shared_identifier" else 0.0
-                r.reasons.extend(x for x in c.reasons if x not in r.reasons)
-                r.roles = {**c.roles, **r.roles}
-                r.amount = max(r.amount, c.amount)
-                break
-        else:
-            rings.append(Ring(c.members, [c.typology], c.points, list(c.reasons), dict(c.roles),
+        near = sorted({i for m in c.members for i in holding.get(m, ())})
+        target = next((i for i in near if _overlaps(rings[i].members, c.members)), None)
+        if target is None:
+            target = len(rings)
+            rings.append(Ring(frozenset(), [c.typology], c.points, list(c.reasons), dict(c.roles),
                               amount=c.amount))  # fmt: skip
+        else:
+            _absorb(rings[target], c)
+        for m in c.members - rings[target].members:
+            holding.setdefault(m, []).append(target)
+        rings[target].members = rings[target].members | c.members
     return rings
+
+
+def _absorb(r: Ring, c: Candidate) -> None:
+    if c.typology not in r.typologies:
+        r.typologies.append(c.typology)
+        # shared identifiers are weighed in score_ring; do not count them twice
+        r.points += 8.0 if c.typology != "shared_identifier" else 0.0
+    r.reasons.extend(x for x in c.reasons if x not in r.reasons)
+    r.roles = {**c.roles, **r.roles}
+    r.amount = max(r.amount, c.amount)
 
 
 def _shared_strong(snap: Snapshot, members: np.ndarray, hub: int) -> tuple[float, float]:
     """Share of members tied by a non-IP identifier, and how exclusive those identifiers are."""
-    mask = np.isin(snap.link_acc, members)
-    idents, counts = np.unique(snap.link_ident[mask], return_counts=True)
-    names = snap.state.idents.names
-    strong = (
-        np.array([not names[i].startswith("i:") for i in idents], bool) if idents.size else idents
-    )
-    shared = (
-        idents[(counts >= 2) & strong & (snap.ident_accounts[idents] <= hub)]
-        if idents.size
-        else idents
-    )
-    if shared.size == 0:
+    accs, links = snap.links_of(members)
+    idents, inverse, counts = np.unique(links, return_inverse=True, return_counts=True)
+    ok = (counts >= 2) & snap.ident_strong[idents] & (snap.ident_accounts[idents] <= hub)
+    if not ok.any():
         return 0.0, 0.0
-    tied = np.unique(snap.link_acc[mask & np.isin(snap.link_ident, shared)])
-    exclusive = float(np.mean(counts[np.isin(idents, shared)] / snap.ident_accounts[shared]))
+    tied = np.unique(accs[ok[inverse]])
+    exclusive = float(np.mean(counts[ok] / snap.ident_accounts[idents[ok]]))
     return tied.size / members.size, exclusive
 
 
 def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> None:
     members = np.fromiter(ring.members, np.int64)
-    t_min = int(snap.state.cols["ts"].min()) if snap.state.n_tx else 0
+    t_min = snap.t_first
     opened = snap.opened[members]
     new = (snap.now_ms - opened <= NEW_DAYS * DAY_MS) & (opened - t_min >= 2 * DAY_MS)
     new_frac = float(new.mean())

@@ -7,9 +7,12 @@ FalkorDB ``algo.WCC`` on the live graph), ignoring hub identifiers that very man
 
 from __future__ import annotations
 
+import random
+
 import igraph as ig
 import numpy as np
 
+from detection.components import account_groups
 from detection.snapshot import Candidate, Snapshot
 
 
@@ -22,15 +25,19 @@ def _describe(snap: Snapshot, ident: int, count: int) -> str:
 
 
 def _main_ident(snap: Snapshot, members: np.ndarray, keep: np.ndarray) -> tuple[int, int]:
-    mask = np.isin(snap.link_acc, members) & keep[snap.link_ident]
-    idents, counts = np.unique(snap.link_ident[mask], return_counts=True)
+    _accs, links = snap.links_of(members)
+    idents, counts = np.unique(links[keep[links]], return_counts=True)
     best = int(np.argmax(counts))
     return int(idents[best]), int(counts[best])
 
 
 def _split(graph: ig.Graph, vertices: list[int], n_acc: int, max_size: int) -> list[list[int]]:
     sub = graph.induced_subgraph(vertices)
-    parts = sub.community_leiden(objective_function="modularity", n_iterations=4)
+    ig.set_random_number_generator(random.Random(7))  # reproducible splits keep ring ids
+    try:
+        parts = sub.community_leiden(objective_function="modularity", n_iterations=4)
+    finally:
+        ig.set_random_number_generator(random)
     out = []
     for part in parts:
         accs = [vertices[v] for v in part if vertices[v] < n_acc]
@@ -51,11 +58,9 @@ def find_shared_identifier_rings(
     edges = np.column_stack([snap.link_acc[mask], snap.link_ident[mask] + n_acc])
     graph = ig.Graph(n=n_acc + len(snap.ident_accounts), edges=edges.tolist())
     out: list[Candidate] = []
-    for comp in graph.connected_components():
-        accs = [v for v in comp if v < n_acc]
-        if len(accs) < min_size:
-            continue
-        groups = [accs] if len(accs) <= max_size else _split(graph, comp, n_acc, max_size)
+    for comp in account_groups(graph, n_acc, min_size):
+        accs = comp[comp < n_acc].tolist()
+        groups = [accs] if len(accs) <= max_size else _split(graph, comp.tolist(), n_acc, max_size)
         for group in groups:
             if len(group) < min_size:
                 continue

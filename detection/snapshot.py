@@ -36,10 +36,12 @@ class Snapshot:
     t_dst: np.ndarray
     t_ts: np.ndarray
     t_amt: np.ndarray
-    # (account, ident) links from devices, IPs and identity attributes, unique
+    # (account, ident) links from devices, IPs and identity attributes, unique, sorted by account
     link_acc: np.ndarray
     link_ident: np.ndarray
+    link_ptr: np.ndarray  # account a's links are link_ident[link_ptr[a]:link_ptr[a + 1]]
     ident_accounts: np.ndarray  # per ident, distinct accounts using it
+    ident_strong: np.ndarray  # per ident: a device or identity attribute, not an IP
     out_total: np.ndarray
     in_total: np.ndarray
     out_degree: np.ndarray  # distinct receivers
@@ -47,6 +49,7 @@ class Snapshot:
     tx_count: np.ndarray  # every transaction an account sent
     cash_out: np.ndarray  # withdrawals per account
     scale: float  # median transfer amount: what an ordinary transfer looks like in this data
+    t_first: int  # earliest transaction, ms
 
     @property
     def n_accounts(self) -> int:
@@ -64,7 +67,14 @@ class Snapshot:
         return float(np.clip(np.log10(max(ratio, 1e-9)) / 2, 0.0, 1.0))
 
     def age_days(self, members: np.ndarray) -> np.ndarray:
-        return (self.now_ms - self.opened[members]) / DAY_MS
+        return np.asarray((self.now_ms - self.opened[members]) / DAY_MS)
+
+    def links_of(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(account, ident)`` links of the given accounts, read through ``link_ptr``."""
+        lo, hi = self.link_ptr[members], self.link_ptr[members + 1]
+        width = hi - lo
+        idx = np.repeat(lo - np.cumsum(width) + width, width) + np.arange(int(width.sum()))
+        return self.link_acc[idx], self.link_ident[idx]
 
 
 def _distinct_degree(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
@@ -72,6 +82,10 @@ def _distinct_degree(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
         return np.zeros(n, np.int64)
     pairs = np.unique(a.astype(np.int64) * (n + 1) + b)
     return np.bincount(pairs // (n + 1), minlength=n)
+
+
+def _strong(names: list[str]) -> np.ndarray:
+    return np.fromiter((not n.startswith("i:") for n in names), bool, len(names))
 
 
 def build_snapshot(state: EdgeLogState) -> Snapshot:
@@ -97,7 +111,9 @@ def build_snapshot(state: EdgeLogState) -> Snapshot:
         state=state, now_ms=now, opened=state.opened_at(),
         t_src=t_src, t_dst=t_dst, t_ts=t_ts, t_amt=t_amt,
         link_acc=link_acc, link_ident=link_ident,
+        link_ptr=np.searchsorted(link_acc, np.arange(n + 1)),
         ident_accounts=np.bincount(link_ident, minlength=len(state.idents)),
+        ident_strong=_strong(state.idents.names),
         out_total=np.bincount(t_src, t_amt, minlength=n),
         in_total=np.bincount(t_dst, t_amt, minlength=n),
         out_degree=_distinct_degree(t_src, t_dst, n),
@@ -105,4 +121,5 @@ def build_snapshot(state: EdgeLogState) -> Snapshot:
         tx_count=np.bincount(c["src"], minlength=n),
         cash_out=np.bincount(c["src"][wd], c["amount"][wd], minlength=n),
         scale=max(float(np.median(t_amt)) if t_amt.size else 1.0, 1.0),
+        t_first=int(c["ts"].min()) if state.n_tx else 0,
     )  # fmt: skip

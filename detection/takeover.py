@@ -49,6 +49,8 @@ def find_device_takeover(snap: Snapshot, hub: int, window_ms: int) -> list[Candi
     c = snap.state.cols
     first, last = _ident_span(snap)
     ident, tx, starts = _transfers_by_ident(snap, hub)
+    if ident.size == 0:
+        return []
     out: list[Candidate] = []
     seen: set[frozenset[int]] = set()
     for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), ident.size], strict=True):

@@ -236,3 +236,5 @@ class FalkorStore:
 
     def close(self) -> None:
         self.redis.close()
+        # FalkorDB.from_url hands the client a pool it does not own: disconnect it explicitly
+        self.redis.connection_pool.disconnect()

@@ -1,0 +1,85 @@
+"""Fan-in bursts: several senders, none of whom had paid the receiver before, each send it a
+similar sum within a day (structured collection, as AMLSim's fan-in). ``fans.py`` needs the
+collector to pass the money on; this one sees the collection alone, before it moves.
+
+Friends settling a bill look alike, but each sends what it usually sends and scoring keeps old
+accounts moving everyday sums low; a burst of sums well above what each sender usually sends
+earns more points. Repeat payers (rent, family) are not new counterparties.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detection.snapshot import Candidate, Snapshot
+
+BURST_MS = 24 * 3_600_000
+MIN_SENDERS = 3
+SIMILAR = 2.0  # largest sum over smallest within a burst
+
+
+def _first_contacts(snap: Snapshot) -> np.ndarray:
+    """Indices of each sender's first transfer to each receiver, sorted by (receiver, ts)."""
+    n = np.int64(snap.n_accounts + 1)
+    pair = snap.t_src.astype(np.int64) * n + snap.t_dst
+    by_time = np.argsort(snap.t_ts, kind="stable")
+    _, first = np.unique(pair[by_time], return_index=True)
+    idx = by_time[first]
+    return idx[np.lexsort((snap.t_ts[idx], snap.t_dst[idx]))]
+
+
+def _busiest_windows(snap: Snapshot, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per receiver, the ``[lo, hi)`` slice of ``idx`` with the most first contacts in a day,
+    for receivers where that is at least MIN_SENDERS."""
+    dst, ts = snap.t_dst[idx].astype(np.int64), snap.t_ts[idx]
+    span = int(ts.max()) - int(ts.min()) + BURST_MS + 1
+    key = dst * span + (ts - int(ts.min()))
+    hi = np.searchsorted(key, key + BURST_MS, "right")
+    count = hi - np.arange(idx.size)
+    pick = np.lexsort((np.arange(idx.size), -count, dst))
+    best = pick[np.concatenate([[True], dst[pick][1:] != dst[pick][:-1]])]
+    best = best[count[best] >= MIN_SENDERS]
+    return best, hi[best]
+
+
+def _usual_amount(snap: Snapshot) -> np.ndarray:
+    """Per account, the median of the transfers it sent (0 for accounts that sent none)."""
+    order = np.lexsort((snap.t_amt, snap.t_src))
+    ptr = np.searchsorted(snap.t_src[order], np.arange(snap.n_accounts + 1))
+    count = np.diff(ptr)
+    mid = np.where(count > 0, ptr[:-1] + (count - 1) // 2, 0)
+    return np.where(count > 0, snap.t_amt[order][np.minimum(mid, order.size - 1)], 0.0)
+
+
+def _unusual(snap: Snapshot, usual: np.ndarray, win: np.ndarray) -> float:
+    """0..1: how far above what its senders usually send the burst's sums are (x1 -> 0, x5 -> 1)."""
+    typical = np.where(usual[snap.t_src[win]] > 0, usual[snap.t_src[win]], snap.scale)
+    ratio = float(np.median(snap.t_amt[win] / typical))
+    return float(np.clip(np.log10(max(ratio, 1e-9)) / np.log10(5.0), 0.0, 1.0))
+
+
+def find_fan_in_bursts(snap: Snapshot, max_size: int) -> list[Candidate]:
+    if snap.t_src.size == 0:
+        return []
+    idx = _first_contacts(snap)
+    usual = _usual_amount(snap)
+    out: list[Candidate] = []
+    for lo, hi in zip(*_busiest_windows(snap, idx), strict=True):
+        win = idx[lo:hi]
+        amounts = snap.t_amt[win]
+        if hi - lo + 1 > max_size or amounts.max() > SIMILAR * amounts.min():
+            continue
+        hub = int(snap.t_dst[win[0]])
+        senders = snap.t_src[win].tolist()
+        roles = {s: "feeder" for s in senders} | {hub: "collector"}
+        total = float(amounts.sum())
+        hours = (int(snap.t_ts[win[-1]]) - int(snap.t_ts[win[0]])) / 3_600_000
+        reason = (f"{len(senders)} accounts that had never paid {snap.account_id(hub)} each sent "
+                  f"it {amounts.min():,.0f}-{amounts.max():,.0f} within {max(hours, 0.1):.0f} "
+                  f"hours ({total:,.0f} in all)")  # fmt: skip
+        unusual = _unusual(snap, usual, win)
+        if unusual > 0.5:
+            reason += "; far more than each of them usually sends"
+        points = 30.0 + 3.0 * min(len(senders), 5) + 20.0 * unusual
+        out.append(Candidate(frozenset(roles), "fan_in", points, [reason], roles, amount=total))
+    return out
