@@ -3,7 +3,9 @@
 //         $sort ('score' | 'size' | 'updated_at' | 'created_at'), $desc (bool), $skip, $limit
 // returns: props (the Ring's properties)
 MATCH (r:Ring)
-WHERE ($status IS NULL OR coalesce(r.status, 'open') = $status)
+// a ring that dissolved into another (or vanished) keeps its node for history, unlisted
+WHERE coalesce(r.size, 0) > 0
+  AND ($status IS NULL OR coalesce(r.status, 'open') = $status)
   AND ($min_score IS NULL OR r.score >= $min_score)
   AND ($typology IS NULL OR $typology IN coalesce(r.typologies, []))
   AND ($since IS NULL OR r.updated_at >= $since)
