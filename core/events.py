@@ -175,6 +175,14 @@ def parse_event(raw: bytes | str | dict[str, Any], salt: str, max_bytes: int = 6
     if isinstance(raw, bytes | str):
         if len(raw) > max_bytes:
             raise InvalidEventError(f"event: larger than {max_bytes} bytes ({len(raw)})")
+        if ('"event"' if isinstance(raw, str) else b'"event"') not in raw:
+            # Fast path for the common case: pydantic parses the JSON itself (in Rust).
+            try:
+                return TransactionEvent.model_validate_json(raw)
+            except ValidationError as exc:
+                if not any(e["type"] in ("json_invalid", "model_type") for e in exc.errors()):
+                    raise InvalidEventError(_reason(exc)) from None
+                # not JSON, or not an object: the path below words the reason
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

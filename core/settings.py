@@ -101,7 +101,9 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(default=1_000_000, ge=1024)
     api_timeout_s: float = Field(default=10.0, gt=0)
     api_key_cache_s: float = Field(
-        default=5.0, ge=0, description="how long a verified API key is trusted before Redis is asked again"
+        default=5.0,
+        ge=0,
+        description="how long a verified API key is trusted before Redis is asked again",
     )
     ring_updates_channel: str = "ring-updates"
 

@@ -78,7 +78,7 @@ class BatchPlan:
     def add_transaction(self, e: TransactionEvent, score: TxScore | None) -> None:
         ts = e.ts
         self._node("Account", e.account_id, ts)
-        row = [getattr(e, name) for name in TX_EVENT_COLUMNS]
+        row = list(e.__dict__.values())  # the model's fields, in TX_EVENT_COLUMNS order
         row += [score.score, score.decision, list(score.reasons)] if score else [None, None, None]
         self.txs.append(row)
         self.tx_ids.append(e.tx_id)

@@ -107,8 +107,14 @@ def load_files(
     pipeline: Pipeline,
     batch_size: int = 5000,
     on_progress: Callable[[int, BatchResult], None] | None = None,
+    shard: tuple[int, int] = (0, 1),
 ) -> LoadSummary:
-    """Load every file through the pipeline; rejected events go to its dead-letter sink."""
+    """Load every file through the pipeline; rejected events go to its dead-letter sink.
+
+    Args:
+        shard: ``(k, n)`` loads only the k-th of every n batches, so n processes can share the
+            files (see ingest/parallel.py).
+    """
     for path in paths:
         if not path.is_file():
             raise RingscopeError(f"{path}: no such file")
@@ -140,19 +146,24 @@ def load_files(
     start = time.perf_counter()
     thread.start()
     try:
+        mine, of = shard
+        batch_no = 0
         raws: list[Any] = []
         sources: list[str] = []
         for path in paths:
             for raw, source in read_records(path):
                 raws.append(raw)
                 sources.append(source)
-                summary.read += 1
                 if len(raws) >= batch_size:
-                    submit(raws, sources)
+                    if batch_no % of == mine:
+                        summary.read += len(raws)
+                        submit(raws, sources)
+                    batch_no += 1
                     raws, sources = [], []
                 if failure:
                     break
-        if raws:
+        if raws and batch_no % of == mine:
+            summary.read += len(raws)
             submit(raws, sources)
     finally:
         work.put(None)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigurationError
 from core.ports import AccountRiskModel, AlertPublisher, TransactionScorer
 from core.settings import Settings
-from graph.bolt_store import BoltStore
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from graph.supervisor import supervised
 from ingest.deadletter import DeadLetterStream
 from ingest.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from graph.bolt_store import BoltStore
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ def open_store(settings: Settings) -> Iterator[FalkorStore]:
 @contextmanager
 def open_bolt_store(settings: Settings) -> Iterator[BoltStore]:
     """A ready BoltStore on NEO4J_URI (Neo4j, or FalkorDB's Bolt endpoint)."""
+    from graph.bolt_store import BoltStore  # the neo4j driver takes a while to import
+
     if not settings.neo4j_uri:
         raise ConfigurationError("RINGSCOPE_STORE=bolt needs NEO4J_URI (e.g. bolt://host:7687)")
     store = BoltStore(

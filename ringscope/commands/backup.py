@@ -13,7 +13,6 @@ from rich.console import Console
 
 from core.settings import Settings, load_settings
 from graph.falkordb_store import FalkorStore
-from ringscope.backup import create_backup, restore_backup
 from ringscope.runtime import open_store
 
 logger = logging.getLogger(__name__)
@@ -44,6 +43,8 @@ def backup(
     """Back up the graph, its streams and keys, the model registry and the detection state."""
     settings = load_settings()
     with _store(settings, url) as store:
+        from ringscope.backup import create_backup
+
         manifest = create_backup(settings, store, path)
     counts = manifest["counts"]
     console.print(f"backup of graph {manifest['graph']!r} written to {path}: "
@@ -59,6 +60,8 @@ def restore(
     """Restore a backup into the configured server and data directory (stop workers first)."""
     settings = load_settings()
     with _store(settings, url) as store:
+        from ringscope.backup import restore_backup
+
         manifest = restore_backup(settings, store, path, force=force)
     console.print(f"restored graph {manifest['graph']!r} from {path} "
                   f"(taken {manifest['created_at']}): counts verified")  # fmt: skip

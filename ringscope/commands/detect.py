@@ -7,18 +7,19 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from core.settings import load_settings
-from detection.run import RunSummary, run_detection
-from detection.scheduler import run_forever
 from graph.falkordb_store import FalkorStore
 from ringscope.metrics import record_run, serve_metrics
 from ringscope.runtime import open_store
+
+if TYPE_CHECKING:  # detection pulls in igraph and numpy: imported when a command runs
+    from detection.run import RunSummary
 
 logger = logging.getLogger(__name__)
 console = Console()
@@ -63,6 +64,8 @@ def detect(url: UrlOption = None) -> None:
     """Run ring detection once."""
     settings = load_settings()
     with _open_store(url) as store, console.status("detecting rings") as status:
+        from detection.run import run_detection
+
         summary = run_detection(settings, store, progress=lambda msg: status.update(msg))
     _print_summary(summary)
 
@@ -76,6 +79,8 @@ def scheduler(url: UrlOption = None) -> None:
     with _open_store(url) as store:
         metrics = serve_metrics(settings, store.redis)
         try:
+            from detection.scheduler import run_forever
+
             run_forever(settings, store, stop, on_run=record_run)
         except KeyboardInterrupt:
             stop.set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -14,7 +15,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core.settings import load_settings
+from graph.falkordb_store import FalkorStore
 from ingest.files import LoadSummary, load_files
+from ingest.parallel import load_files_parallel
 from ingest.pipeline import BatchResult
 from ingest.worker import StreamWorker
 from ringscope.metrics import record_batch, serve_metrics
@@ -26,13 +29,15 @@ console = Console(stderr=True)
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="JSONL, CSV or Parquet files (.gz too)")],
-    batch_size: Annotated[int, typer.Option(help="events per graph write")] = 5000,
+    batch_size: Annotated[int, typer.Option(help="events per graph write")] = 10_000,
     score: Annotated[bool, typer.Option(help="score transactions and raise alerts")] = False,
+    processes: Annotated[
+        int, typer.Option(min=1, max=32, help="loader processes (scoring always uses one)")
+    ] = min(2, os.cpu_count() or 1),
 ) -> None:
     """Bulk-load event files into the graph: exactly once, invalid events dead-lettered."""
     settings = load_settings()
     with open_store(settings) as store:
-        pipeline = build_pipeline(settings, store, scoring=score)
         with Progress(
             TextColumn("[bold]ingest"), BarColumn(), TextColumn("{task.completed:,} events"),
             TextColumn("{task.fields[rate]:,.0f} ev/s"), TimeElapsedColumn(), console=console,
@@ -43,7 +48,15 @@ def ingest(
                 elapsed = progress.tasks[0].elapsed or 1e-9
                 progress.update(task, advance=n, rate=(progress.tasks[0].completed + n) / elapsed)
 
-            summary = load_files(paths, pipeline, batch_size, advance)
+            if processes > 1 and not score and isinstance(store, FalkorStore):
+                summary = load_files_parallel(paths, settings, store.url, processes=processes,
+                                              batch_size=batch_size, on_progress=advance)  # fmt: skip
+            else:
+                pipeline = build_pipeline(settings, store, scoring=score)
+                try:
+                    summary = load_files(paths, pipeline, batch_size, advance)
+                finally:
+                    pipeline.close()
     _print_summary(summary, settings.dead_letter_stream)
 
 

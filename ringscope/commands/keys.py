@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import redis
 import typer
 
-from api.keys import KeyStore
 from core.settings import load_settings
+
+if TYPE_CHECKING:  # the API package pulls in strawberry: imported when a command runs
+    from api.keys import KeyStore
 
 
 def _store() -> KeyStore:
     settings = load_settings()
     if not settings.falkordb_url:
         raise typer.BadParameter("keys live in Redis: set FALKORDB_URL to the server the API uses")
+    from api.keys import KeyStore
+
     return KeyStore(redis.Redis.from_url(settings.falkordb_url))
 
 

@@ -49,7 +49,8 @@ def test_money_edges_aggregate_pairs_within_and_across_batches(store: FalkorStor
     assert edge(store, "REFUNDED", "m1", "a") == [1, 2.5, T0, T0]
     links = "MATCH (:Account {id: 'a'})-[e:USED|FROM_IP]->(x) RETURN type(e), x.id, e.first_ts"
     assert sorted(store.graph.ro_query(links).result_set) == [
-        ["FROM_IP", "1.2.3.4", T0], ["USED", "d1", T0]
+        ["FROM_IP", "1.2.3.4", T0],
+        ["USED", "d1", T0],
     ]
 
 
@@ -128,3 +129,10 @@ def test_deleted_graph_is_noticed_and_rebuilt(store: FalkorStore) -> None:
     result = store.apply_batch([ev("t1", "payment", 1, "a", "m")])
     assert result.applied == 1
     assert store.counts()["PAID"] == 1
+
+
+def test_transaction_columns_follow_the_event_model() -> None:
+    from core.events import TransactionEvent
+    from graph.batch import TX_EVENT_COLUMNS
+
+    assert tuple(TransactionEvent.model_fields) == TX_EVENT_COLUMNS

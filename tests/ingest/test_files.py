@@ -92,3 +92,18 @@ def test_missing_or_unknown_files_are_clear_errors(tmp_path: Path, pipeline: Pip
     (tmp_path / "x.txt").write_text("")
     with pytest.raises(RingscopeError, match="unknown file type"):
         load_files([tmp_path / "x.txt"], pipeline)
+
+
+def test_parallel_loader_processes_give_the_exact_graph(
+    tmp_path: Path, store: FalkorStore, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from ingest.parallel import load_files_parallel
+
+    events = make_events(2500, seed=8, accounts=300)
+    path = write_jsonl(tmp_path / "tx.jsonl", events + events[:100])
+    summary = load_files_parallel([path], settings, store.url, processes=2, batch_size=300)
+    assert summary.read == 2600
+    assert (summary.result.applied, summary.result.duplicates) == (2500, 100)
+    assert observed(store) == expected_counts(events)
+    paid = store.graph.ro_query("MATCH ()-[e:PAID]->() RETURN sum(e.total)").result_set[0][0]
+    assert abs(paid - sum(e["amount"] for e in events if e["kind"] == "payment")) < 1e-6
