@@ -49,7 +49,11 @@ def ensure_schema(graph: Graph) -> None:
     wanted = [(label, "id") for label in UNIQUE_IDS] + list(EXTRA_INDEXES)
     for label, prop in wanted:
         if (label, prop) not in have:
-            graph.query(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+            try:
+                graph.query(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+            except redis.ResponseError as exc:
+                if "already indexed" not in str(exc):  # another process got there first
+                    raise
     for label in UNIQUE_IDS:
         try:
             graph.execute_command(

@@ -136,3 +136,26 @@ def test_transaction_columns_follow_the_event_model() -> None:
     from graph.batch import TX_EVENT_COLUMNS
 
     assert tuple(TransactionEvent.model_fields) == TX_EVENT_COLUMNS
+
+
+def test_schema_creation_is_safe_when_processes_race(store: FalkorStore) -> None:
+    import threading
+
+    from graph.schema import ensure_schema
+
+    name = f"{store.graph_name}-race"
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            ensure_schema(FalkorStore(store.url, name).graph)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.redis.delete(name)
+    assert errors == []
