@@ -3,46 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from core.settings import Settings, load_settings
-from graph.falkordb_store import FalkorStore
+from core.settings import load_settings
 from ringscope.runtime import open_store
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True)
 
-UrlOption = Annotated[
-    str | None, typer.Option("--url", help="redis://host:port of FalkorDB (default: FALKORDB_URL)")
-]
-
-
-@contextmanager
-def _store(settings: Settings, url: str | None) -> Iterator[FalkorStore]:
-    if url is None:
-        with open_store(settings) as store:
-            yield store
-        return
-    store = FalkorStore(url, settings.graph)
-    try:
-        yield store
-    finally:
-        store.close()
-
 
 def backup(
     path: Annotated[Path, typer.Argument(help="backup file to write (.tar, or .tar.gz)")],
-    url: UrlOption = None,
 ) -> None:
     """Back up the graph, its streams and keys, the model registry and the detection state."""
     settings = load_settings()
-    with _store(settings, url) as store:
+    with open_store(settings) as store:
         from ringscope.backup import create_backup
 
         manifest = create_backup(settings, store, path)
@@ -55,11 +34,10 @@ def backup(
 def restore(
     path: Annotated[Path, typer.Argument(help="a file written by `ringscope backup`")],
     force: Annotated[bool, typer.Option(help="overwrite a graph that already holds nodes")] = False,
-    url: UrlOption = None,
 ) -> None:
     """Restore a backup into the configured server and data directory (stop workers first)."""
     settings = load_settings()
-    with _store(settings, url) as store:
+    with open_store(settings) as store:
         from ringscope.backup import restore_backup
 
         manifest = restore_backup(settings, store, path, force=force)

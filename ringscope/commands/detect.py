@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from core.settings import load_settings
-from graph.falkordb_store import FalkorStore
 from ringscope.metrics import record_run, serve_metrics
 from ringscope.runtime import open_store
 
@@ -23,25 +20,6 @@ if TYPE_CHECKING:  # detection pulls in igraph and numpy: imported when a comman
 
 logger = logging.getLogger(__name__)
 console = Console()
-
-UrlOption = Annotated[
-    str | None, typer.Option("--url", help="redis://host:port of FalkorDB (default: FALKORDB_URL)")
-]
-
-
-@contextmanager
-def _open_store(url: str | None) -> Iterator[FalkorStore]:
-    """The configured store (``ringscope.runtime.open_store``), or one on ``--url``."""
-    settings = load_settings()
-    if url is None:
-        with open_store(settings) as store:
-            yield store
-        return
-    store = FalkorStore(url, settings.graph)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -60,23 +38,23 @@ def _print_summary(summary: RunSummary) -> None:
     console.print(times)
 
 
-def detect(url: UrlOption = None) -> None:
+def detect() -> None:
     """Run ring detection once."""
     settings = load_settings()
-    with _open_store(url) as store, console.status("detecting rings") as status:
+    with open_store(settings) as store, console.status("detecting rings") as status:
         from detection.run import run_detection
 
         summary = run_detection(settings, store, progress=lambda msg: status.update(msg))
     _print_summary(summary)
 
 
-def scheduler(url: UrlOption = None) -> None:
+def scheduler() -> None:
     """Run ring detection on the cron schedule of RINGSCOPE_DETECT_CRON until interrupted."""
     settings = load_settings()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print(f"detection scheduled by {settings.detect_cron!r}; Ctrl-C stops")
-    with _open_store(url) as store:
+    with open_store(settings) as store:
         metrics = serve_metrics(settings, store.redis)
         try:
             from detection.scheduler import run_forever
