@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 class Services:
     """What resolvers reach besides the graph: Redis, feeds, and the optional ingest/detection."""
 
-    redis: aioredis.Redis
+    redis: aioredis.Redis[Any]
     broadcaster: Broadcaster
     alerts: AlertFeed
     settings: Settings
@@ -169,7 +169,7 @@ async def _scrape_gauges(services: Services) -> None:
     s = services.settings
     with contextlib.suppress(redis.RedisError):
         metrics.ALERTS_STREAM.set(await services.redis.xlen(s.alerts_stream))
-        groups = await services.redis.xinfo_groups(s.stream)
+        groups = await services.redis.xinfo_groups(s.stream)  # type: ignore[no-untyped-call]
         lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
         if lag is not None:
             metrics.INGEST_LAG.set(lag)

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from api.errors import BadInputError
+from api.fields import described_field
 
 T = TypeVar("T")
 
@@ -34,7 +35,7 @@ class Connection(Generic[T]):
     page_info: PageInfo
     total: strawberry.Private[int | Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="How many items match in all, across every page.")
+    @described_field("How many items match in all, across every page.")
     async def total_count(self) -> int:
         if isinstance(self.total, int):
             return self.total

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -19,6 +19,9 @@ from core.investigation import (
     VerdictView,
 )
 from core.transactions import TransactionRecord
+
+if TYPE_CHECKING:
+    from api.app import Services
 
 ROLES = ("viewer", "investigator", "admin")
 K = TypeVar("K")
@@ -58,7 +61,7 @@ class Loaders:
 @dataclass
 class Context:
     store: InvestigationStore
-    services: Any  # api.app.Services: redis, pipeline, runner, broadcaster
+    services: Services
     role: str | None
     principal: str
     max_page: int = 100

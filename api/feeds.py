@@ -18,7 +18,8 @@ import redis
 import redis.asyncio as aioredis
 
 from api import metrics
-from api.types import Alert, Ring
+from api.entities import Ring
+from api.records import Alert
 from core.investigation import RingView
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def ring_from_update(data: dict[str, Any]) -> Ring:
 class Broadcaster:
     """One pub/sub connection per process, fanned out to in-process subscriber queues."""
 
-    def __init__(self, client: aioredis.Redis, alerts_channel: str = "alerts",
+    def __init__(self, client: aioredis.Redis[Any], alerts_channel: str = "alerts",
                  rings_channel: str = "ring-updates") -> None:  # fmt: skip
         self.client = client
         self.channels = {alerts_channel: "alert", rings_channel: "ring"}
@@ -172,7 +173,7 @@ class AlertFeed:
     """Reads the ``alerts`` stream (paging, replay) and follows live alerts via the broadcaster."""
 
     def __init__(
-        self, client: aioredis.Redis, broadcaster: Broadcaster, stream: str = "alerts"
+        self, client: aioredis.Redis[Any], broadcaster: Broadcaster, stream: str = "alerts"
     ) -> None:
         self.client = client
         self.broadcaster = broadcaster

@@ -76,7 +76,8 @@ class GuardMiddleware:
                     f"the request took longer than {self.timeout_s:g}s; narrow it", "TIMEOUT"))  # fmt: skip
 
     async def _read_body(self, receive: Receive) -> bytes | None:
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":

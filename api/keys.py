@@ -50,7 +50,7 @@ def _record(key_id: str, raw: Any) -> ApiKey:
 class KeyStore:
     """Create, list and revoke keys (synchronous: the CLI uses it)."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis[Any]) -> None:
         self.client = client
 
     def create(self, role: str, name: str = "") -> tuple[str, ApiKey]:
@@ -64,7 +64,7 @@ class KeyStore:
         return token, key
 
     def list(self) -> list[ApiKey]:
-        rows: dict[Any, Any] = self.client.hgetall(KEYS_HASH)  # type: ignore[assignment]
+        rows: dict[Any, Any] = self.client.hgetall(KEYS_HASH)
         keys = [_record(k.decode() if isinstance(k, bytes) else k, v) for k, v in rows.items()]
         return sorted(keys, key=lambda k: k.created_at)
 
@@ -73,7 +73,7 @@ class KeyStore:
             raise NotFoundError(f"no API key with id {key_id!r}; see `ringscope keys list`")
 
 
-async def verify_key(client: aioredis.Redis, token: str) -> ApiKey | None:
+async def verify_key(client: aioredis.Redis[Any], token: str) -> ApiKey | None:
     """The key's record when ``token`` is a live key, else None (constant-time comparison)."""
     key_id = _split(token)
     if key_id is None:

@@ -19,23 +19,12 @@ from api.connections import (
     encode_cursor,
     offset_connection,
 )
+from api.entities import Account, Ring, Transaction
 from api.errors import ApiError, BadInputError
+from api.records import Alert, DetectionRun, IngestResult, Rejection
 from api.stats import Stats
-from api.types import (
-    Account,
-    Alert,
-    DetectionRun,
-    Info,
-    IngestResult,
-    NodeType,
-    Rejection,
-    Ring,
-    RingSort,
-    RingStatus,
-    Subgraph,
-    Transaction,
-    Verdict,
-)
+from api.subgraph import Subgraph
+from api.types import Info, NodeType, RingSort, RingStatus, Verdict
 from core.errors import NotFoundError
 from core.investigation import NODE_TYPES, AccountView, RingFilter, VerdictView
 

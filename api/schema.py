@@ -15,22 +15,13 @@ from strawberry.types import ExecutionContext
 from api import resolvers as r
 from api.connections import Connection
 from api.documents import document_cache
+from api.entities import Account, Ring, Transaction
 from api.errors import classify
+from api.fields import described_field, described_mutation, described_subscription
+from api.records import Alert, DetectionRun, IngestResult
 from api.stats import Stats
-from api.types import (
-    Account,
-    Alert,
-    DetectionRun,
-    Info,
-    IngestResult,
-    NodeType,
-    Ring,
-    RingSort,
-    RingStatus,
-    Subgraph,
-    Transaction,
-    Verdict,
-)
+from api.subgraph import Subgraph
+from api.types import Info, NodeType, RingSort, RingStatus, Verdict
 
 
 @strawberry.type
@@ -39,7 +30,7 @@ class Query:
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         return await r.account(info, id)
 
-    @strawberry.field(description="A transaction with its score and the reasons behind it.")
+    @described_field("A transaction with its score and the reasons behind it.")
     async def transaction(self, info: Info, id: strawberry.ID) -> Transaction | None:
         return await r.transaction(info, id)
 
@@ -47,7 +38,7 @@ class Query:
     async def ring(self, info: Info, id: strawberry.ID) -> Ring | None:
         return await r.ring(info, id)
 
-    @strawberry.field(description="Rings, highest score first unless `sort` says otherwise.")
+    @described_field("Rings, highest score first unless `sort` says otherwise.")
     async def rings(
         self, info: Info, first: int = 20, after: str | None = None,
         min_score: float | None = None, status: RingStatus | None = None,
@@ -57,15 +48,13 @@ class Query:
         return await r.rings(info, first, after, min_score, status, typology, since, until, sort,
                              descending)  # fmt: skip
 
-    @strawberry.field(description="Alerts from the `alerts` stream, newest first.")
+    @described_field("Alerts from the `alerts` stream, newest first.")
     async def alerts(
         self, info: Info, first: int = 50, after: str | None = None, min_score: float | None = None
     ) -> Connection[Alert]:
         return await r.alerts(info, first, after, min_score)
 
-    @strawberry.field(
-        description="Nodes within `hops` of `id`; `limit` caps nodes (see truncated)."
-    )
+    @described_field("Nodes within `hops` of `id`; `limit` caps nodes (see truncated).")
     async def neighbourhood(
         self, info: Info, id: strawberry.ID, hops: int = 1, limit: int = 200,
         since: datetime | None = None, until: datetime | None = None,
@@ -73,14 +62,14 @@ class Query:
     ) -> Subgraph:  # fmt: skip
         return await r.neighbourhood(info, id, hops, limit, since, until, types)
 
-    @strawberry.field(description="A shortest undirected path between two nodes, or null.")
+    @described_field("A shortest undirected path between two nodes, or null.")
     async def shortest_path(
         self, info: Info, from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
         to: strawberry.ID, max_hops: int = 6,
     ) -> Subgraph | None:  # fmt: skip
         return await r.shortest_path(info, from_, to, max_hops)
 
-    @strawberry.field(description="Detection runs, newest first.")
+    @described_field("Detection runs, newest first.")
     async def detection_runs(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[DetectionRun]:
@@ -90,7 +79,7 @@ class Query:
     async def detection_run(self, info: Info, id: strawberry.ID) -> DetectionRun | None:
         return await r.detection_run(info, id)
 
-    @strawberry.field(description="Dashboard figures over a window (default: the last 24 h).")
+    @described_field("Dashboard figures over a window (default: the last 24 h).")
     async def stats(
         self, info: Info, since: datetime | None = None, until: datetime | None = None,
         buckets: int = 24,
@@ -100,48 +89,46 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record a verdict on a ring (investigator).")
+    @described_mutation("Record a verdict on a ring (investigator).")
     async def label_ring(
         self, info: Info, id: strawberry.ID, verdict: Verdict, note: str | None = None,
         reason_code: str | None = None,
     ) -> Ring:  # fmt: skip
         return await r.label_ring(info, id, verdict, note, reason_code)
 
-    @strawberry.mutation(description="Record a verdict on an account (investigator).")
+    @described_mutation("Record a verdict on an account (investigator).")
     async def label_account(
         self, info: Info, id: strawberry.ID, verdict: Verdict, note: str | None = None,
         reason_code: str | None = None,
     ) -> Account:  # fmt: skip
         return await r.label_account(info, id, verdict, note, reason_code)
 
-    @strawberry.mutation(description="Move a ring through open -> investigating -> closed.")
+    @described_mutation("Move a ring through open -> investigating -> closed.")
     async def update_ring(
         self, info: Info, id: strawberry.ID, status: RingStatus | None = None,
         assignee: str | None = None,
     ) -> Ring:  # fmt: skip
         return await r.update_ring(info, id, status, assignee)
 
-    @strawberry.mutation(description="Run ring detection now (admin); returns the run record.")
+    @described_mutation("Run ring detection now (admin); returns the run record.")
     async def run_detection(self, info: Info) -> DetectionRun:
         return await r.run_detection(info)
 
-    @strawberry.mutation(
-        description="Submit transactions, validated exactly like the stream (admin)."
-    )
+    @described_mutation("Submit transactions, validated exactly like the stream (admin).")
     async def ingest_transactions(self, info: Info, events: list[JSON]) -> IngestResult:
         return await r.ingest_transactions(info, events)
 
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Live alerts; `after` replays what a reconnect missed.")
+    @described_subscription("Live alerts; `after` replays what a reconnect missed.")
     async def alerts(
         self, info: Info, min_score: float = 0, after: strawberry.ID | None = None
     ) -> AsyncGenerator[Alert, None]:
         async for alert in r.live_alerts(info, min_score, after):
             yield alert
 
-    @strawberry.subscription(description="Ring changes published by detection and workflow.")
+    @described_subscription("Ring changes published by detection and workflow.")
     async def ring_updates(self, info: Info, min_score: float = 0) -> AsyncGenerator[Ring, None]:
         async for ring in r.live_rings(info, min_score):
             yield ring

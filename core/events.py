@@ -175,7 +175,8 @@ def parse_event(raw: bytes | str | dict[str, Any], salt: str, max_bytes: int = 6
     if isinstance(raw, bytes | str):
         if len(raw) > max_bytes:
             raise InvalidEventError(f"event: larger than {max_bytes} bytes ({len(raw)})")
-        if ('"event"' if isinstance(raw, str) else b'"event"') not in raw:
+        tagged = '"event"' in raw if isinstance(raw, str) else b'"event"' in raw
+        if not tagged:
             # Fast path for the common case: pydantic parses the JSON itself (in Rust).
             try:
                 return TransactionEvent.model_validate_json(raw)

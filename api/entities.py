@@ -1,0 +1,314 @@
+"""Transaction, Account and Ring with their members and links, built from ``core.investigation``.
+
+They refer to each other, so they share one module: strawberry resolves the annotations here
+without lazy imports.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.connections import Connection, paginate_list
+from api.fields import described_field
+from api.records import VerdictRecord
+from api.subgraph import Subgraph
+from api.types import Info, RingStatus, Verdict, json_or_text, opt_id, to_datetime
+from core.investigation import AccountView, LinkView, RingMemberView, RingVersionView, RingView
+from core.transactions import TransactionRecord
+
+
+@strawberry.type(description="An account's aggregated link to a device, merchant or account.")
+class AccountLink:
+    id: strawberry.ID
+    type: str
+    direction: str
+    count: int
+    total: float | None
+    first_ts: datetime | None
+    last_ts: datetime | None
+
+    @classmethod
+    def of(cls, link: LinkView) -> AccountLink:
+        return cls(
+            id=strawberry.ID(link.id), type=link.type, direction=link.direction, count=link.count,
+            total=link.total, first_ts=to_datetime(link.first_ts), last_ts=to_datetime(link.last_ts),
+        )  # fmt: skip
+
+
+@strawberry.type
+class Transaction:
+    record: strawberry.Private[TransactionRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field
+    def ts(self) -> datetime:
+        return datetime.fromtimestamp(self.record.ts / 1000, tz=UTC)
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.record.kind
+
+    @strawberry.field
+    def amount(self) -> float:
+        return self.record.amount
+
+    @strawberry.field
+    def currency(self) -> str:
+        return self.record.currency
+
+    @strawberry.field
+    def account_id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.account_id)
+
+    @strawberry.field
+    def counterparty_id(self) -> strawberry.ID | None:
+        return opt_id(self.record.counterparty_id)
+
+    @strawberry.field
+    def merchant_id(self) -> strawberry.ID | None:
+        return opt_id(self.record.merchant_id)
+
+    @strawberry.field
+    def device_id(self) -> strawberry.ID | None:
+        return opt_id(self.record.device_id)
+
+    @strawberry.field
+    def ip(self) -> str | None:
+        return self.record.ip
+
+    @strawberry.field
+    def country(self) -> str | None:
+        return self.record.country
+
+    @strawberry.field
+    def city(self) -> str | None:
+        return self.record.city
+
+    @described_field("Risk 0-100 given by scoring when the transaction arrived.")
+    def score(self) -> float | None:
+        return self.record.risk_score
+
+    @strawberry.field
+    def decision(self) -> str | None:
+        return self.record.decision
+
+    @strawberry.field
+    def reasons(self) -> list[str]:
+        return list(self.record.reasons)
+
+    @described_field("Ground-truth label, when the source supplied one.")
+    def label(self) -> str | None:
+        return self.record.label
+
+    @strawberry.field
+    async def account(self, info: Info) -> Account | None:
+        view = await info.context.loaders.account.load(self.record.account_id)
+        return None if view is None else Account(view=view)
+
+
+@strawberry.type
+class Account:
+    view: strawberry.Private[AccountView]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.view.id)
+
+    @described_field("Model risk 0-100 from the latest GNN batch scoring.")
+    def risk_score(self) -> float | None:
+        return self.view.risk_score
+
+    @strawberry.field
+    def model_version(self) -> str | None:
+        return self.view.model_version
+
+    @strawberry.field
+    def first_seen(self) -> datetime | None:
+        return to_datetime(self.view.first_seen)
+
+    @strawberry.field
+    def opened_at(self) -> datetime | None:
+        return to_datetime(self.view.opened_at)
+
+    @strawberry.field
+    def verdict(self) -> Verdict | None:
+        return None if self.view.verdict is None else Verdict(self.view.verdict)
+
+    @strawberry.field
+    async def devices(self, info: Info) -> list[AccountLink]:
+        return await _links(info, self.view.id, {"USED"})
+
+    @strawberry.field
+    async def ips(self, info: Info) -> list[AccountLink]:
+        return await _links(info, self.view.id, {"FROM_IP"})
+
+    @strawberry.field
+    async def merchants(self, info: Info) -> list[AccountLink]:
+        return await _links(info, self.view.id, {"PAID", "REFUNDED"})
+
+    @strawberry.field
+    async def counterparties(self, info: Info) -> list[AccountLink]:
+        return await _links(info, self.view.id, {"TRANSFERRED"})
+
+    @described_field("Newest first; `since`/`until` bound the time window.")
+    async def transactions(
+        self, info: Info, first: int = 20, after: str | None = None,
+        since: datetime | None = None, until: datetime | None = None,
+    ) -> Connection[Transaction]:  # fmt: skip
+        from api.resolvers import account_transactions
+
+        return await account_transactions(info, self.view.id, first, after, since, until)
+
+    @strawberry.field
+    async def rings(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Ring]:
+        views = await info.context.loaders.account_rings.load(self.view.id)
+        return paginate_list([Ring(view=v) for v in views], first, after,
+                             info.context.max_page)  # fmt: skip
+
+    @strawberry.field
+    async def verdicts(self, info: Info) -> list[VerdictRecord]:
+        return [VerdictRecord.of(v) for v in await info.context.loaders.verdicts.load(self.view.id)]
+
+    @described_field("Why this account scores as it does, in plain sentences.")
+    async def explanation(self, info: Info) -> list[str]:
+        from api.resolvers import explain_account
+
+        return await explain_account(info, self.view)
+
+
+async def _links(info: Info, account_id: str, types: set[str]) -> list[AccountLink]:
+    links = await info.context.loaders.account_links.load(account_id)
+    return [AccountLink.of(link) for link in links if link.type in types]
+
+
+@strawberry.type
+class RingMember:
+    member: strawberry.Private[RingMemberView]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.member.account_id)
+
+    @described_field("The member's risk within this ring, 0-100.")
+    def risk_score(self) -> float | None:
+        return self.member.risk
+
+    @strawberry.field
+    def role(self) -> str | None:
+        return self.member.role
+
+    @strawberry.field
+    async def account(self, info: Info) -> Account | None:
+        view = await info.context.loaders.account.load(self.member.account_id)
+        return None if view is None else Account(view=view)
+
+    @described_field("Every ring this account belongs to.")
+    async def rings(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Ring]:
+        views = await info.context.loaders.account_rings.load(self.member.account_id)
+        return paginate_list([Ring(view=v) for v in views], first, after,
+                             info.context.max_page)  # fmt: skip
+
+
+@strawberry.type
+class RingVersion:
+    version: int
+    at: datetime | None
+    change: str | None
+    score: float | None
+    size: int | None
+    members: list[strawberry.ID]
+
+    @classmethod
+    def of(cls, v: RingVersionView) -> RingVersion:
+        return cls(version=v.version, at=to_datetime(v.at), change=v.change, score=v.score,
+                   size=v.size, members=[strawberry.ID(m) for m in v.members])  # fmt: skip
+
+
+@strawberry.type
+class Ring:
+    view: strawberry.Private[RingView]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.view.id)
+
+    @described_field("Ring score 0-100.")
+    def score(self) -> float:
+        return self.view.score
+
+    @strawberry.field
+    def size(self) -> int:
+        return self.view.size
+
+    @strawberry.field
+    def status(self) -> RingStatus:
+        return RingStatus(self.view.status or "open")
+
+    @strawberry.field
+    def verdict(self) -> Verdict | None:
+        return None if self.view.verdict is None else Verdict(self.view.verdict)
+
+    @strawberry.field
+    def assignee(self) -> str | None:
+        return self.view.assignee
+
+    @strawberry.field
+    def typologies(self) -> list[str]:
+        return list(self.view.typologies)
+
+    @strawberry.field
+    def reasons(self) -> list[str]:
+        return list(self.view.reasons)
+
+    @described_field("Detector evidence, as stored by detection.")
+    def evidence(self) -> JSON | None:
+        return json_or_text(self.view.evidence)
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.view.version
+
+    @strawberry.field
+    def created_at(self) -> datetime | None:
+        return to_datetime(self.view.created_at)
+
+    @strawberry.field
+    def updated_at(self) -> datetime | None:
+        return to_datetime(self.view.updated_at)
+
+    @described_field("new, grown, shrunk, merged, split, rescored or unchanged.")
+    def last_change(self) -> str | None:
+        return self.view.last_change
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[RingMember]:
+        return [
+            RingMember(member=m) for m in await info.context.loaders.ring_members.load(self.view.id)
+        ]
+
+    @described_field("Earlier versions of this ring, newest first.")
+    async def versions(self, info: Info) -> list[RingVersion]:
+        return [
+            RingVersion.of(v) for v in await info.context.loaders.ring_versions.load(self.view.id)
+        ]
+
+    @strawberry.field
+    async def verdicts(self, info: Info) -> list[VerdictRecord]:
+        return [VerdictRecord.of(v) for v in await info.context.loaders.verdicts.load(self.view.id)]
+
+    @described_field("Members, their links to each other and shared entities.")
+    async def subgraph(self, info: Info, limit: int = 200) -> Subgraph:
+        from api.resolvers import check_limit
+
+        check_limit(limit, "limit", info.context.max_nodes)
+        return Subgraph.of(await info.context.store.ring_subgraph(self.view.id, limit))

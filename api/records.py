@@ -1,0 +1,97 @@
+"""Flat records: verdicts, alerts from the stream, detection runs and ingest results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.types import Verdict, json_or_text, opt_id, to_datetime
+from core.investigation import DetectionRunView, VerdictView
+
+
+@strawberry.type(description="A recorded verdict: the audit trail, and labels the GNN trains on.")
+class VerdictRecord:
+    id: strawberry.ID
+    target_type: str
+    target_id: strawberry.ID
+    verdict: Verdict
+    reason_code: str | None
+    note: str | None
+    author: str | None
+    at: datetime | None
+
+    @classmethod
+    def of(cls, v: VerdictView) -> VerdictRecord:
+        return cls(
+            id=strawberry.ID(v.id), target_type=v.target_type, target_id=strawberry.ID(v.target_id),
+            verdict=Verdict(v.verdict), reason_code=v.reason_code, note=v.note, author=v.author,
+            at=to_datetime(v.at),
+        )  # fmt: skip
+
+
+@strawberry.type(description="One alert: a transaction scored risky, or a ring flagged.")
+class Alert:
+    id: strawberry.ID
+    kind: str
+    score: float
+    created_at: str
+    account_id: strawberry.ID | None
+    transaction_id: strawberry.ID | None
+    ring_id: strawberry.ID | None
+    reasons: list[str]
+    decision: str | None
+    stream_id: str | None = strawberry.field(
+        description="Position in the `alerts` stream; pass it as `after` to resume."
+    )
+
+    @classmethod
+    def of(cls, data: dict[str, Any], stream_id: str | None) -> Alert:
+        return cls(
+            id=strawberry.ID(str(data.get("id") or stream_id)), kind=str(data.get("kind") or ""),
+            score=float(data.get("score") or 0.0), created_at=str(data.get("createdAt") or ""),
+            account_id=opt_id(data.get("accountId")), transaction_id=opt_id(data.get("transactionId")),
+            ring_id=opt_id(data.get("ringId")), reasons=[str(r) for r in data.get("reasons") or []],
+            decision=data.get("decision"), stream_id=stream_id,
+        )  # fmt: skip
+
+
+@strawberry.type
+class DetectionRun:
+    id: strawberry.ID
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: float | None
+    detector_ms: JSON | None
+    rings_new: int
+    rings_changed: int
+    rings_unchanged: int
+    rings_total: int
+    status: str | None
+    error: str | None
+
+    @classmethod
+    def of(cls, run: DetectionRunView) -> DetectionRun:
+        return cls(
+            id=strawberry.ID(run.id), started_at=to_datetime(run.started_at),
+            finished_at=to_datetime(run.finished_at), duration_ms=run.duration_ms,
+            detector_ms=json_or_text(run.detector_ms), rings_new=run.rings_new,
+            rings_changed=run.rings_changed, rings_unchanged=run.rings_unchanged,
+            rings_total=run.rings_total, status=run.status, error=run.error,
+        )  # fmt: skip
+
+
+@strawberry.type
+class Rejection:
+    index: int
+    reason: str
+
+
+@strawberry.type(description="What a batch submission did; rejected events say why.")
+class IngestResult:
+    applied: int
+    duplicates: int
+    rejected: int
+    rejections: list[Rejection]
