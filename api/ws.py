@@ -134,7 +134,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
                 return False
             await self.send_message({"type": "complete", "id": operation_id})
         except WebSocketDisconnected:
-            pass
+            pass  # the subscriber went away: there is no one left to tell
         except asyncio.CancelledError:
             await self.send_message({"type": "complete", "id": operation_id})
             raise
