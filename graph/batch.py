@@ -6,11 +6,13 @@ FalkorDB 4.16 crashes on MERGE ... ON MATCH SET of an edge the same query create
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.events import AccountEvent, Event, TransactionEvent
+from core.ports import ApplyResult, PreparedBatch
 from core.scores import TxScore
 
 # Node labels whose ids come from events, in the order nodes are ensured.
@@ -158,3 +160,40 @@ def plan_batch(
         else:
             plan.add_account(e)
     return plan
+
+
+class PlannedWrites(ABC):
+    """What every store does the same way around its own atomic write of a BatchPlan.
+
+    A store supplies ``applied_ids`` and ``apply_prepared``; inside ``apply_prepared`` it calls
+    ``fresh_part`` under whatever makes its write exclusive.
+    """
+
+    @abstractmethod
+    def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
+        """The subset of tx_ids this store has already written."""
+
+    @abstractmethod
+    def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
+        """Write the plan atomically, exactly once in effect."""
+
+    def apply_batch(
+        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
+    ) -> ApplyResult:
+        return self.apply_prepared(self.prepare_batch(events, scores))
+
+    def prepare_batch(
+        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
+    ) -> BatchPlan:
+        """Plan a batch without touching the server (so it can overlap another batch's write)."""
+        return plan_batch(events, set(), scores)
+
+    @staticmethod
+    def as_plan(prepared: PreparedBatch) -> BatchPlan:
+        assert isinstance(prepared, BatchPlan), "prepared by another kind of store"
+        return prepared
+
+    def fresh_part(self, plan: BatchPlan) -> BatchPlan:
+        """The plan without transactions already applied (re-sent ones are planned again)."""
+        applied = self.applied_ids(plan.tx_ids)
+        return plan_batch(plan.events, applied, plan.scores) if applied else plan

@@ -23,11 +23,9 @@ from neo4j import GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from core.errors import GraphUnavailableError, RingscopeError
-from core.events import Event
 from core.ports import ApplyResult, PreparedBatch
-from core.scores import TxScore
 from core.transactions import TransactionRecord
-from graph.batch import IDENTITY_EDGES, LINK_EDGES, NODE_LABELS, BatchPlan, plan_batch
+from graph.batch import IDENTITY_EDGES, LINK_EDGES, NODE_LABELS, BatchPlan, PlannedWrites
 from graph.bolt_params import chunk_rows, row_budget
 from graph.cypher import load_query
 from graph.schema import EXTRA_INDEXES, UNIQUE_IDS
@@ -41,7 +39,7 @@ _MONEY_QUERIES = {"transfer": "apply_transfers", "payment": "apply_payments",
                   "refund": "apply_refunds"}  # fmt: skip
 
 
-class BoltStore:
+class BoltStore(PlannedWrites):
     """GraphStore over Bolt at ``uri`` (``bolt://host:7687`` or ``neo4j://...``).
 
     Args:
@@ -126,24 +124,11 @@ class BoltStore:
                     session.execute_write(_run, f"CREATE INDEX FOR (n:{label}) ON (n.{prop})", {})
 
     # --- writes -----------------------------------------------------------------------------
-    def apply_batch(
-        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
-    ) -> ApplyResult:
-        return self.apply_prepared(self.prepare_batch(events, scores))
-
-    def prepare_batch(
-        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
-    ) -> BatchPlan:
-        return plan_batch(events, set(), scores)
-
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
-        plan = prepared
-        assert isinstance(plan, BatchPlan)
+        plan = self.as_plan(prepared)
         if not plan.events:
             return ApplyResult()
-        applied = self.applied_ids(plan.tx_ids)
-        if applied:
-            plan = plan_batch(plan.events, applied, plan.scores)
+        plan = self.fresh_part(plan)
         if not plan.txs and not plan.accounts:
             return ApplyResult(duplicates=plan.duplicates)
         with self._session() as session:

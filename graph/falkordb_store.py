@@ -24,11 +24,16 @@ import redis
 from falkordb import FalkorDB, Graph
 
 from core.errors import GraphUnavailableError, RingscopeError
-from core.events import Event
 from core.ports import ApplyResult, PreparedBatch
-from core.scores import TxScore
 from core.transactions import TransactionRecord
-from graph.batch import IDENTITY_EDGES, LINK_EDGES, MONEY_EDGES, NODE_LABELS, BatchPlan, plan_batch
+from graph.batch import (
+    IDENTITY_EDGES,
+    LINK_EDGES,
+    MONEY_EDGES,
+    NODE_LABELS,
+    BatchPlan,
+    PlannedWrites,
+)
 from graph.cypher import load_query
 from graph.schema import ensure_schema
 
@@ -58,7 +63,7 @@ def params_header(params: dict[str, Any]) -> str:
     return "CYPHER " + " ".join(parts) + " "
 
 
-class FalkorStore:
+class FalkorStore(PlannedWrites):
     """GraphStore on a FalkorDB server at ``url`` (``redis://host:port``)."""
 
     def __init__(self, url: str, graph_name: str = "ringscope") -> None:
@@ -86,27 +91,13 @@ class FalkorStore:
             ensure_schema(self.graph)
 
     # --- writes ---------------------------------------------------------------------------
-    def apply_batch(
-        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
-    ) -> ApplyResult:
-        return self.apply_prepared(self.prepare_batch(events, scores))
-
-    def prepare_batch(
-        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
-    ) -> BatchPlan:
-        """Plan a batch without touching the server (so it can overlap another batch's write)."""
-        return plan_batch(events, set(), scores)
-
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
-        plan = prepared
-        assert isinstance(plan, BatchPlan)
+        plan = self.as_plan(prepared)
         if not plan.events:
             return ApplyResult()
         with self._translate(), self._writer_lock():
             self._check_graph_epoch()
-            applied = self.applied_ids(plan.tx_ids)
-            if applied:  # re-sent transactions: plan again without them
-                plan = plan_batch(plan.events, applied, plan.scores)
+            plan = self.fresh_part(plan)
             if not plan.txs and not plan.accounts:
                 return ApplyResult(duplicates=plan.duplicates)
             ids = self._resolve_nodes(plan)
