@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import torch
 
-from core.errors import NotFoundError
+from core.errors import NotFoundError, RingscopeError
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,13 @@ class ModelRegistry:
 
     def load(self, wanted: str = "latest") -> tuple[Any, ModelRecord]:
         record = self.resolve(wanted)
-        model = torch.load(record.path / "model.pt", weights_only=False, map_location="cpu")
+        try:
+            model = torch.load(record.path / "model.pt", weights_only=False, map_location="cpu")
+        except (pickle.UnpicklingError, EOFError, RuntimeError, OSError) as exc:
+            raise RingscopeError(
+                f"model {record.version} at {record.path / 'model.pt'} cannot be read ({exc}); "
+                "train again with `ringscope train` or pick another with RINGSCOPE_MODEL"
+            ) from exc
         if hasattr(model, "device"):
             model.device = "cpu"
         return model, record

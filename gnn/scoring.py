@@ -48,6 +48,9 @@ class GnnRiskModel:
 
     def refresh(self, data: HeteroData) -> dict[str, float]:
         started = time.perf_counter()
+        if not len(data["account"].ids):  # an empty graph: nothing to score yet
+            self.scores = {}
+            return self.scores
         risk = to_risk(self.model.predict_proba(data))
         self.scores = dict(zip(data["account"].ids, risk.tolist(), strict=True))
         if len(risk):

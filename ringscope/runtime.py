@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from core.errors import ConfigurationError
+from core.errors import ConfigurationError, RingscopeError
 from core.ports import AccountRiskModel, AlertPublisher, TransactionScorer
 from core.settings import Settings
 from graph.embedded import EmbeddedFalkorDB
@@ -135,8 +135,13 @@ def load_risk_model(settings: Settings, store: FalkorStore) -> AccountRiskModel 
     registry = ModelRegistry(settings.data_dir / "models")
     if not registry.versions():
         return None
-    model, record = registry.load(settings.model)
-    risk = GnnRiskModel(model, record.version)
-    risk.refresh(export_hetero(store))
+    try:
+        model, record = registry.load(settings.model)
+        risk = GnnRiskModel(model, record.version)
+        risk.refresh(export_hetero(store))
+    except (RingscopeError, ValueError, OSError) as exc:
+        # Scoring works without a model; a model that does not fit this graph must not stop it.
+        logger.warning("model %r not used, scoring with rules only: %s", settings.model, exc)
+        return None
     logger.info("scoring with model %s", record.version)
     return risk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,23 @@ import redis
 
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A data directory of the session's own, for this process and the ones tests spawn.
+
+    Without it, a `.ringscope/` left in the working tree (say, by `scripts/demo`) would hand its
+    trained models and detection state to the processes under test.
+    """
+    path = tmp_path_factory.mktemp("data-dir")
+    before = os.environ.get("RINGSCOPE_DATA_DIR")
+    os.environ["RINGSCOPE_DATA_DIR"] = str(path)
+    yield path
+    if before is None:
+        del os.environ["RINGSCOPE_DATA_DIR"]
+    else:
+        os.environ["RINGSCOPE_DATA_DIR"] = before
 
 
 @pytest.fixture(scope="session")

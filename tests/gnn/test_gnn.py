@@ -136,3 +136,23 @@ def test_export_score_and_explain_on_falkordb(store: FalkorStore) -> None:
     why = explain_account(risk.model, data, ring_member)
     assert why["account"] == ring_member and len(why["features"]) == 8
     assert {e["type"] for e in why["edges"]} >= {"USED", "FROM_IP", "HAS_IDENTITY"}
+
+
+def test_a_registered_model_on_a_fresh_graph_scores_nothing_and_stops_nothing(
+    planted: tuple, tmp_path: Path, store: FalkorStore
+) -> None:
+    from core.settings import load_settings
+    from ringscope.runtime import load_risk_model
+
+    data, _, _ = planted
+    model, result = train_and_evaluate(data, "ring_boost", seed=0)
+    register(ModelRegistry(tmp_path / "models"), model, data, result)
+    settings = load_settings(data_dir=tmp_path, graph=store.graph_name)
+    risk = load_risk_model(settings, store)  # the store's graph has no accounts yet
+    assert risk is not None and risk.scores == {}
+    assert risk.score_accounts(["a-new"]) == {"a-new": risk.cold_score}
+    # an unreadable model file: scoring goes on with rules only
+    for weights in (tmp_path / "models").rglob("*"):
+        if weights.is_file() and weights.suffix != ".json":
+            weights.write_bytes(b"not a model")
+    assert load_risk_model(settings, store) is None
