@@ -116,7 +116,14 @@ class ModelRegistry:
             with torch.serialization.safe_globals(SAFE_GLOBALS):
                 blob = torch.load(file, weights_only=True, map_location="cpu")
             model = model_kinds()[blob["kind"]].from_state(blob["state"])
-        except (pickle.UnpicklingError, EOFError, RuntimeError, OSError, KeyError, TypeError) as exc:
+        except (
+            pickle.UnpicklingError,
+            EOFError,
+            RuntimeError,
+            OSError,
+            KeyError,
+            TypeError,
+        ) as exc:
             raise RingscopeError(
                 f"model {record.version} at {file} cannot be read safely ({exc}); "
                 "train again with `ringscope train` or pick another with RINGSCOPE_MODEL"

@@ -98,7 +98,9 @@ def test_a_model_file_that_would_run_code_is_refused(tmp_path: Path, capsys) -> 
     version = "v20260101T000000000000-abc123"
     (tmp_path / "models" / version).mkdir(parents=True)
     (tmp_path / "models" / version / "metadata.json").write_text('{"kind": "ring_boost"}')
-    torch.save({"kind": "ring_boost", "state": _RunsCode()}, tmp_path / "models" / version / "model.pt")
+    torch.save(
+        {"kind": "ring_boost", "state": _RunsCode()}, tmp_path / "models" / version / "model.pt"
+    )
     with pytest.raises(RingscopeError, match="cannot be read safely"):
         registry.load(version)
     assert "pwned" not in capsys.readouterr().out
