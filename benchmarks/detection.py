@@ -42,6 +42,7 @@ from graph.cypher import load_query
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from ingest.simulator import SimConfig, simulate
+from ringscope.secrets import identity_salt
 
 AMLSIM_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "amlsim-10k-alerts"
 START_MS = 1_749_945_600_000  # a fixed midnight: the same data every run
@@ -156,7 +157,7 @@ def quality(cfg: SimConfig, amlsim: Path | None) -> dict[str, Any]:
         settings = Settings(data_dir=Path(tmp) / "data")
         store = FalkorStore(db.url, settings.graph)
         store.ensure_schema()
-        ingest_s = load(store, sim.accounts + sim.transactions, settings.identity_salt)
+        ingest_s = load(store, sim.accounts + sim.transactions, identity_salt(settings))
         first = run_detection(settings, store)
         again = run_detection(settings, store)
         out = {"accounts": cfg.accounts, "transactions": len(sim.transactions),
@@ -174,7 +175,7 @@ def speed(cfg: SimConfig) -> dict[str, Any]:
         settings = Settings(data_dir=Path(tmp) / "data")
         store = FalkorStore(db.url, settings.graph)
         store.ensure_schema()
-        ingest_s = load(store, sim.accounts + sim.transactions, settings.identity_salt)
+        ingest_s = load(store, sim.accounts + sim.transactions, identity_salt(settings))
         ids = random.Random(3).sample([str(a["account_id"]) for a in sim.accounts], 5000)
         phase, results = ctx.Value("i", 1), ctx.Queue()
         prober = ctx.Process(target=probe, args=(db.url, settings.graph, ids, phase, results))

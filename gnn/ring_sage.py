@@ -128,9 +128,14 @@ class SageClassifier:
         """Plain tensors, numbers and strings only: loadable with ``torch.load(weights_only=True)``."""
         assert self.model is not None and self.scaler is not None
         return {
-            "config": {"hidden": self.hidden, "epochs": self.epochs, "lr": self.lr,
-                       "seed": self.seed, "in_dims": self.in_dims,
-                       "edge_types": [list(et) for et in self.edge_types]},  # fmt: skip
+            "config": {
+                "hidden": self.hidden,
+                "epochs": self.epochs,
+                "lr": self.lr,
+                "seed": self.seed,
+                "in_dims": self.in_dims,
+                "edge_types": [list(et) for et in self.edge_types],
+            },  # fmt: skip
             "weights": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
             "scaler": {t: [m.cpu(), s.cpu()] for t, (m, s) in self.scaler.stats.items()},
         }
