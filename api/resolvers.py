@@ -159,24 +159,30 @@ async def alerts(
 
 async def neighbourhood(
     info: Info, id: str, hops: int, limit: int, since: datetime | None, until: datetime | None,
-    types: list[NodeType] | None,
+    types: list[NodeType] | None, as_of: datetime | None = None,
 ) -> Subgraph:  # fmt: skip
     ctx = info.context
     ctx.require("viewer")
     check_limit(hops, "hops", MAX_HOPS)
     check_limit(limit, "limit", ctx.max_nodes)
     wanted = [t.value for t in types] if types else list(NODE_TYPES)
-    sub = await ctx.store.neighbourhood(str(id), hops, limit, _ms(since), _ms(until), wanted,
+    at = _ms(as_of)
+    hi = _ms(until) if at is None else min(at, _ms(until) or at)
+    sub = await ctx.store.neighbourhood(str(id), hops, limit, _ms(since), hi, wanted,
                                         props=selects(info.selected_fields, "props"))  # fmt: skip
     if not sub.nodes:
         raise NotFoundError(f"id: no node has id {str(id)[:80]!r}")
+    if at is not None:
+        sub = await ctx.store.rewind(sub, at)
     return Subgraph.of(sub)
 
 
-async def shortest_path(info: Info, source: str, target: str, max_hops: int) -> Subgraph | None:
+async def shortest_path(
+    info: Info, source: str, target: str, max_hops: int, as_of: datetime | None = None
+) -> Subgraph | None:
     info.context.require("viewer")
     check_limit(max_hops, "maxHops", MAX_PATH_HOPS)
-    sub = await info.context.store.shortest_path(str(source), str(target), max_hops)
+    sub = await info.context.store.shortest_path(str(source), str(target), max_hops, _ms(as_of))
     return None if sub is None else Subgraph.of(sub)
 
 

@@ -54,20 +54,26 @@ class Query:
     ) -> Connection[Alert]:
         return await r.alerts(info, first, after, min_score)
 
-    @described_field("Nodes within `hops` of `id`; `limit` caps nodes (see truncated).")
+    @described_field(
+        "Nodes within `hops` of `id`; `limit` caps nodes (see truncated). `asOf` returns the "
+        "graph as it stood then: only edges that existed, money totals summed up to that instant."
+    )
     async def neighbourhood(
         self, info: Info, id: strawberry.ID, hops: int = 1, limit: int = 200,
         since: datetime | None = None, until: datetime | None = None,
-        types: list[NodeType] | None = None,
+        types: list[NodeType] | None = None, as_of: datetime | None = None,
     ) -> Subgraph:  # fmt: skip
-        return await r.neighbourhood(info, id, hops, limit, since, until, types)
+        return await r.neighbourhood(info, id, hops, limit, since, until, types, as_of)
 
-    @described_field("A shortest undirected path between two nodes, or null.")
+    @described_field(
+        "A shortest undirected path between two nodes, or null; `asOf`: through edges that "
+        "existed then, with totals as of then."
+    )
     async def shortest_path(
         self, info: Info, from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
-        to: strawberry.ID, max_hops: int = 6,
+        to: strawberry.ID, max_hops: int = 6, as_of: datetime | None = None,
     ) -> Subgraph | None:  # fmt: skip
-        return await r.shortest_path(info, from_, to, max_hops)
+        return await r.shortest_path(info, from_, to, max_hops, as_of)
 
     @described_field("Detection runs, newest first.")
     async def detection_runs(

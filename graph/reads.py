@@ -33,7 +33,13 @@ from core.transactions import TransactionRecord
 from graph.aio import close_async_redis
 from graph.compact import run_query
 from graph.cypher import load_query
-from graph.subgraphs import SubgraphBuilder, bfs_path, ring_subgraph_plan
+from graph.subgraphs import (
+    SubgraphBuilder,
+    bfs_path,
+    money_pairs,
+    rewound,
+    ring_subgraph_plan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +216,17 @@ class FalkorReads:
             frontier = builder.add_rows(rows, row_cap=limit * 4 + 50)
         return builder.build(await self._props(builder.node_ids()) if props else {})
 
+    async def rewind(self, sub: SubgraphView, as_of: int) -> SubgraphView:
+        """``sub`` as it stood at ``as_of``: money edges re-summed from their transactions up to
+        then, edges (and the nodes only they reached) that did not exist yet left out."""
+        ring_ids = [n.id for n in sub.nodes if n.type == "Ring"]
+        later = {r.id for r in await self.rings(ring_ids)
+                 if r is not None and r.created_at is not None and r.created_at > as_of}  # fmt: skip
+        sums = await self._rows(
+            "api_money_as_of", {"pairs": money_pairs(sub.edges), "as_of": as_of}
+        )
+        return rewound(sub, as_of, sums, later)
+
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView:
         members = await self._rows("api_ring_member_nodes", {"id": ring_id})
         if not members:
@@ -219,19 +236,23 @@ class FalkorReads:
         builder = ring_subgraph_plan(members, rows, limit)
         return builder.build(await self._props(builder.node_ids()))
 
-    async def shortest_path(self, source: str, target: str, max_hops: int) -> SubgraphView | None:
+    async def shortest_path(
+        self, source: str, target: str, max_hops: int, as_of: int | None = None
+    ) -> SubgraphView | None:
+        """A shortest path; with ``as_of``, only through edges that existed then."""
         a, b = await self._find_node(source), await self._find_node(target)
         if a is None or b is None:
             return None
         types = [t for t in NODE_TYPES if t != "Ring"]
 
         async def expand(frontier: list[int]) -> list[list[Any]]:
-            return await self._expand(frontier, types, None, None, 50_000)
+            return await self._expand(frontier, types, None, as_of, 50_000)
 
         builder = await bfs_path(a, b, source, target, max_hops, expand)
         if builder is None:
             return None
-        return builder.build(await self._props(builder.node_ids()))
+        path = builder.build(await self._props(builder.node_ids()))
+        return path if as_of is None else await self.rewind(path, as_of)
 
     # --- dashboard --------------------------------------------------------------------------
     async def stats(self, since: int, until: int, bucket_ms: int) -> StatsView:

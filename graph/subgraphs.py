@@ -7,6 +7,7 @@ A row is ``[a, b, b_id, b_type, b_risk, type, out, count, total, first_ts, last_
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from core.investigation import EdgeView, NodeView, SubgraphView
@@ -132,3 +133,46 @@ def _join(meet: int, parents: list[dict[int, Row | None]], a: tuple[tuple[int, s
     for row in rows:
         builder.add_edge(row)
     return builder
+
+
+# Money edge type -> transaction kind, and whether the account pays (is the edge's source).
+MONEY_KINDS = {"TRANSFERRED": ("transfer", True), "PAID": ("payment", True),
+               "REFUNDED": ("refund", False)}  # fmt: skip
+
+
+def money_pairs(edges: tuple[EdgeView, ...]) -> list[list[Any]]:
+    """``[account_id, other_id, kind, index]`` for every money edge (``cypher/api_money_as_of``)."""
+    pairs = []
+    for i, e in enumerate(edges):
+        if e.type in MONEY_KINDS:
+            kind, pays = MONEY_KINDS[e.type]
+            account, other = (e.source, e.target) if pays else (e.target, e.source)
+            pairs.append([account, other, kind, i])
+    return pairs
+
+
+def rewound(
+    sub: SubgraphView, as_of: int, sums: list[Row], later: frozenset[str] | set[str] = frozenset()
+) -> SubgraphView:
+    """Replace money edges' counters by the sums as of then; drop what did not exist yet.
+
+    Link edges keep their stored ``first_ts`` (the expansion already left out later ones);
+    ``later`` names nodes created after ``as_of`` (rings), dropped with their edges. A node
+    stays when it is the start node or still touches an edge.
+    """
+    by_index = {int(r[0]): r for r in sums}
+    edges = []
+    for i, e in enumerate(sub.edges):
+        if e.source in later or e.target in later:
+            continue
+        if e.type in MONEY_KINDS:
+            row = by_index.get(i)
+            if row is None or not row[1]:
+                continue
+            e = replace(e, count=int(row[1]), total=float(row[2]), first_ts=row[3], last_ts=row[4])
+        elif e.first_ts is not None and e.first_ts > as_of:
+            continue
+        edges.append(e)
+    touched = {e.source for e in edges} | {e.target for e in edges}
+    nodes = tuple(n for i, n in enumerate(sub.nodes) if i == 0 or n.id in touched)
+    return SubgraphView(nodes=nodes, edges=tuple(edges), truncated=sub.truncated)
