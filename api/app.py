@@ -30,10 +30,12 @@ from api.feeds import AlertFeed, Broadcaster
 from api.guard import GuardMiddleware
 from api.schema import build_schema
 from api.view import GraphQLView
+from core.cases import CaseStore
 from core.errors import ConfigurationError
 from core.investigation import InvestigationStore, RingView
 from core.settings import Settings, load_settings
 from graph.aio import close_async_redis
+from graph.cases import RedisCaseStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class Services:
     pipeline: Any = None
     runner: Callable[[], Any] | None = None
     auth_required: bool = False
+    cases: CaseStore | None = None
 
     async def publish_ring(self, view: RingView, change: str) -> None:
         payload = {"id": view.id, "score": view.score, "size": view.size, "status": view.status,
@@ -108,6 +111,7 @@ def create_app(
     services = Services(
         redis=client, broadcaster=broadcaster, settings=settings, pipeline=pipeline, runner=runner,
         alerts=AlertFeed(client, broadcaster, settings.alerts_stream), auth_required=required,
+        cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
     )  # fmt: skip
     schema = build_schema(max_depth=settings.api_max_depth, max_tokens=settings.api_max_tokens,
                           introspection=settings.api_introspection)  # fmt: skip

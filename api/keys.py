@@ -85,3 +85,8 @@ async def verify_key(client: aioredis.Redis[Any], token: str) -> ApiKey | None:
     if not hmac.compare_digest(str(stored.get("hash", "")), _digest(token.strip())):
         return None
     return _record(key_id, raw)
+
+
+def key_principal(key: ApiKey) -> str:
+    """How a key appears in verdicts and audit trails: its name (if it has one) and id."""
+    return f"{key.name} (key:{key.key_id})" if key.name else f"key:{key.key_id}"

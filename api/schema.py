@@ -12,7 +12,9 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from api import cases
 from api import resolvers as r
+from api.cases import Case, CaseDisposition, CaseFileInput, CasePriority, CaseStatus
 from api.connections import Connection
 from api.documents import document_cache
 from api.entities import Account, Ring, Transaction
@@ -85,6 +87,22 @@ class Query:
     async def detection_run(self, info: Info, id: strawberry.ID) -> DetectionRun | None:
         return await r.detection_run(info, id)
 
+    @described_field(
+        "Cases, newest first, filtered by status, assignee, priority, ring or account."
+    )
+    async def cases(
+        self, info: Info, first: int = 20, after: str | None = None,
+        status: CaseStatus | None = None, assignee: str | None = None,
+        priority: CasePriority | None = None, ring_id: strawberry.ID | None = None,
+        account_id: strawberry.ID | None = None,
+    ) -> Connection[Case]:  # fmt: skip
+        return await cases.cases(info, first, after, status, assignee, priority, ring_id,
+                                 account_id)  # fmt: skip
+
+    @strawberry.field
+    async def case(self, info: Info, id: strawberry.ID) -> Case | None:
+        return await cases.case(info, id)
+
     @described_field("Dashboard figures over a window (default: the last 24 h).")
     async def stats(
         self, info: Info, since: datetime | None = None, until: datetime | None = None,
@@ -120,6 +138,42 @@ class Mutation:
     async def run_detection(self, info: Info) -> DetectionRun:
         return await r.run_detection(info)
 
+    @described_mutation("Open a case from alerts, rings and accounts (investigator).")
+    async def create_case(
+        self, info: Info, title: str, priority: CasePriority = CasePriority.MEDIUM,
+        assignee: str | None = None, due_at: datetime | None = None,
+        alert_ids: list[strawberry.ID] | None = None, ring_ids: list[strawberry.ID] | None = None,
+        account_ids: list[strawberry.ID] | None = None, note: str | None = None,
+    ) -> Case:  # fmt: skip
+        return await cases.create_case(info, title, priority, assignee, due_at, alert_ids or [],
+                                       ring_ids or [], account_ids or [], note)  # fmt: skip
+
+    @described_mutation(
+        "Change a case's status (new -> investigating -> escalated -> closed; closing needs a "
+        "disposition), priority, assignee (reassigning someone else's case: admin) or due date."
+    )
+    async def update_case(
+        self, info: Info, id: strawberry.ID, title: str | None = None,
+        status: CaseStatus | None = None, priority: CasePriority | None = None,
+        assignee: str | None = None, unassign: bool = False, due_at: datetime | None = None,
+        disposition: CaseDisposition | None = None,
+    ) -> Case:  # fmt: skip
+        return await cases.update_case(info, id, title, status, priority, assignee, unassign,
+                                       due_at, disposition)  # fmt: skip
+
+    @described_mutation("Append a note to a case (investigator); notes are never edited.")
+    async def add_case_note(self, info: Info, id: strawberry.ID, text: str) -> Case:
+        return await cases.add_case_note(info, id, text)
+
+    @described_mutation("Attach alerts, rings, accounts and/or an export file to a case.")
+    async def attach_to_case(
+        self, info: Info, id: strawberry.ID, alert_ids: list[strawberry.ID] | None = None,
+        ring_ids: list[strawberry.ID] | None = None,
+        account_ids: list[strawberry.ID] | None = None, file: CaseFileInput | None = None,
+    ) -> Case:  # fmt: skip
+        return await cases.attach_to_case(info, id, alert_ids or [], ring_ids or [],
+                                          account_ids or [], file)  # fmt: skip
+
     @described_mutation("Submit transactions, validated exactly like the stream (admin).")
     async def ingest_transactions(self, info: Info, events: list[JSON]) -> IngestResult:
         return await r.ingest_transactions(info, events)
@@ -138,6 +192,13 @@ class Subscription:
     async def ring_updates(self, info: Info, min_score: float = 0) -> AsyncGenerator[Ring, None]:
         async for ring in r.live_rings(info, min_score):
             yield ring
+
+    @described_subscription("Cases as they change (created, updated, noted, attached).")
+    async def case_updates(
+        self, info: Info, status: CaseStatus | None = None
+    ) -> AsyncGenerator[Case, None]:
+        async for case in cases.live_cases(info, status):
+            yield case
 
 
 class RingscopeSchema(strawberry.Schema):

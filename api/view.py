@@ -22,7 +22,7 @@ from strawberry.types.unset import UnsetType
 from api import metrics
 from api.context import Context
 from api.fanout import SharedStreams
-from api.keys import verify_key
+from api.keys import key_principal, verify_key
 from api.ws import LegacyWSHandler, TransportWSHandler
 from core.investigation import InvestigationStore
 
@@ -76,7 +76,7 @@ class GraphQLView(GraphQL[Context, None]):
         if hit is not None and hit[0] > now:
             return hit[1], hit[2]
         key = await verify_key(self.services.redis, token)
-        role, principal = (None, "invalid-key") if key is None else (key.role, f"key:{key.key_id}")
+        role, principal = (None, "invalid-key") if key is None else (key.role, key_principal(key))
         if self.key_cache_s > 0:
             if len(self._keys) >= 10_000:
                 self._keys.clear()

@@ -108,6 +108,7 @@ class Settings(BaseSettings):
         description="how long a verified API key is trusted before Redis is asked again",
     )
     ring_updates_channel: str = "ring-updates"
+    case_updates_channel: str = "case-updates"
 
     # operations (ringscope/logging.py, ringscope/metrics.py, ringscope/backup.py)
     log_format: Literal["json", "text"] | None = Field(

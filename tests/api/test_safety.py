@@ -79,7 +79,7 @@ def test_roles_gate_mutations(seeded: FalkorStore) -> None:
         ring = done["data"]["labelRing"]  # type: ignore[index]
         assert ring["verdict"] == "CONFIRMED_FRAUD"
         assert ring["verdicts"][0] == {
-            "author": f"key:{inv_key.key_id}",
+            "author": f"alice (key:{inv_key.key_id})",
             "note": "seen",
             "reasonCode": "R1",
         }
