@@ -34,8 +34,10 @@ from core.cases import CaseStore
 from core.errors import ConfigurationError
 from core.investigation import InvestigationStore, RingView
 from core.settings import Settings, load_settings
+from core.triage import TriageStore
 from graph.aio import close_async_redis
 from graph.cases import RedisCaseStore
+from graph.triage import RedisTriageStore
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class Services:
     runner: Callable[[], Any] | None = None
     auth_required: bool = False
     cases: CaseStore | None = None
+    triage: TriageStore | None = None
 
     async def publish_ring(self, view: RingView, change: str) -> None:
         payload = {"id": view.id, "score": view.score, "size": view.size, "status": view.status,
@@ -112,6 +115,7 @@ def create_app(
         redis=client, broadcaster=broadcaster, settings=settings, pipeline=pipeline, runner=runner,
         alerts=AlertFeed(client, broadcaster, settings.alerts_stream), auth_required=required,
         cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
+        triage=RedisTriageStore(client, settings.graph),
     )  # fmt: skip
     schema = build_schema(max_depth=settings.api_max_depth, max_tokens=settings.api_max_tokens,
                           introspection=settings.api_introspection)  # fmt: skip

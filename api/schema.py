@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from api import cases
+from api import cases, triage
 from api import resolvers as r
 from api.cases import Case, CaseDisposition, CaseFileInput, CasePriority, CaseStatus
 from api.connections import Connection
@@ -23,6 +23,7 @@ from api.fields import described_field, described_mutation, described_subscripti
 from api.records import Alert, DetectionRun, IngestResult
 from api.stats import Stats
 from api.subgraph import Subgraph
+from api.triage import AlertDisposition, AlertTriageRecord, TriageItem
 from api.types import Info, NodeType, RingSort, RingStatus, Verdict
 
 
@@ -103,6 +104,18 @@ class Query:
     async def case(self, info: Info, id: strawberry.ID) -> Case | None:
         return await cases.case(info, id)
 
+    @described_field(
+        "Alerts nobody has triaged or put in a case: highest score, then oldest first."
+    )
+    async def triage_queue(
+        self, info: Info, first: int = 50, after: str | None = None, min_score: float | None = None
+    ) -> Connection[TriageItem]:
+        return await triage.triage_queue(info, first, after, min_score)
+
+    @described_field("What triage decided about an alert, or null if nothing yet.")
+    async def alert_triage(self, info: Info, alert_id: strawberry.ID) -> AlertTriageRecord | None:
+        return await triage.alert_triage(info, alert_id)
+
     @described_field("Dashboard figures over a window (default: the last 24 h).")
     async def stats(
         self, info: Info, since: datetime | None = None, until: datetime | None = None,
@@ -173,6 +186,28 @@ class Mutation:
     ) -> Case:  # fmt: skip
         return await cases.attach_to_case(info, id, alert_ids or [], ring_ids or [],
                                           account_ids or [], file)  # fmt: skip
+
+    @described_mutation("Assign alerts to an investigator (takes them out of the queue).")
+    async def assign_alerts(
+        self, info: Info, ids: list[strawberry.ID], assignee: str
+    ) -> list[AlertTriageRecord]:
+        return await triage.assign_alerts(info, ids, assignee)
+
+    @described_mutation("Dismiss alerts with a reason code (investigator).")
+    async def dismiss_alerts(
+        self, info: Info, ids: list[strawberry.ID], reason_code: str, note: str | None = None
+    ) -> list[AlertTriageRecord]:
+        return await triage.dismiss_alerts(info, ids, reason_code, note)
+
+    @described_mutation(
+        "Record alerts as true or false positives; each also becomes a verdict on the alert's "
+        "account, which training uses as a label."
+    )
+    async def disposition_alerts(
+        self, info: Info, ids: list[strawberry.ID], disposition: AlertDisposition,
+        reason_code: str | None = None, note: str | None = None,
+    ) -> list[AlertTriageRecord]:  # fmt: skip
+        return await triage.disposition_alerts(info, ids, disposition, reason_code, note)
 
     @described_mutation("Submit transactions, validated exactly like the stream (admin).")
     async def ingest_transactions(self, info: Info, events: list[JSON]) -> IngestResult:
