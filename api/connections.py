@@ -61,7 +61,7 @@ def decode_cursor(cursor: str | None, kind: str, argument: str = "after") -> str
                             argument) from None  # fmt: skip
     prefix, _, value = text.partition(":")
     if prefix != kind or not value or not value.isprintable():
-        raise BadInputError(f"{argument}: {shown} is not a {kind} cursor", argument)
+        raise BadInputError(f"{argument}: {shown} is not a cursor of this list", argument)
     return value
 
 
