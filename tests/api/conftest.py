@@ -29,6 +29,8 @@ class LocalClient(TestClient):
     def websocket_connect(self, url: str, subprotocols: Sequence[str] | None = None,
                           **kwargs: Any) -> WebSocketTestSession:  # fmt: skip
         return super().websocket_connect(urljoin("ws://127.0.0.1", url), subprotocols, **kwargs)
+
+
 RINGS = [  # id, score, status, typology, members
     ("ring-a", 91.0, "open", "shared_device", ["acc-1", "acc-2", "acc-3"]),
     ("ring-b", 75.0, "investigating", "cycle", ["acc-3", "acc-4"]),
