@@ -12,10 +12,14 @@ from api.schema import schema
 from graph.falkordb_store import FalkorStore
 from tests.api.conftest import LocalClient, gql, make_settings
 
-ISSUE_QUERY = "{ %s }" % " ".join(
-    f"a{i}: rings(first: 100) {{ edges {{ node {{ members {{ account {{ "
-    f"transactions {{ totalCount }} }} }} }} }} }}"
-    for i in range(30)
+ISSUE_QUERY = (
+    "{ "
+    + " ".join(
+        f"a{i}: rings(first: 100) {{ edges {{ node {{ members {{ account {{ "
+        f"transactions {{ totalCount }} }} }} }} }} }}"
+        for i in range(30)
+    )
+    + " }"
 )
 
 
@@ -76,6 +80,6 @@ def test_aliases_add_up_against_the_limit(seeded: FalkorStore) -> None:
     settings = make_settings(seeded.url, seeded.graph_name, api_max_cost=150)
     one = "a: rings(first: 20) { totalCount }"  # 120
     with LocalClient(create_app(settings, store=seeded)) as c:
-        assert gql(c, "{ %s }" % one)["data"] == {"a": {"totalCount": 3}}
-        two = gql(c, "{ %s %s }" % (one, one.replace("a:", "b:")))
+        assert gql(c, "{ " + one + " }")["data"] == {"a": {"totalCount": 3}}
+        two = gql(c, "{ " + one + " " + one.replace("a:", "b:") + " }")
         assert two["errors"][0]["extensions"]["cost"] == 240  # type: ignore[index]
