@@ -132,9 +132,10 @@ def create_app(
             if token is None or await verify_key(client, token) is None:
                 return PlainTextResponse(
                     "/metrics needs an API key: send `Authorization: Bearer <key>` "
-                    "(or set RINGSCOPE_API_PUBLIC_METRICS=true)\n", status_code=401,
+                    "(or set RINGSCOPE_API_PUBLIC_METRICS=true)\n",
+                    status_code=401,
                     headers={"WWW-Authenticate": "Bearer"},
-                )  # fmt: skip
+                )
         await _scrape_gauges(services)
         return PlainTextResponse(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 

@@ -57,8 +57,9 @@ def decode_cursor(cursor: str | None, kind: str, argument: str = "after") -> str
     try:
         text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
-        raise BadInputError(f"{argument}: {shown} is not a cursor this API issued",
-                            argument) from None  # fmt: skip
+        raise BadInputError(
+            f"{argument}: {shown} is not a cursor this API issued", argument
+        ) from None
     prefix, _, value = text.partition(":")
     if prefix != kind or not value or not value.isprintable():
         raise BadInputError(f"{argument}: {shown} is not a cursor of this list", argument)
@@ -70,8 +71,7 @@ def decode_offset(cursor: str | None, argument: str = "after") -> int:
     if value is None or cursor is None:
         return 0
     if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) >= MAX_OFFSET:
-        raise BadInputError(f"{argument}: {cursor[:40]!r} is not a valid offset cursor",
-                            argument)  # fmt: skip
+        raise BadInputError(f"{argument}: {cursor[:40]!r} is not a valid offset cursor", argument)
     return int(value) + 1
 
 
@@ -94,8 +94,7 @@ def decode_time_cursor(cursor: str | None, argument: str = "after") -> tuple[int
     ts, _, tx = raw.partition("|")
     body = ts[1:] if ts.startswith("-") else ts
     if not _digits(body, 15) or not tx:
-        raise BadInputError(f"{argument}: {cursor[:40]!r} is not a transaction cursor",
-                            argument)  # fmt: skip
+        raise BadInputError(f"{argument}: {cursor[:40]!r} is not a transaction cursor", argument)
     return int(ts), tx
 
 

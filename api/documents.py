@@ -129,25 +129,30 @@ def check_operation(
     """The first reason a valid document must not run with these variables, or None."""
     bad = nul_argument(document, ctx.variables)
     if bad is not None:
-        return coded_error(f"{bad}: NUL bytes are not allowed in input", "BAD_USER_INPUT",
-                           argument=bad)  # fmt: skip
+        return coded_error(
+            f"{bad}: NUL bytes are not allowed in input", "BAD_USER_INPUT", argument=bad
+        )
     role = getattr(ctx.context, "role", "")
     if role is None and not limits.public_introspection and uses_introspection(document):
         return coded_error(
             "introspection needs an API key here: send `Authorization: Bearer <key>` "
-            "(or set RINGSCOPE_API_PUBLIC_INTROSPECTION=true)", "UNAUTHENTICATED",
-        )  # fmt: skip
+            "(or set RINGSCOPE_API_PUBLIC_INTROSPECTION=true)",
+            "UNAUTHENTICATED",
+        )
     schema = ctx.schema._schema
-    cost = CostEstimator(schema, limits.max_page).estimate(document, ctx.operation_name,
-                                                           ctx.variables)  # fmt: skip
+    cost = CostEstimator(schema, limits.max_page).estimate(
+        document, ctx.operation_name, ctx.variables
+    )
     if cost > limits.max_cost:
         metrics.COST_REFUSED.inc()
         return coded_error(
             f"query cost {cost} is over the limit of {limits.max_cost} (estimated rows: page "
             "sizes times nested lists, totalCount included; RINGSCOPE_API_MAX_COST); ask for "
-            "smaller pages or fewer nested lists", "QUERY_TOO_EXPENSIVE", cost=cost,
+            "smaller pages or fewer nested lists",
+            "QUERY_TOO_EXPENSIVE",
+            cost=cost,
             limit=limits.max_cost,
-        )  # fmt: skip
+        )
     return None
 
 

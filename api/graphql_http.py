@@ -118,8 +118,10 @@ def parse_request(params: Any, max_query_bytes: int) -> GraphQLRequest:
     if not isinstance(query, str) or not query.strip():
         raise RequestShapeError(400, "`query` must be a non-empty string")
     if len(query) > max_query_bytes:
-        raise RequestShapeError(400, f"`query` is longer than {max_query_bytes} characters "
-                                "(RINGSCOPE_API_MAX_QUERY_BYTES)")  # fmt: skip
+        raise RequestShapeError(
+            400,
+            f"`query` is longer than {max_query_bytes} characters (RINGSCOPE_API_MAX_QUERY_BYTES)",
+        )
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestShapeError(400, "`operationName` must be a string or null")
@@ -150,8 +152,9 @@ async def serve_graphql_http(
 ) -> Response:
     media = negotiate(request.headers.get("accept"))
     if media is None:
-        return _error(JSON, 406, f"answers come as {GRAPHQL_RESPONSE} or {JSON}; accept one",
-                      "NOT_ACCEPTABLE")  # fmt: skip
+        return _error(
+            JSON, 406, f"answers come as {GRAPHQL_RESPONSE} or {JSON}; accept one", "NOT_ACCEPTABLE"
+        )
     try:
         if request.method == "GET":
             params: Any = _params_of_get(request)
@@ -168,12 +171,16 @@ async def serve_graphql_http(
             if request.method == "GET" and exc.operation_type == OperationType.MUTATION:
                 raise RequestShapeError(405, "mutations need POST", {"Allow": "POST"}) from None
             kind = exc.operation_type.value
-            raise RequestShapeError(400, f"{kind} operations are not served over HTTP; "
-                                    "use the WebSocket") from None  # fmt: skip
+            raise RequestShapeError(
+                400, f"{kind} operations are not served over HTTP; use the WebSocket"
+            ) from None
         except CannotGetOperationTypeError as exc:
             name = exc.operation_name
-            message = (f"no operation named {name[:80]!r} in the document" if name else
-                       "the document has several operations: say which in `operationName`")  # fmt: skip
+            message = (
+                f"no operation named {name[:80]!r} in the document"
+                if name
+                else "the document has several operations: say which in `operationName`"
+            )
             raise RequestShapeError(400, message) from None
     except RequestShapeError as exc:
         return _error(media, exc.status, exc.message, "BAD_REQUEST", exc.headers)
@@ -192,11 +199,14 @@ def _respond(
         content = orjson.dumps(body)
     except TypeError:  # e.g. an integer past 64 bits in a JSON scalar
         content = json.dumps(body, separators=(",", ":")).encode()
-    return Response(content, status_code=status, headers=headers,
-                    media_type=f"{media}; charset=utf-8")  # fmt: skip
+    return Response(
+        content, status_code=status, headers=headers, media_type=f"{media}; charset=utf-8"
+    )
 
 
-def _error(media: str, status: int, message: str, code: str,
-           headers: dict[str, str] | None = None) -> Response:  # fmt: skip
-    return _respond(media, status, {"errors": [{"message": message, "extensions": {"code": code}}]},
-                    headers)  # fmt: skip
+def _error(
+    media: str, status: int, message: str, code: str, headers: dict[str, str] | None = None
+) -> Response:
+    return _respond(
+        media, status, {"errors": [{"message": message, "extensions": {"code": code}}]}, headers
+    )

@@ -27,8 +27,9 @@ def error_body(message: str, code: str) -> bytes:
 
 
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp, max_body: int, timeout_s: float,
-                 hosts: HostAllowlist | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, app: ASGIApp, max_body: int, timeout_s: float, hosts: HostAllowlist | None = None
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.timeout_s = timeout_s
@@ -67,8 +68,10 @@ class GuardMiddleware:
         if scope["type"] == "websocket":  # closing before accept answers the handshake with 403
             await send({"type": "websocket.close", "code": 1008, "reason": "host not allowed"})
             return
-        message = (f"Host {(host or '')[:80]!r} is not allowed; add it to RINGSCOPE_ALLOWED_HOSTS "
-                   "if this server should answer to that name")  # fmt: skip
+        message = (
+            f"Host {(host or '')[:80]!r} is not allowed; add it to RINGSCOPE_ALLOWED_HOSTS "
+            "if this server should answer to that name"
+        )
         await _reply(send, 421, error_body(message, "HOST_NOT_ALLOWED"))
 
     async def _guarded(
@@ -131,8 +134,13 @@ def _limit_messages(receive: Receive, send: Send, max_bytes: int) -> tuple[Recei
             if size > max_bytes:
                 closed = True
                 metrics.OVERSIZED_MESSAGES.inc()
-                await send({"type": "websocket.close", "code": 1009,
-                            "reason": f"message larger than {max_bytes} bytes"})  # fmt: skip
+                await send(
+                    {
+                        "type": "websocket.close",
+                        "code": 1009,
+                        "reason": f"message larger than {max_bytes} bytes",
+                    }
+                )
                 return {"type": "websocket.disconnect", "code": 1009}
         return message
 

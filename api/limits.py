@@ -59,8 +59,12 @@ class CostEstimator:
         self.schema = schema
         self.max_page = max_page
 
-    def estimate(self, document: DocumentNode, operation_name: str | None,
-                 variables: Mapping[str, Any] | None) -> int:  # fmt: skip
+    def estimate(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> int:
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             return 0
@@ -72,16 +76,24 @@ class CostEstimator:
 
 
 class _Walk:
-    def __init__(self, est: CostEstimator, document: DocumentNode,
-                 variables: dict[str, Any]) -> None:  # fmt: skip
+    def __init__(
+        self, est: CostEstimator, document: DocumentNode, variables: dict[str, Any]
+    ) -> None:
         self.est = est
         self.variables = variables
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
 
-    def selections(self, parent: _Composite, selection_set: SelectionSetNode | None, mult: int,
-                   page: int, limit: int | None, depth: int) -> int:  # fmt: skip
+    def selections(
+        self,
+        parent: _Composite,
+        selection_set: SelectionSetNode | None,
+        mult: int,
+        page: int,
+        limit: int | None,
+        depth: int,
+    ) -> int:
         if selection_set is None or depth > _MAX_FRAGMENT_DEPTH:
             return 0
         total = 0
@@ -104,8 +116,15 @@ class _Walk:
                 total += self.selections(target, inner, mult, page, limit, depth + 1)
         return total
 
-    def field(self, parent: _Composite, node: FieldNode, mult: int, page: int,
-              limit: int | None, depth: int) -> int:  # fmt: skip
+    def field(
+        self,
+        parent: _Composite,
+        node: FieldNode,
+        mult: int,
+        page: int,
+        limit: int | None,
+        depth: int,
+    ) -> int:
         definition = parent.fields.get(node.name.value)
         if definition is None:
             return 0  # __typename and introspection
@@ -140,8 +159,9 @@ class _Walk:
         return value if _is_int(value) else None
 
 
-def _with_defaults(operation: OperationDefinitionNode,
-                   variables: Mapping[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+def _with_defaults(
+    operation: OperationDefinitionNode, variables: Mapping[str, Any] | None
+) -> dict[str, Any]:
     values = dict(variables or {})
     for definition in operation.variable_definitions or ():
         name = definition.variable.name.value

@@ -46,18 +46,22 @@ SHARED_SUBSCRIBERS = Gauge(
     registry=REGISTRY,
 )  # fmt: skip
 REJECTED_HOSTS = Counter(
-    "ringscope_api_rejected_hosts_total", "Requests refused for a Host not on the allowlist",
+    "ringscope_api_rejected_hosts_total",
+    "Requests refused for a Host not on the allowlist",
     registry=REGISTRY,
-)  # fmt: skip
+)
 OVERSIZED_MESSAGES = Counter(
-    "ringscope_api_oversized_ws_messages_total", "WebSocket messages over the size limit",
+    "ringscope_api_oversized_ws_messages_total",
+    "WebSocket messages over the size limit",
     registry=REGISTRY,
-)  # fmt: skip
+)
 REVOKED_SOCKETS = Counter(
-    "ringscope_api_revoked_sockets_total", "WebSockets closed because their key was revoked",
+    "ringscope_api_revoked_sockets_total",
+    "WebSockets closed because their key was revoked",
     registry=REGISTRY,
-)  # fmt: skip
+)
 COST_REFUSED = Counter(
-    "ringscope_api_cost_refused_total", "Operations refused by the query-cost limit",
+    "ringscope_api_cost_refused_total",
+    "Operations refused by the query-cost limit",
     registry=REGISTRY,
-)  # fmt: skip
+)

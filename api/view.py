@@ -69,18 +69,23 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        response = await serve_graphql_http(request, self._execute, self._format,
-                                            self.max_query_bytes)  # fmt: skip
+        response = await serve_graphql_http(
+            request, self._execute, self._format, self.max_query_bytes
+        )
         await response(scope, receive, send)
 
-    async def _execute(self, request: Request, gql: GraphQLRequest,
-                       allowed: set[OperationType]) -> ExecutionResult:  # fmt: skip
+    async def _execute(
+        self, request: Request, gql: GraphQLRequest, allowed: set[OperationType]
+    ) -> ExecutionResult:
         context = await self.get_context(request, None)
         return await self.schema.execute(
-            gql.query, variable_values=gql.variables, context_value=context,
-            operation_name=gql.operation_name, allowed_operation_types=allowed,
+            gql.query,
+            variable_values=gql.variables,
+            context_value=context,
+            operation_name=gql.operation_name,
+            allowed_operation_types=allowed,
             operation_extensions=gql.extensions,
-        )  # fmt: skip
+        )
 
     async def _format(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
         return dict(await self.process_result(request, result))

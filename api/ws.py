@@ -63,9 +63,11 @@ async def precheck(handler: Any, payload: Any) -> dict[str, Any] | None:
     cap = handler.max_subscriptions_per_connection
     running = len(getattr(handler, "operations", None) or getattr(handler, "tasks", {}))
     if cap is not None and running >= cap:
-        return _coded(f"this socket already runs {running} operations, the limit "
-                      "(RINGSCOPE_API_MAX_SUBSCRIPTIONS); open another socket or complete one",
-                      "TOO_MANY_SUBSCRIPTIONS")  # fmt: skip
+        return _coded(
+            f"this socket already runs {running} operations, the limit "
+            "(RINGSCOPE_API_MAX_SUBSCRIPTIONS); open another socket or complete one",
+            "TOO_MANY_SUBSCRIPTIONS",
+        )
     return None
 
 

@@ -33,20 +33,28 @@ with httpx.Client(base_url=sys.argv[1], timeout=10) as c:
         print(f"{time.time():.4f} {(time.perf_counter() - t) * 1000:.2f}", flush=True)
         time.sleep(0.002)
 """
-EXPENSIVE = "{ " + " ".join(
-    f"a{i}: rings(first: 100) {{ edges {{ node {{ members {{ account {{ "
-    f"transactions {{ totalCount }} }} }} }} }} }}"
-    for i in range(30)
-) + " }"  # fmt: skip
+EXPENSIVE = (
+    "{ "
+    + " ".join(
+        f"a{i}: rings(first: 100) {{ edges {{ node {{ members {{ account {{ "
+        f"transactions {{ totalCount }} }} }} }} }} }}"
+        for i in range(30)
+    )
+    + " }"
+)
 
 
 async def ws_send(url: str, query: str) -> str:
-    async with websockets.connect(url.replace("http", "ws", 1) + "/graphql", max_size=None,
-                                  subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]  # fmt: skip
+    async with websockets.connect(
+        url.replace("http", "ws", 1) + "/graphql",
+        max_size=None,
+        subprotocols=["graphql-transport-ws"],
+    ) as ws:  # type: ignore[list-item]
         await ws.send('{"type": "connection_init"}')
         await ws.recv()
-        await ws.send(orjson.dumps({"id": "1", "type": "subscribe",
-                                    "payload": {"query": query}}).decode())  # fmt: skip
+        await ws.send(
+            orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}).decode()
+        )
         try:
             reply = orjson.loads(await asyncio.wait_for(ws.recv(), 30))
             return str(reply["payload"][0]["extensions"]["code"])
@@ -74,8 +82,13 @@ def during(url: str, send: Any, rounds: int) -> dict[str, Any]:
     rows = (line.split() for line in out.splitlines() if line.count(" ") == 1)
     lat = sorted(float(ms) for ts, ms in rows if start <= float(ts) <= end)
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None
-    return {"sent_s": round(end - 0.2 - start, 3), "healthz_n": len(lat),
-            "healthz_max_ms": lat[-1] if lat else None, "healthz_p99_ms": p99, "reply": got[0]}  # fmt: skip
+    return {
+        "sent_s": round(end - 0.2 - start, 3),
+        "healthz_n": len(lat),
+        "healthz_max_ms": lat[-1] if lat else None,
+        "healthz_p99_ms": p99,
+        "reply": got[0],
+    }
 
 
 def main() -> None:

@@ -27,21 +27,35 @@ def _cost(query: str, variables: dict[str, object] | None = None, max_page: int 
     return CostEstimator(schema._schema, max_page).estimate(parse(query), None, variables)
 
 
-@pytest.mark.parametrize(("query", "variables", "cost"), [
-    ("{ __typename }", None, 0),
-    ('{ ring(id: "r") { id score } }', None, 1),
-    ("{ rings(first: 10) { edges { node { id } } } }", None, 10),
-    ("{ rings { edges { node { id } } } }", None, 20),  # the argument's default page
-    ("{ rings(first: 10) { totalCount } }", None, 10 + COUNT_COST),
-    ("query($n: Int!) { rings(first: $n) { edges { node { id } } } }", {"n": 7}, 7),
-    ("query($n: Int! = 3) { rings(first: $n) { pageInfo { hasNextPage } } }", None, 3),
-    ("{ rings(first: 5000) { edges { cursor } } }", None, 100),  # capped at the page limit
-    ("{ rings(first: 10) { edges { node { members { id } } } } }", None, 10 + 10 * LIST_ESTIMATE),
-    ('{ neighbourhood(id: "a", limit: 50) { nodes { id } edges { source } } }', None, 1 + 50 + 50),
-    ('{ a: ring(id: "r") { id } b: ring(id: "r") { id } }', None, 2),  # aliases count each
-    ("{ rings(first: 2) { edges { node { ...F } } } } fragment F on Ring { members { id } }",
-     None, 2 + 2 * LIST_ESTIMATE),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "variables", "cost"),
+    [
+        ("{ __typename }", None, 0),
+        ('{ ring(id: "r") { id score } }', None, 1),
+        ("{ rings(first: 10) { edges { node { id } } } }", None, 10),
+        ("{ rings { edges { node { id } } } }", None, 20),  # the argument's default page
+        ("{ rings(first: 10) { totalCount } }", None, 10 + COUNT_COST),
+        ("query($n: Int!) { rings(first: $n) { edges { node { id } } } }", {"n": 7}, 7),
+        ("query($n: Int! = 3) { rings(first: $n) { pageInfo { hasNextPage } } }", None, 3),
+        ("{ rings(first: 5000) { edges { cursor } } }", None, 100),  # capped at the page limit
+        (
+            "{ rings(first: 10) { edges { node { members { id } } } } }",
+            None,
+            10 + 10 * LIST_ESTIMATE,
+        ),
+        (
+            '{ neighbourhood(id: "a", limit: 50) { nodes { id } edges { source } } }',
+            None,
+            1 + 50 + 50,
+        ),
+        ('{ a: ring(id: "r") { id } b: ring(id: "r") { id } }', None, 2),  # aliases count each
+        (
+            "{ rings(first: 2) { edges { node { ...F } } } } fragment F on Ring { members { id } }",
+            None,
+            2 + 2 * LIST_ESTIMATE,
+        ),
+    ],
+)
 def test_estimate_counts_rows(query: str, variables: dict[str, object] | None, cost: int) -> None:
     assert _cost(query, variables) == cost
 
@@ -65,8 +79,10 @@ def test_expensive_query_is_refused_with_its_cost_and_the_limit(client: TestClie
 
 def test_refused_mutation_does_not_run(seeded: FalkorStore) -> None:
     settings = make_settings(seeded.url, seeded.graph_name, api_max_cost=150)
-    expensive = ('mutation { updateRing(id: "ring-b", status: CLOSED) { members { account { '
-                 "transactions(first: 20) { totalCount } } } } }")  # fmt: skip
+    expensive = (
+        'mutation { updateRing(id: "ring-b", status: CLOSED) { members { account { '
+        "transactions(first: 20) { totalCount } } } } }"
+    )
     cheap = 'mutation { updateRing(id: "ring-b", status: CLOSED) { status } }'
     with LocalClient(create_app(settings, store=seeded)) as c:
         refused = gql(c, expensive)

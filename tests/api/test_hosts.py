@@ -42,8 +42,9 @@ def test_foreign_host_is_refused_in_every_mode(seeded: FalkorStore, host: str) -
 
 
 def test_allowed_hosts_setting_adds_real_names(seeded: FalkorStore) -> None:
-    settings = make_settings(seeded.url, seeded.graph_name,
-                             allowed_hosts=["api.example.com", "*.corp.example"])  # fmt: skip
+    settings = make_settings(
+        seeded.url, seeded.graph_name, allowed_hosts=["api.example.com", "*.corp.example"]
+    )
     with LocalClient(create_app(settings, store=seeded)) as c:
         for good in ("api.example.com", "api.example.com:443", "x.corp.example"):
             assert c.get("/healthz", headers={"host": good}).status_code == 200, good
@@ -52,8 +53,9 @@ def test_allowed_hosts_setting_adds_real_names(seeded: FalkorStore) -> None:
 
 
 def test_websockets_are_same_origin_or_allowlisted(seeded: FalkorStore) -> None:
-    settings = make_settings(seeded.url, seeded.graph_name,
-                             api_cors_origins=["https://console.example"])  # fmt: skip
+    settings = make_settings(
+        seeded.url, seeded.graph_name, api_cors_origins=["https://console.example"]
+    )
     with LocalClient(create_app(settings, store=seeded)) as c:
         assert _ws_refused(c, "/graphql", {"origin": "http://evil.example"})
         assert _ws_refused(c, "/graphql", {"origin": "http://127.0.0.1:9999"})  # other port
@@ -81,8 +83,13 @@ def test_keys_required_guard_introspection_and_metrics(seeded: FalkorStore) -> N
 
 
 def test_settings_open_introspection_and_metrics(seeded: FalkorStore) -> None:
-    settings = make_settings(seeded.url, seeded.graph_name, host="0.0.0.0",
-                             api_public_introspection=True, api_public_metrics=True)  # fmt: skip
+    settings = make_settings(
+        seeded.url,
+        seeded.graph_name,
+        host="0.0.0.0",
+        api_public_introspection=True,
+        api_public_metrics=True,
+    )
     with LocalClient(create_app(settings, store=seeded)) as c:
         intro = c.post("/graphql", json={"query": "{ __schema { queryType { name } } }"}).json()
         assert intro["data"]["__schema"]["queryType"]["name"] == "Query"

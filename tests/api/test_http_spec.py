@@ -11,8 +11,12 @@ from starlette.testclient import TestClient
 GQL_RESPONSE = "application/graphql-response+json"
 
 
-def _post(client: TestClient, body: bytes, accept: str | None = None,
-          content_type: str | None = "application/json") -> tuple[int, str, dict[str, object]]:  # fmt: skip
+def _post(
+    client: TestClient,
+    body: bytes,
+    accept: str | None = None,
+    content_type: str | None = "application/json",
+) -> tuple[int, str, dict[str, object]]:
     headers = {}
     if content_type:
         headers["content-type"] = content_type
@@ -27,13 +31,29 @@ def _code(body: dict[str, object]) -> str:
     return str(body["errors"][0]["extensions"]["code"])  # type: ignore[index]
 
 
-@pytest.mark.parametrize("body", [
-    b"null", b'"a string"', b"5", b"true", b"[]", b'[{"query": "{ __typename }"}]', b"{}",
-    b'{"query": null}', b'{"query": 5}', b'{"query": {"a": 1}}', b'{"query": ""}',
-    b'{"qeury": "{ __typename }"}', b'{"query": "{ __typename }", "variables": "x"}',
-    b'{"query": "{ __typename }", "variables": [1]}', b'{"query": "{ __typename }", "extensions": 3}',
-    b'{"query": "{ __typename }", "operationName": 7}', b"{not json", b"",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"null",
+        b'"a string"',
+        b"5",
+        b"true",
+        b"[]",
+        b'[{"query": "{ __typename }"}]',
+        b"{}",
+        b'{"query": null}',
+        b'{"query": 5}',
+        b'{"query": {"a": 1}}',
+        b'{"query": ""}',
+        b'{"qeury": "{ __typename }"}',
+        b'{"query": "{ __typename }", "variables": "x"}',
+        b'{"query": "{ __typename }", "variables": [1]}',
+        b'{"query": "{ __typename }", "extensions": 3}',
+        b'{"query": "{ __typename }", "operationName": 7}',
+        b"{not json",
+        b"",
+    ],
+)
 @pytest.mark.parametrize("accept", [None, "application/json", GQL_RESPONSE])
 def test_every_body_shape_is_a_graphql_error_with_400(
     client: TestClient, body: bytes, accept: str | None
@@ -52,11 +72,14 @@ def test_post_needs_a_json_content_type(client: TestClient) -> None:
     assert _post(client, body, content_type="application/json; charset=utf-8")[0] == 200
 
 
-@pytest.mark.parametrize(("query", "variables", "code"), [
-    ("{", None, "GRAPHQL_PARSE_FAILED"),
-    ("{ nosuchfield }", None, "GRAPHQL_VALIDATION_FAILED"),
-    ("query($f: Int!) { rings(first: $f) { totalCount } }", {"f": "abc"}, "BAD_USER_INPUT"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "variables", "code"),
+    [
+        ("{", None, "GRAPHQL_PARSE_FAILED"),
+        ("{ nosuchfield }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("query($f: Int!) { rings(first: $f) { totalCount } }", {"f": "abc"}, "BAD_USER_INPUT"),
+    ],
+)
 def test_request_errors_follow_the_accepted_media_type(
     client: TestClient, query: str, variables: object, code: str
 ) -> None:
@@ -81,14 +104,20 @@ def test_accept_negotiation(client: TestClient) -> None:
     status, _, payload = _post(client, body, "text/html")
     assert status == 406 and _code(payload) == "NOT_ACCEPTABLE"
     # a field error still has data: 200 with either media type
-    status, _, payload = _post(client, orjson.dumps({"query": '{ rings(after: "x") { totalCount } }'}),
-                               GQL_RESPONSE)  # fmt: skip
+    status, _, payload = _post(
+        client, orjson.dumps({"query": '{ rings(after: "x") { totalCount } }'}), GQL_RESPONSE
+    )
     assert status == 200 and payload["data"] is None and _code(payload) == "BAD_USER_INPUT"
 
 
 def test_get_runs_queries_but_not_mutations(client: TestClient) -> None:
-    r = client.get("/graphql", params={"query": "query($n: Int!) { rings(first: $n) { totalCount } }",
-                                       "variables": '{"n": 1}'})  # fmt: skip
+    r = client.get(
+        "/graphql",
+        params={
+            "query": "query($n: Int!) { rings(first: $n) { totalCount } }",
+            "variables": '{"n": 1}',
+        },
+    )
     assert r.status_code == 200 and r.json() == {"data": {"rings": {"totalCount": 3}}}
     mutation = 'mutation { updateRing(id: "ring-a", status: CLOSED) { status } }'
     r = client.get("/graphql", params={"query": mutation}, headers={"accept": GQL_RESPONSE})
@@ -99,12 +128,19 @@ def test_get_runs_queries_but_not_mutations(client: TestClient) -> None:
     assert r.status_code == 400 and _code(r.json()) == "BAD_REQUEST"
 
 
-@pytest.mark.parametrize(("query", "variables", "argument"), [
-    ("query($f: Int!) { rings(first: $f) { totalCount } }", {"f": "abc"}, "$f"),
-    ("query($f: Int!) { rings(first: $f) { totalCount } }", {}, "$f"),
-    ("mutation($e: [JSON!]!) { ingestTransactions(events: $e) { applied } }", {"e": [None]}, "$e"),
-    ("query($id: ID!) { ring(id: $id) { id } }", {"id": {"a": 1}}, "$id"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "variables", "argument"),
+    [
+        ("query($f: Int!) { rings(first: $f) { totalCount } }", {"f": "abc"}, "$f"),
+        ("query($f: Int!) { rings(first: $f) { totalCount } }", {}, "$f"),
+        (
+            "mutation($e: [JSON!]!) { ingestTransactions(events: $e) { applied } }",
+            {"e": [None]},
+            "$e",
+        ),
+        ("query($id: ID!) { ring(id: $id) { id } }", {"id": {"a": 1}}, "$id"),
+    ],
+)
 def test_wrong_variable_values_are_bad_user_input(
     client: TestClient, query: str, variables: dict[str, object], argument: str
 ) -> None:
@@ -117,18 +153,25 @@ def _cursor(text: bytes) -> str:
     return base64.urlsafe_b64encode(text).decode()
 
 
-@pytest.mark.parametrize("query", [
-    '{ rings(after: "bzrCsg==") { totalCount } }',  # decodes to "o:²": a digit, but not ASCII
-    '{ rings(after: "' + _cursor(b"o:" + b"9" * 30) + '") { totalCount } }',
-    '{ rings(after: "' + _cursor(b"o:-5") + '") { totalCount } }',
-    '{ detectionRuns(after: "' + _cursor(b"o:1e9") + '") { totalCount } }',
-    '{ alerts(after: "' + _cursor(b"s:nope\x01") + '") { totalCount } }',
-    '{ alerts(after: "' + _cursor(b"s:12-x") + '") { totalCount } }',
-    '{ account(id: "acc-1") { transactions(after: "' + _cursor(b"t:\xff|x") + '") { totalCount } } }',
-    '{ account(id: "acc-1") { transactions(after: "' + _cursor(b"t:12|") + '") { totalCount } } }',
-    '{ rings(after: "' + _cursor(b"t:1|tx") + '") { totalCount } }',
-    '{ rings(after: "\\u00e9\\u0000") { totalCount } }',
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ rings(after: "bzrCsg==") { totalCount } }',  # decodes to "o:²": a digit, but not ASCII
+        '{ rings(after: "' + _cursor(b"o:" + b"9" * 30) + '") { totalCount } }',
+        '{ rings(after: "' + _cursor(b"o:-5") + '") { totalCount } }',
+        '{ detectionRuns(after: "' + _cursor(b"o:1e9") + '") { totalCount } }',
+        '{ alerts(after: "' + _cursor(b"s:nope\x01") + '") { totalCount } }',
+        '{ alerts(after: "' + _cursor(b"s:12-x") + '") { totalCount } }',
+        '{ account(id: "acc-1") { transactions(after: "'
+        + _cursor(b"t:\xff|x")
+        + '") { totalCount } } }',
+        '{ account(id: "acc-1") { transactions(after: "'
+        + _cursor(b"t:12|")
+        + '") { totalCount } } }',
+        '{ rings(after: "' + _cursor(b"t:1|tx") + '") { totalCount } }',
+        '{ rings(after: "\\u00e9\\u0000") { totalCount } }',
+    ],
+)
 def test_bad_cursors_name_the_argument(client: TestClient, query: str) -> None:
     body = client.post("/graphql", json={"query": query}).json()
     error = body["errors"][0]
@@ -136,13 +179,16 @@ def test_bad_cursors_name_the_argument(client: TestClient, query: str) -> None:
     assert error["extensions"]["argument"] == "after" and error["message"].startswith("after: ")
 
 
-@pytest.mark.parametrize(("query", "variables", "argument"), [
-    ('{ account(id: "acc\\u0000-1") { id } }', None, "id"),
-    ('{ neighbourhood(id: "a\\u0000") { nodeCount } }', None, "id"),
-    ('{ shortestPath(from: "acc-1", to: "x\\u0000y") { nodeCount } }', None, "to"),
-    ("query($id: ID!) { transaction(id: $id) { id } }", {"id": "tx\x00-1"}, "$id"),
-    ("query($t: String) { rings(typology: $t) { totalCount } }", {"t": "a\x00"}, "$t"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "variables", "argument"),
+    [
+        ('{ account(id: "acc\\u0000-1") { id } }', None, "id"),
+        ('{ neighbourhood(id: "a\\u0000") { nodeCount } }', None, "id"),
+        ('{ shortestPath(from: "acc-1", to: "x\\u0000y") { nodeCount } }', None, "to"),
+        ("query($id: ID!) { transaction(id: $id) { id } }", {"id": "tx\x00-1"}, "$id"),
+        ("query($t: String) { rings(typology: $t) { totalCount } }", {"t": "a\x00"}, "$t"),
+    ],
+)
 def test_nul_bytes_are_refused_without_reaching_the_graph(
     client: TestClient, query: str, variables: object, argument: str
 ) -> None:

@@ -89,8 +89,11 @@ def test_operations_per_socket_are_capped(seeded: FalkorStore) -> None:
 
 async def _revoked_close(url: str, token: str, revoke: Any) -> tuple[int | None, float]:
     async with websockets.connect(url.replace("http", "ws") + "/graphql", subprotocols=WS) as ws:  # type: ignore[list-item]
-        await ws.send(orjson.dumps({"type": "connection_init",
-                                    "payload": {"Authorization": f"Bearer {token}"}}).decode())  # fmt: skip
+        await ws.send(
+            orjson.dumps(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            ).decode()
+        )
         assert orjson.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(
             orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUB}}).decode()
@@ -115,12 +118,22 @@ def test_revoked_key_closes_its_sockets(seeded: FalkorStore) -> None:
 
 
 async def _send_big(url: str, size: int) -> int | None:
-    async with websockets.connect(url.replace("http", "ws") + "/graphql", subprotocols=WS,  # type: ignore[list-item]
-                                  max_size=None) as ws:  # fmt: skip
+    async with websockets.connect(
+        url.replace("http", "ws") + "/graphql",
+        subprotocols=WS,  # type: ignore[list-item]
+        max_size=None,
+    ) as ws:
         await ws.send('{"type": "connection_init"}')
         await ws.recv()
-        await ws.send(orjson.dumps({"id": "1", "type": "subscribe",
-                                    "payload": {"query": "{ " + "a " * (size // 2) + "}"}}).decode())  # fmt: skip
+        await ws.send(
+            orjson.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": "{ " + "a " * (size // 2) + "}"},
+                }
+            ).decode()
+        )
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 30)
         rcvd = closed.value.rcvd
