@@ -197,3 +197,17 @@ def test_nul_bytes_are_refused_without_reaching_the_graph(
     error = r.json()["errors"][0]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
     assert "falkordb" not in text and "cypher" not in text and "errmsg" not in text
+
+
+def test_graph_store_errors_are_not_echoed() -> None:
+    from graphql import GraphQLError
+
+    from api.errors import classify
+    from core.errors import GraphUnavailableError
+
+    driver = GraphUnavailableError(
+        "FalkorDB at redis://x unavailable: errMsg: Invalid input at 3 find_accounts"
+    )
+    error = GraphQLError(str(driver), original_error=driver, path=["account"])
+    assert classify(error) == "SERVICE_UNAVAILABLE"
+    assert "find_accounts" not in error.message and "FalkorDB" not in error.message
