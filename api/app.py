@@ -28,8 +28,10 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from api import metrics
 from api.feeds import AlertFeed, Broadcaster
 from api.guard import GuardMiddleware
+from api.hosts import HostAllowlist
+from api.keys import verify_key
 from api.schema import build_schema
-from api.view import GraphQLView
+from api.view import GraphQLView, bearer
 from core.cases import CaseStore
 from core.errors import ConfigurationError
 from core.investigation import InvestigationStore, RingView
@@ -117,8 +119,11 @@ def create_app(
         cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
         triage=RedisTriageStore(client, settings.graph),
     )  # fmt: skip
-    schema = build_schema(max_depth=settings.api_max_depth, max_tokens=settings.api_max_tokens,
-                          introspection=settings.api_introspection)  # fmt: skip
+    schema = build_schema(
+        max_depth=settings.api_max_depth, max_tokens=settings.api_max_tokens,
+        introspection=settings.api_introspection, max_cost=settings.api_max_cost,
+        max_page=settings.api_max_page, public_introspection=settings.api_public_introspection,
+    )  # fmt: skip
     view = GraphQLView(schema, reads, services)
 
     async def healthz(request: Request) -> Response:
@@ -130,6 +135,15 @@ def create_app(
                             status_code=200 if ok else 503)  # fmt: skip
 
     async def metrics_endpoint(request: Request) -> Response:
+        if required and not settings.api_public_metrics:
+            token = bearer(request.headers.get("authorization"))
+            if token is None or await verify_key(client, token) is None:
+                return PlainTextResponse(
+                    "/metrics needs an API key: send `Authorization: Bearer <key>` "
+                    "(or set RINGSCOPE_API_PUBLIC_METRICS=true)\n",
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
         await _scrape_gauges(services)
         return PlainTextResponse(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
@@ -143,6 +157,7 @@ def create_app(
         try:
             yield
         finally:
+            await view.key_watch.stop()
             await shutdown_services(services, reads)
 
     routes: list[BaseRoute] = [
@@ -151,9 +166,10 @@ def create_app(
         *_ui_routes(),
     ]  # fmt: skip
     middleware = [Middleware(GuardMiddleware, max_body=settings.api_max_body_bytes,
-                             timeout_s=settings.api_timeout_s)]  # fmt: skip
+                             timeout_s=settings.api_timeout_s,
+                             hosts=HostAllowlist(settings.allowed_hosts))]  # fmt: skip
     if settings.api_cors_origins:
-        middleware.insert(0, Middleware(
+        middleware.insert(1, Middleware(
             CORSMiddleware, allow_origins=settings.api_cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"]))  # fmt: skip
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -46,27 +46,60 @@ def encode_cursor(kind: str, value: str | int) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
 
 
-def decode_cursor(cursor: str | None, kind: str) -> str | None:
+MAX_OFFSET = 1_000_000_000
+
+
+def decode_cursor(cursor: str | None, kind: str, argument: str = "after") -> str | None:
     """The value inside a cursor made by ``encode_cursor(kind, ...)``; a foreign one is an error."""
     if cursor is None:
         return None
+    shown = repr(cursor[:40])
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadInputError(f"after: {cursor[:40]!r} is not a cursor this API issued") from None
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise BadInputError(
+            f"{argument}: {shown} is not a cursor this API issued", argument
+        ) from None
     prefix, _, value = text.partition(":")
-    if prefix != kind or not value:
-        raise BadInputError(f"after: {cursor[:40]!r} is not a {kind} cursor")
+    if prefix != kind or not value or not value.isprintable():
+        raise BadInputError(f"{argument}: {shown} is not a cursor of this list", argument)
     return value
 
 
-def decode_offset(cursor: str | None) -> int:
-    value = decode_cursor(cursor, "o")
-    if value is None:
+def decode_offset(cursor: str | None, argument: str = "after") -> int:
+    value = decode_cursor(cursor, "o", argument)
+    if value is None or cursor is None:
         return 0
-    if not value.isdigit():
-        raise BadInputError(f"after: {cursor!r} is not a valid offset cursor")
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) >= MAX_OFFSET:
+        raise BadInputError(f"{argument}: {cursor[:40]!r} is not a valid offset cursor", argument)
     return int(value) + 1
+
+
+def decode_stream_id(cursor: str | None, argument: str = "after") -> str | None:
+    """A Redis stream id (``ms-seq``) inside an ``s`` cursor."""
+    value = decode_cursor(cursor, "s", argument)
+    if value is None or cursor is None:
+        return None
+    ms, _, seq = value.partition("-")
+    if not _digits(ms, 20) or not (seq == "" or _digits(seq, 20)):
+        raise BadInputError(f"{argument}: {cursor[:40]!r} is not an alert cursor", argument)
+    return value
+
+
+def decode_time_cursor(cursor: str | None, argument: str = "after") -> tuple[int, str] | None:
+    """The (timestamp ms, transaction id) inside a ``t`` cursor."""
+    raw = decode_cursor(cursor, "t", argument)
+    if raw is None or cursor is None:
+        return None
+    ts, _, tx = raw.partition("|")
+    body = ts[1:] if ts.startswith("-") else ts
+    if not _digits(body, 15) or not tx:
+        raise BadInputError(f"{argument}: {cursor[:40]!r} is not a transaction cursor", argument)
+    return int(ts), tx
+
+
+def _digits(text: str, most: int) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= most
 
 
 def check_first(first: int, max_page: int) -> None:

@@ -70,6 +70,7 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: Any = None
+    token: str | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.build(self.store)

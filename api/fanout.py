@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -40,8 +39,9 @@ Start = Callable[[], Awaitable[Any]]
 Encode = Callable[[object], str]
 
 
-@lru_cache(maxsize=512)
 def _document(query: str) -> DocumentNode | None:
+    # Not cached: only documents that validated are kept (api.documents), and the WebSocket
+    # handlers bound the size and tokens of a query before it gets here.
     try:
         return parse(query, no_location=True)
     except GraphQLError:

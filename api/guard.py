@@ -1,6 +1,8 @@
-"""ASGI guard in front of the app: body size limit, request timeout, latency histogram.
+"""ASGI guard in front of the app: Host allowlist, body and message size, timeout, latency.
 
-Its refusals are GraphQL-shaped JSON with ``extensions.code`` so clients parse one format.
+Its refusals are GraphQL-shaped JSON with ``extensions.code`` so clients parse one format. A
+WebSocket with a foreign ``Host`` is refused before the handshake; a WebSocket message over the
+size limit closes the socket (1009) before anything decodes it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import metrics
+from api.hosts import HostAllowlist
 
 _PATHS = {"/graphql", "/healthz", "/readyz", "/metrics"}
 
@@ -24,14 +27,24 @@ def error_body(message: str, code: str) -> bytes:
 
 
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp, max_body: int, timeout_s: float) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body: int, timeout_s: float, hosts: HostAllowlist | None = None
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.timeout_s = timeout_s
+        self.hosts = hosts or HostAllowlist(["*"])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
+            return
+        host = _header(scope, b"host")
+        if not self.hosts.allows(host):
+            await self._refuse_host(scope, send, host)
+            return
+        if scope["type"] == "websocket":
+            await self.app(scope, *_limit_messages(receive, send, self.max_body))
             return
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500, "sent": False}
@@ -49,6 +62,17 @@ class GuardMiddleware:
             metrics.REQUEST_SECONDS.labels(label, str(status["code"])).observe(
                 time.perf_counter() - started
             )
+
+    async def _refuse_host(self, scope: Scope, send: Send, host: str | None) -> None:
+        metrics.REJECTED_HOSTS.inc()
+        if scope["type"] == "websocket":  # closing before accept answers the handshake with 403
+            await send({"type": "websocket.close", "code": 1008, "reason": "host not allowed"})
+            return
+        message = (
+            f"Host {(host or '')[:80]!r} is not allowed; add it to RINGSCOPE_ALLOWED_HOSTS "
+            "if this server should answer to that name"
+        )
+        await _reply(send, 421, error_body(message, "HOST_NOT_ALLOWED"))
 
     async def _guarded(
         self, scope: Scope, receive: Receive, send: Send, status: dict[str, Any]
@@ -89,6 +113,42 @@ class GuardMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _limit_messages(receive: Receive, send: Send, max_bytes: int) -> tuple[Receive, Send]:
+    """Wrap a WebSocket's channels: an oversized message closes it with 1009, undecoded."""
+    closed = False
+
+    async def limited_receive() -> Message:
+        nonlocal closed
+        message = await receive()
+        if message["type"] == "websocket.receive":
+            size = len(message.get("text") or "") + len(message.get("bytes") or b"")
+            if size > max_bytes:
+                closed = True
+                metrics.OVERSIZED_MESSAGES.inc()
+                await send(
+                    {
+                        "type": "websocket.close",
+                        "code": 1009,
+                        "reason": f"message larger than {max_bytes} bytes",
+                    }
+                )
+                return {"type": "websocket.disconnect", "code": 1009}
+        return message
+
+    async def guarded_send(message: Message) -> None:
+        if not closed:
+            await send(message)
+
+    return limited_receive, guarded_send
 
 
 async def _reply(send: Send, code: int, body: bytes) -> None:

@@ -6,8 +6,11 @@ yields no usable key.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -17,9 +20,11 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
+from api import metrics
 from api.context import ROLES
 from core.errors import ConfigurationError, NotFoundError
 
+logger = logging.getLogger(__name__)
 KEYS_HASH = "ringscope:api-keys"
 
 
@@ -90,3 +95,55 @@ async def verify_key(client: aioredis.Redis[Any], token: str) -> ApiKey | None:
 def key_principal(key: ApiKey) -> str:
     """How a key appears in verdicts and audit trails: its name (if it has one) and id."""
     return f"{key.name} (key:{key.key_id})" if key.name else f"key:{key.key_id}"
+
+
+class SocketKeyWatch:
+    """Closes the WebSockets whose key stops verifying, within ``period_s`` of the revocation.
+
+    One task per API process asks Redis once per period for each distinct key with an open
+    socket (never from a cache), so a revoked key loses its subscriptions within the key cache's
+    lifetime. A Redis outage closes nothing: only a key that is gone or changed does.
+    """
+
+    def __init__(self, client: aioredis.Redis[Any], period_s: float) -> None:
+        self.client = client
+        self.period_s = period_s
+        self._sockets: dict[Any, str] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, socket: Any, token: str) -> None:
+        self._sockets[socket] = token
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="ringscope-key-watch")
+
+    def discard(self, socket: Any) -> None:
+        self._sockets.pop(socket, None)
+
+    async def _run(self) -> None:
+        while self._sockets:
+            await asyncio.sleep(self.period_s)
+            try:
+                await self.sweep()
+            except redis.RedisError as exc:
+                logger.warning("could not re-verify WebSocket keys: %s", exc)
+
+    async def sweep(self) -> int:
+        """Re-verify every key with a socket; close the sockets of dead keys; how many closed."""
+        closed = 0
+        for token in set(self._sockets.values()):
+            if await verify_key(self.client, token) is not None:
+                continue
+            for socket in [s for s, t in self._sockets.items() if t == token]:
+                self._sockets.pop(socket, None)
+                logger.info("closing a WebSocket: its API key was revoked")
+                metrics.REVOKED_SOCKETS.inc()
+                with contextlib.suppress(Exception):  # it may be closing on its own already
+                    await socket.revoke()
+                closed += 1
+        return closed
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -45,3 +45,23 @@ SHARED_SUBSCRIBERS = Gauge(
     "ringscope_api_shared_subscribers", "WebSocket subscriptions served by a shared execution",
     registry=REGISTRY,
 )  # fmt: skip
+REJECTED_HOSTS = Counter(
+    "ringscope_api_rejected_hosts_total",
+    "Requests refused for a Host not on the allowlist",
+    registry=REGISTRY,
+)
+OVERSIZED_MESSAGES = Counter(
+    "ringscope_api_oversized_ws_messages_total",
+    "WebSocket messages over the size limit",
+    registry=REGISTRY,
+)
+REVOKED_SOCKETS = Counter(
+    "ringscope_api_revoked_sockets_total",
+    "WebSockets closed because their key was revoked",
+    registry=REGISTRY,
+)
+COST_REFUSED = Counter(
+    "ringscope_api_cost_refused_total",
+    "Operations refused by the query-cost limit",
+    registry=REGISTRY,
+)

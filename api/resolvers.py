@@ -14,8 +14,9 @@ from api.connections import (
     Edge,
     PageInfo,
     check_first,
-    decode_cursor,
     decode_offset,
+    decode_stream_id,
+    decode_time_cursor,
     encode_cursor,
     offset_connection,
 )
@@ -113,13 +114,7 @@ async def account_transactions(
 ) -> Connection[Transaction]:  # fmt: skip
     ctx = info.context
     check_first(first, ctx.max_page)
-    before: tuple[int, str] | None = None
-    raw = decode_cursor(after, "t")
-    if raw is not None:
-        ts, _, tx = raw.partition("|")
-        if not ts.lstrip("-").isdigit():
-            raise BadInputError(f"after: {after!r} is not a transaction cursor")
-        before = (int(ts), tx)
+    before = decode_time_cursor(after)
     lo, hi = _ms(since) or 0, _ms(until) or _FAR_FUTURE
     records = await ctx.store.account_transactions(account_id, lo, hi, before, first + 1)
     page = records[:first]
@@ -142,7 +137,7 @@ async def alerts(
     ctx = info.context
     ctx.require("viewer")
     check_first(first, ctx.max_page)
-    start = decode_cursor(after, "s")
+    start = decode_stream_id(after)
     feed = ctx.services.alerts
     items = await feed.page(start, first + 1, min_score)
     page = items[:first]

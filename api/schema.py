@@ -16,7 +16,7 @@ from api import cases, triage
 from api import resolvers as r
 from api.cases import Case, CaseDisposition, CaseFileInput, CasePriority, CaseStatus
 from api.connections import Connection
-from api.documents import document_cache
+from api.documents import Limits, document_cache
 from api.entities import Account, Ring, Transaction
 from api.errors import classify
 from api.fields import described_field, described_mutation, described_subscription
@@ -248,13 +248,14 @@ class RingscopeSchema(strawberry.Schema):
 
 def build_schema(
     *, max_depth: int = 10, max_tokens: int = 2000, max_aliases: int = 30,
-    introspection: bool = True, extra: list[Any] | None = None,
+    introspection: bool = True, extra: list[Any] | None = None, max_cost: int = 20_000,
+    max_page: int = 100, public_introspection: bool = True,
 ) -> strawberry.Schema:  # fmt: skip
     """The schema with its limits; each distinct document is parsed and validated once."""
-    extensions: list[Any] = [
-        document_cache(max_depth, max_tokens, max_aliases, introspection),
-        *(extra or []),
-    ]
+    limits = Limits(max_depth=max_depth, max_tokens=max_tokens, max_aliases=max_aliases,
+                    introspection=introspection, max_cost=max_cost, max_page=max_page,
+                    public_introspection=public_introspection)  # fmt: skip
+    extensions: list[Any] = [document_cache(limits), *(extra or [])]
     return RingscopeSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),

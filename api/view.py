@@ -1,4 +1,7 @@
-"""The strawberry ASGI view: builds each request's Context and authenticates callers."""
+"""The GraphQL endpoint: HTTP by the spec (``api.graphql_http``), WebSockets by strawberry.
+
+It builds each request's Context and authenticates callers.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +14,28 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from api import metrics
 from api.context import Context
 from api.fanout import SharedStreams
-from api.keys import key_principal, verify_key
+from api.graphql_http import GraphQLRequest, serve_graphql_http
+from api.keys import SocketKeyWatch, key_principal, verify_key
 from api.ws import LegacyWSHandler, TransportWSHandler
 from core.investigation import InvestigationStore
 
 logger = logging.getLogger(__name__)
 
 
-def _bearer(value: Any) -> str | None:
+def bearer(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -41,16 +47,48 @@ class GraphQLView(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, schema: Any, store: InvestigationStore, services: Any) -> None:
+        settings = services.settings
         super().__init__(
-            schema, graphql_ide=None, allow_queries_via_get=False,
+            schema, graphql_ide=None, allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            max_subscriptions_per_connection=settings.api_max_subscriptions,
+            allowed_origins=settings.api_cors_origins,
         )  # fmt: skip
         self.store = store
         self.services = services
-        self.operation_timeout_s = float(services.settings.api_timeout_s)
-        self.key_cache_s = float(services.settings.api_key_cache_s)
+        self.operation_timeout_s = float(settings.api_timeout_s)
+        self.key_cache_s = float(settings.api_key_cache_s)
+        self.max_query_bytes = int(settings.api_max_query_bytes)
+        self.max_tokens = int(settings.api_max_tokens)
         self._keys: dict[str, tuple[float, str | None, str]] = {}
         self.shared_streams = SharedStreams()
+        self.key_watch = SocketKeyWatch(services.redis, self.key_cache_s or 1.0)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        response = await serve_graphql_http(
+            request, self._execute, self._format, self.max_query_bytes
+        )
+        await response(scope, receive, send)
+
+    async def _execute(
+        self, request: Request, gql: GraphQLRequest, allowed: set[OperationType]
+    ) -> ExecutionResult:
+        context = await self.get_context(request, None)
+        return await self.schema.execute(
+            gql.query,
+            variable_values=gql.variables,
+            context_value=context,
+            operation_name=gql.operation_name,
+            allowed_operation_types=allowed,
+            operation_extensions=gql.extensions,
+        )
+
+    async def _format(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
+        return dict(await self.process_result(request, result))
 
     def encode_json(self, data: object) -> str:
         try:  # str, not bytes: WebSocket messages must go out as text frames
@@ -86,18 +124,20 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
-        role, principal = await self._role_for(_bearer(request.headers.get("authorization")))
+        token = bearer(request.headers.get("authorization"))
+        role, principal = await self._role_for(token)
         settings = self.services.settings
         return Context(store=self.store, services=self.services, role=role, principal=principal,
                        max_page=settings.api_max_page, max_nodes=settings.api_max_nodes,
-                       request=request, response=response)  # fmt: skip
+                       request=request, response=response, token=token)  # fmt: skip
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
-        token = next((_bearer(params.get(k)) for k in ("Authorization", "authorization", "apiKey",
+        token = next((bearer(params.get(k)) for k in ("Authorization", "authorization", "apiKey",
                       "token") if params.get(k)), None)  # fmt: skip
         if token:
             context.role, context.principal = await self._role_for(token)
+            context.token = token
         if context.role is None:
             logger.info("WebSocket rejected: no valid API key")
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})

@@ -1,8 +1,12 @@
-"""WebSocket protocol handlers: shared subscriptions, and the HTTP timeout for everything else.
+"""WebSocket protocol handlers: limits first, shared subscriptions, the HTTP timeout.
 
-A subscription may wait for events for ever; subscribers with the same document, variables and
+Every subscribe/start message is checked before any parse or execution: its payload shape, the
+query's length and its token count, and the cap on operations per socket
+(``api_max_subscriptions``); a refusal is an ``error`` message with ``extensions.code``. A
+subscription may wait for events for ever; subscribers with the same document, variables and
 role share one execution (``api.fanout``). A query or mutation sent over the socket gets the
 same ``api_timeout_s`` as over HTTP and then a ``TIMEOUT`` error, never a stuck operation.
+A socket whose API key is revoked is closed with 4403 (``api.keys.SocketKeyWatch``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 from typing import Any, cast
 
 import orjson
-from graphql import OperationType
+from graphql import GraphQLError, OperationType, parse
 from starlette.websockets import WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -29,6 +33,60 @@ from api.fanout import DONE, FALLBACK, SharedStreams, operation_kind, replays, s
 
 logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 10.0
+REVOKED_CODE = 4403
+_INLINE_PARSE_CHARS = 4096
+
+
+async def precheck(handler: Any, payload: Any) -> dict[str, Any] | None:
+    """Why a subscribe payload must not run (a GraphQL error), or None: checked before parsing."""
+    view = handler.view
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return _coded("the payload needs a string `query`", "BAD_REQUEST")
+    for field in ("variables", "extensions"):
+        if payload.get(field) is not None and not isinstance(payload.get(field), dict):
+            return _coded(f"`{field}` must be an object or null", "BAD_REQUEST")
+    operation_name = payload.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        return _coded("`operationName` must be a string or null", "BAD_REQUEST")
+    query: str = payload["query"]
+    limit = int(getattr(view, "max_query_bytes", 65_536))
+    if len(query) > limit:
+        return _coded(f"`query` is longer than {limit} characters", "BAD_REQUEST")
+    tokens = int(getattr(view, "max_tokens", 2000))
+    try:  # a long document is parsed off the event loop: other clients keep being served
+        if len(query) > _INLINE_PARSE_CHARS:
+            await asyncio.to_thread(parse, query, no_location=True, max_tokens=tokens)
+        else:
+            parse(query, no_location=True, max_tokens=tokens)
+    except GraphQLError as exc:
+        return _coded(exc.message, "GRAPHQL_PARSE_FAILED")
+    cap = handler.max_subscriptions_per_connection
+    running = len(getattr(handler, "operations", None) or getattr(handler, "tasks", {}))
+    if cap is not None and running >= cap:
+        return _coded(
+            f"this socket already runs {running} operations, the limit "
+            "(RINGSCOPE_API_MAX_SUBSCRIPTIONS); open another socket or complete one",
+            "TOO_MANY_SUBSCRIPTIONS",
+        )
+    return None
+
+
+def _coded(message: str, code: str) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code}}
+
+
+def _watch(handler: Any) -> None:
+    """Once acknowledged, a socket with a key is closed if that key stops verifying."""
+    watch = getattr(handler.view, "key_watch", None)
+    token = getattr(handler.context, "token", None)
+    if watch is not None and token:
+        watch.add(handler, token)
+
+
+def _unwatch(handler: Any) -> None:
+    watch = getattr(handler.view, "key_watch", None)
+    if watch is not None:
+        watch.discard(handler)
 
 
 def is_subscription(query: str, operation_name: str | None) -> bool:
@@ -78,7 +136,32 @@ def _frame(kind: str, operation_id: str) -> tuple[str, str]:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    """graphql-transport-ws: queries and mutations end within the timeout."""
+    """graphql-transport-ws: limits before work; queries and mutations end within the timeout."""
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            _unwatch(self)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            _watch(self)
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if self.connection_acknowledged and message.get("id") not in self.operations:
+            problem = await precheck(self, message.get("payload"))
+            if problem is not None:
+                reply = {"id": message["id"], "type": "error", "payload": [problem]}
+                await self.send_message(cast("TransportErrorMessage", reply))
+                return
+        await super().handle_subscribe(message)
+
+    async def revoke(self) -> None:
+        """Stop every operation and close: the socket's key no longer verifies."""
+        await self.shutdown()
+        await self.websocket.close(REVOKED_CODE, "API key revoked")
 
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
         if is_subscription(operation.query, operation.operation_name):
@@ -107,7 +190,37 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
-    """graphql-ws (legacy): the same bound for queries and mutations."""
+    """graphql-ws (legacy): the same limits and bound for queries and mutations."""
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            _unwatch(self)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            _watch(self)
+
+    async def handle_start(self, message: Any) -> None:
+        if self.connection_acknowledged:
+            if message.get("id") in self.tasks:
+                await self.cleanup_operation(message["id"])
+            problem = await precheck(self, message.get("payload"))
+            if problem is not None:
+                await self.send_message(
+                    cast(
+                        "ErrorMessage",
+                        {"type": "error", "id": message.get("id"), "payload": problem},
+                    )
+                )
+                return
+        await super().handle_start(message)
+
+    async def revoke(self) -> None:
+        await self.cleanup()
+        await self.websocket.close(REVOKED_CODE, "API key revoked")
 
     async def handle_async_results(
         self, operation_id: str, query: str, operation_name: str | None,

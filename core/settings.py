@@ -109,6 +109,22 @@ class Settings(BaseSettings):
     )
     ring_updates_channel: str = "ring-updates"
     case_updates_channel: str = "case-updates"
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        description='Host names the API answers (JSON: ["api.example.com", "*.example.com"]); '
+        "IP literals always pass; blocks DNS rebinding",
+    )
+    api_max_cost: int = Field(
+        default=20_000, ge=1, description="estimated rows a query may read; refused above"
+    )
+    api_max_query_bytes: int = Field(default=65_536, ge=256, description="query text length")
+    api_max_subscriptions: int = Field(default=20, ge=1, description="operations per WebSocket")
+    api_public_introspection: bool = Field(
+        default=False, description="with keys required, allow introspection without a key"
+    )
+    api_public_metrics: bool = Field(
+        default=False, description="with keys required, serve /metrics without a key"
+    )
 
     # operations (ringscope/logging.py, ringscope/metrics.py, ringscope/backup.py)
     log_format: Literal["json", "text"] | None = Field(

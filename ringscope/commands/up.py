@@ -56,7 +56,8 @@ def _serve_app(settings: Settings, store: FalkorStore) -> None:
     app = create_app(settings, store=store, pipeline=pipeline,
                      runner=_detection_runner(settings, store.url))  # fmt: skip
     config = uvicorn.Config(RequestIdMiddleware(app), host=settings.host, port=settings.port, log_level="warning",
-                            ws="websockets-sansio", lifespan="on")  # fmt: skip
+                            ws="websockets-sansio", lifespan="on",
+                            ws_max_size=settings.api_max_body_bytes)  # fmt: skip
     uvicorn.Server(config).run()
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urljoin
 
 import pytest
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketTestSession
 
 from api.app import create_app
 from core.events import parse_event
@@ -15,6 +17,20 @@ from core.settings import Settings
 from graph.falkordb_store import FalkorStore
 
 T0 = 1_700_000_000_000
+LOCAL = "http://127.0.0.1"
+
+
+class LocalClient(TestClient):
+    """A TestClient on a loopback Host: the API's Host allowlist refuses "testserver"."""
+
+    def __init__(self, app: Any, **kwargs: Any) -> None:
+        super().__init__(app, base_url=LOCAL, **kwargs)
+
+    def websocket_connect(self, url: str, subprotocols: Sequence[str] | None = None,
+                          **kwargs: Any) -> WebSocketTestSession:  # fmt: skip
+        return super().websocket_connect(urljoin("ws://127.0.0.1", url), subprotocols, **kwargs)
+
+
 RINGS = [  # id, score, status, typology, members
     ("ring-a", 91.0, "open", "shared_device", ["acc-1", "acc-2", "acc-3"]),
     ("ring-b", 75.0, "investigating", "cycle", ["acc-3", "acc-4"]),
@@ -72,7 +88,7 @@ def settings(seeded: FalkorStore) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings, seeded: FalkorStore) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, store=seeded)) as c:
+    with LocalClient(create_app(settings, store=seeded)) as c:
         yield c
 
 

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.keys import KeyStore
 from graph.falkordb_store import FalkorStore
-from tests.api.conftest import gql, make_settings
+from tests.api.conftest import LocalClient, gql, make_settings
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
 CASE = "id title status priority assignee disposition ringIds alertIds accountIds createdBy"
@@ -31,7 +31,7 @@ def keyed(seeded: FalkorStore) -> Iterator[tuple[TestClient, dict[str, dict[str,
                        ("ada", "admin")):  # fmt: skip
         token, _ = keys.create(role, name)
         who[name] = {"Authorization": f"Bearer {token}"}
-    with TestClient(create_app(settings, store=seeded)) as client:
+    with LocalClient(create_app(settings, store=seeded)) as client:
         yield client, who
     keys.client.delete("ringscope:api-keys")
 

@@ -10,7 +10,7 @@ from api.app import create_app
 from api.keys import KeyStore
 from api.schema import schema
 from graph.falkordb_store import FalkorStore
-from tests.api.conftest import gql, make_settings
+from tests.api.conftest import LocalClient, gql, make_settings
 
 DEEP = (
     '{ ring(id: "ring-a") { members { rings { edges { node { members { rings { edges { node '
@@ -64,7 +64,7 @@ def test_roles_gate_mutations(seeded: FalkorStore) -> None:
     viewer, _ = keys.create("viewer")
     investigator, inv_key = keys.create("investigator", "alice")
     label = 'mutation { labelRing(id: "ring-a", verdict: CONFIRMED_FRAUD, note: "seen", reasonCode: "R1") { id verdict verdicts { author note reasonCode } } }'
-    with TestClient(create_app(settings, store=seeded)) as c:
+    with LocalClient(create_app(settings, store=seeded)) as c:
         anon = gql(c, "{ rings { totalCount } }")
         assert anon["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"  # type: ignore[index]
         bad = gql(c, "{ rings { totalCount } }", headers={"Authorization": "Bearer rsk_x_y"})

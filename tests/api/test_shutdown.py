@@ -8,7 +8,6 @@ import time
 import orjson
 import redis
 import redis.asyncio as aioredis
-from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.feeds import Broadcaster
@@ -16,7 +15,7 @@ from core.settings import Settings
 from graph.aio import close_async_redis
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
-from tests.api.conftest import wait_registered
+from tests.api.conftest import LocalClient, wait_registered
 
 SUB = "subscription { alerts(minScore: 0) { id } }"
 
@@ -39,7 +38,7 @@ def test_app_shutdown_with_live_subscription_leaks_nothing(
     try:
         baseline = _clients(r)
         started = time.monotonic()
-        with TestClient(create_app(settings, store=seeded)) as c:
+        with LocalClient(create_app(settings, store=seeded)) as c:
             c.post("/graphql", json={"query": "{ rings { totalCount } }"}).raise_for_status()
             with c.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
                 ws.send_json({"type": "connection_init", "payload": {}})

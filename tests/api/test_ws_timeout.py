@@ -6,18 +6,17 @@ import time
 
 import orjson
 import redis
-from starlette.testclient import TestClient
 
 from api.app import create_app
 from graph.falkordb_store import FalkorStore
-from tests.api.conftest import make_settings
+from tests.api.conftest import LocalClient, make_settings
 
 
 def test_ws_query_times_out_but_subscription_lives(seeded: FalkorStore) -> None:
     settings = make_settings(seeded.url, seeded.graph_name, api_timeout_s=0.000001)
     r = redis.Redis.from_url(seeded.url)
     try:
-        with TestClient(create_app(settings, store=seeded)) as c, c.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:  # fmt: skip
+        with LocalClient(create_app(settings, store=seeded)) as c, c.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:  # fmt: skip
             ws.send_json({"type": "connection_init", "payload": {}})
             assert ws.receive_json()["type"] == "connection_ack"
             ws.send_json({"id": "q", "type": "subscribe",
