@@ -146,7 +146,7 @@ class DeadLetterStream:
             return
         pipe = self.client.pipeline(transaction=False)
         for rej in rejections:
-            pipe.xadd(self.stream, self.fields(rej))  # type: ignore[arg-type]
+            pipe.xadd(self.stream, self.fields(rej))
         pipe.execute()
         logger.warning("%d event(s) dead-lettered to %s, first: %s", len(rejections),
                        self.stream, rejections[0].reason[:200])  # fmt: skip

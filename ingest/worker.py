@@ -174,7 +174,8 @@ class StreamWorker:
         if refused:  # set aside before the rest is tried: they can never succeed
             self.dead.send(refused)
             self._ack([r.source for r in refused])
-        result, failed = BatchResult(), []
+        result = BatchResult()
+        failed: list[str] = []
         if raws:
             try:
                 result = self.pipeline.process_raw(raws, ids)

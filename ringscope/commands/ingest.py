@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from ingest.pipeline import BatchResult
 from ingest.worker import StreamWorker
 from ringscope.metrics import record_batch, serve_metrics
 from ringscope.runtime import build_pipeline, open_store
+from ringscope.supervise import supervise
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -87,10 +89,13 @@ def worker(
     with open_store(settings) as store:
         pipeline = build_pipeline(settings, store)
         metrics = serve_metrics(settings, store.redis)
+        worker = StreamWorker(store.redis, pipeline, settings, name=name, on_batch=record_batch)
         try:
-            worker = StreamWorker(store.redis, pipeline, settings, name=name, on_batch=record_batch)
-            worker.run(stop)
+            # a crash inside the loop restarts it with backoff instead of ending the process
+            supervise("worker", partial(worker.run, stop), stop,
+                      max_backoff_s=settings.worker_restart_max_s)  # fmt: skip
         finally:
+            worker.close()
             metrics.close()
             pipeline.close()
 
