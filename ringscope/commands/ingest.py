@@ -60,6 +60,10 @@ def ingest(
                 finally:
                     pipeline.close()
     _print_summary(summary, settings.dead_letter_stream)
+    for message in summary.errors:  # a corrupt file stopped early: said once, no traceback
+        console.print(f"[bold red]error:[/] {message}", highlight=False)
+    if summary.errors:
+        raise typer.Exit(1)
 
 
 def _print_summary(summary: LoadSummary, dead_stream: str) -> None:
