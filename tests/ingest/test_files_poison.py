@@ -66,7 +66,7 @@ def test_csv_with_overlong_field_bad_bytes_and_multiline_cell_loads_the_rest(
     writer.writerow({**events[0], "tx_id": "long", "device_id": "d" * 200_000})  # line 12
     writer.writerows(events[10:20])
     text.write("bad-\udcff,1,payment,3,acc-1,,m-1,dev-1,\r\n")  # line 23: not UTF-8
-    writer.writerows([{**e, "note": f'two\nlines, "quoted"'} for e in events[20:]])
+    writer.writerows([{**e, "note": 'two\nlines, "quoted"'} for e in events[20:]])
     body = text.getvalue().encode(errors="surrogateescape")
     path = tmp_path / "dirty.csv.gz"
     path.write_bytes(gzip.compress(body))
