@@ -84,21 +84,26 @@ def _open_bytes(path: Path) -> IO[bytes]:
 def _lines(fh: IO[bytes], name: str, limit: int) -> Iterator[tuple[int, str | Rejection]]:
     """(line number, text) of each line, or a Rejection for a line too long or not UTF-8."""
     n = 0
-    while line := fh.readline(limit + 1):
+    readline = fh.readline
+    while line := readline(limit + 1):
         n += 1
-        if len(line) > limit and not line.endswith(b"\n"):
-            size = len(line)
-            while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
-                size += len(rest)  # the rest of the line is skipped, never held whole
-            size += len(rest)
-            yield n, Rejection(line[:limit], f"line: larger than {limit} bytes ({size})",
-                               f"{name}:{n}")  # fmt: skip
+        if len(line) > limit and line[-1:] != b"\n":
+            yield n, _overlong(fh, line, limit, f"{name}:{n}")
             continue
         try:
             yield n, line.decode()
         except UnicodeDecodeError as exc:
             reason = f"line: not valid UTF-8 ({exc.reason} at byte {exc.start})"
             yield n, Rejection(line, reason, f"{name}:{n}")
+
+
+def _overlong(fh: IO[bytes], head: bytes, limit: int, source: str) -> Rejection:
+    """Skip the rest of a line longer than ``limit`` (never held whole); its head is kept."""
+    size = len(head)
+    while (rest := fh.readline(1 << 20)) and rest[-1:] != b"\n":
+        size += len(rest)
+    size += len(rest)
+    return Rejection(head[:limit], f"line: larger than {limit} bytes ({size})", source)
 
 
 def _csv_rows(
@@ -109,34 +114,56 @@ def _csv_rows(
     Physical lines are joined while a quoted field is open, so a row may span lines.
     """
     csv.field_size_limit(max(csv.field_size_limit(), limit))
+    refused: list[Rejection] = []  # bad lines met while the csv reader pulls records
+    last_n, last_text = 0, ""  # line number and text of the record the csv reader has now
+
+    def records() -> Iterator[str]:
+        nonlocal last_n, last_text
+        parts: list[str] = []
+        for n, line in _lines(fh, name, limit):
+            if isinstance(line, Rejection):
+                parts = []  # a row cut by a bad line is lost with it
+                refused.append(line)
+            elif not parts and not line.count('"') % 2:  # the common case: a row, one line
+                last_n, last_text = n, line
+                yield line
+            else:
+                if not parts:
+                    last_n = n
+                parts.append(line)
+                record = "".join(parts)
+                if record.count('"') % 2 and len(record) <= limit:
+                    continue  # a quoted field goes on on the next line
+                parts = []
+                if len(record) > limit:
+                    reason = f"row: larger than {limit} bytes"
+                    refused.append(Rejection(record[:limit], reason, f"{name}:{last_n}"))
+                else:
+                    last_text = record
+                    yield record
+
+    reader = csv.reader(records())
     header: list[str] | None = None
-    parts: list[str] = []
-    start = 0
-    for n, line in _lines(fh, name, limit):
-        if isinstance(line, Rejection):
-            parts = []  # a row cut by a bad line is lost with it
-            yield line, line.source
-            continue
-        if not parts:
-            start = n
-        parts.append(line)
-        record = "".join(parts)
-        if record.count('"') % 2 and len(record) <= limit:
-            continue  # a quoted field goes on on the next line
-        parts = []
-        source = f"{name}:{start}"
-        if len(record) > limit:
-            yield Rejection(record[:limit], f"row: larger than {limit} bytes", source), source
-            continue
+    while True:
         try:
-            cells = next(csv.reader([record]), [])
+            cells = next(reader)
+        except StopIteration:
+            break
         except csv.Error as exc:
-            yield Rejection(record, f"row: not valid CSV ({exc})", source), source
+            cells = None
+            source = f"{name}:{last_n}"
+            refused.append(Rejection(last_text, f"row: not valid CSV ({exc})", source))
+        while refused:
+            rej = refused.pop(0)
+            yield rej, rej.source
+        if cells is None:
             continue
         if header is None:
             header = cells
         elif cells:
-            yield _clean_row(dict(zip(header, cells, strict=False))), source
+            yield _clean_row(dict(zip(header, cells, strict=False))), f"{name}:{last_n}"
+    for rej in refused:
+        yield rej, rej.source
 
 
 def read_records(
@@ -149,12 +176,14 @@ def read_records(
     """
     fmt = _format(path)
     if fmt == "jsonl":
+        name = path.name
         with _open_bytes(path) as fh:
-            for n, line in _lines(fh, path.name, max_line_bytes):
-                if isinstance(line, Rejection):
+            for n, line in _lines(fh, name, max_line_bytes):
+                if isinstance(line, str):
+                    if line.strip():
+                        yield line, f"{name}:{n}"
+                else:
                     yield line, line.source
-                elif line.strip():
-                    yield line, f"{path.name}:{n}"
     elif fmt == "csv":
         with _open_bytes(path) as fh:
             yield from _csv_rows(fh, path.name, max_line_bytes)
