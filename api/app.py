@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import ipaddress
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ from api.view import GraphQLView
 from core.errors import ConfigurationError
 from core.investigation import InvestigationStore, RingView
 from core.settings import Settings, load_settings
+from core.streams import HEARTBEAT_STALE_S, worker_heartbeat_key
 from graph.aio import close_async_redis
 
 logger = logging.getLogger(__name__)
@@ -122,7 +124,7 @@ def create_app(
         if not await reads.ping():
             return JSONResponse({"status": "graph unreachable", "reason": "graph unreachable"},
                                 status_code=503)  # fmt: skip
-        reason = (ingest_health() if ingest_health else None) or await _ingest_lag_problem(services)
+        reason = (ingest_health() if ingest_health else None) or await _ingest_problem(services)
         if reason:
             return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
         return JSONResponse({"status": "ready"})
@@ -181,9 +183,17 @@ async def _scrape_gauges(services: Services) -> None:
             metrics.INGEST_LAG.set(lag)
 
 
-async def _ingest_lag_problem(services: Services) -> str | None:
-    """Why ingest is behind: more entries undelivered to the group than RINGSCOPE_READY_MAX_LAG."""
+async def _ingest_problem(services: Services) -> str | None:
+    """Why ingest is down or behind, seen from Redis: workers' check-ins and the group's lag."""
     s = services.settings
+    try:
+        beats = await services.redis.hgetall(worker_heartbeat_key(s.stream, s.consumer_group))
+    except redis.RedisError:
+        beats = {}
+    if beats:  # workers have run: one at least must still check in
+        quiet = time.time() - max(int(v) for v in beats.values()) / 1000
+        if quiet > HEARTBEAT_STALE_S:
+            return f"ingest down: no stream worker has checked in for {quiet:.0f}s"
     if not s.ready_max_lag:
         return None
     try:

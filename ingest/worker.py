@@ -8,6 +8,7 @@ of blocking the group, whether or not it can be decoded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -21,6 +22,7 @@ import redis
 from core.errors import GraphUnavailableError, RingscopeError
 from core.logcontext import bind_log
 from core.settings import Settings
+from core.streams import HEARTBEAT_EVERY_S, worker_heartbeat_key
 from ingest.deadletter import DeadLetterStream, Rejection, entry_payload
 from ingest.pipeline import BatchResult, Pipeline
 
@@ -76,6 +78,8 @@ class StreamWorker:
         self.on_batch = on_batch
         self._claim_cursor = "0-0"
         self._next_claim = 0.0
+        self.heartbeat_key = worker_heartbeat_key(self.stream, self.group)
+        self._next_beat = 0.0
 
     def close(self) -> None:
         """Close the bytes client if this worker opened one."""
@@ -104,11 +108,14 @@ class StreamWorker:
                 logger.warning("graph or stream unavailable (%s); retrying in %.1fs", exc, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+        with contextlib.suppress(redis.RedisError):  # stopped on purpose: no longer expected
+            self.client.hdel(self.heartbeat_key, self.name)
         logger.info("worker %s stopped", self.name)
 
     def step(self, block_ms: int = 1000) -> int:
         """One round: reclaim abandoned entries now and then, then read new ones."""
         handled = 0
+        self._beat()
         if time.monotonic() >= self._next_claim:
             handled += self._reclaim()
             self._next_claim = time.monotonic() + self.claim_idle_ms / 2000
@@ -120,6 +127,13 @@ class StreamWorker:
                 self.handle(entries)
                 handled += len(entries)
         return handled
+
+    def _beat(self) -> None:
+        """Check in (the API's /readyz sees when no worker has for a while)."""
+        now = time.time()
+        if now >= self._next_beat:
+            self.client.hset(self.heartbeat_key, self.name, int(now * 1000))
+            self._next_beat = now + HEARTBEAT_EVERY_S
 
     def _reclaim(self) -> int:
         reply = self.raw.xautoclaim(

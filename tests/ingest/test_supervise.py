@@ -94,3 +94,30 @@ def test_readyz_is_503_with_the_reason_while_ingest_is_down_or_behind(
         r = c.get("/readyz")
         assert r.status_code == 503
         assert r.json()["reason"].startswith("ingest lag: 25 entries")
+
+
+def test_readyz_is_503_when_no_stream_worker_checks_in(
+    store: FalkorStore, pipeline: Pipeline, settings: Settings
+) -> None:
+    app_settings = load_settings(
+        falkordb_url=store.url, graph=store.graph_name, stream=settings.stream,
+        alerts_stream=f"{store.graph_name}:alerts", alerts_channel=f"{store.graph_name}:alerts",
+        ring_updates_channel=f"{store.graph_name}:rings",
+    )  # fmt: skip
+    worker = StreamWorker(store.redis, pipeline, settings, name="w-beat")
+    with TestClient(create_app(app_settings, store=store)) as c:
+        assert c.get("/readyz").status_code == 200  # no worker ever ran: only lag counts
+        worker.ensure_group()
+        worker.step(block_ms=10)
+        assert c.get("/readyz").status_code == 200
+        # the worker process was killed two minutes ago: nobody has checked in since
+        store.redis.hset(worker.heartbeat_key, "w-beat", int((time.time() - 120) * 1000))
+        r = c.get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["reason"].startswith("ingest down: no stream worker has checked in for")
+        stop = threading.Event()
+        stop.set()
+        worker.run(stop)  # a worker stopped on purpose signs off
+        assert not store.redis.hexists(worker.heartbeat_key, "w-beat")
+        assert c.get("/readyz").status_code == 200
+    worker.close()
