@@ -29,9 +29,11 @@ logger = logging.getLogger(__name__)
 MAX_KEPT_BYTES = 1 << 20
 IDENTITY_FIELDS = ("phone", "email", "address")
 REDACTED = "[redacted]"
-# "phone": "..." in text that is not a JSON object (cut short, or with bad bytes in it)
-_IDENTITY_TEXT = re.compile(rb'("(?:phone|email|address)"\s*:\s*)"(?:[^"\\]|\\.)*"?')
-_IDENTITY_HINT = re.compile(rb"phone|email|address")
+# "phone": ... in text that is not a JSON object (cut short, or with bad bytes in it)
+_IDENTITY_TEXT = re.compile(
+    rb'("(?:phone|email|address)"\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|[^,}\s]+)', re.IGNORECASE
+)
+_IDENTITY_HINT = re.compile(rb"phone|email|address", re.IGNORECASE)
 _IDENTITY_KEYS = {k.encode() for k in IDENTITY_FIELDS}
 
 
@@ -71,9 +73,12 @@ def redact_identities(payload: bytes, salt: str | None) -> bytes:
     except orjson.JSONDecodeError:
         data = None
     if isinstance(data, dict):
-        for kind in IDENTITY_FIELDS:
-            if data.get(kind) not in (None, ""):
-                data[kind] = _hashed(kind, data[kind], salt)
+        for key, value in data.items():
+            kind = key.lower()
+            if kind in IDENTITY_FIELDS and value not in (None, ""):
+                data[key] = _hashed(kind, value, salt)
+            elif key == "event" and isinstance(value, str):  # an entry's fields: the event inside
+                data[key] = redact_identities(value.encode(), salt).decode()
         return orjson.dumps(data)
     return _IDENTITY_TEXT.sub(rb'\1"' + REDACTED.encode() + rb'"', payload)
 

@@ -104,19 +104,21 @@ def test_dead_lettered_account_events_keep_no_clear_text_identity(
     phone, email, address = "+44 7700 900123", "Jane.Doe@example.com", "1 Secret Lane, Leeds"
     bad_time = {"event": "account", "account_id": "acc-pii", "opened_at": "yesterday",
                 "phone": phone, "email": email, "address": address}  # fmt: skip
-    typo = {**bad_time, "event": "acount", "opened_at": None}
+    typo = {"event": "acount", "account_id": "acc-pii", "Phone": phone, "EMAIL": email}
+    padded = {**bad_time, "opened_at": None, "pad": "p" * 70_000}  # over max_event_bytes
     cut = json.dumps(bad_time)[:-12]  # not JSON any more
     no_event = {"account_id": "acc-pii", "email": email}
     raw = redis.Redis.from_url(store.url)
     for payload in (json.dumps(bad_time), json.dumps(typo), cut):
         raw.xadd(settings.stream, {"event": payload})
     raw.xadd(settings.stream, no_event)
+    raw.xadd(settings.stream, {"event": json.dumps(padded), "note": "an extra field"})
     raw.xadd(settings.stream, {"event": json.dumps(bad_time).encode() + b"\xff"})
     raw.close()
     with running_worker(store, pipeline, settings):
         assert drained(store.redis, settings)
     dead = dead_entries(store.redis, settings)
-    assert len(dead) == 5
+    assert len(dead) == 6
     stored = json.dumps(dead)
     for entry in dead:
         if entry.get("encoding") == "base64":
