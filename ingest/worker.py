@@ -108,6 +108,10 @@ class StreamWorker:
                 logger.warning("graph or stream unavailable (%s); retrying in %.1fs", exc, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                logger.warning("stream or group deleted (%s); creating them again", exc)
         with contextlib.suppress(redis.RedisError):  # stopped on purpose: no longer expected
             self.client.hdel(self.heartbeat_key, self.name)
         logger.info("worker %s stopped", self.name)
