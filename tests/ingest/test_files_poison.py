@@ -120,3 +120,21 @@ def test_ingest_command_reports_a_corrupt_file_without_a_traceback(
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and str(cut) in errors[0] and "rows of it were read" in errors[0]
     assert store.counts().get("Transaction", 0) >= 20
+
+
+def test_parallel_loader_dead_letters_each_bad_line_once(
+    tmp_path: Path, store: FalkorStore, settings: Settings
+) -> None:
+    from ingest.parallel import load_files_parallel
+
+    events = make_events(900, seed=67)
+    lines = [json.dumps(e).encode() for e in events]
+    for at in (5, 250, 251, 700):  # bad lines spread over several batches (and processes)
+        lines.insert(at, b'{"tx_id": "\xff"}')
+    path = tmp_path / "dirty.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    summary = load_files_parallel([path], settings, store.url, processes=2, batch_size=100)
+    assert summary.read == 904 and summary.result.applied == 900 and not summary.errors
+    sources = sorted(d["source"] for d in dead(store, settings))
+    assert sources == sorted(f"dirty.jsonl:{n}" for n in (6, 251, 252, 701))
+    assert observed(store) == expected_counts(events)
