@@ -73,7 +73,7 @@ class StreamWorker:
         self.claim_idle_ms = settings.claim_idle_ms
         self.max_deliveries = settings.max_deliveries
         self.max_field_bytes = settings.max_event_bytes
-        self.dead = DeadLetterStream(client, settings.dead_letter_stream, settings.identity_salt)
+        self.dead = DeadLetterStream(client, settings.dead_letter_stream, pipeline.salt)
         self.name = name or consumer_name()
         self.on_batch = on_batch
         self._claim_cursor = "0-0"

@@ -81,7 +81,7 @@ def build_pipeline(settings: Settings, store: FalkorStore, *, scoring: bool = Tr
         settings.identity_salt,
         # the Bolt store has no Redis: rejected events are then only reported
         dead_letter=(
-            DeadLetterStream(store.redis, settings.dead_letter_stream, settings.identity_salt)
+            DeadLetterStream(store.redis, settings.dead_letter_stream)
             if isinstance(store, FalkorStore)
             else None
         ),

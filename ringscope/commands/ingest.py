@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import threading
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -96,7 +95,7 @@ def worker(
         worker = StreamWorker(store.redis, pipeline, settings, name=name, on_batch=record_batch)
         try:
             # a crash inside the loop restarts it with backoff instead of ending the process
-            supervise("worker", partial(worker.run, stop), stop,
+            supervise("worker", lambda: worker.run(stop), stop,
                       max_backoff_s=settings.worker_restart_max_s)  # fmt: skip
         finally:
             worker.close()

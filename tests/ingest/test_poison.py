@@ -128,4 +128,4 @@ def test_dead_lettered_account_events_keep_no_clear_text_identity(
     (late,) = [d for d in dead if d["reason"].startswith("opened_at")]
     kept = json.loads(late["payload"])
     assert kept["account_id"] == "acc-pii"  # ids and reasons stay
-    assert kept["email"] == hash_identity("email", email, settings.identity_salt)
+    assert kept["email"] == hash_identity("email", email, pipeline.salt)  # as in the graph
