@@ -257,8 +257,10 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _as_bytes(fields: Mapping[Any, Any]) -> dict[bytes, bytes]:
+def _as_bytes(fields: Mapping[Any, Any]) -> Mapping[bytes, bytes]:
     """Entry fields as bytes, whether the client decoded them or not."""
+    if isinstance(next(iter(fields), b""), bytes):
+        return fields  # as read by the bytes client: nothing to do
     return {
         (k if isinstance(k, bytes) else str(k).encode()): (
             v if isinstance(v, bytes) else str(v).encode()
