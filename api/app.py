@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import ipaddress
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ from core.cases import CaseStore
 from core.errors import ConfigurationError
 from core.investigation import InvestigationStore, RingView
 from core.settings import Settings, load_settings
+from core.streams import HEARTBEAT_STALE_S, worker_heartbeat_key
 from core.triage import TriageStore
 from graph.aio import close_async_redis
 from graph.cases import RedisCaseStore
@@ -105,7 +107,9 @@ def _ui_routes() -> list[BaseRoute]:
 def create_app(
     settings: Settings | None = None, *, store: Any = None, pipeline: Any = None,
     runner: Callable[[], Any] | None = None,
+    ingest_health: Callable[[], str | None] | None = None,
 ) -> Starlette:  # fmt: skip
+    """The app; ``ingest_health`` (``ringscope up``) says why its ingest workers are down."""
     settings = settings or load_settings()
     reads, url = _reads_for(store, settings)
     client = aioredis.Redis.from_url(url, max_connections=256)
@@ -130,9 +134,13 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        ok = await reads.ping()
-        return JSONResponse({"status": "ready" if ok else "graph unreachable"},
-                            status_code=200 if ok else 503)  # fmt: skip
+        if not await reads.ping():
+            return JSONResponse({"status": "graph unreachable", "reason": "graph unreachable"},
+                                status_code=503)  # fmt: skip
+        reason = (ingest_health() if ingest_health else None) or await _ingest_problem(services)
+        if reason:
+            return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ready"})
 
     async def metrics_endpoint(request: Request) -> Response:
         if required and not settings.api_public_metrics:
@@ -197,6 +205,30 @@ async def _scrape_gauges(services: Services) -> None:
         lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
         if lag is not None:
             metrics.INGEST_LAG.set(lag)
+
+
+async def _ingest_problem(services: Services) -> str | None:
+    """Why ingest is down or behind, seen from Redis: workers' check-ins and the group's lag."""
+    s = services.settings
+    try:
+        beats = await services.redis.hgetall(worker_heartbeat_key(s.stream, s.consumer_group))
+    except redis.RedisError:
+        beats = {}
+    if beats:  # workers have run: one at least must still check in
+        quiet = time.time() - max(int(v) for v in beats.values()) / 1000
+        if quiet > HEARTBEAT_STALE_S:
+            return f"ingest down: no stream worker has checked in for {quiet:.0f}s"
+    if not s.ready_max_lag:
+        return None
+    try:
+        groups = await services.redis.xinfo_groups(s.stream)  # type: ignore[no-untyped-call]
+    except redis.RedisError:  # no stream or group yet: nothing waits
+        return None
+    lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
+    if lag is not None and int(lag) > s.ready_max_lag:
+        return (f"ingest lag: {int(lag)} entries of {s.stream!r} wait for group "
+                f"{s.consumer_group!r} (limit RINGSCOPE_READY_MAX_LAG={s.ready_max_lag})")  # fmt: skip
+    return None
 
 
 def _name(group: dict[Any, Any]) -> str:

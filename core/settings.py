@@ -45,6 +45,15 @@ class Settings(BaseSettings):
         description="key of the HMAC that hashes phone, email and address; unset: a random key "
         "generated at first start into <data_dir>/identity.salt (mode 0600) and reused",
     )
+    max_deliveries: int = Field(
+        default=5, ge=1, description="a stream entry delivered more often is set aside (dead)"
+    )
+    ready_max_lag: int = Field(
+        default=10_000, ge=0, description="/readyz is 503 while more entries wait; 0: no limit"
+    )
+    worker_restart_max_s: float = Field(
+        default=30.0, gt=0, description="longest wait before a crashed worker is restarted"
+    )
 
     # scoring and alerts (ingest/scoring, docs/features.md)
     rules_path: Path | None = Field(default=None, description="rules YAML; unset: the defaults")

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import logging
 import queue
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from core.errors import RingscopeError
 from ingest.deadletter import Rejection
@@ -34,6 +34,7 @@ class LoadSummary:
     read: int = 0
     result: BatchResult = field(default_factory=BatchResult)
     seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)  # files stopped early (corrupt), one line each
 
     @property
     def rate(self) -> float:
@@ -44,12 +45,6 @@ class LoadSummary:
         for rej in self.result.rejected:
             counts[rej.reason] = counts.get(rej.reason, 0) + 1
         return sorted(counts.items(), key=lambda kv: -kv[1])[:top]
-
-
-def _open_text(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
 
 
 def _format(path: Path) -> str:
@@ -80,18 +75,118 @@ def _clean_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_records(path: Path) -> Iterator[tuple[bytes | str | dict[str, Any], str]]:
-    """Yield (raw event, source) from one file, raw as found (JSONL lines stay text)."""
+def _open_bytes(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")
+
+
+def _lines(fh: IO[bytes], name: str, limit: int) -> Iterator[tuple[int, str | Rejection]]:
+    """(line number, text) of each line, or a Rejection for a line too long or not UTF-8."""
+    n = 0
+    readline = fh.readline
+    while line := readline(limit + 1):
+        n += 1
+        if len(line) > limit and line[-1:] != b"\n":
+            yield n, _overlong(fh, line, limit, f"{name}:{n}")
+            continue
+        try:
+            yield n, line.decode()
+        except UnicodeDecodeError as exc:
+            reason = f"line: not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            yield n, Rejection(line, reason, f"{name}:{n}")
+
+
+def _overlong(fh: IO[bytes], head: bytes, limit: int, source: str) -> Rejection:
+    """Skip the rest of a line longer than ``limit`` (never held whole); its head is kept."""
+    size = len(head)
+    while (rest := fh.readline(1 << 20)) and rest[-1:] != b"\n":
+        size += len(rest)
+    size += len(rest)
+    return Rejection(head[:limit], f"line: larger than {limit} bytes ({size})", source)
+
+
+def _csv_rows(
+    fh: IO[bytes], name: str, limit: int
+) -> Iterator[tuple[dict[str, Any] | Rejection, str]]:
+    """CSV rows as dicts, a bad row (bytes, length, quoting) as a Rejection naming its line.
+
+    Physical lines are joined while a quoted field is open, so a row may span lines.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), limit))
+    refused: list[Rejection] = []  # bad lines met while the csv reader pulls records
+    last_n, last_text = 0, ""  # line number and text of the record the csv reader has now
+
+    def records() -> Iterator[str]:
+        nonlocal last_n, last_text
+        parts: list[str] = []
+        for n, line in _lines(fh, name, limit):
+            if isinstance(line, Rejection):
+                parts = []  # a row cut by a bad line is lost with it
+                refused.append(line)
+            elif not parts and not line.count('"') % 2:  # the common case: a row, one line
+                last_n, last_text = n, line
+                yield line
+            else:
+                if not parts:
+                    last_n = n
+                parts.append(line)
+                record = "".join(parts)
+                if record.count('"') % 2 and len(record) <= limit:
+                    continue  # a quoted field goes on on the next line
+                parts = []
+                if len(record) > limit:
+                    reason = f"row: larger than {limit} bytes"
+                    refused.append(Rejection(record[:limit], reason, f"{name}:{last_n}"))
+                else:
+                    last_text = record
+                    yield record
+
+    reader = csv.reader(records())
+    header: list[str] | None = None
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            cells = None
+            source = f"{name}:{last_n}"
+            refused.append(Rejection(last_text, f"row: not valid CSV ({exc})", source))
+        while refused:
+            rej = refused.pop(0)
+            yield rej, rej.source
+        if cells is None:
+            continue
+        if header is None:
+            header = cells
+        elif cells:
+            yield _clean_row(dict(zip(header, cells, strict=False))), f"{name}:{last_n}"
+    for rej in refused:
+        yield rej, rej.source
+
+
+def read_records(
+    path: Path, max_line_bytes: int = 1 << 20
+) -> Iterator[tuple[bytes | str | dict[str, Any] | Rejection, str]]:
+    """Yield (raw event, source) from one file, raw as found (JSONL lines stay text).
+
+    A line that is not UTF-8, longer than ``max_line_bytes`` or not CSV comes as a Rejection
+    naming ``file:line``; the lines after it are read as usual.
+    """
     fmt = _format(path)
     if fmt == "jsonl":
-        with _open_text(path) as fh:
-            for n, line in enumerate(fh, 1):
-                if line.strip():
-                    yield line, f"{path.name}:{n}"
+        name = path.name
+        with _open_bytes(path) as fh:
+            for n, line in _lines(fh, name, max_line_bytes):
+                if isinstance(line, str):
+                    if line.strip():
+                        yield line, f"{name}:{n}"
+                else:
+                    yield line, line.source
     elif fmt == "csv":
-        with _open_text(path) as fh:
-            for n, row in enumerate(csv.DictReader(fh), 2):
-                yield _clean_row(row), f"{path.name}:{n}"
+        with _open_bytes(path) as fh:
+            yield from _csv_rows(fh, path.name, max_line_bytes)
     else:
         import pyarrow.parquet as pq
 
@@ -118,6 +213,7 @@ def load_files(
     for path in paths:
         if not path.is_file():
             raise RingscopeError(f"{path}: no such file")
+        _format(path)
     summary = LoadSummary(files=len(paths))
     work: queue.Queue[tuple[Prepared, list[Rejection], int] | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
@@ -138,9 +234,16 @@ def load_files(
                 on_progress(size, result)
 
     def submit(raws: list[Any], sources: list[str]) -> None:
+        refused = [r for r in raws if isinstance(r, Rejection)]  # bad lines of the files
+        if refused:
+            sources = [
+                s for r, s in zip(raws, sources, strict=True) if not isinstance(r, Rejection)
+            ]
+            raws = [r for r in raws if not isinstance(r, Rejection)]
         events, rejected = pipeline.parse(raws, sources)
+        rejected = refused + rejected
         pipeline.reject(rejected)
-        work.put((pipeline.prepare(events), rejected, len(raws)))
+        work.put((pipeline.prepare(events), rejected, len(raws) + len(refused)))
 
     thread = threading.Thread(target=writer, name="ingest-writer", daemon=True)
     start = time.perf_counter()
@@ -151,7 +254,7 @@ def load_files(
         raws: list[Any] = []
         sources: list[str] = []
         for path in paths:
-            for raw, source in read_records(path):
+            for raw, source in _read_guarded(path, pipeline.max_event_bytes, summary.errors):
                 raws.append(raw)
                 sources.append(source)
                 if len(raws) >= batch_size:
@@ -172,6 +275,32 @@ def load_files(
     if failure:
         raise failure[0]
     return summary
+
+
+def _read_guarded(
+    path: Path, max_line_bytes: int, errors: list[str]
+) -> Iterator[tuple[bytes | str | dict[str, Any] | Rejection, str]]:
+    """read_records, but a corrupt container (gzip, Parquet) ends the file with one message."""
+    n = 0
+    try:
+        for item in read_records(path, max_line_bytes):
+            n += 1
+            yield item
+    except _corrupt_errors() as exc:
+        message = (f"{path}: corrupt or unreadable {_format(path)} file, stopped after "
+                   f"{n:,} rows of it were read and loaded ({type(exc).__name__}: {exc})")  # fmt: skip
+        logger.error("%s", message)
+        errors.append(message)
+
+
+def _corrupt_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged or truncated file raises while it is read (gzip, zlib, Arrow)."""
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, csv.Error)
+    try:
+        from pyarrow import ArrowException
+    except ImportError:
+        return errors
+    return (*errors, ArrowException)
 
 
 __all__ = ["LoadSummary", "Rejection", "load_files", "read_records"]

@@ -95,6 +95,8 @@ def load_files_parallel(
     for part in summaries:
         total.read += part.read
         total.result.add(part.result)
+        # every process reads every file, so each meets the same corrupt one: say it once
+        total.errors.extend(e for e in part.errors if e not in total.errors)
     total.seconds = time.perf_counter() - started
     return total
 

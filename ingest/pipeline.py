@@ -48,7 +48,8 @@ class Pipeline:
     """Validates, scores and writes batches of events.
 
     Args:
-        dead_letter: where rejected events go; None keeps them only in the result.
+        dead_letter: where rejected events go; None keeps them only in the result. Identity
+            values in its payloads are hashed with ``salt`` unless it has a salt of its own.
         scorer, publisher: per-transaction scoring and alerting (optional).
     """
 
@@ -65,6 +66,8 @@ class Pipeline:
         self.store = store
         self.salt = salt
         self.dead_letter = dead_letter
+        if dead_letter is not None and dead_letter.salt is None:
+            dead_letter.salt = salt  # identities in dead letters hash as they do in the graph
         self.scorer = scorer
         self.publisher = publisher
         self.max_event_bytes = max_event_bytes

@@ -2,17 +2,19 @@
 
 At-least-once delivery plus idempotent writes gives exactly-once effect: entries are
 acknowledged only after the graph write; entries a dead consumer left pending are reclaimed with
-XAUTOCLAIM; an entry delivered too many times is dead-lettered instead of blocking the group.
+XAUTOCLAIM; an entry delivered more than ``max_deliveries`` times is dead-lettered instead
+of blocking the group, whether or not it can be decoded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis
@@ -20,24 +22,39 @@ import redis
 from core.errors import GraphUnavailableError, RingscopeError
 from core.logcontext import bind_log
 from core.settings import Settings
-from ingest.deadletter import DeadLetterStream, Rejection
+from core.streams import HEARTBEAT_EVERY_S, worker_heartbeat_key
+from ingest.deadletter import DeadLetterStream, Rejection, entry_payload
 from ingest.pipeline import BatchResult, Pipeline
 
 logger = logging.getLogger(__name__)
 
-MAX_DELIVERIES = 5
 _RETRYABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError,
               GraphUnavailableError)  # fmt: skip
 
-Entry = tuple[str, dict[str, Any]]
+# An entry as read: raw bytes from the stream, or text (tests and callers with a decoding client)
+Entry = tuple[bytes | str, Mapping[Any, Any]]
 
 
 def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def raw_client(client: redis.Redis[Any]) -> redis.Redis[Any]:
+    """A client on the same server that returns bytes: entries are decoded one by one here."""
+    pool = client.connection_pool
+    if not pool.connection_kwargs.get("decode_responses"):
+        return client
+    kwargs = {**pool.connection_kwargs, "decode_responses": False}
+    return redis.Redis(connection_pool=redis.ConnectionPool(pool.connection_class, **kwargs))
+
+
 class StreamWorker:
-    """Reads batches from the stream, runs them through the pipeline, acknowledges them."""
+    """Reads batches from the stream, runs them through the pipeline, acknowledges them.
+
+    Entries are read as bytes and decoded one by one, so one entry that is not UTF-8, has no
+    ``event`` field or carries an oversized value is dead-lettered (with its reason) and
+    acknowledged without touching the rest of its batch.
+    """
 
     def __init__(
         self,
@@ -48,16 +65,27 @@ class StreamWorker:
         on_batch: Callable[[BatchResult], None] | None = None,
     ) -> None:
         self.client = client
+        self.raw = raw_client(client)
         self.pipeline = pipeline
         self.stream = settings.stream
         self.group = settings.consumer_group
         self.batch_size = settings.batch_size
         self.claim_idle_ms = settings.claim_idle_ms
-        self.dead = DeadLetterStream(client, settings.dead_letter_stream)
+        self.max_deliveries = settings.max_deliveries
+        self.max_field_bytes = settings.max_event_bytes
+        self.dead = DeadLetterStream(client, settings.dead_letter_stream, pipeline.salt)
         self.name = name or consumer_name()
         self.on_batch = on_batch
         self._claim_cursor = "0-0"
         self._next_claim = 0.0
+        self.heartbeat_key = worker_heartbeat_key(self.stream, self.group)
+        self._next_beat = 0.0
+
+    def close(self) -> None:
+        """Close the bytes client if this worker opened one."""
+        if self.raw is not self.client:
+            self.raw.close()
+            self.raw.connection_pool.disconnect()
 
     def ensure_group(self) -> None:
         try:
@@ -80,15 +108,22 @@ class StreamWorker:
                 logger.warning("graph or stream unavailable (%s); retrying in %.1fs", exc, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                logger.warning("stream or group deleted (%s); creating them again", exc)
+        with contextlib.suppress(redis.RedisError):  # stopped on purpose: no longer expected
+            self.client.hdel(self.heartbeat_key, self.name)
         logger.info("worker %s stopped", self.name)
 
     def step(self, block_ms: int = 1000) -> int:
         """One round: reclaim abandoned entries now and then, then read new ones."""
         handled = 0
+        self._beat()
         if time.monotonic() >= self._next_claim:
             handled += self._reclaim()
             self._next_claim = time.monotonic() + self.claim_idle_ms / 2000
-        reply = self.client.xreadgroup(
+        reply = self.raw.xreadgroup(
             self.group, self.name, {self.stream: ">"}, count=self.batch_size, block=block_ms
         )
         for _stream, entries in reply or []:
@@ -97,12 +132,19 @@ class StreamWorker:
                 handled += len(entries)
         return handled
 
+    def _beat(self) -> None:
+        """Check in (the API's /readyz sees when no worker has for a while)."""
+        now = time.time()
+        if now >= self._next_beat:
+            self.client.hset(self.heartbeat_key, self.name, int(now * 1000))
+            self._next_beat = now + HEARTBEAT_EVERY_S
+
     def _reclaim(self) -> int:
-        reply = self.client.xautoclaim(
+        reply = self.raw.xautoclaim(
             self.stream, self.group, self.name, min_idle_time=self.claim_idle_ms,
             start_id=self._claim_cursor, count=self.batch_size,
         )  # fmt: skip
-        self._claim_cursor, entries = reply[0], reply[1]
+        self._claim_cursor, entries = _text(reply[0]), reply[1]
         entries = [e for e in entries if e[1] is not None]
         if not entries:
             return 0
@@ -114,19 +156,21 @@ class StreamWorker:
 
     def _drop_poison(self, entries: list[Entry]) -> list[Entry]:
         """Dead-letter entries delivered too often: they must not block the group for ever."""
-        first, last = entries[0][0], entries[-1][0]
+        first, last = _text(entries[0][0]), _text(entries[-1][0])
         pending = self.client.xpending_range(self.stream, self.group, first, last, len(entries))
-        counts = {p["message_id"]: p["times_delivered"] for p in pending}
+        counts = {_text(p["message_id"]): p["times_delivered"] for p in pending}
         keep, poison = [], []
         for entry_id, fields in entries:
-            if counts.get(entry_id, 0) > MAX_DELIVERIES:
-                reason = f"delivered {counts[entry_id]} times without success; set aside"
-                poison.append(Rejection(_payload(fields), reason, entry_id))
+            n = counts.get(_text(entry_id), 0)
+            if n > self.max_deliveries:
+                payload, encoding = entry_payload(_as_bytes(fields))
+                reason = f"delivered {n} times without success; set aside"
+                poison.append(Rejection(payload, reason, _text(entry_id), encoding))
             else:
                 keep.append((entry_id, fields))
         if poison:
             self.dead.send(poison)
-            self.client.xack(self.stream, self.group, *[r.source for r in poison])  # type: ignore[no-untyped-call]
+            self._ack([r.source for r in poison])
         return keep
 
     def handle(self, entries: list[Entry]) -> BatchResult:
@@ -135,51 +179,91 @@ class StreamWorker:
             return self._handle(entries)
 
     def _handle(self, entries: list[Entry]) -> BatchResult:
-        raws: list[Any] = []
+        raws: list[str] = []
         ids: list[str] = []
-        missing: list[Rejection] = []
+        refused: list[Rejection] = []
         for entry_id, fields in entries:
-            raw = fields.get("event")
-            if raw is None:
-                missing.append(
-                    Rejection(
-                        _payload(fields), "event: stream entry has no field 'event'", entry_id
-                    )
-                )
+            decoded = self.decode(_text(entry_id), _as_bytes(fields))
+            if isinstance(decoded, Rejection):
+                refused.append(decoded)
             else:
-                raws.append(raw)
-                ids.append(entry_id)
-        self.dead.send(missing)
-        try:
-            result = self.pipeline.process_raw(raws, ids)
-        except RingscopeError as exc:
-            if isinstance(exc, GraphUnavailableError) or len(raws) == 1:
+                raws.append(decoded)
+                ids.append(_text(entry_id))
+        if refused:  # set aside before the rest is tried: they can never succeed
+            self.dead.send(refused)
+            self._ack([r.source for r in refused])
+        result = BatchResult()
+        failed: list[str] = []
+        if raws:
+            try:
+                result = self.pipeline.process_raw(raws, ids)
+            except _RETRYABLE:
                 raise
-            logger.warning("batch of %d failed (%s); retrying one by one", len(raws), exc)
-            result = self._one_by_one(raws, ids)
-        result.rejected = missing + result.rejected
-        self.client.xack(self.stream, self.group, *[e[0] for e in entries])  # type: ignore[no-untyped-call]
+            except Exception as exc:
+                logger.warning("batch of %d failed (%s); retrying one by one", len(raws), exc)
+                result, failed = self._one_by_one(raws, ids)
+        result.rejected = refused + result.rejected
+        left = set(failed)
+        self._ack([i for i in ids if i not in left])
         if self.on_batch is not None:
             self.on_batch(result)
         return result
 
-    def _one_by_one(self, raws: list[Any], ids: list[str]) -> BatchResult:
+    def decode(self, entry_id: str, fields: Mapping[bytes, bytes]) -> str | Rejection:
+        """The ``event`` text of one entry, or the Rejection that says why there is none."""
+        for key, value in fields.items():
+            if len(value) > self.max_field_bytes:
+                payload, encoding = entry_payload(fields)
+                name = key.decode(errors="backslashreplace")[:40]
+                reason = f"{name}: larger than {self.max_field_bytes} bytes ({len(value)})"
+                return Rejection(payload, reason, entry_id, encoding)
+        raw = fields.get(b"event")
+        if raw is None:
+            payload, encoding = entry_payload(fields)
+            return Rejection(
+                payload, "event: stream entry has no field 'event'", entry_id, encoding
+            )
+        try:
+            return raw.decode()
+        except UnicodeDecodeError as exc:
+            reason = f"event: not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            return Rejection(raw, reason, entry_id)
+
+    def _one_by_one(self, raws: list[str], ids: list[str]) -> tuple[BatchResult, list[str]]:
+        """Each entry alone; returns the total and the ids left pending (to be retried)."""
         total = BatchResult()
+        failed: list[str] = []
         for raw, entry_id in zip(raws, ids, strict=True):
             try:
                 total.add(self.pipeline.process_raw([raw], [entry_id]))
-            except GraphUnavailableError:
+            except _RETRYABLE:
                 raise
             except RingscopeError as exc:
                 rej = Rejection(raw, f"graph write failed: {exc}", entry_id)
                 self.dead.send([rej])
                 total.rejected.append(rej)
-        return total
+            except Exception:
+                # Left pending: reclaimed later, and set aside after max_deliveries tries.
+                logger.exception("entry %s failed; left pending for a retry", entry_id)
+                failed.append(entry_id)
+        return total, failed
+
+    def _ack(self, ids: list[str]) -> None:
+        if ids:
+            self.client.xack(self.stream, self.group, *ids)  # type: ignore[no-untyped-call]
 
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _payload(fields: dict[str, Any]) -> str:
-    return repr(fields)[:4096]
+def _as_bytes(fields: Mapping[Any, Any]) -> Mapping[bytes, bytes]:
+    """Entry fields as bytes, whether the client decoded them or not."""
+    if isinstance(next(iter(fields), b""), bytes):
+        return fields  # as read by the bytes client: nothing to do
+    return {
+        (k if isinstance(k, bytes) else str(k).encode()): (
+            v if isinstance(v, bytes) else str(v).encode()
+        )
+        for k, v in fields.items()
+    }

@@ -68,6 +68,14 @@ DETECTION_LAST = Gauge(
     "ringscope_detection_last_run_timestamp_seconds", "When the last successful run ended",
     registry=REGISTRY,
 )  # fmt: skip
+WORKER_RESTARTS = Counter(
+    "ringscope_worker_restarts_total", "Supervised parts (stream workers, scheduler) restarted "
+    "after they died, by part", ["part"], registry=REGISTRY,
+)  # fmt: skip
+WORKERS_DOWN = Gauge(
+    "ringscope_ingest_workers_down", "Supervised ingest workers of this process now down",
+    registry=REGISTRY,
+)  # fmt: skip
 
 
 def record_batch(result: BatchResult) -> None:

@@ -22,6 +22,7 @@ from ingest.pipeline import BatchResult
 from ingest.worker import StreamWorker
 from ringscope.metrics import record_batch, serve_metrics
 from ringscope.runtime import build_pipeline, open_store
+from ringscope.supervise import supervise
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -58,6 +59,10 @@ def ingest(
                 finally:
                     pipeline.close()
     _print_summary(summary, settings.dead_letter_stream)
+    for message in summary.errors:  # a corrupt file stopped early: said once, no traceback
+        console.print(f"[bold red]error:[/] {message}", highlight=False)
+    if summary.errors:
+        raise typer.Exit(1)
 
 
 def _print_summary(summary: LoadSummary, dead_stream: str) -> None:
@@ -87,10 +92,13 @@ def worker(
     with open_store(settings) as store:
         pipeline = build_pipeline(settings, store)
         metrics = serve_metrics(settings, store.redis)
+        worker = StreamWorker(store.redis, pipeline, settings, name=name, on_batch=record_batch)
         try:
-            worker = StreamWorker(store.redis, pipeline, settings, name=name, on_batch=record_batch)
-            worker.run(stop)
+            # a crash inside the loop restarts it with backoff instead of ending the process
+            supervise("worker", lambda: worker.run(stop), stop,
+                      max_backoff_s=settings.worker_restart_max_s)  # fmt: skip
         finally:
+            worker.close()
             metrics.close()
             pipeline.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -17,6 +18,7 @@ from ingest.worker import StreamWorker
 from ringscope.logging import RequestIdMiddleware
 from ringscope.metrics import record_batch, record_run, serve_metrics
 from ringscope.runtime import build_pipeline, open_store
+from ringscope.supervise import IngestHealth, supervised_thread
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -49,12 +51,13 @@ def _detection_runner(settings: Settings, url: str) -> Callable[[], Any]:
     return run
 
 
-def _serve_app(settings: Settings, store: FalkorStore) -> None:
+def _serve_app(settings: Settings, store: FalkorStore, health: IngestHealth | None = None) -> None:
     from api.app import create_app
 
     pipeline = build_pipeline(settings, FalkorStore(store.url, settings.graph))
     app = create_app(settings, store=store, pipeline=pipeline,
-                     runner=_detection_runner(settings, store.url))  # fmt: skip
+                     runner=_detection_runner(settings, store.url),
+                     ingest_health=health.problem if health is not None else None)  # fmt: skip
     config = uvicorn.Config(RequestIdMiddleware(app), host=settings.host, port=settings.port, log_level="warning",
                             ws="websockets-sansio", lifespan="on",
                             ws_max_size=settings.api_max_body_bytes)  # fmt: skip
@@ -84,16 +87,25 @@ def _thread(name: str, target: Callable[..., Any], *args: Any) -> threading.Thre
 
 def _run_worker(settings: Settings, url: str, index: int, stop: threading.Event) -> None:
     store = FalkorStore(url, settings.graph)
-    worker = StreamWorker(store.redis, build_pipeline(settings, store), settings,
-                          on_batch=record_batch)  # fmt: skip
+    pipeline = build_pipeline(settings, store)
+    worker = StreamWorker(store.redis, pipeline, settings, on_batch=record_batch)
     worker.name = f"{worker.name}-{index}"
-    worker.run(stop)
+    try:
+        worker.run(stop)
+    finally:
+        worker.close()
+        pipeline.close()
+        store.close()
 
 
 def _run_scheduler(settings: Settings, url: str, stop: threading.Event) -> None:
     from detection.scheduler import run_forever
 
-    run_forever(settings, FalkorStore(url, settings.graph), stop, on_run=record_run)
+    store = FalkorStore(url, settings.graph)
+    try:
+        run_forever(settings, store, stop, on_run=record_run)
+    finally:
+        store.close()
 
 
 def _seed_demo(settings: Settings, store: FalkorStore) -> None:
@@ -159,9 +171,14 @@ def up(
     with open_store(settings) as store:
         if demo:
             _seed_demo(settings, store)
-        threads = [_thread(f"worker-{i}", _run_worker, settings, store.url, i, stop)
-                   for i in range(workers)]  # fmt: skip
-        threads.append(_thread("scheduler", _run_scheduler, settings, store.url, stop))
+        health = IngestHealth()  # supervised workers: restarted with backoff, seen by /readyz
+        threads = [
+            supervised_thread(f"worker-{i}", partial(_run_worker, settings, store.url, i, stop),
+                              stop, health=health, max_backoff_s=settings.worker_restart_max_s)
+            for i in range(workers)
+        ]  # fmt: skip
+        threads.append(supervised_thread("scheduler", partial(_run_scheduler, settings, store.url, stop),
+                                         stop, max_backoff_s=settings.worker_restart_max_s))  # fmt: skip
         metrics = serve_metrics(settings, store.redis, port=0)  # served by the API's /metrics
         if demo:
             threads.append(_thread("traffic", _run_traffic, settings, store.url, rate, stop))
@@ -176,7 +193,7 @@ def up(
             + "  Ctrl-C stops everything.\n"
         )  # fmt: skip
         try:
-            _serve_app(settings, store)
+            _serve_app(settings, store, health)
         finally:
             stop.set()
             metrics.close()
