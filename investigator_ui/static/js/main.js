@@ -59,6 +59,7 @@ async function route() {
   const [, kind, raw] = location.hash.match(/^#\/(ring|account|device|ip|merchant|node|tx|missing)\/(.+)$/) ?? [];
   if (!kind) {
     show("overview");
+    overview.renderStats(); // charts drawn while hidden had no width to size to
     document.title = "ringscope · investigator";
     return;
   }

@@ -152,7 +152,7 @@ export class Panel {
     const h = clear(this.host);
     h.append(el("div", {}, el("h3", { text: node.type }), el("div", { class: "node-id", text: node.id })));
     const risk = node.riskScore ?? node.memberRisk;
-    h.append(facts([["risk", risk === null || risk === undefined ? "not scored" : riskBadge(risk)],
+    h.append(facts([["risk", node.type !== "Account" ? null : risk === null || risk === undefined ? "not scored" : riskBadge(risk)],
       ["ring role", node.role], ["ring member risk", node.memberRisk === null ? null : Math.round(node.memberRisk)]]));
     h.append(el("div", { class: "actions" },
       el("button", { class: "btn", type: "button", id: "expand-btn", text: "Expand neighbours", onclick: () => this.view.expand(node.id) }),

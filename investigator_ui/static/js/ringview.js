@@ -10,7 +10,7 @@ const RING_NODE_LIMIT = 1000;
 const EXPAND_LIMIT = 200;
 
 function toLocalInput(ms) {
-  if (ms === null || ms === undefined) return "";
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || Number.isNaN(new Date(ms).getTime())) return "";
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
   return d.toISOString().slice(0, 16);
 }

@@ -126,8 +126,9 @@ export function riskColor(score) {
 }
 
 export function riskBadge(score) {
-  const value = score === null || score === undefined ? "–" : Math.round(score);
-  return el("span", { class: "risk-badge", style: `--risk:${riskColor(score)}`, text: value });
+  const none = score === null || score === undefined || Number.isNaN(Number(score));
+  return el("span", { class: "risk-badge", style: `--risk:${none ? "#475569" : riskColor(score)}`, text: none ? "–" : Math.round(score),
+    title: none ? "not scored" : `risk ${Math.round(score)} / 100` });
 }
 
 // "shared_device" -> "Shared device"; a sentence (it has spaces, maybe ids) is left as it is.
