@@ -26,7 +26,7 @@ async function renderGraph(view) {
   await new Promise((resolve) => {
     const timer = setTimeout(resolve, 2000);
     net.once("afterDrawing", () => { clearTimeout(timer); resolve(); });
-    net.fit({ animation: false });
+    net.fit({ animation: false, maxZoomLevel: 3 }); // a small ring fills the picture too
     net.redraw();
   });
   const source = host.querySelector("canvas");

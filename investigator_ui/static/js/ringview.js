@@ -50,6 +50,7 @@ export class RingView {
     this.network = null;
     this.metrics = {};
     renderLegend($("#legend"));
+    if (matchMedia("(max-width: 720px)").matches) $("#legend-box").open = false; // on a phone it would cover the graph
     this.bindToolbar();
   }
 
