@@ -41,9 +41,13 @@ class Relationship(Enum):
 
 # Money between accounts and shared identifiers; not through merchants (PAID, REFUNDED).
 DEFAULT_RELATIONSHIPS = (
-    Relationship.TRANSFERRED, Relationship.USED, Relationship.FROM_IP, Relationship.HAS_PHONE,
-    Relationship.HAS_EMAIL, Relationship.HAS_ADDRESS,
-)  # fmt: skip
+    Relationship.TRANSFERRED,
+    Relationship.USED,
+    Relationship.FROM_IP,
+    Relationship.HAS_PHONE,
+    Relationship.HAS_EMAIL,
+    Relationship.HAS_ADDRESS,
+)
 
 
 def _rels(relationships: list[Relationship] | None) -> list[str]:
@@ -86,16 +90,22 @@ class InvestigatorQueries:
         "transfers and shared identifiers, not merchants)."
     )
     async def neighbourhood_via(
-        self, info: Info, id: strawberry.ID, relationships: list[Relationship] | None = None,
-        hops: int = 1, limit: int = 200, since: datetime | None = None,
+        self,
+        info: Info,
+        id: strawberry.ID,
+        relationships: list[Relationship] | None = None,
+        hops: int = 1,
+        limit: int = 200,
+        since: datetime | None = None,
         until: datetime | None = None,
-    ) -> Subgraph:  # fmt: skip
+    ) -> Subgraph:
         ctx = info.context
         ctx.require("viewer")
         _check(hops, "hops", MAX_HOPS)
         _check(limit, "limit", ctx.max_nodes)
-        sub = await ctx.store.neighbourhood_via(str(id), _rels(relationships), hops, limit,
-                                                _ms(since), _ms(until))  # fmt: skip
+        sub = await ctx.store.neighbourhood_via(
+            str(id), _rels(relationships), hops, limit, _ms(since), _ms(until)
+        )
         if not sub.nodes:
             raise NotFoundError(f"id: no node has id {str(id)[:80]!r}")
         return Subgraph.of(sub)
@@ -105,13 +115,18 @@ class InvestigatorQueries:
         "transfers and shared identifiers), or null."
     )
     async def shortest_path_via(
-        self, info: Info, from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
-        to: strawberry.ID, relationships: list[Relationship] | None = None, max_hops: int = 6,
-    ) -> Subgraph | None:  # fmt: skip
+        self,
+        info: Info,
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
+        relationships: list[Relationship] | None = None,
+        max_hops: int = 6,
+    ) -> Subgraph | None:
         info.context.require("viewer")
         _check(max_hops, "maxHops", MAX_PATH_HOPS)
-        sub = await info.context.store.shortest_path_via(str(from_), str(to), max_hops,
-                                                         _rels(relationships))  # fmt: skip
+        sub = await info.context.store.shortest_path_via(
+            str(from_), str(to), max_hops, _rels(relationships)
+        )
         return None if sub is None else Subgraph.of(sub)
 
 

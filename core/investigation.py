@@ -200,9 +200,14 @@ class InvestigationStore(Protocol):
     async def search(self, prefix: str, limit: int) -> list[NodeView]: ...
     async def account_ring_ids(self, ids: Sequence[str]) -> dict[str, str]: ...
     async def neighbourhood_via(
-        self, node_id: str, rels: Sequence[str], hops: int, limit: int, since: int | None,
+        self,
+        node_id: str,
+        rels: Sequence[str],
+        hops: int,
+        limit: int,
+        since: int | None,
         until: int | None,
-    ) -> SubgraphView: ...  # fmt: skip
+    ) -> SubgraphView: ...
     async def shortest_path_via(
         self, source: str, target: str, max_hops: int, rels: Sequence[str]
     ) -> SubgraphView | None: ...

@@ -252,16 +252,33 @@ class FalkorReads:
         rows = await self._rows("api_account_ring_ids", {"ids": list(ids)})
         return {str(r[0]): str(r[1]) for r in rows if r[1] is not None}
 
-    async def _expand_rels(self, nodes: list[int], rels: Sequence[str], since: int | None,
-                           until: int | None, limit: int) -> list[list[Any]]:  # fmt: skip
-        params = {"nodes": nodes, "types": [t for t in NODE_TYPES if t != "Ring"],
-                  "rels": list(rels), "since": since, "until": until, "limit": limit}  # fmt: skip
+    async def _expand_rels(
+        self,
+        nodes: list[int],
+        rels: Sequence[str],
+        since: int | None,
+        until: int | None,
+        limit: int,
+    ) -> list[list[Any]]:
+        params = {
+            "nodes": nodes,
+            "types": [t for t in NODE_TYPES if t != "Ring"],
+            "rels": list(rels),
+            "since": since,
+            "until": until,
+            "limit": limit,
+        }
         return await self._rows("api_expand_rels", params)
 
     async def neighbourhood_via(
-        self, node_id: str, rels: Sequence[str], hops: int, limit: int, since: int | None,
+        self,
+        node_id: str,
+        rels: Sequence[str],
+        hops: int,
+        limit: int,
+        since: int | None,
         until: int | None,
-    ) -> SubgraphView:  # fmt: skip
+    ) -> SubgraphView:
         """Like ``neighbourhood`` but over the relationship types ``rels`` only."""
         start = await self._find_node(node_id)
         if start is None:

@@ -34,7 +34,9 @@ def now_iso(offset_s: float = 0) -> str:
 
 
 @pytest.mark.parametrize(("width", "height"), WIDTHS)
-def test_ring_graph_has_room_at_each_width(browser: Any, app_url: str, width: int, height: int) -> None:
+def test_ring_graph_has_room_at_each_width(
+    browser: Any, app_url: str, width: int, height: int
+) -> None:
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     try:
@@ -119,6 +121,7 @@ def test_unknown_id_shows_a_lasting_not_found_and_no_stale_graph(page: Any) -> N
     assert not page.locator("#view-ring").is_visible()
     assert page.locator("#graph canvas").count() == 0  # the earlier ring's graph is gone
     assert "Loading" not in page.inner_text("body")
+    assert page.locator("#search-suggest").is_hidden()  # no suggestion list pops up after Enter
     # a deep link to an unknown account says the same
     page.goto(page.base_url + "/#/account/nobody-here", wait_until="networkidle")
     missing.wait_for(timeout=10_000)
@@ -130,9 +133,20 @@ def test_alert_leads_to_its_transaction_account_and_ring(page: Any, store: Falko
     page.locator("#live-status.ready").wait_for(timeout=10_000)
     alert_id = f"alert-j-{time.time_ns()}"
     # as ingest publishes it: no ring id; the API adds the ring of a ring member
-    publish_alert(store, {"id": alert_id, "kind": "TRANSACTION", "score": 88.0, "createdAt": now_iso(),
-                          "accountId": "acc-2", "transactionId": "t-cyc-1", "ringId": None,
-                          "reasons": ["shared_device"], "decision": "review"})  # fmt: skip
+    publish_alert(
+        store,
+        {
+            "id": alert_id,
+            "kind": "TRANSACTION",
+            "score": 88.0,
+            "createdAt": now_iso(),
+            "accountId": "acc-2",
+            "transactionId": "t-cyc-1",
+            "ringId": None,
+            "reasons": ["shared_device"],
+            "decision": "review",
+        },
+    )
     item = page.locator(f'#alert-feed li[data-alert-id="{alert_id}"]')
     item.wait_for(timeout=5_000)
     assert item.locator("a.ring-link").inner_text() == "ring ring-ui-shared"
@@ -140,7 +154,15 @@ def test_alert_leads_to_its_transaction_account_and_ring(page: Any, store: Falko
     page.wait_for_function("() => location.hash === '#/tx/t-cyc-1'")
     page.locator("#tx-facts").wait_for()
     facts = page.locator("#view-tx").inner_text().lower()
-    for text in ("$910.00", "dev-shared-1", "10.0.0.9", "review", "shared device", alert_id, "ring-ui-shared"):
+    for text in (
+        "$910.00",
+        "dev-shared-1",
+        "10.0.0.9",
+        "review",
+        "shared device",
+        alert_id,
+        "ring-ui-shared",
+    ):
         assert text.lower() in facts, text
     page.click("#tx-open-account")
     page.wait_for_function("() => location.hash === '#/account/acc-2'")
@@ -155,17 +177,36 @@ def test_alert_leads_to_its_transaction_account_and_ring(page: Any, store: Falko
     item.locator("a.ring-link").wait_for(timeout=5_000)
 
 
-def test_kpis_come_from_ringscope_decisions_and_match_the_ring_list(page: Any, store: FalkorStore, seeded: dict[str, Any]) -> None:
+def test_kpis_come_from_ringscope_decisions_and_match_the_ring_list(
+    page: Any, store: FalkorStore, seeded: dict[str, Any]
+) -> None:
     now = seeded["now"]
     # labelled fraud by the source but approved by ringscope: the fraud-rate KPI must not count it
-    store.apply_batch([tx("t-label-1", now - 90_000, "transfer", 10.0, "acc-30", counterparty_id="acc-31",
-                          label="fraud")], {"t-label-1": TxScore(5.0, "approve", ())})  # fmt: skip
+    store.apply_batch(
+        [
+            tx(
+                "t-label-1",
+                now - 90_000,
+                "transfer",
+                10.0,
+                "acc-30",
+                counterparty_id="acc-31",
+                label="fraud",
+            )
+        ],
+        {"t-label-1": TxScore(5.0, "approve", ())},
+    )
     # a ring that dissolved into another keeps its node, unlisted: it is not an open ring
-    write_ring(store, "ring-ui-gone", [], score=50.0, typologies=[], reasons=[], evidence={}, now_ms=now)
+    write_ring(
+        store, "ring-ui-gone", [], score=50.0, typologies=[], reasons=[], evidence={}, now_ms=now
+    )
     page.goto(page.base_url + "/", wait_until="networkidle")
     page.wait_for_function("() => document.querySelector('#kpi-rings')?.dataset.open !== ''")
     fraud = page.locator("#kpi-fraud")
-    flagged, total = int(fraud.get_attribute("data-flagged")), int(fraud.get_attribute("data-transactions"))
+    flagged, total = (
+        int(fraud.get_attribute("data-flagged")),
+        int(fraud.get_attribute("data-transactions")),
+    )
     # in the last hour: four cycle transfers scored review; 5 + 8 + 4 + 1 others approved
     assert (flagged, total) == (4, 18)
     assert fraud.locator(".value").inner_text() == f"{100 * flagged / total:.2f}%"
@@ -183,40 +224,78 @@ def test_feed_filters_orders_and_keeps_times_fresh(page: Any, store: FalkorStore
     page.locator("#live-status.ready").wait_for(timeout=10_000)
     tag = time.time_ns()
     for n, (score, age) in enumerate(((30.0, 20), (95.0, 40), (70.0, 5))):  # arrive out of order
-        publish_alert(store, {"id": f"alert-f{tag}-{n}", "kind": "TRANSACTION", "score": score,
-                              "createdAt": now_iso(-age), "accountId": f"acc-{n + 1}",
-                              "transactionId": f"t-f-{n}", "ringId": None, "reasons": ["x"],
-                              "decision": "review"})  # fmt: skip
-    page.wait_for_function(f"() => document.querySelectorAll('#alert-feed li[data-alert-id^=\"alert-f{tag}\"]').length === 3")
-    ids = page.locator(f'#alert-feed li[data-alert-id^="alert-f{tag}"]').evaluate_all("ls => ls.map(l => l.dataset.alertId)")
+        publish_alert(
+            store,
+            {
+                "id": f"alert-f{tag}-{n}",
+                "kind": "TRANSACTION",
+                "score": score,
+                "createdAt": now_iso(-age),
+                "accountId": f"acc-{n + 1}",
+                "transactionId": f"t-f-{n}",
+                "ringId": None,
+                "reasons": ["x"],
+                "decision": "review",
+            },
+        )
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#alert-feed li[data-alert-id^=\"alert-f{tag}\"]').length === 3"
+    )
+    ids = page.locator(f'#alert-feed li[data-alert-id^="alert-f{tag}"]').evaluate_all(
+        "ls => ls.map(l => l.dataset.alertId)"
+    )
     assert ids == [f"alert-f{tag}-2", f"alert-f{tag}-0", f"alert-f{tag}-1"]  # newest first
     when = page.locator(f'#alert-feed li[data-alert-id="alert-f{tag}-2"] .when')
     first = when.inner_text()
     page.fill("#feed-min", "50")
     page.dispatch_event("#feed-min", "change")
-    page.wait_for_function(f"() => !document.querySelector('#alert-feed li[data-alert-id=\"alert-f{tag}-0\"]')")
-    assert page.locator("#alert-feed li").evaluate_all("ls => ls.every(l => Number(l.dataset.score) >= 50)")
+    page.wait_for_function(
+        f"() => !document.querySelector('#alert-feed li[data-alert-id=\"alert-f{tag}-0\"]')"
+    )
+    assert page.locator("#alert-feed li").evaluate_all(
+        "ls => ls.every(l => Number(l.dataset.score) >= 50)"
+    )
     page.wait_for_function(
         f"(t) => document.querySelector('#alert-feed li[data-alert-id=\"alert-f{tag}-2\"] .when').textContent !== t",
-        arg=first, timeout=20_000,
+        arg=first,
+        timeout=20_000,
     )
 
 
-def test_account_shows_incoming_transfers_money_and_pages(page: Any, store: FalkorStore, seeded: dict[str, Any]) -> None:
+def test_account_shows_incoming_transfers_money_and_pages(
+    page: Any, store: FalkorStore, seeded: dict[str, Any]
+) -> None:
     now = seeded["now"]
-    store.apply_batch([tx(f"t-many-{i}", now - 200_000 - i * 1000, "transfer", 12.5 + i, "acc-5",
-                          counterparty_id=f"far-{i}", currency="EUR") for i in range(20)])  # fmt: skip
+    store.apply_batch(
+        [
+            tx(
+                f"t-many-{i}",
+                now - 200_000 - i * 1000,
+                "transfer",
+                12.5 + i,
+                "acc-5",
+                counterparty_id=f"far-{i}",
+                currency="EUR",
+            )
+            for i in range(20)
+        ]
+    )
     page.goto(page.base_url + "/#/account/acc-5", wait_until="networkidle")
     page.wait_for_function(RENDERED, timeout=20_000)
     rows = page.locator("#account-txs tr")
     rows.first.wait_for(timeout=10_000)
     out = page.locator('#account-txs tr[data-tx-id="t-many-0"]')
-    assert out.locator("td.dir").inner_text() == "→ out" and out.locator("td.num").inner_text() == "€12.50"
+    assert (
+        out.locator("td.dir").inner_text() == "→ out"
+        and out.locator("td.num").inner_text() == "€12.50"
+    )
     assert rows.count() == 15
     page.click("#account-txs-more")
     page.wait_for_function("() => document.querySelectorAll('#account-txs tr').length === 22")
     assert page.locator("#account-txs-more").is_hidden()
-    incoming = page.locator('#account-txs tr[data-tx-id="t-cyc-3"]')  # acc-4 -> acc-5, three days ago
+    incoming = page.locator(
+        '#account-txs tr[data-tx-id="t-cyc-3"]'
+    )  # acc-4 -> acc-5, three days ago
     assert incoming.locator("td.dir").inner_text() == "← in"
     assert incoming.locator("a.ring-id").inner_text() == "acc-4"
 
@@ -224,7 +303,9 @@ def test_account_shows_incoming_transfers_money_and_pages(page: Any, store: Falk
 def test_case_file_png_is_the_whole_graph_at_print_resolution(page: Any) -> None:
     open_ring(page, "ring-ui-shared")
     # zoomed into one corner: the picture still holds every node
-    page.evaluate("() => window.__ringscope.view.network.moveTo({scale: 4, position: {x: 400, y: 400}})")
+    page.evaluate(
+        "() => window.__ringscope.view.network.moveTo({scale: 4, position: {x: 400, y: 400}})"
+    )
     with page.expect_download() as dl:
         page.click("#export-png")
     data = Path(dl.value.path()).read_bytes()
@@ -256,7 +337,9 @@ def test_path_and_expand_follow_the_chosen_relationships(page: Any) -> None:
         page.check(f"#rels-choice input[value={rel}]")
     page.click("#rels summary")
     page.evaluate("() => window.__ringscope.view.findPath('acc-9', 'acc-10')")
-    page.wait_for_function("() => window.__ringscope.path && window.__ringscope.path[1] === 'merch-1'")
+    page.wait_for_function(
+        "() => window.__ringscope.path && window.__ringscope.path[1] === 'merch-1'"
+    )
 
 
 def test_expanded_nodes_do_not_land_on_others(page: Any) -> None:

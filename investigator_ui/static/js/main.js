@@ -40,7 +40,7 @@ async function showMissing(kind, id) {
   const what = kind === "search" ? "account, device, IP, merchant, ring or transaction" : kind;
   host.append(el("h1", { text: "Not found" }),
     el("p", { text: `No ${what} has the id “${id}”.` }),
-    el("p", { class: "muted", text: "Ids are matched from their start; try fewer characters, or pick one of the suggestions below." }));
+    el("p", { class: "muted", text: "Ids are matched from their start: check the id, or try its first few characters." }));
   window.__ringscope.missing = { kind, id };
   let hits = [];
   const probe = id.slice(0, Math.max(3, Math.ceil(id.length / 2)));

@@ -112,9 +112,9 @@ export class Overview {
     const buckets = (s.buckets ?? []).map((b) => ({ ...b, t: toMs(b.start) }));
     const bucketMin = buckets.length > 1 ? (buckets[1].t - buckets[0].t) / 60000 : minutes;
     areaChart($("#chart-alerts"), buckets.map((b) => ({ t: b.t, v: b.alerts / bucketMin })),
-      { color: "#f59e0b", format: (v) => v.toFixed(v < 10 ? 1 : 0), label: "alerts per minute" });
+      { color: "#f59e0b", format: (v) => (v === 0 ? "0" : v.toFixed(v < 10 ? 1 : 0)), label: "alerts per minute" });
     areaChart($("#chart-fraud"), buckets.map((b) => ({ t: b.t, v: b.transactions ? (100 * b.alerts) / b.transactions : 0 })),
-      { color: "#ef4444", format: (v) => `${v.toFixed(1)}%`, label: "share of transactions flagged over time" });
+      { color: "#ef4444", format: (v) => `${v === 0 ? 0 : v.toFixed(v < 10 ? 1 : 0)}%`, label: "share of transactions flagged over time" });
     const hist = s.riskHistogram ?? [];
     const width = 100 / Math.max(1, hist.length);
     barChart($("#chart-risk"), hist.map((n, i) => ({ label: String(Math.round(i * width)), value: n, color: riskColor(i * width + width / 2) })),

@@ -27,7 +27,10 @@ export class Search {
 
   bind() {
     const suggest = debounce(() => this.suggest(), 150);
-    this.input.addEventListener("input", suggest);
+    this.input.addEventListener("input", () => {
+      this.submitted = null;
+      suggest();
+    });
     this.input.addEventListener("keydown", (ev) => this.onKey(ev));
     this.input.addEventListener("blur", () => setTimeout(() => this.close(), 150));
     this.form.addEventListener("submit", (ev) => {
@@ -43,7 +46,7 @@ export class Search {
   async suggest() {
     const q = this.input.value.trim();
     const seq = ++this.seq;
-    if (q.length < 2) {
+    if (q.length < 2 || q === this.submitted) { // Enter came first: no list pops up after it
       this.close();
       return;
     }
@@ -103,6 +106,7 @@ export class Search {
 
   async submit() {
     const q = this.input.value.trim();
+    this.submitted = q;
     this.seq++;
     this.close();
     if (!q) return;
@@ -117,6 +121,7 @@ export class Search {
     if (exact) go(routeFor(exact));
     else if (hits.length === 1) go(routeFor(hits[0]));
     else if (hits.length > 1) {
+      this.submitted = null;
       this.render(hits, q);
       this.input.focus();
     } else go(`#/missing/${encodeURIComponent(q)}`);
