@@ -393,3 +393,16 @@ def test_legend_keyboard_and_verdict_feedback(page: Any) -> None:
     th.focus()
     page.keyboard.press("Enter")
     assert th.get_attribute("aria-sort") == "descending"
+
+
+def test_account_view_does_not_paint_every_edge_and_the_graph_takes_keys(page: Any) -> None:
+    page.goto(page.base_url + "/#/account/acc-1", wait_until="networkidle")
+    page.wait_for_function(RENDERED, timeout=20_000)
+    # the account is selected, but its edges are not all drawn in the highlight colour
+    assert page.evaluate("() => window.__ringscope.view.network.getSelectedNodes()") == ["acc-1"]
+    assert page.evaluate("() => window.__ringscope.view.network.getSelectedEdges().length") == 0
+    page.locator("#graph").focus()
+    page.keyboard.press("ArrowRight")
+    selected = page.evaluate("() => window.__ringscope.view.network.getSelectedNodes()")
+    assert len(selected) == 1 and selected[0] != "acc-1"
+    page.locator("#side-panel .node-id").get_by_text(selected[0], exact=True).wait_for()

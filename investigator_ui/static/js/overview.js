@@ -123,7 +123,7 @@ export class Overview {
       { label: "volume", value: s.amount, color: "#38bdf8" },
       { label: "at risk", value: s.amountAtRisk, color: "#f97316" },
       { label: "blocked", value: s.amountBlocked, color: "#a855f7" },
-    ], { format: (v) => fmtMoney(v), label: "amount at risk and blocked" });
+    ], { format: (v) => fmtMoney(v).replace(/\.00$/, ""), label: "amount at risk and blocked" });
   }
 
   // ---- alert feed ----------------------------------------------------------------------
