@@ -60,12 +60,12 @@ export class TransactionView {
       ["account", link("account", tx.accountId)], ["model risk", acct?.riskScore === null || acct?.riskScore === undefined ? "not scored" : riskBadge(acct.riskScore)],
       ["verdict", acct?.verdict ? humanize(String(acct.verdict).toLowerCase()) : null],
     ]), el("a", { class: "btn", id: "tx-open-account", href: `#/account/${encodeURIComponent(tx.accountId)}`, text: "Open account graph" })));
-    grid.append(el("section", { class: "card", id: "tx-ring" }, el("h3", { text: "Ring" }), ring
-      ? el("div", {}, facts([["ring", link("ring", ring.id)], ["score", ring.score === undefined ? null : riskBadge(ring.score)],
+    grid.append(el("section", { class: "card", id: "tx-ring" }, el("h3", { text: "Ring" }), ...(ring
+      ? [facts([["ring", link("ring", ring.id)], ["score", ring.score === undefined ? null : riskBadge(ring.score)],
         ["members", ring.size], ["status", ring.status ? String(ring.status).toLowerCase() : null],
         ["typologies", (ring.typologies ?? []).map(humanize).join(", ") || null]]),
-      el("a", { class: "btn btn-primary", id: "tx-open-ring", href: `#/ring/${encodeURIComponent(ring.id)}`, text: "Open ring" }))
-      : el("p", { class: "muted", text: "This account is in no ring ringscope has found." })));
+      el("a", { class: "btn btn-primary", id: "tx-open-ring", href: `#/ring/${encodeURIComponent(ring.id)}`, text: "Open ring" })]
+      : [el("p", { class: "muted", text: "This account is in no ring ringscope has found." })])));
     host.append(grid);
     window.__ringscope.tx = { id: tx.id, ring: ring?.id ?? null, account: tx.accountId };
     return true;

@@ -79,7 +79,7 @@ export function fmtValue(key, value) {
   if (num !== null && /(^|_)(ts|at|time|seen)$|_ts$|_at$|seen|date|time/.test(k) && num > 1e11 && num < 1e14) return fmtTime(num);
   if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) return fmtTime(value);
   if (num !== null && /ratio|share|rate|fraction|pct/.test(k) && num >= 0 && num <= 1) return fmtPct(num, 1);
-  if (num !== null && /amount|total|sum|volume|spend/.test(k)) return fmtMoney(num);
+  if (num !== null && /(amount|total|sum|volume|spend)$/.test(k)) return fmtMoney(num);
   if (num !== null && /score|risk/.test(k)) return String(Math.round(num));
   if (num !== null && !Number.isInteger(num)) return Math.abs(num) >= 100 ? money.format(num) : num.toFixed(2);
   if (num !== null) return fmtNumber(num);
