@@ -388,7 +388,9 @@ def test_legend_keyboard_and_verdict_feedback(page: Any) -> None:
     page.goto(page.base_url + "/", wait_until="networkidle")
     page.locator("#rings-table tbody tr").first.wait_for()
     assert page.locator("a.skip-link").get_attribute("href") == "#main"
-    assert page.locator("a.skip-inline").get_attribute("href") == "#live-alerts"  # past the ring links
+    assert (
+        page.locator("a.skip-inline").get_attribute("href") == "#live-alerts"
+    )  # past the ring links
     th = page.locator("th[data-sort=size]")
     assert th.get_attribute("tabindex") == "0"
     th.focus()
