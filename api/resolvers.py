@@ -166,9 +166,12 @@ async def neighbourhood(
     check_limit(hops, "hops", MAX_HOPS)
     check_limit(limit, "limit", ctx.max_nodes)
     wanted = [t.value for t in types] if types else list(NODE_TYPES)
-    sub = await ctx.store.neighbourhood(str(id), hops, limit, _ms(since), _ms(until), wanted,
-                                        props=selects(info.selected_fields, "props"))  # fmt: skip
-    if not sub.nodes:
+    fields = info.selected_fields
+    sub = await ctx.store.neighbourhood(
+        str(id), hops, limit, _ms(since), _ms(until), wanted, props=selects(fields, "props"),
+        edges=selects(fields, "edges"), nodes=selects(fields, "nodes"),
+    )  # fmt: skip
+    if not sub.size:
         raise NotFoundError(f"id: no node has id {str(id)[:80]!r}")
     return Subgraph.of(sub)
 

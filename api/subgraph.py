@@ -56,4 +56,4 @@ class Subgraph:
     def of(cls, sub: SubgraphView) -> Subgraph:
         return cls(nodes=[GraphNode.of(n) for n in sub.nodes],
                    edges=[GraphEdge.of(e) for e in sub.edges],
-                   truncated=sub.truncated, node_count=len(sub.nodes))  # fmt: skip
+                   truncated=sub.truncated, node_count=sub.size)  # fmt: skip

@@ -1,7 +1,8 @@
 """The API's view of the graph on FalkorDB: batched async reads, verdicts and ring workflow.
 
-Every query is short (index seeks, one hop at a time) because reads queue behind the writer
-(FACTS.md); subgraphs are grown hop by hop in Python so a node budget can stop them early.
+Every query is short (index seeks, lazy traversals cut by LIMIT) because reads queue behind the
+writer (FACTS.md). A neighbourhood or ring subgraph is one query for its nodes, with the node
+budget enforced in Cypher, and one for the edges among them and their properties when asked.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from core.transactions import TransactionRecord
 from graph.aio import close_async_redis
 from graph.compact import run_query
 from graph.cypher import load_query
-from graph.subgraphs import SubgraphBuilder, bfs_path, ring_subgraph_plan
+from graph.subgraphs import NodeRow, Row, bfs_path, build_subgraph, edge_rows
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,17 @@ class FalkorReads:
         }
         return [found.get(i) for i in ids]
 
+    async def rings_with_members(
+        self, ids: Sequence[str]
+    ) -> list[tuple[RingView, list[RingMemberView]] | None]:
+        """Rings by id with their members, riskiest first: one query for ``ring { members }``."""
+        found: dict[str, tuple[RingView, list[RingMemberView]]] = {}
+        for r in await self._rows("api_rings_with_members", {"ids": list(ids)}):
+            members = [RingMemberView(ring_id=r[0], account_id=m[0], risk=m[1], role=m[2],
+                                      account_risk=m[3]) for m in r[2]]  # fmt: skip
+            found[r[0]] = (_pick(RingView, r[1]), members)
+        return [found.get(i) for i in ids]
+
     async def ring_members(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
         rows = await self._rows("api_ring_members", {"ids": list(ids)})
         return _group(ids, rows, lambda r: RingMemberView(
@@ -192,32 +204,47 @@ class FalkorReads:
         rows = await self._rows("api_node_props", {"nodes": nodes})
         return {int(r[0]): dict(r[2]) for r in rows}
 
+    async def _edges(self, nodes: dict[int, NodeRow], since: int | None, until: int | None,
+                     props: bool) -> tuple[dict[int, dict[str, Any]], list[Row]]:  # fmt: skip
+        """The edges among ``nodes`` and, when ``props``, their properties: one query."""
+        params = {"nodes": list(nodes), "since": since, "until": until, "props": props}
+        rows = await self._rows("api_subgraph_edges", params)
+        return edge_rows(rows)
+
     async def neighbourhood(
         self, node_id: str, hops: int, limit: int, since: int | None, until: int | None,
-        types: Sequence[str] | None, props: bool = True,
+        types: Sequence[str] | None, props: bool = True, edges: bool = True, nodes: bool = True,
     ) -> SubgraphView:  # fmt: skip
-        """Nodes within ``hops`` of ``node_id``; ``props=False`` skips their stored properties."""
-        start = await self._find_node(node_id)
-        if start is None:
+        """Nodes within ``hops`` of ``node_id``, nearest first, in one query (two with edges or
+        props): ``nodes=False`` returns only the count, ``props=False`` skips stored properties."""
+        params = {"id": node_id, "hops": hops, "types": list(types or NODE_TYPES),
+                  "since": since, "until": until, "budget": limit, "cap": limit * 4 + 50,
+                  "rows": nodes or edges or props}  # fmt: skip
+        rows = await self._rows("api_neighbourhood", params)
+        if not rows:
             return SubgraphView()
-        builder = SubgraphBuilder(limit)
-        builder.add_node(start[0], node_id, start[1], None)
-        frontier = [start[0]]
-        for _ in range(hops):
-            if not frontier or builder.full:
-                break
-            rows = await self._expand(frontier, types or NODE_TYPES, since, until, limit * 4 + 50)
-            frontier = builder.add_rows(rows, row_cap=limit * 4 + 50)
-        return builder.build(await self._props(builder.node_ids()) if props else {})
+        start, start_id, start_type, count, truncated, found = rows[0]
+        if not (nodes or edges or props):
+            return SubgraphView(truncated=bool(truncated), node_count=int(count))
+        kept: dict[int, NodeRow] = {int(start): (str(start_id), str(start_type), None)}
+        kept.update((int(n[0]), (str(n[1]), str(n[2]), n[3])) for n in found)
+        if not (edges or props):
+            return build_subgraph(kept, {}, [], bool(truncated))
+        stored, links = await self._edges(kept, since, until, props)
+        return build_subgraph(kept, stored, links if edges else [], bool(truncated))
 
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView:
-        members = await self._rows("api_ring_member_nodes", {"id": ring_id})
-        if not members:
+        """Members, the entities two or more of them share, and the edges among all of them."""
+        types = [t for t in NODE_TYPES if t != "Ring"]
+        rows = await self._rows("api_ring_subgraph", {"id": ring_id, "types": types,
+                                                      "budget": limit})  # fmt: skip
+        if not rows:
             return SubgraphView()
-        nodes = [int(r[1]) for r in members]
-        rows = await self._expand(nodes, [t for t in NODE_TYPES if t != "Ring"], None, None, 20_000)
-        builder = ring_subgraph_plan(members, rows, limit)
-        return builder.build(await self._props(builder.node_ids()))
+        members, shared, truncated = rows[0]
+        kept: dict[int, NodeRow] = {int(m[0]): (str(m[1]), "Account", m[2]) for m in members}
+        kept.update((int(n[0]), (str(n[1]), str(n[2]), n[3])) for n in shared)
+        stored, links = await self._edges(kept, None, None, True)
+        return build_subgraph(kept, stored, links, bool(truncated))
 
     async def shortest_path(self, source: str, target: str, max_hops: int) -> SubgraphView | None:
         a, b = await self._find_node(source), await self._find_node(target)
