@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from api import metrics
 from api.feeds import AlertFeed, Broadcaster
 from api.guard import GuardMiddleware
+from api.keys import REVOKED_CHANNEL
 from api.schema import build_schema
 from api.view import GraphQLView
 from core.errors import ConfigurationError
@@ -117,6 +118,7 @@ def create_app(
     schema = build_schema(max_depth=settings.api_max_depth, max_tokens=settings.api_max_tokens,
                           introspection=settings.api_introspection)  # fmt: skip
     view = GraphQLView(schema, reads, services)
+    broadcaster.handlers[REVOKED_CHANNEL] = view.forget_key  # revocation reaches every process
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -83,6 +83,12 @@ class GraphQLView(GraphQL[Context, None]):
             self._keys[digest] = (now + self.key_cache_s, role, principal)
         return role, principal
 
+    def forget_key(self, key_id: str) -> None:
+        """Drop a revoked key from this process's cache (``api.keys.REVOKED_CHANNEL``)."""
+        principal = f"key:{key_id}"
+        for digest in [d for d, hit in self._keys.items() if hit[2] == principal]:
+            del self._keys[digest]
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
