@@ -188,6 +188,8 @@ def ingest_feed(url: str, graph: str, rate: float, seconds: float) -> None:
     pipeline = build_pipeline(settings, store, scoring=False)
     events = live_events(SimConfig(accounts=20_000, seed=7), rate)
     batch = max(1, int(rate / 10))
+    pipeline.process_raw([next(events) for _ in range(batch)])  # the world is built: start
+    print("READY", flush=True)
     start = time.monotonic()
     sent = 0
     while time.monotonic() - start < seconds:
@@ -271,10 +273,11 @@ def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dic
             feeder = subprocess.Popen(
                 [sys.executable, "-c", "import sys; from benchmarks.api import ingest_feed; "
                  "ingest_feed(sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))",
-                 db_url, graph, str(args.ingest_rate), str(args.seconds + 3)],
+                 db_url, graph, str(args.ingest_rate), str(args.seconds + 1)],
                 cwd=ROOT, stdout=subprocess.PIPE, text=True,
             )  # fmt: skip
-            time.sleep(2)
+            assert feeder.stdout is not None
+            feeder.stdout.readline()  # READY: the feeder runs at its rate from now on
             under = open_loop(url, bodies, 200, args.seconds)
             fed, _ = feeder.communicate(timeout=120)
             out["under_ingest"] = {**under, "ingest": json.loads(fed) if fed.strip() else None}
@@ -296,7 +299,12 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=1.0)
     ap.add_argument("--falkordb-url", help="use this server's graph instead of building one")
     ap.add_argument("--graph", default="ringscope")
-    ap.add_argument("--workers", type=int, default=0, help="API processes (0: one per CPU, <= 4)")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="API processes (0: as ringscope serve: CPUs - 1, 1 to 4)",
+    )
     ap.add_argument("--rates", default="100,200,400,800,1600", help="open-loop req/s steps")
     ap.add_argument("--seconds", type=float, default=8.0, help="length of each measurement")
     ap.add_argument("--ingest-rate", type=float, default=1000, help="tx/s; 0 skips that phase")

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         le=64,
-        description="API processes of `ringscope serve`; 0: one per CPU, at most 4",
+        description="API processes of `ringscope serve`; 0: CPUs - 1 (one left to FalkorDB), 1 to 4",
     )
     falkordb_read_urls: str = Field(
         default="",

@@ -26,7 +26,7 @@ HostOption = Annotated[str | None, typer.Option(help="interface to bind (default
 DEMO_ACCOUNTS, DEMO_SEED = 3000, 7  # the live demo traffic continues the seeded world
 PortOption = Annotated[int | None, typer.Option(help="port (default RINGSCOPE_PORT)")]
 ApiWorkersOption = Annotated[int | None, typer.Option(
-    min=0, max=64, help="API processes on the one port (default RINGSCOPE_API_WORKERS; 0: one per CPU, at most 4)",
+    min=0, max=64, help="API processes on the one port (default RINGSCOPE_API_WORKERS; 0: CPUs - 1, 1 to 4)",
 )]  # fmt: skip
 MAX_AUTO_WORKERS = 4
 
@@ -55,9 +55,10 @@ def _detection_runner(settings: Settings, url: str) -> Callable[[], Any]:
 
 
 def api_processes(settings: Settings, wanted: int | None = None) -> int:
-    """How many API processes: ``wanted``, else RINGSCOPE_API_WORKERS; 0 means one per CPU (<= 4)."""
+    """How many API processes: ``wanted``, else RINGSCOPE_API_WORKERS; 0 means one per CPU but
+    one left to FalkorDB (which usually shares the machine), between 1 and 4."""
     n = settings.api_workers if wanted is None else wanted
-    return n if n > 0 else max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
+    return n if n > 0 else max(1, min((os.cpu_count() or 1) - 1, MAX_AUTO_WORKERS))
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -200,7 +201,7 @@ def up(
         typer.Option(
             min=0,
             max=64,
-            help="API processes (0: one per CPU, at most 4); /metrics then shows one process's",
+            help="API processes (0: CPUs - 1, 1 to 4); /metrics then shows one process's",
         ),
     ] = 1,
 ) -> None:
