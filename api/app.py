@@ -74,8 +74,9 @@ def _reads_for(store: Any, settings: Settings) -> tuple[InvestigationStore, str]
     from graph.reads import FalkorReads
 
     def reads(url: str, graph: str) -> FalkorReads:  # API reads go to FALKORDB_READ_URLS if set
-        return FalkorReads(url, graph, read_urls=read_urls(settings),
-                           wait_ms=settings.read_your_writes_ms)  # fmt: skip
+        return FalkorReads(
+            url, graph, read_urls=read_urls(settings), wait_ms=settings.read_your_writes_ms
+        )
 
     if store is not None and hasattr(store, "neighbourhood"):
         return store, str(store.url)

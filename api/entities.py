@@ -201,8 +201,12 @@ class RingMember:
 
     @classmethod
     def of(cls, member: RingMemberView) -> RingMember:
-        return cls(member=member, id=strawberry.ID(member.account_id), risk_score=member.risk,
-                   role=member.role)  # fmt: skip
+        return cls(
+            member=member,
+            id=strawberry.ID(member.account_id),
+            risk_score=member.risk,
+            role=member.role,
+        )
 
     @strawberry.field
     async def account(self, info: Info) -> Account | None:

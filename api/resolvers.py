@@ -168,9 +168,16 @@ async def neighbourhood(
     wanted = [t.value for t in types] if types else list(NODE_TYPES)
     fields = info.selected_fields
     sub = await ctx.store.neighbourhood(
-        str(id), hops, limit, _ms(since), _ms(until), wanted, props=selects(fields, "props"),
-        edges=selects(fields, "edges"), nodes=selects(fields, "nodes"),
-    )  # fmt: skip
+        str(id),
+        hops,
+        limit,
+        _ms(since),
+        _ms(until),
+        wanted,
+        props=selects(fields, "props"),
+        edges=selects(fields, "edges"),
+        nodes=selects(fields, "nodes"),
+    )
     if not sub.size:
         raise NotFoundError(f"id: no node has id {str(id)[:80]!r}")
     return Subgraph.of(sub)

@@ -87,17 +87,27 @@ def build_graph(args: argparse.Namespace, settings: Settings, store: FalkorStore
         pipeline.process_raw(raws[start : start + 5000])
     ingest_s = time.perf_counter() - t0
     summary = run_detection(settings, store)
-    return {"transactions": len(sim.transactions), "accounts": len(sim.accounts),
-            "ingest_s": round(ingest_s, 1), "rings": summary.rings_total}  # fmt: skip
+    return {
+        "transactions": len(sim.transactions),
+        "accounts": len(sim.accounts),
+        "ingest_s": round(ingest_s, 1),
+        "rings": summary.rings_total,
+    }
 
 
 def sample_ids(url: str, graph: str) -> tuple[list[str], list[str]]:
     """The contract check's ids: the 100 top rings, 400 accounts that sent transfers."""
     g = FalkorDB.from_url(url).select_graph(graph)
-    rings = [r[0] for r in g.ro_query(
-        "MATCH (r:Ring) RETURN r.id ORDER BY r.score DESC LIMIT 100").result_set]  # fmt: skip
-    accounts = [r[0] for r in g.ro_query(
-        "MATCH (a:Account)-[:TRANSFERRED]->() RETURN DISTINCT a.id LIMIT 400").result_set]  # fmt: skip
+    rings = [
+        r[0]
+        for r in g.ro_query("MATCH (r:Ring) RETURN r.id ORDER BY r.score DESC LIMIT 100").result_set
+    ]
+    accounts = [
+        r[0]
+        for r in g.ro_query(
+            "MATCH (a:Account)-[:TRANSFERRED]->() RETURN DISTINCT a.id LIMIT 400"
+        ).result_set
+    ]
     if not rings or not accounts:
         raise SystemExit("the graph has no rings or no transfers")
     return rings, accounts
@@ -111,8 +121,9 @@ def write_bodies(path: Path, rings: list[str], accounts: list[str]) -> None:
     path.write_text("\n".join(lines))
 
 
-def direct_rate(url: str, graph: str, rings: list[str], accounts: list[str], seconds: float,
-                threads: int = 4) -> float:  # fmt: skip
+def direct_rate(
+    url: str, graph: str, rings: list[str], accounts: list[str], seconds: float, threads: int = 4
+) -> float:
     """The same reads sent straight to FalkorDB (the contract check's anchor)."""
     done = [0] * threads
     stop = time.monotonic() + seconds
@@ -138,8 +149,14 @@ def direct_rate(url: str, graph: str, rings: list[str], accounts: list[str], sec
 
 
 def start_server(db_url: str, graph: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "FALKORDB_URL": db_url, "RINGSCOPE_GRAPH": graph, "PYTHONPATH": str(ROOT),
-           "RINGSCOPE_HOST": "127.0.0.1", "RINGSCOPE_PORT": str(port)}  # fmt: skip
+    env = {
+        **os.environ,
+        "FALKORDB_URL": db_url,
+        "RINGSCOPE_GRAPH": graph,
+        "PYTHONPATH": str(ROOT),
+        "RINGSCOPE_HOST": "127.0.0.1",
+        "RINGSCOPE_PORT": str(port),
+    }
     cmd = [sys.executable, "-m", "ringscope", "serve", "--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
@@ -159,19 +176,46 @@ def run_wrk(url: str, bodies: Path, seconds: int, connections: int = 8) -> dict[
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     lua = bodies.with_suffix(".lua")
     lua.write_text(WRK_LUA.replace("BODIES", str(bodies)))
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
-                          str(lua), url + "/graphql"], capture_output=True, text=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(lua),
+            url + "/graphql",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     lat = re.search(r"JSON (\{.*\})", out)
     if rps is None or lat is None:
         return {"error": out[-500:]}
-    return {"rps": float(rps.group(1)), "connections": connections, **{
-        k + ("_ms" if k != "non2xx" else ""): v for k, v in json.loads(lat.group(1)).items()}}  # fmt: skip
+    return {
+        "rps": float(rps.group(1)),
+        "connections": connections,
+        **{k + ("_ms" if k != "non2xx" else ""): v for k, v in json.loads(lat.group(1)).items()},
+    }
 
 
 def open_loop(url: str, bodies: Path, rate: float, seconds: float) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.loadgen", url + "/graphql", str(bodies),
-                          str(rate), str(seconds)], capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.loadgen",
+            url + "/graphql",
+            str(bodies),
+            str(rate),
+            str(seconds),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if out.returncode != 0:
         return {"offered_rps": rate, "error": out.stderr[-500:]}
     result: dict[str, Any] = json.loads(out.stdout)
@@ -206,8 +250,11 @@ async def fan_out(ws_url: str, r: redis.Redis, channel: str, subscribers: int,
     arrivals: dict[str, list[float]] = {}
     conns = []
     for n in range(subscribers):
-        ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                                      max_queue=None)  # fmt: skip
+        ws = await websockets.connect(
+            ws_url,
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            max_queue=None,
+        )
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         await ws.recv()
         await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": {"query": SUB_Q}}))
@@ -239,10 +286,16 @@ async def fan_out(ws_url: str, r: redis.Redis, channel: str, subscribers: int,
     for task in readers:
         task.cancel()
     await asyncio.gather(*(ws.close() for ws in conns), return_exceptions=True)
-    return {"subscribers": subscribers, "alerts": alerts, "complete_alerts": len(reach_all),
-            "reach_all_p50_ms": pct(reach_all, 0.5), "reach_all_p99_ms": pct(reach_all, 0.99),
-            "delivery_p50_ms": pct(each, 0.5), "delivery_p99_ms": pct(each, 0.99),
-            "goal_reach_all_p99_ms": 150}  # fmt: skip
+    return {
+        "subscribers": subscribers,
+        "alerts": alerts,
+        "complete_alerts": len(reach_all),
+        "reach_all_p50_ms": pct(reach_all, 0.5),
+        "reach_all_p99_ms": pct(reach_all, 0.99),
+        "delivery_p50_ms": pct(each, 0.5),
+        "delivery_p99_ms": pct(each, 0.99),
+        "goal_reach_all_p99_ms": 150,
+    }
 
 
 def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dict[str, Any]:
@@ -264,18 +317,33 @@ def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dic
         steps = [
             open_loop(url, bodies, float(rate), args.seconds) for rate in args.rates.split(",")
         ]
-        ok = [s for s in steps if "p99_ms" in s and s["p99_ms"] <= P99_GOAL_MS and not s["errors"]
-              and s["achieved_rps"] >= 0.95 * s["offered_rps"]]  # fmt: skip
+        ok = [
+            s
+            for s in steps
+            if "p99_ms" in s
+            and s["p99_ms"] <= P99_GOAL_MS
+            and not s["errors"]
+            and s["achieved_rps"] >= 0.95 * s["offered_rps"]
+        ]
         out["open_loop"] = steps
         out["max_rps_p99_under_50ms"] = max((s["offered_rps"] for s in ok), default=0)
         out["at_200"] = open_loop(url, bodies, 200, args.seconds)
         if args.ingest_rate > 0:
             feeder = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from benchmarks.api import ingest_feed; "
-                 "ingest_feed(sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))",
-                 db_url, graph, str(args.ingest_rate), str(args.seconds + 1)],
-                cwd=ROOT, stdout=subprocess.PIPE, text=True,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from benchmarks.api import ingest_feed; "
+                    "ingest_feed(sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))",
+                    db_url,
+                    graph,
+                    str(args.ingest_rate),
+                    str(args.seconds + 1),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             assert feeder.stdout is not None
             feeder.stdout.readline()  # READY: the feeder runs at its rate from now on
             under = open_loop(url, bodies, 200, args.seconds)
@@ -283,8 +351,15 @@ def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dic
             out["under_ingest"] = {**under, "ingest": json.loads(fed) if fed.strip() else None}
         if args.subscribers:
             client = redis.Redis.from_url(db_url)
-            out["fanout"] = asyncio.run(fan_out(url.replace("http", "ws") + "/graphql", client,
-                                                "alerts", args.subscribers, args.alerts))  # fmt: skip
+            out["fanout"] = asyncio.run(
+                fan_out(
+                    url.replace("http", "ws") + "/graphql",
+                    client,
+                    "alerts",
+                    args.subscribers,
+                    args.alerts,
+                )
+            )
             client.close()
     finally:
         server.terminate()

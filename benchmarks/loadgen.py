@@ -90,11 +90,18 @@ async def run(
     wall = time.perf_counter() - start
     for conn in idle:
         conn.writer.close()
-    return {"offered_rps": rate, "achieved_rps": round(len(latencies) / wall, 1),
-            "requests": total, "completed": len(latencies), "errors": errors,
-            "p50_ms": pct(latencies, 0.5), "p99_ms": pct(latencies, 0.99),
-            "max_ms": round(max(latencies), 1) if latencies else 0.0,
-            "connections": opened, "generator_late": late}  # fmt: skip
+    return {
+        "offered_rps": rate,
+        "achieved_rps": round(len(latencies) / wall, 1),
+        "requests": total,
+        "completed": len(latencies),
+        "errors": errors,
+        "p50_ms": pct(latencies, 0.5),
+        "p99_ms": pct(latencies, 0.99),
+        "max_ms": round(max(latencies), 1) if latencies else 0.0,
+        "connections": opened,
+        "generator_late": late,
+    }
 
 
 def main() -> None:

@@ -52,8 +52,9 @@ def _pick(cls: type, props: dict[str, Any]) -> Any:
 
 def _pool(url: str, max_connections: int) -> BlockingConnectionPool[Any]:
     """A blocking pool: a burst past max_connections waits for a free socket, not an error."""
-    return BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=5,
-                                           decode_responses=True)  # fmt: skip
+    return BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=5, decode_responses=True
+    )
 
 
 # Set once this request (task context) has written: its later reads go to the primary.
@@ -71,16 +72,21 @@ class FalkorReads:
     """InvestigationStore on FalkorDB (``redis://host:port``, graph ``graph_name``)."""
 
     def __init__(
-        self, url: str, graph_name: str = "ringscope", max_connections: int = 64,
-        read_urls: Sequence[str] = (), wait_ms: int = 1000,
-    ) -> None:  # fmt: skip
+        self,
+        url: str,
+        graph_name: str = "ringscope",
+        max_connections: int = 64,
+        read_urls: Sequence[str] = (),
+        wait_ms: int = 1000,
+    ) -> None:
         self.url = url
         self.graph_name = graph_name
         self.db = FalkorDB(connection_pool=_pool(url, max_connections))
         self.client = self.db.connection  # replies are parsed by graph.compact
         self.read_urls = [u for u in read_urls if u != url]
-        self.replicas = [aioredis.Redis(connection_pool=_pool(u, max_connections))
-                         for u in self.read_urls]  # fmt: skip
+        self.replicas = [
+            aioredis.Redis(connection_pool=_pool(u, max_connections)) for u in self.read_urls
+        ]
         self.wait_ms = wait_ms
         self._turn = 0
 
@@ -98,12 +104,14 @@ class FalkorReads:
         self._turn = (self._turn + 1) % len(self.replicas)
         return self.replicas[self._turn], self.read_urls[self._turn]
 
-    async def _query(self, client: Any, url: str, name: str, params: dict[str, Any] | None,
-                     read_only: bool) -> list[list[Any]]:  # fmt: skip
+    async def _query(
+        self, client: Any, url: str, name: str, params: dict[str, Any] | None, read_only: bool
+    ) -> list[list[Any]]:
         with self._translate(url):
             try:
-                return await run_query(client, self.graph_name, load_query(name), params,
-                                       read_only=read_only)  # fmt: skip
+                return await run_query(
+                    client, self.graph_name, load_query(name), params, read_only=read_only
+                )
             except redis.ResponseError as exc:
                 if read_only and "empty key" in str(exc):  # the graph has no data yet
                     return []
@@ -127,11 +135,15 @@ class FalkorReads:
         _WROTE.set(True)
         if self.replicas and self.wait_ms > 0:
             with self._translate(self.url):
-                acked = await self.client.execute_command("WAIT", len(self.replicas),
-                                                          self.wait_ms)  # fmt: skip
+                acked = await self.client.execute_command("WAIT", len(self.replicas), self.wait_ms)
             if int(acked) < len(self.replicas):
-                logger.warning("%s: %s of %d replicas confirmed the write within %d ms", name,
-                               acked, len(self.replicas), self.wait_ms)  # fmt: skip
+                logger.warning(
+                    "%s: %s of %d replicas confirmed the write within %d ms",
+                    name,
+                    acked,
+                    len(self.replicas),
+                    self.wait_ms,
+                )
         return rows
 
     # --- batched lookups (DataLoaders) ------------------------------------------------------
@@ -182,8 +194,12 @@ class FalkorReads:
         """Rings by id with their members, riskiest first: one query for ``ring { members }``."""
         found: dict[str, tuple[RingView, list[RingMemberView]]] = {}
         for r in await self._rows("api_rings_with_members", {"ids": list(ids)}):
-            members = [RingMemberView(ring_id=r[0], account_id=m[0], risk=m[1], role=m[2],
-                                      account_risk=m[3]) for m in r[2]]  # fmt: skip
+            members = [
+                RingMemberView(
+                    ring_id=r[0], account_id=m[0], risk=m[1], role=m[2], account_risk=m[3]
+                )
+                for m in r[2]
+            ]
             found[r[0]] = (_pick(RingView, r[1]), members)
         return [found.get(i) for i in ids]
 
@@ -245,8 +261,9 @@ class FalkorReads:
         rows = await self._rows("api_node_props", {"nodes": nodes})
         return {int(r[0]): dict(r[2]) for r in rows}
 
-    async def _edges(self, nodes: dict[int, NodeRow], since: int | None, until: int | None,
-                     props: bool) -> tuple[dict[int, dict[str, Any]], list[Row]]:  # fmt: skip
+    async def _edges(
+        self, nodes: dict[int, NodeRow], since: int | None, until: int | None, props: bool
+    ) -> tuple[dict[int, dict[str, Any]], list[Row]]:
         """The edges among ``nodes`` and, when ``props``, their properties: one query."""
         params = {"nodes": list(nodes), "since": since, "until": until, "props": props}
         rows = await self._rows("api_subgraph_edges", params)
@@ -258,9 +275,16 @@ class FalkorReads:
     ) -> SubgraphView:  # fmt: skip
         """Nodes within ``hops`` of ``node_id``, nearest first, in one query (two with edges or
         props): ``nodes=False`` returns only the count, ``props=False`` skips stored properties."""
-        params = {"id": node_id, "hops": hops, "types": list(types or NODE_TYPES),
-                  "since": since, "until": until, "budget": limit, "cap": limit * 4 + 50,
-                  "rows": nodes or edges or props}  # fmt: skip
+        params = {
+            "id": node_id,
+            "hops": hops,
+            "types": list(types or NODE_TYPES),
+            "since": since,
+            "until": until,
+            "budget": limit,
+            "cap": limit * 4 + 50,
+            "rows": nodes or edges or props,
+        }
         rows = await self._rows("api_neighbourhood", params)
         if not rows:
             return SubgraphView()
@@ -277,8 +301,9 @@ class FalkorReads:
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView:
         """Members, the entities two or more of them share, and the edges among all of them."""
         types = [t for t in NODE_TYPES if t != "Ring"]
-        rows = await self._rows("api_ring_subgraph", {"id": ring_id, "types": types,
-                                                      "budget": limit})  # fmt: skip
+        rows = await self._rows(
+            "api_ring_subgraph", {"id": ring_id, "types": types, "budget": limit}
+        )
         if not rows:
             return SubgraphView()
         members, shared, truncated = rows[0]

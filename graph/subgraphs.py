@@ -134,20 +134,34 @@ def edge_rows(rows: list[Row]) -> tuple[dict[int, dict[str, Any]], list[Row]]:
     return props, edges
 
 
-def build_subgraph(nodes: dict[int, NodeRow], props: dict[int, dict[str, Any]],
-                   edges: list[Row], truncated: bool) -> SubgraphView:  # fmt: skip
+def build_subgraph(
+    nodes: dict[int, NodeRow], props: dict[int, dict[str, Any]], edges: list[Row], truncated: bool
+) -> SubgraphView:
     """The view of kept ``nodes`` (internal id -> id, type, risk) and ``edges`` among them."""
     out = []
     for nid, (node_id, node_type, risk) in nodes.items():
         p = props.get(nid, {})
-        out.append(NodeView(id=node_id, type=node_type,
-                            risk_score=risk if risk is not None else p.get("risk_score"),
-                            props=p))  # fmt: skip
+        out.append(
+            NodeView(
+                id=node_id,
+                type=node_type,
+                risk_score=risk if risk is not None else p.get("risk_score"),
+                props=p,
+            )
+        )
     links = [
-        EdgeView(source=nodes[e[0]][0], target=nodes[int(e[1])][0], type=str(e[2]), count=e[3],
-                 total=e[4], first_ts=e[5], last_ts=e[6])
+        EdgeView(
+            source=nodes[e[0]][0],
+            target=nodes[int(e[1])][0],
+            type=str(e[2]),
+            count=e[3],
+            total=e[4],
+            first_ts=e[5],
+            last_ts=e[6],
+        )
         for e in edges
         if e[0] in nodes and int(e[1]) in nodes
-    ]  # fmt: skip
-    return SubgraphView(nodes=tuple(out), edges=tuple(links), truncated=truncated,
-                        node_count=len(out))  # fmt: skip
+    ]
+    return SubgraphView(
+        nodes=tuple(out), edges=tuple(links), truncated=truncated, node_count=len(out)
+    )

@@ -25,9 +25,14 @@ console = Console(stderr=True)
 HostOption = Annotated[str | None, typer.Option(help="interface to bind (default RINGSCOPE_HOST)")]
 DEMO_ACCOUNTS, DEMO_SEED = 3000, 7  # the live demo traffic continues the seeded world
 PortOption = Annotated[int | None, typer.Option(help="port (default RINGSCOPE_PORT)")]
-ApiWorkersOption = Annotated[int | None, typer.Option(
-    min=0, max=64, help="API processes on the one port (default RINGSCOPE_API_WORKERS; 0: CPUs - 1, 1 to 4)",
-)]  # fmt: skip
+ApiWorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        max=64,
+        help="API processes on the one port (default RINGSCOPE_API_WORKERS; 0: CPUs - 1, 1 to 4)",
+    ),
+]
 MAX_AUTO_WORKERS = 4
 
 
@@ -62,16 +67,26 @@ def api_processes(settings: Settings, wanted: int | None = None) -> int:
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
-    return {"host": settings.host, "port": settings.port, "log_level": "warning",
-            "ws": "websockets-sansio", "lifespan": "on", "access_log": False}  # fmt: skip
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "ws": "websockets-sansio",
+        "lifespan": "on",
+        "access_log": False,
+    }
 
 
 def _build_app(settings: Settings, url: str) -> Any:
     from api.app import create_app
 
     pipeline = build_pipeline(settings, FalkorStore(url, settings.graph))
-    app = create_app(settings, store=FalkorStore(url, settings.graph), pipeline=pipeline,
-                     runner=_detection_runner(settings, url))  # fmt: skip
+    app = create_app(
+        settings,
+        store=FalkorStore(url, settings.graph),
+        pipeline=pipeline,
+        runner=_detection_runner(settings, url),
+    )
     return RequestIdMiddleware(app)
 
 
@@ -97,21 +112,34 @@ def _serve_app(settings: Settings, store: FalkorStore, workers: int = 1) -> None
         return
     # the processes are spawned and read their Settings from the environment: hand them the
     # server this process chose (an embedded one, perhaps) and the command-line host and port
-    os.environ.update({"FALKORDB_URL": store.url, "RINGSCOPE_GRAPH": settings.graph,
-                       "RINGSCOPE_HOST": settings.host, "RINGSCOPE_PORT": str(settings.port)})  # fmt: skip
+    os.environ.update(
+        {
+            "FALKORDB_URL": store.url,
+            "RINGSCOPE_GRAPH": settings.graph,
+            "RINGSCOPE_HOST": settings.host,
+            "RINGSCOPE_PORT": str(settings.port),
+        }
+    )
     logger.info("serving the API from %d processes on port %d", workers, settings.port)
-    uvicorn.run("ringscope.commands.up:worker_app", factory=True, workers=workers,
-                **_uvicorn_options(settings))  # fmt: skip
+    uvicorn.run(
+        "ringscope.commands.up:worker_app",
+        factory=True,
+        workers=workers,
+        **_uvicorn_options(settings),
+    )
 
 
-def serve(host: HostOption = None, port: PortOption = None,
-          workers: ApiWorkersOption = None) -> None:  # fmt: skip
+def serve(
+    host: HostOption = None, port: PortOption = None, workers: ApiWorkersOption = None
+) -> None:
     """Run the GraphQL API and the investigator UI (``--workers N`` processes on one port)."""
     settings = _settings(host, port)
     n = api_processes(settings, workers)
     with open_store(settings) as store:
-        console.print(f"ringscope API on http://{settings.host}:{settings.port}/graphql, "
-                      f"UI on http://{settings.host}:{settings.port}/ ({n} process{'es' if n > 1 else ''})")  # fmt: skip
+        console.print(
+            f"ringscope API on http://{settings.host}:{settings.port}/graphql, "
+            f"UI on http://{settings.host}:{settings.port}/ ({n} process{'es' if n > 1 else ''})"
+        )
         _serve_app(settings, store, n)
 
 

@@ -95,8 +95,9 @@ def test_reads_on_the_replica_and_a_verdict_read_back_at_once(
     r.close()
 
 
-def test_a_replica_that_is_down_falls_back_to_the_primary(tmp_path: Path,
-                                                         pair: tuple[EmbeddedFalkorDB, EmbeddedFalkorDB]) -> None:  # fmt: skip
+def test_a_replica_that_is_down_falls_back_to_the_primary(
+    tmp_path: Path, pair: tuple[EmbeddedFalkorDB, EmbeddedFalkorDB]
+) -> None:
     primary, _ = pair
     with EmbeddedFalkorDB(tmp_path / "gone") as gone:
         url = gone.url

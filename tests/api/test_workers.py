@@ -39,12 +39,20 @@ def api_children(pid: int) -> list[str]:
 def serving(store: FalkorStore, workers: int) -> Iterator[tuple[str, int]]:
     port = free_port()
     graph = store.graph_name
-    env = {**os.environ, "FALKORDB_URL": store.url, "RINGSCOPE_GRAPH": graph,
-           "RINGSCOPE_HOST": "127.0.0.1", "RINGSCOPE_PORT": str(port), "PYTHONPATH": str(ROOT),
-           "RINGSCOPE_ALERTS_CHANNEL": f"{graph}:alerts", "RINGSCOPE_ALERTS_STREAM": f"{graph}:alerts",
-           "RINGSCOPE_RING_UPDATES_CHANNEL": f"{graph}:rings"}  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "ringscope", "serve", "--workers", str(workers)],
-                            env=env, cwd=ROOT)  # fmt: skip
+    env = {
+        **os.environ,
+        "FALKORDB_URL": store.url,
+        "RINGSCOPE_GRAPH": graph,
+        "RINGSCOPE_HOST": "127.0.0.1",
+        "RINGSCOPE_PORT": str(port),
+        "PYTHONPATH": str(ROOT),
+        "RINGSCOPE_ALERTS_CHANNEL": f"{graph}:alerts",
+        "RINGSCOPE_ALERTS_STREAM": f"{graph}:alerts",
+        "RINGSCOPE_RING_UPDATES_CHANNEL": f"{graph}:rings",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ringscope", "serve", "--workers", str(workers)], env=env, cwd=ROOT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -93,5 +101,8 @@ def test_a_ring_update_published_by_one_process_reaches_a_subscriber_of_another(
             assert done["data"]["labelRing"]["id"] == "ring-a", done
             msg = orjson.loads(ws.recv(10))
         assert msg["type"] == "next"
-        assert msg["payload"]["data"]["ringUpdates"] == {"id": "ring-a", "verdict": "FALSE_POSITIVE",
-                                                         "lastChange": "verdict"}  # fmt: skip
+        assert msg["payload"]["data"]["ringUpdates"] == {
+            "id": "ring-a",
+            "verdict": "FALSE_POSITIVE",
+            "lastChange": "verdict",
+        }
