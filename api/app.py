@@ -30,7 +30,7 @@ from api import metrics
 from api.feeds import AlertFeed, Broadcaster
 from api.guard import GuardMiddleware
 from api.hosts import HostAllowlist
-from api.keys import verify_key
+from api.keys import REVOKED_CHANNEL, verify_key
 from api.schema import build_schema
 from api.view import GraphQLView, bearer
 from core.cases import CaseStore
@@ -79,17 +79,23 @@ def is_loopback(host: str) -> bool:
 
 def _reads_for(store: Any, settings: Settings) -> tuple[InvestigationStore, str]:
     """Accept an InvestigationStore, a FalkorStore (reads on its server), or build from Settings."""
+    from core.settings import read_urls
     from graph.reads import FalkorReads
+
+    def reads(url: str, graph: str) -> FalkorReads:  # API reads go to FALKORDB_READ_URLS if set
+        return FalkorReads(
+            url, graph, read_urls=read_urls(settings), wait_ms=settings.read_your_writes_ms
+        )
 
     if store is not None and hasattr(store, "neighbourhood"):
         return store, str(store.url)
     if store is not None:
-        return FalkorReads(store.url, store.graph_name), str(store.url)
+        return reads(store.url, store.graph_name), str(store.url)
     if not settings.falkordb_url:
         raise ConfigurationError(
             "the API needs a graph server: set FALKORDB_URL, or pass store= (ringscope serve does)"
         )
-    return FalkorReads(settings.falkordb_url, settings.graph), settings.falkordb_url
+    return reads(settings.falkordb_url, settings.graph), settings.falkordb_url
 
 
 def _ui_routes() -> list[BaseRoute]:
@@ -129,6 +135,7 @@ def create_app(
         max_page=settings.api_max_page, public_introspection=settings.api_public_introspection,
     )  # fmt: skip
     view = GraphQLView(schema, reads, services)
+    broadcaster.handlers[REVOKED_CHANNEL] = view.forget_key  # revocation reaches every process
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -50,10 +50,20 @@ class Loaders:
 
     @classmethod
     def build(cls, store: InvestigationStore) -> Loaders:
+        ring_members = _loader(store.ring_members)
+
+        async def rings(keys: list[str]) -> list[RingView | None]:
+            """Rings with their members in one query; the members loader is primed with them."""
+            found = await store.rings_with_members(keys)
+            for key, item in zip(keys, found, strict=True):
+                if item is not None:
+                    ring_members.prime(key, item[1])
+            return [None if item is None else item[0] for item in found]
+
         return cls(
             account=_loader(store.accounts), transaction=_loader(store.transactions),
             account_links=_loader(store.account_links), account_rings=_loader(store.account_rings),
-            ring=_loader(store.rings), ring_members=_loader(store.ring_members),
+            ring=DataLoader(load_fn=rings), ring_members=ring_members,
             ring_versions=_loader(store.ring_versions), verdicts=_loader(store.verdicts),
         )  # fmt: skip
 

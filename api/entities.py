@@ -191,19 +191,22 @@ async def _links(info: Info, account_id: str, types: set[str]) -> list[AccountLi
 
 @strawberry.type
 class RingMember:
+    # plain fields, not resolvers: strawberry reads them directly (members lists are long)
     member: strawberry.Private[RingMemberView]
+    id: strawberry.ID
+    risk_score: float | None = strawberry.field(
+        default=None, description="The member's risk within this ring, 0-100."
+    )
+    role: str | None = None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.member.account_id)
-
-    @described_field("The member's risk within this ring, 0-100.")
-    def risk_score(self) -> float | None:
-        return self.member.risk
-
-    @strawberry.field
-    def role(self) -> str | None:
-        return self.member.role
+    @classmethod
+    def of(cls, member: RingMemberView) -> RingMember:
+        return cls(
+            member=member,
+            id=strawberry.ID(member.account_id),
+            risk_score=member.risk,
+            role=member.role,
+        )
 
     @strawberry.field
     async def account(self, info: Info) -> Account | None:
@@ -293,7 +296,7 @@ class Ring:
     @strawberry.field
     async def members(self, info: Info) -> list[RingMember]:
         return [
-            RingMember(member=m) for m in await info.context.loaders.ring_members.load(self.view.id)
+            RingMember.of(m) for m in await info.context.loaders.ring_members.load(self.view.id)
         ]
 
     @described_field("Earlier versions of this ring, newest first.")

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import orjson
@@ -78,6 +78,8 @@ class Broadcaster:
         self.channels = {alerts_channel: "alert", rings_channel: "ring"}
         self.alerts_channel, self.rings_channel = alerts_channel, rings_channel
         self._subs: dict[str, set[asyncio.Queue[Any]]] = {c: set() for c in self.channels}
+        # other channels this process follows, with what to call on each message's text
+        self.handlers: dict[str, Callable[[str], None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.ready = asyncio.Event()
@@ -106,7 +108,7 @@ class Broadcaster:
         while not self._closing:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(*self.channels)
+                await pubsub.subscribe(*self.channels, *self.handlers)
                 self.ready.set()
                 delay = 0.2
                 async for message in pubsub.listen():
@@ -132,6 +134,10 @@ class Broadcaster:
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel = _decode(message.get("channel"))
+        handler = self.handlers.get(channel)
+        if handler is not None:
+            handler(_decode(message.get("data")))
+            return
         try:
             data = orjson.loads(message["data"])
         except (orjson.JSONDecodeError, TypeError, KeyError):

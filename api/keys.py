@@ -26,6 +26,8 @@ from core.errors import ConfigurationError, NotFoundError
 
 logger = logging.getLogger(__name__)
 KEYS_HASH = "ringscope:api-keys"
+# A revoked key's id is published here; every API process drops it from its key cache at once.
+REVOKED_CHANNEL = "ringscope:api-keys:revoked"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class KeyStore:
     def revoke(self, key_id: str) -> None:
         if not self.client.hdel(KEYS_HASH, key_id):
             raise NotFoundError(f"no API key with id {key_id!r}; see `ringscope keys list`")
+        self.client.publish(REVOKED_CHANNEL, key_id)
 
 
 async def verify_key(client: aioredis.Redis[Any], token: str) -> ApiKey | None:

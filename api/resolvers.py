@@ -164,9 +164,19 @@ async def neighbourhood(
     wanted = [t.value for t in types] if types else list(NODE_TYPES)
     at = _ms(as_of)
     hi = _ms(until) if at is None else min(at, _ms(until) or at)
-    sub = await ctx.store.neighbourhood(str(id), hops, limit, _ms(since), hi, wanted,
-                                        props=selects(info.selected_fields, "props"))  # fmt: skip
-    if not sub.nodes:
+    fields = info.selected_fields
+    sub = await ctx.store.neighbourhood(
+        str(id),
+        hops,
+        limit,
+        _ms(since),
+        hi,
+        wanted,
+        props=selects(fields, "props"),
+        edges=at is not None or selects(fields, "edges"),
+        nodes=at is not None or selects(fields, "nodes"),
+    )
+    if not sub.size:
         raise NotFoundError(f"id: no node has id {str(id)[:80]!r}")
     if at is not None:
         sub = await ctx.store.rewind(sub, at)

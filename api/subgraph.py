@@ -54,6 +54,9 @@ class Subgraph:
 
     @classmethod
     def of(cls, sub: SubgraphView) -> Subgraph:
-        return cls(nodes=[GraphNode.of(n) for n in sub.nodes],
-                   edges=[GraphEdge.of(e) for e in sub.edges],
-                   truncated=sub.truncated, node_count=len(sub.nodes))  # fmt: skip
+        return cls(
+            nodes=[GraphNode.of(n) for n in sub.nodes],
+            edges=[GraphEdge.of(e) for e in sub.edges],
+            truncated=sub.truncated,
+            node_count=sub.size,
+        )

@@ -121,6 +121,13 @@ class GraphQLView(GraphQL[Context, None]):
             self._keys[digest] = (now + self.key_cache_s, role, principal)
         return role, principal
 
+    def forget_key(self, key_id: str) -> None:
+        """Drop a revoked key from this process's cache (``api.keys.REVOKED_CHANNEL``)."""
+        plain, named = f"key:{key_id}", f"(key:{key_id})"  # see api.keys.key_principal
+        revoked = [d for d, hit in self._keys.items() if hit[2] == plain or hit[2].endswith(named)]
+        for digest in revoked:
+            del self._keys[digest]
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:

@@ -1,16 +1,21 @@
-"""GraphQL API latency under concurrent clients, and alert fan-out to many WebSocket subscribers.
+"""GraphQL serving under load from separate processes, against the store's own rate in the same run.
 
-Builds a graph from simulator traffic (ingest pipeline without scoring, then one detection run)
-on an embedded FalkorDB, serves the API with uvicorn in a subprocess, then measures:
-  * p50/p99 of ``ring(id){members{id riskScore}}`` and ``neighbourhood(hops: 2)`` with
-    ``--clients`` concurrent HTTP clients (goal p99 <= 20 ms);
-  * the time for one alert published on Redis pub/sub to reach all ``--subscribers``
-    graphql-transport-ws subscribers (goal p99 <= 250 ms).
-Clients run in this process, on the same machine as the server. Prints one JSON line.
+Builds a graph from simulator traffic (ingest without scoring, then one detection run) on an
+embedded FalkorDB, or uses an existing one (``--falkordb-url``), starts ``ringscope serve
+--workers N`` and measures, for the ring-members + 2-hop neighbourhood mix of the contract check
+(``/work/shared/checks/api_load.py``):
+  * ``direct``: the same reads sent straight to FalkorDB from 4 client threads (the anchor);
+  * ``wrk``: Debian's wrk, 8 connections, from its own process: requests/s and the ratio to direct;
+  * ``open_loop``: ``benchmarks.loadgen`` in its own process at fixed arrival rates (``--rates``):
+    the highest rate served with p99 <= 50 ms, and p50/p99 at 200 req/s;
+  * ``under_ingest``: 200 req/s again while another process ingests ``--ingest-rate`` tx/s;
+  * ``fanout``: one alert published on Redis reaching ``--subscribers`` graphql-transport-ws
+    subscribers (goal reach-all p99 <= 150 ms).
+Prints one JSON line. Speed is reported here, never asserted in tests.
 
-usage: python -m benchmarks.api [--accounts N] [--days D] [--rate R] [--clients C]
-       [--requests R] [--subscribers S] [--alerts A]
-       1M transactions: --accounts 100000 --days 10 --rate 1.0
+usage: python -m benchmarks.api [--accounts N] [--days D] [--rate R] [--falkordb-url URL]
+       [--workers N] [--rates 100,200,...] [--seconds S] [--ingest-rate TX_S]
+       [--subscribers S] [--alerts A]
 """
 
 from __future__ import annotations
@@ -19,10 +24,14 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +39,32 @@ import httpx
 import orjson
 import redis
 import websockets
+from falkordb import FalkorDB
 
 from core.settings import Settings
-from detection.run import run_detection
 from graph.embedded import EmbeddedFalkorDB, free_port
 from graph.falkordb_store import FalkorStore
-from ingest.simulator import SimConfig, simulate
-from ringscope.runtime import build_pipeline
 
+ROOT = Path(__file__).resolve().parents[1]
 RING_Q = "query($id: ID!) { ring(id: $id) { members { id riskScore } } }"
 NEIGH_Q = "query($id: ID!) { neighbourhood(id: $id, hops: 2) { nodeCount truncated } }"
+RING_C = "MATCH (r:Ring {id: $id})-[:MEMBER]->(a:Account) RETURN a.id, a.risk_score"
+NEIGH_C = "MATCH (a:Account {id: $id})-[*1..2]-(n) WITH DISTINCT n LIMIT 200 RETURN count(n)"
 SUB_Q = "subscription { alerts(minScore: 0) { id score accountId reasons } }"
+P99_GOAL_MS = 50.0
+WRK_LUA = """
+local bodies = {}
+for line in io.lines("BODIES") do bodies[#bodies + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json"}, bodies[(i % #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("JSON {\\"p50\\": %.2f, \\"p99\\": %.2f, \\"non2xx\\": %d}\\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
+end
+"""
 
 
 def pct(values: list[float], q: float) -> float:
@@ -49,6 +73,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 def build_graph(args: argparse.Namespace, settings: Settings, store: FalkorStore) -> dict[str, Any]:
+    from detection.run import run_detection
+    from ingest.simulator import SimConfig, simulate
+    from ringscope.runtime import build_pipeline
+
     cfg = SimConfig(accounts=args.accounts, days=args.days, seed=7,
                     tx_per_account_per_day=args.rate)  # fmt: skip
     sim = simulate(cfg)
@@ -59,51 +87,162 @@ def build_graph(args: argparse.Namespace, settings: Settings, store: FalkorStore
         pipeline.process_raw(raws[start : start + 5000])
     ingest_s = time.perf_counter() - t0
     summary = run_detection(settings, store)
-    counts = store.graph.ro_query("MATCH (n) RETURN count(n)").result_set[0][0]
-    edges = store.graph.ro_query("MATCH ()-[e]->() RETURN count(e)").result_set[0][0]
-    return {"transactions": len(sim.transactions), "accounts": len(sim.accounts),
-            "nodes": counts, "edges": edges, "ingest_s": round(ingest_s, 1),
-            "detect_s": round(summary.duration_ms / 1000, 1), "rings": summary.rings_total}  # fmt: skip
+    return {
+        "transactions": len(sim.transactions),
+        "accounts": len(sim.accounts),
+        "ingest_s": round(ingest_s, 1),
+        "rings": summary.rings_total,
+    }
 
 
-def start_server(db_url: str, graph: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "FALKORDB_URL": db_url, "RINGSCOPE_GRAPH": graph,
-           "RINGSCOPE_HOST": "127.0.0.1"}  # fmt: skip
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host",
-           "127.0.0.1", "--port", str(port), "--log-level", "warning", "--ws", "websockets-sansio"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
-    deadline = time.monotonic() + 60
+def sample_ids(url: str, graph: str) -> tuple[list[str], list[str]]:
+    """The contract check's ids: the 100 top rings, 400 accounts that sent transfers."""
+    g = FalkorDB.from_url(url).select_graph(graph)
+    rings = [
+        r[0]
+        for r in g.ro_query("MATCH (r:Ring) RETURN r.id ORDER BY r.score DESC LIMIT 100").result_set
+    ]
+    accounts = [
+        r[0]
+        for r in g.ro_query(
+            "MATCH (a:Account)-[:TRANSFERRED]->() RETURN DISTINCT a.id LIMIT 400"
+        ).result_set
+    ]
+    if not rings or not accounts:
+        raise SystemExit("the graph has no rings or no transfers")
+    return rings, accounts
+
+
+def write_bodies(path: Path, rings: list[str], accounts: list[str]) -> None:
+    lines = []
+    for i in range(400):
+        q, ids = (RING_Q, rings) if i % 2 else (NEIGH_Q, accounts)
+        lines.append(json.dumps({"query": q, "variables": {"id": ids[i % len(ids)]}}))
+    path.write_text("\n".join(lines))
+
+
+def direct_rate(
+    url: str, graph: str, rings: list[str], accounts: list[str], seconds: float, threads: int = 4
+) -> float:
+    """The same reads sent straight to FalkorDB (the contract check's anchor)."""
+    done = [0] * threads
+    stop = time.monotonic() + seconds
+
+    def work(k: int) -> None:
+        g = FalkorDB.from_url(url).select_graph(graph)
+        i = k
+        while time.monotonic() < stop:
+            if i % 2:
+                g.ro_query(RING_C, {"id": rings[i % len(rings)]})
+            else:
+                g.ro_query(NEIGH_C, {"id": accounts[i % len(accounts)]})
+            i += threads
+            done[k] += 1
+
+    workers = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    t0 = time.monotonic()
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return sum(done) / (time.monotonic() - t0)
+
+
+def start_server(db_url: str, graph: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "FALKORDB_URL": db_url,
+        "RINGSCOPE_GRAPH": graph,
+        "PYTHONPATH": str(ROOT),
+        "RINGSCOPE_HOST": "127.0.0.1",
+        "RINGSCOPE_PORT": str(port),
+    }
+    cmd = [sys.executable, "-m", "ringscope", "serve", "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                 return proc
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.3)
     proc.kill()
     raise RuntimeError("the API server did not become ready")
 
 
-async def load(url: str, ring_ids: list[str], account_ids: list[str], clients: int,
-               per_client: int) -> dict[str, list[float]]:  # fmt: skip
-    lat: dict[str, list[float]] = {"ring": [], "neighbourhood": []}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+def run_wrk(url: str, bodies: Path, seconds: int, connections: int = 8) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    lua = bodies.with_suffix(".lua")
+    lua.write_text(WRK_LUA.replace("BODIES", str(bodies)))
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(lua),
+            url + "/graphql",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    lat = re.search(r"JSON (\{.*\})", out)
+    if rps is None or lat is None:
+        return {"error": out[-500:]}
+    return {
+        "rps": float(rps.group(1)),
+        "connections": connections,
+        **{k + ("_ms" if k != "non2xx" else ""): v for k, v in json.loads(lat.group(1)).items()},
+    }
 
-        async def client(n: int) -> None:
-            for i in range(per_client):
-                kind = "ring" if (n + i) % 2 == 0 else "neighbourhood"
-                ids = ring_ids if kind == "ring" else account_ids
-                query = RING_Q if kind == "ring" else NEIGH_Q
-                body = {"query": query, "variables": {"id": ids[(n * 31 + i) % len(ids)]}}
-                t0 = time.perf_counter()
-                r = await http.post("/graphql", json=body)
-                lat[kind].append((time.perf_counter() - t0) * 1000)
-                if r.status_code != 200 or "errors" in r.json():
-                    raise RuntimeError(f"{kind} failed: {r.text[:300]}")
 
-        await asyncio.gather(*(client(n) for n in range(clients)))
-    return lat
+def open_loop(url: str, bodies: Path, rate: float, seconds: float) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.loadgen",
+            url + "/graphql",
+            str(bodies),
+            str(rate),
+            str(seconds),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if out.returncode != 0:
+        return {"offered_rps": rate, "error": out.stderr[-500:]}
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def ingest_feed(url: str, graph: str, rate: float, seconds: float) -> None:
+    """Runs in its own process: simulated live transactions through the ingest pipeline."""
+    from ingest.simulator import SimConfig, live_events
+    from ringscope.runtime import build_pipeline
+
+    settings = Settings(falkordb_url=url, graph=graph)
+    store = FalkorStore(url, graph)
+    pipeline = build_pipeline(settings, store, scoring=False)
+    events = live_events(SimConfig(accounts=20_000, seed=7), rate)
+    batch = max(1, int(rate / 10))
+    pipeline.process_raw([next(events) for _ in range(batch)])  # the world is built: start
+    print("READY", flush=True)
+    start = time.monotonic()
+    sent = 0
+    while time.monotonic() - start < seconds:
+        pipeline.process_raw([next(events) for _ in range(batch)])
+        sent += batch
+        ahead = sent / rate - (time.monotonic() - start)
+        if ahead > 0:
+            time.sleep(ahead)
+    print(json.dumps({"ingested": sent, "tx_per_s": round(sent / (time.monotonic() - start), 1)}))
 
 
 async def fan_out(ws_url: str, r: redis.Redis, channel: str, subscribers: int,
@@ -111,8 +250,11 @@ async def fan_out(ws_url: str, r: redis.Redis, channel: str, subscribers: int,
     arrivals: dict[str, list[float]] = {}
     conns = []
     for n in range(subscribers):
-        ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"],
-                                      max_queue=None)  # type: ignore[arg-type]  # fmt: skip
+        ws = await websockets.connect(
+            ws_url,
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            max_queue=None,
+        )
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         await ws.recv()
         await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": {"query": SUB_Q}}))
@@ -144,17 +286,85 @@ async def fan_out(ws_url: str, r: redis.Redis, channel: str, subscribers: int,
     for task in readers:
         task.cancel()
     await asyncio.gather(*(ws.close() for ws in conns), return_exceptions=True)
-    return {"subscribers": subscribers, "alerts": alerts, "complete_alerts": len(reach_all),
-            "reach_all_p50_ms": pct(reach_all, 0.5), "reach_all_p99_ms": pct(reach_all, 0.99),
-            "delivery_p50_ms": pct(each, 0.5), "delivery_p99_ms": pct(each, 0.99)}  # fmt: skip
+    return {
+        "subscribers": subscribers,
+        "alerts": alerts,
+        "complete_alerts": len(reach_all),
+        "reach_all_p50_ms": pct(reach_all, 0.5),
+        "reach_all_p99_ms": pct(reach_all, 0.99),
+        "delivery_p50_ms": pct(each, 0.5),
+        "delivery_p99_ms": pct(each, 0.99),
+        "goal_reach_all_p99_ms": 150,
+    }
 
 
-def sample_ids(store: FalkorStore, n: int) -> tuple[list[str], list[str]]:
-    rings = [r[0] for r in store.graph.ro_query(
-        "MATCH (r:Ring) RETURN r.id ORDER BY r.score DESC LIMIT $n", {"n": n}).result_set]  # fmt: skip
-    accounts = [r[0] for r in store.graph.ro_query(
-        "MATCH (a:Account) RETURN a.id LIMIT $n", {"n": n * 10}).result_set]  # fmt: skip
-    return rings, accounts[:: max(1, len(accounts) // n)]
+def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dict[str, Any]:
+    rings, accounts = sample_ids(db_url, graph)
+    bodies = tmp / "bodies.txt"
+    write_bodies(bodies, rings, accounts)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(db_url, graph, port, args.workers)
+    out: dict[str, Any] = {"workers": args.workers, "cpu_count": os.cpu_count()}
+    try:
+        open_loop(url, bodies, 50, 2)  # warm every process
+        direct = direct_rate(db_url, graph, rings, accounts, args.seconds)
+        wrk = run_wrk(url, bodies, int(args.seconds))
+        out["direct_rps"] = round(direct, 1)
+        out["wrk"] = wrk
+        if "rps" in wrk:
+            out["ratio"] = round(wrk["rps"] / direct, 3)
+        steps = [
+            open_loop(url, bodies, float(rate), args.seconds) for rate in args.rates.split(",")
+        ]
+        ok = [
+            s
+            for s in steps
+            if "p99_ms" in s
+            and s["p99_ms"] <= P99_GOAL_MS
+            and not s["errors"]
+            and s["achieved_rps"] >= 0.95 * s["offered_rps"]
+        ]
+        out["open_loop"] = steps
+        out["max_rps_p99_under_50ms"] = max((s["offered_rps"] for s in ok), default=0)
+        out["at_200"] = open_loop(url, bodies, 200, args.seconds)
+        if args.ingest_rate > 0:
+            feeder = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from benchmarks.api import ingest_feed; "
+                    "ingest_feed(sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))",
+                    db_url,
+                    graph,
+                    str(args.ingest_rate),
+                    str(args.seconds + 1),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert feeder.stdout is not None
+            feeder.stdout.readline()  # READY: the feeder runs at its rate from now on
+            under = open_loop(url, bodies, 200, args.seconds)
+            fed, _ = feeder.communicate(timeout=120)
+            out["under_ingest"] = {**under, "ingest": json.loads(fed) if fed.strip() else None}
+        if args.subscribers:
+            client = redis.Redis.from_url(db_url)
+            out["fanout"] = asyncio.run(
+                fan_out(
+                    url.replace("http", "ws") + "/graphql",
+                    client,
+                    "alerts",
+                    args.subscribers,
+                    args.alerts,
+                )
+            )
+            client.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+    return out
 
 
 def main() -> None:
@@ -162,40 +372,35 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=20_000)
     ap.add_argument("--days", type=int, default=10)
     ap.add_argument("--rate", type=float, default=1.0)
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--requests", type=int, default=40, help="per client")
+    ap.add_argument("--falkordb-url", help="use this server's graph instead of building one")
+    ap.add_argument("--graph", default="ringscope")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="API processes (0: as ringscope serve: CPUs - 1, 1 to 4)",
+    )
+    ap.add_argument("--rates", default="100,200,400,800,1600", help="open-loop req/s steps")
+    ap.add_argument("--seconds", type=float, default=8.0, help="length of each measurement")
+    ap.add_argument("--ingest-rate", type=float, default=1000, help="tx/s; 0 skips that phase")
     ap.add_argument("--subscribers", type=int, default=1000)
     ap.add_argument("--alerts", type=int, default=20)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedFalkorDB(data_dir=Path(tmp) / "db") as db:
-        settings = Settings(data_dir=Path(tmp) / "data", falkordb_url=db.url)
-        store = FalkorStore(db.url, settings.graph)
-        store.ensure_schema()
-        out: dict[str, Any] = {"benchmark": "api", **build_graph(args, settings, store)}
-        ring_ids, account_ids = sample_ids(store, 200)
-        port = free_port()
-        server = start_server(db.url, settings.graph, port)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            asyncio.run(load(url, ring_ids, account_ids, args.clients, 3))  # warm up
-            t0 = time.perf_counter()
-            lat = asyncio.run(load(url, ring_ids, account_ids, args.clients, args.requests))
-            wall = time.perf_counter() - t0
-            r = redis.Redis.from_url(db.url)
-            fan = asyncio.run(fan_out(f"ws://127.0.0.1:{port}/graphql", r, settings.alerts_channel,
-                                      args.subscribers, args.alerts))  # fmt: skip
-            r.close()
-        finally:
-            server.terminate()
-            server.wait(30)
-        store.close()
-    out.update({"clients": args.clients, "requests": sum(len(v) for v in lat.values()),
-                "requests_per_s": round(sum(len(v) for v in lat.values()) / wall, 1),
-                "ring_p50_ms": pct(lat["ring"], 0.5), "ring_p99_ms": pct(lat["ring"], 0.99),
-                "neighbourhood_p50_ms": pct(lat["neighbourhood"], 0.5),
-                "neighbourhood_p99_ms": pct(lat["neighbourhood"], 0.99),
-                "query_goal_p99_ms": 20, "fanout": fan, "fanout_goal_p99_ms": 250,
-                "cpu_count": os.cpu_count()})  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp_name, ExitStack() as stack:
+        tmp = Path(tmp_name)
+        out: dict[str, Any] = {"benchmark": "api", "load_average": os.getloadavg()[0]}
+        if args.falkordb_url:
+            db_url = args.falkordb_url
+        else:
+            db = stack.enter_context(EmbeddedFalkorDB(data_dir=tmp / "db"))
+            db_url = db.url
+            settings = Settings(data_dir=tmp / "data", falkordb_url=db_url, graph=args.graph)
+            store = FalkorStore(db_url, args.graph)
+            store.ensure_schema()
+            out.update(build_graph(args, settings, store))
+            store.close()
+        out.update(measure(args, db_url, args.graph, tmp))
+        out["load_average_after"] = os.getloadavg()[0]
     print(json.dumps(out))
 
 

@@ -126,9 +126,16 @@ class EdgeView:
 
 @dataclass(frozen=True)
 class SubgraphView:
+    """``node_count`` is set when only the count was read (``nodes`` is then empty)."""
+
     nodes: tuple[NodeView, ...] = ()
     edges: tuple[EdgeView, ...] = ()
     truncated: bool = False
+    node_count: int | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.nodes) if self.node_count is None else self.node_count
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,9 @@ class InvestigationStore(Protocol):
     async def account_rings(self, ids: Sequence[str]) -> list[list[RingView]]: ...
     async def rings(self, ids: Sequence[str]) -> list[RingView | None]: ...
     async def ring_members(self, ids: Sequence[str]) -> list[list[RingMemberView]]: ...
+    async def rings_with_members(
+        self, ids: Sequence[str]
+    ) -> list[tuple[RingView, list[RingMemberView]] | None]: ...
     async def ring_versions(self, ids: Sequence[str]) -> list[list[RingVersionView]]: ...
     async def list_rings(self, flt: RingFilter, offset: int, limit: int) -> list[RingView]: ...
     async def count_rings(self, flt: RingFilter) -> int: ...
@@ -190,7 +200,7 @@ class InvestigationStore(Protocol):
     async def count_detection_runs(self) -> int: ...
     async def neighbourhood(
         self, node_id: str, hops: int, limit: int, since: int | None, until: int | None,
-        types: Sequence[str] | None, props: bool = True,
+        types: Sequence[str] | None, props: bool = True, edges: bool = True, nodes: bool = True,
     ) -> SubgraphView: ...  # fmt: skip
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView: ...
     async def shortest_path(

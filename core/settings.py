@@ -134,6 +134,20 @@ class Settings(BaseSettings):
     api_public_metrics: bool = Field(
         default=False, description="with keys required, serve /metrics without a key"
     )
+    api_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="API processes of `ringscope serve`; 0: CPUs - 1 (one left to FalkorDB), 1 to 4",
+    )
+    falkordb_read_urls: str = Field(
+        default="",
+        validation_alias=AliasChoices("FALKORDB_READ_URLS", "RINGSCOPE_FALKORDB_READ_URLS"),
+        description="comma-separated redis:// URLs of FalkorDB replicas for API reads",
+    )
+    read_your_writes_ms: int = Field(
+        default=1000, ge=0, description="how long a write waits for replicas to confirm it (WAIT)"
+    )
 
     # operations (ringscope/logging.py, ringscope/metrics.py, ringscope/backup.py)
     log_format: Literal["json", "text"] | None = Field(
@@ -151,6 +165,11 @@ class Settings(BaseSettings):
                 "signatures with); unsigned webhooks can be forged"
             )
         return self
+
+
+def read_urls(settings: Settings) -> list[str]:
+    """The replica URLs of ``FALKORDB_READ_URLS``, in order, without blanks."""
+    return [u.strip() for u in settings.falkordb_read_urls.split(",") if u.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

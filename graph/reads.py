@@ -1,7 +1,8 @@
 """The API's view of the graph on FalkorDB: batched async reads, verdicts and ring workflow.
 
-Every query is short (index seeks, one hop at a time) because reads queue behind the writer
-(FACTS.md); subgraphs are grown hop by hop in Python so a node budget can stop them early.
+Every query is short (index seeks, lazy traversals cut by LIMIT) because reads queue behind the
+writer (FACTS.md). A neighbourhood or ring subgraph is one query for its nodes, with the node
+budget enforced in Cypher, and one for the edges among them and their properties when asked.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 from falkordb.asyncio import FalkorDB
 from redis.asyncio import BlockingConnectionPool
 
@@ -35,11 +38,14 @@ from graph.aio import close_async_redis
 from graph.compact import run_query
 from graph.cypher import load_query
 from graph.subgraphs import (
+    NodeRow,
+    Row,
     SubgraphBuilder,
     bfs_path,
+    build_subgraph,
+    edge_rows,
     money_pairs,
     rewound,
-    ring_subgraph_plan,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,6 +62,17 @@ def _pick(cls: type, props: dict[str, Any]) -> Any:
     return cls(**known)
 
 
+def _pool(url: str, max_connections: int) -> BlockingConnectionPool[Any]:
+    """A blocking pool: a burst past max_connections waits for a free socket, not an error."""
+    return BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=5, decode_responses=True
+    )
+
+
+# Set once this request (task context) has written: its later reads go to the primary.
+_WROTE: ContextVar[bool] = ContextVar("ringscope_reads_wrote", default=False)
+
+
 def _group(ids: Sequence[str], rows: list[list[Any]], build: Any) -> list[list[Any]]:
     out: dict[str, list[Any]] = {i: [] for i in ids}
     for row in rows:
@@ -66,40 +83,80 @@ def _group(ids: Sequence[str], rows: list[list[Any]], build: Any) -> list[list[A
 class FalkorReads:
     """InvestigationStore on FalkorDB (``redis://host:port``, graph ``graph_name``)."""
 
-    def __init__(self, url: str, graph_name: str = "ringscope", max_connections: int = 64) -> None:
+    def __init__(
+        self,
+        url: str,
+        graph_name: str = "ringscope",
+        max_connections: int = 64,
+        read_urls: Sequence[str] = (),
+        wait_ms: int = 1000,
+    ) -> None:
         self.url = url
         self.graph_name = graph_name
-        # a blocking pool: a burst past max_connections waits for a free socket, not an error
-        pool: BlockingConnectionPool[Any] = BlockingConnectionPool.from_url(
-            url, max_connections=max_connections, timeout=5, decode_responses=True
-        )
-        self.db = FalkorDB(connection_pool=pool)
+        self.db = FalkorDB(connection_pool=_pool(url, max_connections))
         self.client = self.db.connection  # replies are parsed by graph.compact
+        self.read_urls = [u for u in read_urls if u != url]
+        self.replicas = [
+            aioredis.Redis(connection_pool=_pool(u, max_connections)) for u in self.read_urls
+        ]
+        self.wait_ms = wait_ms
+        self._turn = 0
 
     @contextmanager
-    def _translate(self) -> Iterator[None]:
+    def _translate(self, url: str) -> Iterator[None]:
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError) as exc:
-            raise GraphUnavailableError(f"FalkorDB at {self.url} unavailable: {exc}") from exc
+            raise GraphUnavailableError(f"FalkorDB at {url} unavailable: {exc}") from exc
 
-    async def _rows(self, name: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        with self._translate():
+    def _reader(self) -> tuple[Any, str]:
+        """The next replica in turn; the primary when there is none or this request wrote."""
+        if not self.replicas or _WROTE.get():
+            return self.client, self.url
+        self._turn = (self._turn + 1) % len(self.replicas)
+        return self.replicas[self._turn], self.read_urls[self._turn]
+
+    async def _query(
+        self, client: Any, url: str, name: str, params: dict[str, Any] | None, read_only: bool
+    ) -> list[list[Any]]:
+        with self._translate(url):
             try:
-                return await run_query(self.client, self.graph_name, load_query(name), params,
-                                       read_only=True)  # fmt: skip
+                return await run_query(
+                    client, self.graph_name, load_query(name), params, read_only=read_only
+                )
             except redis.ResponseError as exc:
-                if "empty key" in str(exc):  # the graph has no data yet
+                if read_only and "empty key" in str(exc):  # the graph has no data yet
                     return []
                 raise RingscopeError(f"query {name} failed: {exc}") from exc
 
+    async def _rows(self, name: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        client, url = self._reader()
+        try:
+            return await self._query(client, url, name, params, read_only=True)
+        except GraphUnavailableError:
+            if client is self.client:
+                raise
+            logger.warning("replica %s unavailable; %s read from the primary", url, name)
+            return await self._query(self.client, self.url, name, params, read_only=True)
+
     async def _write(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
-        with self._translate():
-            try:
-                return await run_query(self.client, self.graph_name, load_query(name), params,
-                                       read_only=False)  # fmt: skip
-            except redis.ResponseError as exc:
-                raise RingscopeError(f"query {name} failed: {exc}") from exc
+        """Write on the primary; the rest of this request reads there too, and with replicas
+        the write returns once they have applied it (``WAIT``): whoever reads next, on any
+        replica or process, reads it back."""
+        rows = await self._query(self.client, self.url, name, params, read_only=False)
+        _WROTE.set(True)
+        if self.replicas and self.wait_ms > 0:
+            with self._translate(self.url):
+                acked = await self.client.execute_command("WAIT", len(self.replicas), self.wait_ms)
+            if int(acked) < len(self.replicas):
+                logger.warning(
+                    "%s: %s of %d replicas confirmed the write within %d ms",
+                    name,
+                    acked,
+                    len(self.replicas),
+                    self.wait_ms,
+                )
+        return rows
 
     # --- batched lookups (DataLoaders) ------------------------------------------------------
     async def accounts(self, ids: Sequence[str]) -> list[AccountView | None]:
@@ -141,6 +198,21 @@ class FalkorReads:
         found = {
             r[0]: _pick(RingView, r[1]) for r in await self._rows("api_rings", {"ids": list(ids)})
         }
+        return [found.get(i) for i in ids]
+
+    async def rings_with_members(
+        self, ids: Sequence[str]
+    ) -> list[tuple[RingView, list[RingMemberView]] | None]:
+        """Rings by id with their members, riskiest first: one query for ``ring { members }``."""
+        found: dict[str, tuple[RingView, list[RingMemberView]]] = {}
+        for r in await self._rows("api_rings_with_members", {"ids": list(ids)}):
+            members = [
+                RingMemberView(
+                    ring_id=r[0], account_id=m[0], risk=m[1], role=m[2], account_risk=m[3]
+                )
+                for m in r[2]
+            ]
+            found[r[0]] = (_pick(RingView, r[1]), members)
         return [found.get(i) for i in ids]
 
     async def ring_members(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
@@ -201,23 +273,42 @@ class FalkorReads:
         rows = await self._rows("api_node_props", {"nodes": nodes})
         return {int(r[0]): dict(r[2]) for r in rows}
 
+    async def _edges(
+        self, nodes: dict[int, NodeRow], since: int | None, until: int | None, props: bool
+    ) -> tuple[dict[int, dict[str, Any]], list[Row]]:
+        """The edges among ``nodes`` and, when ``props``, their properties: one query."""
+        params = {"nodes": list(nodes), "since": since, "until": until, "props": props}
+        rows = await self._rows("api_subgraph_edges", params)
+        return edge_rows(rows)
+
     async def neighbourhood(
         self, node_id: str, hops: int, limit: int, since: int | None, until: int | None,
-        types: Sequence[str] | None, props: bool = True,
+        types: Sequence[str] | None, props: bool = True, edges: bool = True, nodes: bool = True,
     ) -> SubgraphView:  # fmt: skip
-        """Nodes within ``hops`` of ``node_id``; ``props=False`` skips their stored properties."""
-        start = await self._find_node(node_id)
-        if start is None:
+        """Nodes within ``hops`` of ``node_id``, nearest first, in one query (two with edges or
+        props): ``nodes=False`` returns only the count, ``props=False`` skips stored properties."""
+        params = {
+            "id": node_id,
+            "hops": hops,
+            "types": list(types or NODE_TYPES),
+            "since": since,
+            "until": until,
+            "budget": limit,
+            "cap": limit * 4 + 50,
+            "rows": nodes or edges or props,
+        }
+        rows = await self._rows("api_neighbourhood", params)
+        if not rows:
             return SubgraphView()
-        builder = SubgraphBuilder(limit)
-        builder.add_node(start[0], node_id, start[1], None)
-        frontier = [start[0]]
-        for _ in range(hops):
-            if not frontier or builder.full:
-                break
-            rows = await self._expand(frontier, types or NODE_TYPES, since, until, limit * 4 + 50)
-            frontier = builder.add_rows(rows, row_cap=limit * 4 + 50)
-        return builder.build(await self._props(builder.node_ids()) if props else {})
+        start, start_id, start_type, count, truncated, found = rows[0]
+        if not (nodes or edges or props):
+            return SubgraphView(truncated=bool(truncated), node_count=int(count))
+        kept: dict[int, NodeRow] = {int(start): (str(start_id), str(start_type), None)}
+        kept.update((int(n[0]), (str(n[1]), str(n[2]), n[3])) for n in found)
+        if not (edges or props):
+            return build_subgraph(kept, {}, [], bool(truncated))
+        stored, links = await self._edges(kept, since, until, props)
+        return build_subgraph(kept, stored, links if edges else [], bool(truncated))
 
     async def rewind(self, sub: SubgraphView, as_of: int) -> SubgraphView:
         """``sub`` as it stood at ``as_of``: money edges re-summed from their transactions up to
@@ -231,13 +322,18 @@ class FalkorReads:
         return rewound(sub, as_of, sums, later)
 
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView:
-        members = await self._rows("api_ring_member_nodes", {"id": ring_id})
-        if not members:
+        """Members, the entities two or more of them share, and the edges among all of them."""
+        types = [t for t in NODE_TYPES if t != "Ring"]
+        rows = await self._rows(
+            "api_ring_subgraph", {"id": ring_id, "types": types, "budget": limit}
+        )
+        if not rows:
             return SubgraphView()
-        nodes = [int(r[1]) for r in members]
-        rows = await self._expand(nodes, [t for t in NODE_TYPES if t != "Ring"], None, None, 20_000)
-        builder = ring_subgraph_plan(members, rows, limit)
-        return builder.build(await self._props(builder.node_ids()))
+        members, shared, truncated = rows[0]
+        kept: dict[int, NodeRow] = {int(m[0]): (str(m[1]), "Account", m[2]) for m in members}
+        kept.update((int(n[0]), (str(n[1]), str(n[2]), n[3])) for n in shared)
+        stored, links = await self._edges(kept, None, None, True)
+        return build_subgraph(kept, stored, links, bool(truncated))
 
     async def shortest_path(
         self, source: str, target: str, max_hops: int, as_of: int | None = None
@@ -363,10 +459,12 @@ class FalkorReads:
 
     async def ping(self) -> bool:
         try:
-            with self._translate():
+            with self._translate(self.url):
                 return bool(await self.db.connection.ping())
         except GraphUnavailableError:
             return False
 
     async def close(self) -> None:
         await close_async_redis(self.db.connection)
+        for replica in self.replicas:
+            await close_async_redis(replica)

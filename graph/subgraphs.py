@@ -1,4 +1,8 @@
-"""Grow subgraphs from one-hop expansion rows (``cypher/api_expand.cypher``) under a node budget.
+"""Subgraphs from query rows: the kept nodes with the edges among them, and the shortest path.
+
+Neighbourhoods and ring subgraphs choose their nodes in Cypher (``api_neighbourhood``,
+``api_ring_subgraph``) and fetch the edges among them with ``api_subgraph_edges``; the
+shortest path grows a bidirectional search from one-hop expansion rows (``api_expand``).
 
 A row is ``[a, b, b_id, b_type, b_risk, type, out, count, total, first_ts, last_ts]`` where
 ``a`` and ``b`` are internal node ids and ``out`` says ``a`` is the edge's source.
@@ -13,6 +17,7 @@ from typing import Any
 from core.investigation import EdgeView, NodeView, SubgraphView
 
 Row = list[Any]
+NodeRow = tuple[str, str, float | None]  # id, type, risk
 Expand = Callable[[list[int]], Awaitable[list[Row]]]
 
 
@@ -71,23 +76,6 @@ class SubgraphBuilder:
             for (s, d, typ), r in self.edges.items()
         ]  # fmt: skip
         return SubgraphView(nodes=tuple(nodes), edges=tuple(edges), truncated=self.truncated)
-
-
-def ring_subgraph_plan(members: list[Row], rows: list[Row], limit: int) -> SubgraphBuilder:
-    """Members, money between them, and the entities that at least two members share."""
-    builder = SubgraphBuilder(limit)
-    member_ids = {int(m[1]) for m in members}
-    for m in members:
-        builder.add_node(int(m[1]), str(m[2]), "Account", m[3])
-    touching: dict[int, set[int]] = {}
-    for row in rows:
-        touching.setdefault(int(row[1]), set()).add(int(row[0]))
-    for row in rows:
-        b = int(row[1])
-        if b in member_ids or len(touching[b]) >= 2:
-            builder.add_node(b, str(row[2]), str(row[3]), row[4])
-            builder.add_edge(row)
-    return builder
 
 
 async def bfs_path(
@@ -175,4 +163,51 @@ def rewound(
         edges.append(e)
     touched = {e.source for e in edges} | {e.target for e in edges}
     nodes = tuple(n for i, n in enumerate(sub.nodes) if i == 0 or n.id in touched)
-    return SubgraphView(nodes=nodes, edges=tuple(edges), truncated=sub.truncated)
+    return SubgraphView(
+        nodes=nodes, edges=tuple(edges), truncated=sub.truncated, node_count=len(nodes)
+    )
+
+
+def edge_rows(rows: list[Row]) -> tuple[dict[int, dict[str, Any]], list[Row]]:
+    """``api_subgraph_edges`` rows as (properties by node, ``[src, dst, type, count, total,
+    first_ts, last_ts]`` edges)."""
+    props: dict[int, dict[str, Any]] = {}
+    edges: list[Row] = []
+    for node, stored, links in rows:
+        if stored is not None:
+            props[int(node)] = dict(stored)
+        edges.extend([int(node), *link] for link in links if link[0] is not None)
+    return props, edges
+
+
+def build_subgraph(
+    nodes: dict[int, NodeRow], props: dict[int, dict[str, Any]], edges: list[Row], truncated: bool
+) -> SubgraphView:
+    """The view of kept ``nodes`` (internal id -> id, type, risk) and ``edges`` among them."""
+    out = []
+    for nid, (node_id, node_type, risk) in nodes.items():
+        p = props.get(nid, {})
+        out.append(
+            NodeView(
+                id=node_id,
+                type=node_type,
+                risk_score=risk if risk is not None else p.get("risk_score"),
+                props=p,
+            )
+        )
+    links = [
+        EdgeView(
+            source=nodes[e[0]][0],
+            target=nodes[int(e[1])][0],
+            type=str(e[2]),
+            count=e[3],
+            total=e[4],
+            first_ts=e[5],
+            last_ts=e[6],
+        )
+        for e in edges
+        if e[0] in nodes and int(e[1]) in nodes
+    ]
+    return SubgraphView(
+        nodes=tuple(out), edges=tuple(links), truncated=truncated, node_count=len(out)
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -26,6 +27,15 @@ console = Console(stderr=True)
 HostOption = Annotated[str | None, typer.Option(help="interface to bind (default RINGSCOPE_HOST)")]
 DEMO_ACCOUNTS, DEMO_SEED = 3000, 7  # the live demo traffic continues the seeded world
 PortOption = Annotated[int | None, typer.Option(help="port (default RINGSCOPE_PORT)")]
+ApiWorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        max=64,
+        help="API processes on the one port (default RINGSCOPE_API_WORKERS; 0: CPUs - 1, 1 to 4)",
+    ),
+]
+MAX_AUTO_WORKERS = 4
 
 
 def _settings(host: str | None, port: int | None, **extra: Any) -> Settings:
@@ -51,26 +61,95 @@ def _detection_runner(settings: Settings, url: str) -> Callable[[], Any]:
     return run
 
 
-def _serve_app(settings: Settings, store: FalkorStore, health: IngestHealth | None = None) -> None:
+def api_processes(settings: Settings, wanted: int | None = None) -> int:
+    """How many API processes: ``wanted``, else RINGSCOPE_API_WORKERS; 0 means one per CPU but
+    one left to FalkorDB (which usually shares the machine), between 1 and 4."""
+    n = settings.api_workers if wanted is None else wanted
+    return n if n > 0 else max(1, min((os.cpu_count() or 1) - 1, MAX_AUTO_WORKERS))
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "ws": "websockets-sansio",
+        "lifespan": "on",
+        "access_log": False,
+        # an oversized WebSocket frame is refused before it is read
+        "ws_max_size": settings.api_max_body_bytes,
+    }
+
+
+def _build_app(settings: Settings, url: str, health: IngestHealth | None = None) -> Any:
     from api.app import create_app
 
-    pipeline = build_pipeline(settings, FalkorStore(store.url, settings.graph))
-    app = create_app(settings, store=store, pipeline=pipeline,
-                     runner=_detection_runner(settings, store.url),
-                     ingest_health=health.problem if health is not None else None)  # fmt: skip
-    config = uvicorn.Config(RequestIdMiddleware(app), host=settings.host, port=settings.port, log_level="warning",
-                            ws="websockets-sansio", lifespan="on",
-                            ws_max_size=settings.api_max_body_bytes)  # fmt: skip
-    uvicorn.Server(config).run()
+    pipeline = build_pipeline(settings, FalkorStore(url, settings.graph))
+    app = create_app(
+        settings,
+        store=FalkorStore(url, settings.graph),
+        pipeline=pipeline,
+        runner=_detection_runner(settings, url),
+        ingest_health=health.problem if health is not None else None,
+    )
+    return RequestIdMiddleware(app)
 
 
-def serve(host: HostOption = None, port: PortOption = None) -> None:
-    """Run the GraphQL API and the investigator UI."""
+def worker_app() -> Any:
+    """The app of one API process of ``serve --workers N`` (uvicorn builds it in each process).
+
+    Each process follows the Redis pub/sub channels itself, so every subscriber gets every
+    alert and ring update whichever process published it or serves the subscriber.
+    """
+    from ringscope.logging import setup_logging
+
+    setup_logging()
+    settings = load_settings()
+    if not settings.falkordb_url:
+        raise RuntimeError("an API worker process needs FALKORDB_URL (set by ringscope serve)")
+    return _build_app(settings, settings.falkordb_url)
+
+
+def _serve_app(
+    settings: Settings, store: FalkorStore, workers: int = 1, health: IngestHealth | None = None
+) -> None:
+    """Serve in this process, or in ``workers`` processes (which see only their own ingest)."""
+    if workers <= 1:
+        app = _build_app(settings, store.url, health)
+        config = uvicorn.Config(app, **_uvicorn_options(settings))
+        uvicorn.Server(config).run()
+        return
+    # the processes are spawned and read their Settings from the environment: hand them the
+    # server this process chose (an embedded one, perhaps) and the command-line host and port
+    os.environ.update(
+        {
+            "FALKORDB_URL": store.url,
+            "RINGSCOPE_GRAPH": settings.graph,
+            "RINGSCOPE_HOST": settings.host,
+            "RINGSCOPE_PORT": str(settings.port),
+        }
+    )
+    logger.info("serving the API from %d processes on port %d", workers, settings.port)
+    uvicorn.run(
+        "ringscope.commands.up:worker_app",
+        factory=True,
+        workers=workers,
+        **_uvicorn_options(settings),
+    )
+
+
+def serve(
+    host: HostOption = None, port: PortOption = None, workers: ApiWorkersOption = None
+) -> None:
+    """Run the GraphQL API and the investigator UI (``--workers N`` processes on one port)."""
     settings = _settings(host, port)
+    n = api_processes(settings, workers)
     with open_store(settings) as store:
-        console.print(f"ringscope API on http://{settings.host}:{settings.port}/graphql, "
-                      f"UI on http://{settings.host}:{settings.port}/")  # fmt: skip
-        _serve_app(settings, store)
+        console.print(
+            f"ringscope API on http://{settings.host}:{settings.port}/graphql, "
+            f"UI on http://{settings.host}:{settings.port}/ ({n} process{'es' if n > 1 else ''})"
+        )
+        _serve_app(settings, store, n)
 
 
 def _thread(name: str, target: Callable[..., Any], *args: Any) -> threading.Thread:
@@ -163,6 +242,14 @@ def up(
     port: PortOption = None,
     workers: Annotated[int, typer.Option(min=1, max=16, help="ingest worker threads")] = 1,
     rate: Annotated[float, typer.Option(help="demo traffic, transactions per second")] = 50.0,
+    api_workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=64,
+            help="API processes (0: CPUs - 1, 1 to 4); /metrics then shows one process's",
+        ),
+    ] = 1,
 ) -> None:
     """Everything in one process group on the embedded FalkorDB: API + UI, worker, scheduler."""
     extra: dict[str, Any] = {"detect_cron": "*/2 * * * *"} if demo else {}
@@ -193,7 +280,7 @@ def up(
             + "  Ctrl-C stops everything.\n"
         )  # fmt: skip
         try:
-            _serve_app(settings, store, health)
+            _serve_app(settings, store, api_processes(settings, api_workers), health)
         finally:
             stop.set()
             metrics.close()
