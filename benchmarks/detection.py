@@ -35,12 +35,15 @@ from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from core.events import parse_event
 from core.settings import Settings
 from detection.run import RunSummary, run_detection
 from graph.cypher import load_query
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from ingest.amlgen import Camouflage, GenConfig, generate
 from ingest.simulator import SimConfig, simulate
 
 AMLSIM_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "amlsim-10k-alerts"
@@ -54,22 +57,52 @@ def _match(t: set[str], d: set[str]) -> bool:
     return inter >= 0.5 * len(t) and inter >= 0.3 * len(d)
 
 
-def evaluate(store: FalkorStore, truth: Truth) -> dict[str, Any]:
+def evaluate(
+    store: FalkorStore, truth: Truth, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """ring_eval.py's figures (recall over the top 1.5N by score, precision over the top N) by
+    kind, plus what the top rings hold that they should not: victims as members, look-alikes.
+
+    ``extra`` is the rest of truth.json: ``victims`` (a list) and ``lookalikes``
+    (``{id: {"kind", "members"}}``) when the data set has them.
+    """
+    extra = extra or {}
     rows = store.graph.ro_query(
         "MATCH (r:Ring)-[:MEMBER]->(a:Account) RETURN r.id, r.score, collect(a.id)"
     ).result_set
     det = sorted(((float(s or 0), set(m)) for _, s, m in rows), key=lambda x: -x[0])
     top = [d for _, d in det[: int(len(truth) * 1.5)]]
+    head = [d for _, d in det[: len(truth)]]
     by_kind: dict[str, list[int]] = {}
     for t in truth.values():
         k = by_kind.setdefault(str(t["kind"]), [0, 0])
         k[0] += any(_match(set(t["members"]), d) for d in top)
         k[1] += 1
-    good = sum(any(_match(set(t["members"]), d) for t in truth.values()) for d in top)
-    return {"recall": round(sum(a for a, _ in by_kind.values()) / max(len(truth), 1), 3),
-            "precision": round(good / len(top), 3) if top else 0.0, "rings_detected": len(det),
-            "by_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(by_kind.items())},
-            "recall_by_kind": {k: round(a / b, 3) for k, (a, b) in sorted(by_kind.items())}}  # fmt: skip
+    good = [any(_match(set(t["members"]), d) for t in truth.values()) for d in head]
+    out: dict[str, Any] = {
+        "recall": round(sum(a for a, _ in by_kind.values()) / max(len(truth), 1), 3),
+        "precision": round(sum(good) / len(head), 3) if head else 0.0,
+        "rings_detected": len(det),
+        "by_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(by_kind.items())},
+        "recall_by_kind": {k: round(a / b, 3) for k, (a, b) in sorted(by_kind.items())},
+    }
+    victims = set(extra.get("victims", ())) | {
+        v for t in truth.values() for v in t.get("victims", ())
+    }
+    if victims:
+        out["victims_as_members_top"] = len(victims & set().union(*top)) if top else 0
+        out["victims_total"] = len(victims)
+    looks = extra.get("lookalikes") or {}
+    if looks:
+        legit = {str(a): str(lk["kind"]) for lk in looks.values() for a in lk["members"]}
+        false_looks: dict[str, int] = {}
+        for d, ok in zip(head, good, strict=True):
+            kinds = [legit[a] for a in d if a in legit]
+            if not ok and len(kinds) >= 0.5 * len(d):
+                kind = max(set(kinds), key=kinds.count)
+                false_looks[kind] = false_looks.get(kind, 0) + 1
+        out["lookalike_rings_in_top_n"] = dict(sorted(false_looks.items()))
+    return out
 
 
 def plant_amlsim(
@@ -145,26 +178,59 @@ def _run_summary(s: RunSummary) -> dict[str, Any]:
             "rings_new": s.rings_new, "alerts": s.alerts, "detector_ms": s.detector_ms}  # fmt: skip
 
 
-def quality(cfg: SimConfig, amlsim: Path | None) -> dict[str, Any]:
-    sim = simulate(cfg)
-    truth: Truth = sim.truth["rings"]
-    if amlsim is not None:
-        ids = sorted(str(a["account_id"]) for a in sim.accounts)
-        planted, truth = plant_amlsim(amlsim, ids, cfg.resolved_start_ms(), cfg.days)
-        sim.transactions = sorted(sim.transactions + planted, key=lambda e: int(e["ts"]))
+def judge(
+    accounts: list[dict[str, Any]], transactions: list[dict[str, Any]], truth: dict[str, Any]
+) -> dict[str, Any]:
+    """Load one data set into a fresh embedded FalkorDB, run detection twice, and score it
+    against ``truth`` (truth.json's shape: ``rings``, optional ``victims`` and ``lookalikes``)."""
+    rings: Truth = truth["rings"]
     with tempfile.TemporaryDirectory() as tmp, EmbeddedFalkorDB(data_dir=Path(tmp) / "db") as db:
         settings = Settings(data_dir=Path(tmp) / "data")
         store = FalkorStore(db.url, settings.graph)
         store.ensure_schema()
-        ingest_s = load(store, sim.accounts + sim.transactions, settings.identity_salt)
+        ingest_s = load(store, accounts + transactions, settings.identity_salt)
         first = run_detection(settings, store)
         again = run_detection(settings, store)
-        out = {"accounts": cfg.accounts, "transactions": len(sim.transactions),
-               "planted_rings": len(truth), "ingest_s": round(ingest_s, 1),
+        out = {"accounts": len(accounts), "transactions": len(transactions),
+               "planted_rings": len(rings), "ingest_s": round(ingest_s, 1),
                "detect_s": first.duration_ms / 1000, "second_run_new": again.rings_new,
-               "second_run_alerts": again.alerts, **evaluate(store, truth)}  # fmt: skip
+               "second_run_alerts": again.alerts, **evaluate(store, rings, truth)}  # fmt: skip
         store.close()
     return out
+
+
+def quality(cfg: SimConfig, amlsim: Path | None) -> dict[str, Any]:
+    """Own simulator traffic with its planted rings, or (``amlsim``) background only with the
+    AMLSim alert rings planted in it."""
+    sim = simulate(cfg)
+    truth: dict[str, Any] = sim.truth
+    if amlsim is not None:
+        ids = sorted(str(a["account_id"]) for a in sim.accounts)
+        planted, rings = plant_amlsim(amlsim, ids, cfg.resolved_start_ms(), cfg.days)
+        truth = {"rings": rings}
+        sim.transactions = sorted(sim.transactions + planted, key=lambda e: int(e["ts"]))
+    return judge(sim.accounts, sim.transactions, truth)
+
+
+def generated(cfg: GenConfig) -> dict[str, Any]:
+    """The independent generator's traffic (ingest.amlgen): never used to choose thresholds."""
+    gen = generate(cfg)
+    out = judge(gen.accounts, gen.transactions, gen.truth)
+    return {"seed": cfg.seed, "camouflage": cfg.camouflage.recruited_share > 0, **out}
+
+
+def from_folder(folder: Path) -> dict[str, Any]:
+    """A data set on disk: transactions.jsonl, optional accounts.jsonl, truth.json."""
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        path = folder / name
+        if not path.exists():
+            return []
+        with path.open("rb") as f:
+            return [orjson.loads(line) for line in f if line.strip()]
+
+    truth = orjson.loads((folder / "truth.json").read_bytes())
+    return {"data": str(folder), **judge(rows("accounts.jsonl"), rows("transactions.jsonl"), truth)}
 
 
 def speed(cfg: SimConfig) -> dict[str, Any]:
@@ -207,31 +273,50 @@ def _slow(entries: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--parts", default="simulated,amlsim,speed")
+    ap.add_argument("--parts", default="simulated,gen_plain,gen_camo,amlsim,speed")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes everywhere (about 5x less)")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--accounts", type=int, default=3000, help="simulated part")
     ap.add_argument("--days", type=int, default=30, help="simulated part")
     ap.add_argument("--rate", type=float, default=1.5, help="simulated part: tx per account-day")
+    ap.add_argument(
+        "--gen-seed", type=int, default=2, help="generator parts (2: the judge; 1 to develop on)"
+    )
+    ap.add_argument("--gen-accounts", type=int, default=8000, help="generator parts")
     ap.add_argument("--amlsim", type=Path, default=AMLSIM_DIR, help="folder with alerts.csv")
     ap.add_argument("--speed-accounts", type=int, default=100_000)
     ap.add_argument("--speed-days", type=int, default=10)
     ap.add_argument("--speed-rate", type=float, default=1.0)
+    ap.add_argument("--data", type=Path, action="append", default=[],
+                    help="also judge a data set folder (transactions.jsonl, accounts.jsonl, truth.json)")  # fmt: skip
     args = ap.parse_args()
     parts = set(args.parts.split(","))
-    out: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
+    q = 5 if args.quick else 1
+    out: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
+                           "quick": args.quick}  # fmt: skip
     if "simulated" in parts:
-        cfg = SimConfig(accounts=args.accounts, days=args.days, seed=args.seed,
+        cfg = SimConfig(accounts=max(args.accounts // q, 800), days=args.days, seed=args.seed,
                         tx_per_account_per_day=args.rate, start_ms=START_MS)  # fmt: skip
         out["simulated"] = quality(cfg, None)
+    for part, camo in (("gen_plain", Camouflage()), ("gen_camo", Camouflage.camouflaged())):
+        if part in parts:
+            gcfg = GenConfig(accounts=args.gen_accounts // (2 if args.quick else 1), seed=args.gen_seed,
+                             days=30 if args.quick else 45, rings_per_type=2 if args.quick else 4,
+                             lookalikes_per_kind=3 if args.quick else 6, camouflage=camo)  # fmt: skip
+            out[part] = generated(gcfg)
     if "amlsim" in parts:
         # background only (no simulator rings), one background account per AMLSim account
         cfg = SimConfig(accounts=10_000, days=20, seed=args.seed, rings_per_typology=0,
-                        tx_per_account_per_day=1.5, start_ms=START_MS)  # fmt: skip
+                        tx_per_account_per_day=1.5 / q, start_ms=START_MS)  # fmt: skip
         out["amlsim"] = quality(cfg, args.amlsim)
+    for folder in args.data:
+        out[f"data:{folder.name}"] = from_folder(folder)
     if "speed" in parts:
-        cfg = SimConfig(accounts=args.speed_accounts, days=args.speed_days, seed=args.seed,
+        cfg = SimConfig(accounts=args.speed_accounts // q, days=args.speed_days, seed=args.seed,
                         tx_per_account_per_day=args.speed_rate, start_ms=START_MS)  # fmt: skip
         out["speed"] = speed(cfg)
+    out["summary"] = {k: {"recall": v["recall"], "precision": v["precision"]}
+                      for k, v in out.items() if isinstance(v, dict) and "recall" in v}  # fmt: skip
     out["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(out))
 

@@ -46,10 +46,10 @@ def _one(world: World, c: Customer, ts: int) -> Event:
         return payment(world, c, m, world.purchase_amount(world.merchants[m]), ts)
     if u < 0.86 and c.contacts:
         if r.random() < 0.08:  # a one-off payee: marketplace seller, a friend of a friend
-            dst = world.customers[r.randrange(len(world.customers))]
+            dst = world.customers[r.randrange(world.config.accounts)]
         else:
             dst = world.customers[r.choices(c.contacts, c.contact_weights)[0]]
-        if dst is not c:
+        if dst is not c and dst.role != "ring" and dst.opened_at <= ts:
             return transfer(world, c, dst, everyday_transfer(world), ts)
     if u < 0.95:
         return cash(world, c, "withdrawal", r.choice((20, 40, 60, 100, 200, 300)), ts)
