@@ -39,6 +39,7 @@ import multiprocessing as mp
 import os
 import queue
 import random
+import sys
 import tempfile
 import threading
 import time
@@ -58,7 +59,12 @@ from graph.falkordb_store import FalkorStore
 from ingest.amlgen import Camouflage, GenConfig, generate
 from ingest.simulator import SimConfig, simulate
 
-AMLSIM_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "amlsim-10k-alerts"
+# ../shared/data next to the checkout (a worktree sits one level deeper than the main checkout)
+AMLSIM_DIR = next(
+    (p / "shared" / "data" / "amlsim-10k-alerts" for p in Path(__file__).resolve().parents
+     if (p / "shared" / "data" / "amlsim-10k-alerts").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "amlsim-10k-alerts",
+)  # fmt: skip
 START_MS = 1_749_945_600_000  # a fixed midnight: the same data every run
 DAY_MS = 86_400_000
 Truth = dict[str, dict[str, Any]]
@@ -293,6 +299,12 @@ def _slow(entries: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return out
 
 
+def _done(part: str, result: dict[str, Any]) -> dict[str, Any]:
+    """Each part's figures on stderr as soon as it ends (a later part failing loses nothing)."""
+    print(json.dumps({part: result}), file=sys.stderr, flush=True)
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--parts", default="simulated,gen_plain,gen_camo,amlsim,amlsim_gen,speed")
@@ -319,28 +331,28 @@ def main() -> None:
     if "simulated" in parts:
         cfg = SimConfig(accounts=max(args.accounts // q, 800), days=args.days, seed=args.seed,
                         tx_per_account_per_day=args.rate, start_ms=START_MS)  # fmt: skip
-        out["simulated"] = quality(cfg, None)
+        out["simulated"] = _done("simulated", quality(cfg, None))
     for part, camo in (("gen_plain", Camouflage()), ("gen_camo", Camouflage.camouflaged())):
         if part in parts:
             gcfg = GenConfig(accounts=args.gen_accounts // (2 if args.quick else 1), seed=args.gen_seed,
                              days=30 if args.quick else 45, rings_per_type=2 if args.quick else 4,
                              lookalikes_per_kind=3 if args.quick else 6, camouflage=camo)  # fmt: skip
-            out[part] = generated(gcfg)
+            out[part] = _done(part, generated(gcfg))
     if "amlsim" in parts:
         # background only (no simulator rings), one background account per AMLSim account
         cfg = SimConfig(accounts=10_000, days=20, seed=args.seed, rings_per_typology=0,
                         tx_per_account_per_day=1.5 / q, start_ms=START_MS)  # fmt: skip
-        out["amlsim"] = quality(cfg, args.amlsim)
+        out["amlsim"] = _done("amlsim", quality(cfg, args.amlsim))
     if "amlsim_gen" in parts:
         gcfg = GenConfig(accounts=10_000, days=20, seed=args.gen_seed, rings_per_type=0,
                          tx_per_account_per_day=0.45 / (2 if args.quick else 1))  # fmt: skip
-        out["amlsim_gen"] = amlsim_in_generated(gcfg, args.amlsim)
+        out["amlsim_gen"] = _done("amlsim_gen", amlsim_in_generated(gcfg, args.amlsim))
     for folder in args.data:
-        out[f"data:{folder.name}"] = from_folder(folder)
+        out[f"data:{folder.name}"] = _done(folder.name, from_folder(folder))
     if "speed" in parts:
         cfg = SimConfig(accounts=args.speed_accounts // q, days=args.speed_days, seed=args.seed,
                         tx_per_account_per_day=args.speed_rate, start_ms=START_MS)  # fmt: skip
-        out["speed"] = speed(cfg)
+        out["speed"] = _done("speed", speed(cfg))
     out["summary"] = {k: {"recall": v["recall"], "precision": v["precision"]}
                       for k, v in out.items() if isinstance(v, dict) and "recall" in v}  # fmt: skip
     out["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
