@@ -58,6 +58,7 @@ from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from ingest.amlgen import Camouflage, GenConfig, generate
 from ingest.simulator import SimConfig, simulate
+from ringscope.secrets import identity_salt
 
 # ../shared/data next to the checkout (a worktree sits one level deeper than the main checkout)
 AMLSIM_DIR = next(
@@ -206,7 +207,7 @@ def judge(
         settings = Settings(data_dir=Path(tmp) / "data")
         store = FalkorStore(db.url, settings.graph)
         store.ensure_schema()
-        ingest_s = load(store, accounts + transactions, settings.identity_salt)
+        ingest_s = load(store, accounts + transactions, identity_salt(settings))
         first = run_detection(settings, store)
         again = run_detection(settings, store)
         out = {"accounts": len(accounts), "transactions": len(transactions),
@@ -268,7 +269,7 @@ def speed(cfg: SimConfig) -> dict[str, Any]:
         settings = Settings(data_dir=Path(tmp) / "data")
         store = FalkorStore(db.url, settings.graph)
         store.ensure_schema()
-        ingest_s = load(store, sim.accounts + sim.transactions, settings.identity_salt)
+        ingest_s = load(store, sim.accounts + sim.transactions, identity_salt(settings))
         ids = random.Random(3).sample([str(a["account_id"]) for a in sim.accounts], 5000)
         phase, results = ctx.Value("i", 1), ctx.Queue()
         prober = ctx.Process(target=probe, args=(db.url, settings.graph, ids, phase, results))

@@ -28,6 +28,8 @@ from typing import Any
 
 import redis
 
+from ringscope.secrets import identity_salt
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DAY = timedelta(days=1)
@@ -46,7 +48,7 @@ def serve_worker(url: str, graph: str) -> None:
     store = FalkorStore(url, graph)
     store.ensure_schema()
     scorer, publisher = build_scoring(store.redis, settings)
-    pipeline = Pipeline(store, settings.identity_salt, scorer=scorer, publisher=publisher,
+    pipeline = Pipeline(store, identity_salt(settings), scorer=scorer, publisher=publisher,
                         dead_letter=DeadLetterStream(store.redis, settings.dead_letter_stream))  # fmt: skip
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigurationError
@@ -39,9 +39,11 @@ class Settings(BaseSettings):
     consumer_group: str = "ringscope"
     claim_idle_ms: int = Field(default=30_000, ge=1000)
     max_event_bytes: int = Field(default=64 * 1024, ge=256)
-    identity_salt: str = Field(
-        default="ringscope-identity-v1",
-        description="key of the HMAC that hashes phone, email and address",
+    identity_salt: str | None = Field(
+        default=None,
+        min_length=16,
+        description="key of the HMAC that hashes phone, email and address; unset: a random key "
+        "generated at first start into <data_dir>/identity.salt (mode 0600) and reused",
     )
 
     # scoring and alerts (ingest/scoring, docs/features.md)
@@ -115,6 +117,15 @@ class Settings(BaseSettings):
         default=0, ge=0, le=65535, description="/metrics of worker and scheduler; 0: off"
     )
 
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> Settings:
+        if self.webhook_urls and not self.webhook_secret:
+            raise ValueError(
+                "webhook_urls need RINGSCOPE_WEBHOOK_SECRET (the HMAC key receivers verify "
+                "signatures with); unsigned webhooks can be forged"
+            )
+        return self
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build Settings, turning a bad variable into a ConfigurationError that names it."""
@@ -123,6 +134,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(
             f"RINGSCOPE_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"]
             for err in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from exc

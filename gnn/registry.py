@@ -1,8 +1,11 @@
 """Versioned model registry: ``<data_dir>/models/<version>/`` holding the model and metadata.
 
-``model.pt`` is the fitted classifier saved with ``torch.save`` (a pickle: load only models
-this registry wrote); ``metadata.json`` holds kind, data fingerprint, features, metrics and
-created_at. The active model is the setting ``RINGSCOPE_MODEL``: a version, or ``latest``.
+``model.pt`` holds ``{"kind", "state"}``: the model's ``to_state()`` (tensors, numbers, strings,
+and for tree models scikit-learn's fitted estimators). It is read with
+``torch.load(weights_only=True)`` and an explicit allowlist of numpy and scikit-learn types, so a
+crafted file cannot run code: anything else is refused. ``metadata.json`` holds kind, data
+fingerprint, features, metrics and created_at. The active model is the setting
+``RINGSCOPE_MODEL``: a version, or ``latest``.
 """
 
 from __future__ import annotations
@@ -15,11 +18,52 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.random._pickle as np_random_pickle
 import torch
+from numpy.random.bit_generator import SeedSequence
+from sklearn._loss._loss import CyHalfBinomialLoss
+from sklearn._loss.link import Interval, LogitLink
+from sklearn._loss.loss import HalfBinomialLoss
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble._hist_gradient_boosting.binning import _BinMapper
+from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+from sklearn.preprocessing import LabelEncoder
 
 from core.errors import NotFoundError, RingscopeError
 
 logger = logging.getLogger(__name__)
+
+# Types a model file may name: data containers and fitted estimators, nothing that runs code
+# chosen by the file. A new model kind whose state needs more fails its registry test first.
+SAFE_GLOBALS: list[Any] = [
+    bytes,
+    np.ndarray,
+    np.dtype,
+    *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
+    np._core.multiarray._reconstruct,
+    np._core.multiarray.scalar,
+    np.random.PCG64,
+    np.random.Generator,
+    SeedSequence,
+    np_random_pickle.__bit_generator_ctor,
+    np_random_pickle.__generator_ctor,
+    np.random.bit_generator.__pyx_unpickle_SeedSequence,
+    HistGradientBoostingClassifier,
+    TreePredictor,
+    _BinMapper,
+    LabelEncoder,
+    HalfBinomialLoss,
+    CyHalfBinomialLoss,
+    LogitLink,
+    Interval,
+]
+
+
+def model_kinds() -> dict[str, Any]:
+    from gnn.train import MODELS  # gnn.train imports this module
+
+    return MODELS
 
 
 @dataclass(frozen=True)
@@ -41,7 +85,7 @@ class ModelRegistry:
         path = self.root / version
         path.mkdir(parents=True, exist_ok=False)
         meta = {**metadata, "version": version, "created_at": created.isoformat()}
-        torch.save(model, path / "model.pt")
+        torch.save({"kind": model.kind, "state": model.to_state()}, path / "model.pt")
         (path / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
         logger.info("saved model %s to %s", version, path)
         return ModelRecord(version, path, meta)
@@ -67,13 +111,21 @@ class ModelRegistry:
 
     def load(self, wanted: str = "latest") -> tuple[Any, ModelRecord]:
         record = self.resolve(wanted)
+        file = record.path / "model.pt"
         try:
-            model = torch.load(record.path / "model.pt", weights_only=False, map_location="cpu")
-        except (pickle.UnpicklingError, EOFError, RuntimeError, OSError) as exc:
+            with torch.serialization.safe_globals(SAFE_GLOBALS):
+                blob = torch.load(file, weights_only=True, map_location="cpu")
+            model = model_kinds()[blob["kind"]].from_state(blob["state"])
+        except (
+            pickle.UnpicklingError,
+            EOFError,
+            RuntimeError,
+            OSError,
+            KeyError,
+            TypeError,
+        ) as exc:
             raise RingscopeError(
-                f"model {record.version} at {record.path / 'model.pt'} cannot be read ({exc}); "
+                f"model {record.version} at {file} cannot be read safely ({exc}); "
                 "train again with `ringscope train` or pick another with RINGSCOPE_MODEL"
             ) from exc
-        if hasattr(model, "device"):
-            model.device = "cpu"
         return model, record

@@ -14,6 +14,8 @@ Shapes:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -86,6 +88,16 @@ class RingBoost:
         if progress is not None:
             progress(self.clf.n_iter_, 0.0)
         return self
+
+    def to_state(self) -> dict[str, Any]:
+        """The fitted trees; loads through the registry's allowlist of numpy/scikit-learn types."""
+        return {"seed": self.seed, "clf": self.clf}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> RingBoost:
+        model = cls(seed=int(state["seed"]))
+        model.clf = state["clf"]
+        return model
 
     def predict_proba(self, data: HeteroData) -> np.ndarray:
         """``[N_account]`` fraud probabilities."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -92,12 +93,15 @@ class SageClassifier:
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model: RingSAGE | None = None
         self.scaler: Standardiser | None = None
+        self.in_dims: dict[str, int] = {}
+        self.edge_types: list[tuple[str, str, str]] = []
 
     def fit(self, data: HeteroData, train_idx: np.ndarray, progress=None) -> SageClassifier:
         torch.manual_seed(self.seed)
         self.scaler = Standardiser.fit(data)
-        dims = {t: data[t].x.size(1) for t in data.node_types}
-        self.model = RingSAGE(dims, list(data.edge_types), self.hidden).to(self.device)
+        self.in_dims = {t: int(data[t].x.size(1)) for t in data.node_types}
+        self.edge_types = list(data.edge_types)
+        self.model = RingSAGE(self.in_dims, self.edge_types, self.hidden).to(self.device)
         x, ei = self._inputs(data)
         idx = torch.as_tensor(train_idx, device=self.device)
         y = data["account"].y.to(self.device)[idx].float()
@@ -119,6 +123,33 @@ class SageClassifier:
         x = {t: v.to(self.device) for t, v in self.scaler(data).items()}
         ei = {et: data[et].edge_index.to(self.device) for et in data.edge_types}
         return x, ei
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain tensors, numbers and strings only: loadable with ``torch.load(weights_only=True)``."""
+        assert self.model is not None and self.scaler is not None
+        return {
+            "config": {
+                "hidden": self.hidden,
+                "epochs": self.epochs,
+                "lr": self.lr,
+                "seed": self.seed,
+                "in_dims": self.in_dims,
+                "edge_types": [list(et) for et in self.edge_types],
+            },  # fmt: skip
+            "weights": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "scaler": {t: [m.cpu(), s.cpu()] for t, (m, s) in self.scaler.stats.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> SageClassifier:
+        config = state["config"]
+        clf = cls(config["hidden"], config["epochs"], config["lr"], config["seed"], device="cpu")
+        clf.in_dims = dict(config["in_dims"])
+        clf.edge_types = [tuple(et) for et in config["edge_types"]]
+        clf.model = RingSAGE(clf.in_dims, clf.edge_types, clf.hidden)
+        clf.model.load_state_dict(state["weights"])
+        clf.scaler = Standardiser({t: (m, s) for t, (m, s) in state["scaler"].items()})
+        return clf
 
     @torch.no_grad()
     def predict_proba(self, data: HeteroData) -> np.ndarray:

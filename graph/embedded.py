@@ -127,6 +127,7 @@ class EmbeddedFalkorDB:
     def _prepare_dir(self) -> None:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.chmod(0o700)  # the AOF holds the whole graph: owner only
             probe = self.data_dir / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()

@@ -3,12 +3,17 @@
 A backup is one tar file (``.tar.gz`` compresses it): ``manifest.json`` (versions, graph,
 keys, counts, files), ``redis.keys`` (every key DUMPed in one atomic snapshot, see
 ``graph/backup.py``) and ``data/``: ``models/`` (the GNN registry) and ``detection/<graph>/``
-(the batch copy of the edge log). Restore refuses a graph that already holds nodes unless
-forced, restores into the same graph name, and checks the restored counts against the manifest.
+(the batch copy of the edge log). The manifest names every member with its SHA-256.
+
+Restore trusts nothing in the archive: every member must be named by the manifest and match
+its hash, and only regular files under ``data/models/`` and ``data/detection/<graph>/`` are
+written; anything else is refused before a byte is changed. It refuses a graph that already
+holds nodes unless forced, restores into the same graph name, and checks the restored counts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -18,8 +23,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from importlib import metadata
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
 
 import redis
 
@@ -40,7 +45,7 @@ from graph.falkordb_store import FalkorStore
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: SHA-256 of every member in the manifest
 DATA_FOLDERS = ("models", "detection")
 
 
@@ -84,36 +89,55 @@ def create_backup(settings: Settings, store: FalkorStore, path: Path) -> dict[st
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
     with tarfile.open(part, "w:gz" if path.name.endswith(".gz") else "w") as tar:
-        _add_keys(tar, snap)
-        files = _add_folders(tar, settings)
-        manifest = _manifest(store, snap, files)
+        hashes = {"redis.keys": _add_keys(tar, snap)}
+        hashes |= _add_folders(tar, settings)
+        manifest = _manifest(store, snap, hashes)
         _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
     part.replace(path)  # a backup file is complete or absent
     logger.info("backup of graph %s: %d keys, %d files in %.1fs to %s", store.graph_name,
-                len(snap.dumps), len(files), time.perf_counter() - started, path)  # fmt: skip
+                len(snap.dumps), len(manifest["files"]), time.perf_counter() - started, path)  # fmt: skip
     return manifest
 
 
-def _add_keys(tar: tarfile.TarFile, snap: Snapshot) -> None:
+def _sha256(fh: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := fh.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _add_file(tar: tarfile.TarFile, name: str, fh: IO[bytes], size: int) -> str:
+    """Add ``fh`` as member ``name``; returns its SHA-256 (hashed from the bytes written)."""
+    digest = _sha256(fh)
+    fh.seek(0)
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime = size, int(time.time())
+    tar.addfile(info, fh)
+    return digest
+
+
+def _add_keys(tar: tarfile.TarFile, snap: Snapshot) -> str:
     with tempfile.TemporaryFile() as raw:
         size = write_dumps(raw, snap.dumps)
         raw.seek(0)
-        info = tarfile.TarInfo("redis.keys")
-        info.size, info.mtime = size, int(time.time())
-        tar.addfile(info, raw)
+        return _add_file(tar, "redis.keys", raw, size)
 
 
-def _add_folders(tar: tarfile.TarFile, settings: Settings) -> list[str]:
-    files: list[str] = []
+def _add_folders(tar: tarfile.TarFile, settings: Settings) -> dict[str, str]:
+    """Every regular file of the data folders, with its SHA-256, read once from one open handle."""
+    hashes: dict[str, str] = {}
     for folder in _data_paths(settings):
         arcname = "data/" + folder.relative_to(settings.data_dir).as_posix()
-        tar.add(folder, arcname)
-        files += [f"{arcname}/{p.relative_to(folder).as_posix()}"
-                  for p in sorted(folder.rglob("*")) if p.is_file()]  # fmt: skip
-    return files
+        for file in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            name = f"{arcname}/{file.relative_to(folder).as_posix()}"
+            with file.open("rb") as fh:
+                size = fh.seek(0, io.SEEK_END)
+                fh.seek(0)
+                hashes[name] = _add_file(tar, name, fh, size)
+    return hashes
 
 
-def _manifest(store: FalkorStore, snap: Snapshot, files: list[str]) -> dict[str, Any]:
+def _manifest(store: FalkorStore, snap: Snapshot, hashes: dict[str, str]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "created_at": datetime.now(UTC).isoformat(),
@@ -130,7 +154,8 @@ def _manifest(store: FalkorStore, snap: Snapshot, files: list[str]) -> dict[str,
             }
             for d in snap.dumps
         ],  # fmt: skip
-        "files": files,
+        "files": sorted(name for name in hashes if name.startswith("data/")),
+        "sha256": hashes,
     }
 
 
@@ -147,7 +172,10 @@ def read_manifest(path: Path) -> dict[str, Any]:
             raise BackupError(f"{path}: no manifest.json; not a ringscope backup")
         manifest: dict[str, Any] = json.load(member)
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"{path}: backup format {manifest.get('format')} is not {FORMAT}")
+        raise BackupError(
+            f"{path}: backup format {manifest.get('format')} is not {FORMAT}; take a new backup "
+            "with this version (format 1 carries no hashes and is not restored)"
+        )
     return manifest
 
 
@@ -163,14 +191,19 @@ def restore_backup(
             f"the backup holds graph {manifest['graph']!r}, not {store.graph_name!r}; set "
             f"RINGSCOPE_GRAPH={manifest['graph']} (a graph restores only under its own name)"
         )
-    with open_raw(store.url) as raw, tarfile.open(path) as tar:
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (
+        open_raw(store.url) as raw,
+        tarfile.open(path) as tar,
+        tempfile.TemporaryDirectory(dir=data_dir) as tmp,
+    ):
+        staged = _stage_verified(tar, manifest, settings.graph, path, Path(tmp))
         _refuse_non_empty(raw, store.graph_name, force)
         delete_keys(raw, select_keys(raw, store.graph_name, stream_names(settings)))
-        member = tar.extractfile("redis.keys")
-        if member is None:
-            raise BackupError(f"{path}: no redis.keys member; the backup is damaged")
-        restored = restore_keys(raw, read_dumps(member))
-        _restore_files(tar, Path(settings.data_dir), settings.graph)
+        with (Path(tmp) / "redis.keys").open("rb") as keys:
+            restored = restore_keys(raw, read_dumps(keys))
+        _restore_files(staged, data_dir, settings.graph)
     store._forget_ids()  # internal node ids belong to the graph that was replaced
     _check_counts(store, manifest)
     logger.info("restored graph %s: %d keys, %d files from %s", store.graph_name, restored,
@@ -187,18 +220,59 @@ def _refuse_non_empty(raw: redis.Redis[bytes], graph: str, force: bool) -> None:
         )
 
 
-def _restore_files(tar: tarfile.TarFile, data_dir: Path, graph: str) -> None:
-    """Replace the model registry and the detection state with the backup's."""
+def _allowed(name: str, graph: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return (
+        not name.startswith("/")
+        and ".." not in parts
+        and (name.startswith("data/models/") or name.startswith(f"data/detection/{graph}/"))
+    )
+
+
+def _stage_verified(
+    tar: tarfile.TarFile, manifest: dict[str, Any], graph: str, path: Path, tmp: Path
+) -> Path:
+    """Copy every member the manifest names into ``tmp``, checking its hash; refuse the rest.
+
+    Returns the staged ``data`` folder. Nothing outside ``tmp`` is touched.
+    """
+    hashes = manifest.get("sha256")
+    if not isinstance(hashes, dict) or "redis.keys" not in hashes:
+        raise BackupError(f"{path}: the manifest lists no hashes; the backup is damaged")
+    for name in hashes:
+        if name != "redis.keys" and not _allowed(name, graph):
+            raise BackupError(f"{path}: the manifest names {name!r}, outside the data folders "
+                              "a backup may hold; refusing a tampered archive")  # fmt: skip
+    for member in tar.getmembers():
+        if member.name != "manifest.json" and member.name not in hashes and not member.isdir():
+            raise BackupError(f"{path}: member {member.name!r} is not in the manifest; "
+                              "refusing a tampered archive")  # fmt: skip
+    for name, want in hashes.items():
+        member = tar.getmember(name) if name in tar.getnames() else None
+        if member is None or not member.isfile():
+            raise BackupError(f"{path}: {name!r} is missing or not a regular file")
+        source = tar.extractfile(member)
+        assert source is not None  # a regular file
+        target = tmp / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with target.open("wb") as out:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != want:
+            raise BackupError(f"{path}: {name!r} does not match its SHA-256 in the manifest; "
+                              "refusing a tampered or damaged archive")  # fmt: skip
+    return tmp / "data"
+
+
+def _restore_files(staged: Path, data_dir: Path, graph: str) -> None:
+    """Replace the model registry and the detection state with the verified, staged copies."""
     for folder in (data_dir / "models", data_dir / "detection" / graph):
         if folder.exists():
             shutil.rmtree(folder)
-    members = [m for m in tar.getmembers() if m.name.startswith("data/")]
-    if not members:
-        return
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
-        tar.extractall(tmp, members=members, filter="data")
-        shutil.copytree(Path(tmp) / "data", data_dir, dirs_exist_ok=True)
+    if staged.is_dir():
+        shutil.copytree(staged, data_dir, dirs_exist_ok=True)
 
 
 def _check_counts(store: FalkorStore, manifest: dict[str, Any]) -> None:

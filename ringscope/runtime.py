@@ -15,6 +15,7 @@ from graph.falkordb_store import FalkorStore
 from graph.supervisor import supervised
 from ingest.deadletter import DeadLetterStream
 from ingest.pipeline import Pipeline
+from ringscope.secrets import identity_salt
 
 if TYPE_CHECKING:
     from graph.bolt_store import BoltStore
@@ -78,7 +79,7 @@ def build_pipeline(settings: Settings, store: FalkorStore, *, scoring: bool = Tr
         scorer, publisher = build_scoring(settings, store)
     return Pipeline(
         store,
-        settings.identity_salt,
+        identity_salt(settings),
         # the Bolt store has no Redis: rejected events are then only reported
         dead_letter=(
             DeadLetterStream(store.redis, settings.dead_letter_stream)

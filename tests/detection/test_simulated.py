@@ -10,6 +10,7 @@ from detection.run import run_detection, run_lock
 from detection.scheduler import run_once_safely
 from graph.falkordb_store import FalkorStore
 from ingest.simulator import SimConfig, simulate
+from ringscope.secrets import identity_salt
 
 START = 1_749_945_600_000  # a fixed midnight, so the data set never changes
 
@@ -29,7 +30,7 @@ def _rings(store: FalkorStore) -> list[tuple[float, set[str], str]]:
 def test_simulated_rings_are_found(store: FalkorStore, data_dir: Path) -> None:
     sim = simulate(SimConfig(accounts=800, days=14, seed=12, start_ms=START))
     settings = Settings(data_dir=data_dir, graph=store.graph_name)
-    events = [parse_event(e, settings.identity_salt) for e in sim.accounts + sim.transactions]
+    events = [parse_event(e, identity_salt(settings)) for e in sim.accounts + sim.transactions]
     for start in range(0, len(events), 5000):
         store.apply_batch(events[start : start + 5000])
     summary = run_detection(settings, store)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sklearn.metrics import roc_auc_score
 
-from core.errors import NotFoundError
+from core.errors import NotFoundError, RingscopeError
 from core.events import parse_event
 from gnn.evaluate import metrics, recall_at_precision
 from gnn.explain import explain_account
@@ -45,13 +46,17 @@ def test_ring_boost_finds_unlabelled_rings(planted: tuple) -> None:
     assert _unlabelled_auc(data, model.predict_proba(data), unlabelled) > 0.9
 
 
-def test_ring_sage_learns_planted_rings(planted: tuple) -> None:
+def test_ring_sage_learns_planted_rings(planted: tuple, tmp_path: Path) -> None:
     data, _, unlabelled = planted
     train = np.flatnonzero(data["account"].y.numpy() >= 0)
     model = SageClassifier(epochs=40, hidden=32, seed=0, device="cpu").fit(data, train)
     proba = model.predict_proba(data)
     assert proba.shape == (data["account"].num_nodes,)
     assert _unlabelled_auc(data, proba, unlabelled) > 0.8
+    # the registry keeps weights and config only, and gives back the same model
+    registry = ModelRegistry(tmp_path / "models")
+    loaded, _ = registry.load(registry.save(model, {"fingerprint": "abc"}).version)
+    np.testing.assert_allclose(loaded.predict_proba(data), proba, rtol=1e-5, atol=1e-6)
 
 
 def test_ring_sage_shapes_on_tiny_heterodata() -> None:
@@ -78,9 +83,27 @@ def test_registry_round_trip(planted: tuple, tmp_path: Path) -> None:
     loaded, again = registry.load("latest")
     assert again.version == record.version
     assert again.metadata["fingerprint"] == "abc123" and "created_at" in again.metadata
-    np.testing.assert_allclose(loaded.predict_proba(data), model.predict_proba(data))
+    np.testing.assert_allclose(loaded.predict_proba(data), model.predict_proba(data), rtol=1e-5)
     with pytest.raises(NotFoundError):
         registry.load("v-missing")
+
+
+class _RunsCode:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (print, ("pwned",))
+
+
+def test_a_model_file_that_would_run_code_is_refused(tmp_path: Path, capsys) -> None:
+    registry = ModelRegistry(tmp_path / "models")
+    version = "v20260101T000000000000-abc123"
+    (tmp_path / "models" / version).mkdir(parents=True)
+    (tmp_path / "models" / version / "metadata.json").write_text('{"kind": "ring_boost"}')
+    torch.save(
+        {"kind": "ring_boost", "state": _RunsCode()}, tmp_path / "models" / version / "model.pt"
+    )
+    with pytest.raises(RingscopeError, match="cannot be read safely"):
+        registry.load(version)
+    assert "pwned" not in capsys.readouterr().out
 
 
 def test_metrics_and_recall_at_precision() -> None:

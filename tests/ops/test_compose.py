@@ -18,15 +18,20 @@ pytestmark = pytest.mark.skipif(
     COMPOSE is None, reason="docker-compose not installed (scripts/test installs it)"
 )
 SERVICES = ("api", "worker", "scheduler")
+SECRETS = {"RINGSCOPE_IDENTITY_SALT": "a-long-random-test-salt", "NEO4J_PASSWORD": "test-pw"}
+
+
+def run_compose(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    assert COMPOSE is not None
+    return subprocess.run(
+        [COMPOSE, "-f", str(ROOT / "compose.yaml"), *args, "config"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **SECRETS, **env},
+    )  # fmt: skip
 
 
 def compose_config(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    assert COMPOSE is not None
-    done = subprocess.run(
-        [COMPOSE, "-f", str(ROOT / "compose.yaml"), *args, "config"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", **(env or {})},
-    )  # fmt: skip
+    done = run_compose(*args, env=env or {})
     assert done.returncode == 0, done.stderr
     config: dict[str, Any] = yaml.safe_load(done.stdout)
     return config
@@ -82,3 +87,9 @@ def _as_fields(env: dict[str, Any]) -> dict[str, Any]:
         field = key.removeprefix("RINGSCOPE_").lower()
         out[field if field in Settings.model_fields else key] = str(value)
     return out
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_secrets(missing: str) -> None:
+    done = run_compose(env={missing: ""})
+    assert done.returncode != 0 and missing in done.stderr

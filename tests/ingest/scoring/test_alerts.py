@@ -12,6 +12,7 @@ from ingest.pipeline import Pipeline
 from ingest.scoring import build_scoring
 from ingest.scoring.alerts import RedisAlertPublisher
 from ingest.scoring.scorer import RuleScorer
+from ringscope.secrets import identity_salt
 from tests.ingest.scoring.factories import history, tx
 
 
@@ -86,7 +87,7 @@ def test_redelivery_through_the_pipeline_does_not_duplicate_alerts(
     store: FalkorStore, scoring_settings: Settings
 ) -> None:
     scorer, publisher = build_scoring(store.redis, scoring_settings)
-    pipeline = Pipeline(store, scoring_settings.identity_salt, scorer=scorer, publisher=publisher)
+    pipeline = Pipeline(store, identity_salt(scoring_settings), scorer=scorer, publisher=publisher)
     raws = [e.model_dump_json() for e in [*history(10), tx("big", 0, 900)]]
     first = pipeline.process_raw(raws)
     again = pipeline.process_raw(raws)  # a worker died before XACK: everything comes back
