@@ -151,6 +151,8 @@ class GenConfig:
                 f"use at least {need} or fewer rings"
             )
         for p in self.resolved_patterns():
+            if p.count == 0:
+                continue
             if p.type not in ALL_TYPES:
                 raise ConfigurationError(f"unknown pattern type {p.type!r}: one of {ALL_TYPES}")
             if not (2 <= p.min_accounts <= p.max_accounts and 0 < p.min_amount <= p.max_amount):
