@@ -192,3 +192,9 @@ def test_bad_configs_are_refused() -> None:
         generate(replace(SMALL, accounts=300))
     with pytest.raises(ConfigurationError):
         generate(replace(SMALL, days=3))
+
+
+def test_background_only_on_a_short_window() -> None:
+    gen = generate(replace(SMALL, days=10, rings_per_type=0, accounts=800))
+    assert gen.truth["rings"] == {} and gen.truth["victims"] == []
+    assert gen.transactions and gen.truth["lookalikes"]
