@@ -62,10 +62,13 @@ from ringscope.secrets import identity_salt
 
 # ../shared/data next to the checkout (a worktree sits one level deeper than the main checkout)
 AMLSIM_DIR = next(
-    (p / "shared" / "data" / "amlsim-10k-alerts" for p in Path(__file__).resolve().parents
-     if (p / "shared" / "data" / "amlsim-10k-alerts").is_dir()),
+    (
+        p / "shared" / "data" / "amlsim-10k-alerts"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared" / "data" / "amlsim-10k-alerts").is_dir()
+    ),
     Path(__file__).resolve().parents[2] / "shared" / "data" / "amlsim-10k-alerts",
-)  # fmt: skip
+)
 START_MS = 1_749_945_600_000  # a fixed midnight: the same data every run
 DAY_MS = 86_400_000
 Truth = dict[str, dict[str, Any]]
@@ -140,9 +143,16 @@ def plant_amlsim(
                 f"aml-{row['ALERT_ID']}", {"kind": f"amlsim_{row['ALERT_TYPE']}", "members": []}
             )
             ring["members"].extend(m for m in (src, dst) if m not in ring["members"])
-            events.append({"tx_id": f"aml-{row['TX_ID']}", "ts": start_ms + int(row["TIMESTAMP"]) * step_ms,
-                           "kind": "transfer", "amount": round(float(row["TX_AMOUNT"]) * 100, 2),
-                           "account_id": src, "counterparty_id": dst})  # fmt: skip
+            events.append(
+                {
+                    "tx_id": f"aml-{row['TX_ID']}",
+                    "ts": start_ms + int(row["TIMESTAMP"]) * step_ms,
+                    "kind": "transfer",
+                    "amount": round(float(row["TX_AMOUNT"]) * 100, 2),
+                    "account_id": src,
+                    "counterparty_id": dst,
+                }
+            )
     return events, truth
 
 
@@ -188,13 +198,24 @@ def _latency(values: list[float]) -> dict[str, float]:
     def pick(q: float) -> float:
         return round(s[min(len(s) - 1, int(len(s) * q))], 2)
 
-    return {"queries": len(values), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
-            "p999_ms": pick(0.999), "max_ms": round(s[-1], 2)}  # fmt: skip
+    return {
+        "queries": len(values),
+        "p50_ms": pick(0.5),
+        "p99_ms": pick(0.99),
+        "p999_ms": pick(0.999),
+        "max_ms": round(s[-1], 2),
+    }
 
 
 def _run_summary(s: RunSummary) -> dict[str, Any]:
-    return {"seconds": s.duration_ms / 1000, "new_rows": s.new_rows, "rings": s.rings_total,
-            "rings_new": s.rings_new, "alerts": s.alerts, "detector_ms": s.detector_ms}  # fmt: skip
+    return {
+        "seconds": s.duration_ms / 1000,
+        "new_rows": s.new_rows,
+        "rings": s.rings_total,
+        "rings_new": s.rings_new,
+        "alerts": s.alerts,
+        "detector_ms": s.detector_ms,
+    }
 
 
 def judge(
@@ -210,10 +231,16 @@ def judge(
         ingest_s = load(store, accounts + transactions, identity_salt(settings))
         first = run_detection(settings, store)
         again = run_detection(settings, store)
-        out = {"accounts": len(accounts), "transactions": len(transactions),
-               "planted_rings": len(rings), "ingest_s": round(ingest_s, 1),
-               "detect_s": first.duration_ms / 1000, "second_run_new": again.rings_new,
-               "second_run_alerts": again.alerts, **evaluate(store, rings, truth)}  # fmt: skip
+        out = {
+            "accounts": len(accounts),
+            "transactions": len(transactions),
+            "planted_rings": len(rings),
+            "ingest_s": round(ingest_s, 1),
+            "detect_s": first.duration_ms / 1000,
+            "second_run_new": again.rings_new,
+            "second_run_alerts": again.alerts,
+            **evaluate(store, rings, truth),
+        }
         store.close()
     return out
 
@@ -284,10 +311,16 @@ def speed(cfg: SimConfig) -> dict[str, Any]:
         prober.join(timeout=30)
         warm = run_detection(settings, store)
         store.close()
-    return {"accounts": cfg.accounts, "transactions": len(sim.transactions),
-            "ingest_s": round(ingest_s, 1), "cold_run": _run_summary(cold),
-            "warm_run": _run_summary(warm), "two_hop_baseline": stalls[1],
-            "two_hop_during_detection": stalls[2], "slowest_server_commands": _slow(slow)}  # fmt: skip
+    return {
+        "accounts": cfg.accounts,
+        "transactions": len(sim.transactions),
+        "ingest_s": round(ingest_s, 1),
+        "cold_run": _run_summary(cold),
+        "warm_run": _run_summary(warm),
+        "two_hop_baseline": stalls[1],
+        "two_hop_during_detection": stalls[2],
+        "slowest_server_commands": _slow(slow),
+    }
 
 
 def _slow(entries: list[dict[str, Any]]) -> list[tuple[str, float]]:
@@ -322,40 +355,77 @@ def main() -> None:
     ap.add_argument("--speed-accounts", type=int, default=100_000)
     ap.add_argument("--speed-days", type=int, default=10)
     ap.add_argument("--speed-rate", type=float, default=1.0)
-    ap.add_argument("--data", type=Path, action="append", default=[],
-                    help="also judge a data set folder (transactions.jsonl, accounts.jsonl, truth.json)")  # fmt: skip
+    ap.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=[],
+        help="also judge a data set folder (transactions.jsonl, accounts.jsonl, truth.json)",
+    )
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     q = 5 if args.quick else 1
-    out: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-                           "quick": args.quick}  # fmt: skip
+    out: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "quick": args.quick,
+    }
     if "simulated" in parts:
-        cfg = SimConfig(accounts=max(args.accounts // q, 800), days=args.days, seed=args.seed,
-                        tx_per_account_per_day=args.rate, start_ms=START_MS)  # fmt: skip
+        cfg = SimConfig(
+            accounts=max(args.accounts // q, 800),
+            days=args.days,
+            seed=args.seed,
+            tx_per_account_per_day=args.rate,
+            start_ms=START_MS,
+        )
         out["simulated"] = _done("simulated", quality(cfg, None))
     for part, camo in (("gen_plain", Camouflage()), ("gen_camo", Camouflage.camouflaged())):
         if part in parts:
-            gcfg = GenConfig(accounts=args.gen_accounts // (2 if args.quick else 1), seed=args.gen_seed,
-                             days=30 if args.quick else 45, rings_per_type=2 if args.quick else 4,
-                             lookalikes_per_kind=3 if args.quick else 6, camouflage=camo)  # fmt: skip
+            gcfg = GenConfig(
+                accounts=args.gen_accounts // (2 if args.quick else 1),
+                seed=args.gen_seed,
+                days=30 if args.quick else 45,
+                rings_per_type=2 if args.quick else 4,
+                lookalikes_per_kind=3 if args.quick else 6,
+                camouflage=camo,
+            )
             out[part] = _done(part, generated(gcfg))
     if "amlsim" in parts:
         # background only (no simulator rings), one background account per AMLSim account
-        cfg = SimConfig(accounts=10_000, days=20, seed=args.seed, rings_per_typology=0,
-                        tx_per_account_per_day=1.5 / q, start_ms=START_MS)  # fmt: skip
+        cfg = SimConfig(
+            accounts=10_000,
+            days=20,
+            seed=args.seed,
+            rings_per_typology=0,
+            tx_per_account_per_day=1.5 / q,
+            start_ms=START_MS,
+        )
         out["amlsim"] = _done("amlsim", quality(cfg, args.amlsim))
     if "amlsim_gen" in parts:
-        gcfg = GenConfig(accounts=10_000, days=20, seed=args.gen_seed, rings_per_type=0,
-                         tx_per_account_per_day=0.45 / (2 if args.quick else 1))  # fmt: skip
+        gcfg = GenConfig(
+            accounts=10_000,
+            days=20,
+            seed=args.gen_seed,
+            rings_per_type=0,
+            tx_per_account_per_day=0.45 / (2 if args.quick else 1),
+        )
         out["amlsim_gen"] = _done("amlsim_gen", amlsim_in_generated(gcfg, args.amlsim))
     for folder in args.data:
         out[f"data:{folder.name}"] = _done(folder.name, from_folder(folder))
     if "speed" in parts:
-        cfg = SimConfig(accounts=args.speed_accounts // q, days=args.speed_days, seed=args.seed,
-                        tx_per_account_per_day=args.speed_rate, start_ms=START_MS)  # fmt: skip
+        cfg = SimConfig(
+            accounts=args.speed_accounts // q,
+            days=args.speed_days,
+            seed=args.seed,
+            tx_per_account_per_day=args.speed_rate,
+            start_ms=START_MS,
+        )
         out["speed"] = _done("speed", speed(cfg))
-    out["summary"] = {k: {"recall": v["recall"], "precision": v["precision"]}
-                      for k, v in out.items() if isinstance(v, dict) and "recall" in v}  # fmt: skip
+    out["summary"] = {
+        k: {"recall": v["recall"], "precision": v["precision"]}
+        for k, v in out.items()
+        if isinstance(v, dict) and "recall" in v
+    }
     out["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(out))
 

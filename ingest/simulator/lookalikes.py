@@ -48,15 +48,27 @@ def plan_lookalikes(
 
     n = world.n
     for j in range(max(2, n // 500)):
-        plans.append(LookAlike(f"legit-small_business-{j + 1}", "small_business",
-                               take(int(rng.integers(20, 61))), take(int(rng.integers(2, 5)))))  # fmt: skip
+        plans.append(
+            LookAlike(
+                f"legit-small_business-{j + 1}",
+                "small_business",
+                take(int(rng.integers(20, 61))),
+                take(int(rng.integers(2, 5))),
+            )
+        )
     for j in range(max(2, n // 600)):
         plans.append(
             LookAlike(f"legit-savings_club-{j + 1}", "savings_club", take(int(rng.integers(5, 12))))
         )
     for j in range(max(2, n // 500)):
-        plans.append(LookAlike(f"legit-rent_collection-{j + 1}", "rent_collection",
-                               take(int(rng.integers(5, 16))), take(1)))  # fmt: skip
+        plans.append(
+            LookAlike(
+                f"legit-rent_collection-{j + 1}",
+                "rent_collection",
+                take(int(rng.integers(5, 16))),
+                take(1),
+            )
+        )
     return plans
 
 

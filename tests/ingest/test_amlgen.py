@@ -108,8 +108,12 @@ def test_patterns_follow_amlsim_ranges(plain: Generated) -> None:
         assert spec.min_accounts <= len(members) <= spec.max_accounts
         if ring["kind"] in ("card_testing", "mule_collection"):
             continue
-        legs = [ev for m in members for ev in by_account[m]
-                if ev["kind"] == "transfer" and ev["counterparty_id"] in members]  # fmt: skip
+        legs = [
+            ev
+            for m in members
+            for ev in by_account[m]
+            if ev["kind"] == "transfer" and ev["counterparty_id"] in members
+        ]
         assert legs, ring
         times = [to_epoch_ms(ev["ts"]) for ev in legs]
         assert max(times) - min(times) <= spec.max_period * DAY_MS
@@ -121,8 +125,13 @@ def test_card_testing_bursts_are_tiny_payments_at_few_merchants(plain: Generated
     for ring in plain.truth["rings"].values():
         if ring["kind"] != "card_testing":
             continue
-        tiny = [ev for ev in plain.transactions
-                if ev["account_id"] in ring["members"] and ev["kind"] == "payment" and ev["amount"] <= 4.0]  # fmt: skip
+        tiny = [
+            ev
+            for ev in plain.transactions
+            if ev["account_id"] in ring["members"]
+            and ev["kind"] == "payment"
+            and ev["amount"] <= 4.0
+        ]
         assert len(tiny) >= 8 * len(ring["members"])
         assert len({ev["merchant_id"] for ev in tiny}) <= 2
 
@@ -139,8 +148,11 @@ def _member_age_and_history(gen: Generated) -> tuple[float, float]:
             if ring_tx and side in members and side not in first_ring:
                 first_ring[side] = to_epoch_ms(ev["ts"])
     ages = [(first_ring[m] - opened[m]) / DAY_MS for m in members if m in first_ring]
-    merchants = Counter(ev["account_id"] for ev in gen.transactions
-                        if ev["kind"] == "payment" and ev["amount"] > 4.0)  # fmt: skip
+    merchants = Counter(
+        ev["account_id"]
+        for ev in gen.transactions
+        if ev["kind"] == "payment" and ev["amount"] > 4.0
+    )
     return statistics.median(ages), statistics.median(merchants[m] for m in members)
 
 
@@ -157,8 +169,13 @@ def test_camouflage_ages_members_and_gives_them_history(plain: Generated, camo: 
 def test_camouflage_draws_everyday_amounts(plain: Generated, camo: Generated) -> None:
     def ring_amounts(gen: Generated) -> list[float]:
         members = _members(gen)
-        return [ev["amount"] for ev in gen.transactions if ev["kind"] == "transfer"
-                and ev["account_id"] in members and ev["counterparty_id"] in members]  # fmt: skip
+        return [
+            ev["amount"]
+            for ev in gen.transactions
+            if ev["kind"] == "transfer"
+            and ev["account_id"] in members
+            and ev["counterparty_id"] in members
+        ]
 
     assert statistics.median(ring_amounts(camo)) < 0.5 * statistics.median(ring_amounts(plain))
 

@@ -345,6 +345,13 @@ def test_every_look_alike_is_listed_legit_and_apart_from_rings(sim: Simulation) 
             assert len(tenants) >= 4
             assert all(len({e["amount"] for e in transfers[(t, hub)]}) == 1 for t in tenants)
     assert pots >= 1  # the whole pot goes to one member in turn
-    assert all(e.get("label") != "fraud" for es in transfers.values() for e in es
-               if any({e["account_id"], e["counterparty_id"]} <= set(lk["members"])
-                      for lk in looks.values() if lk["kind"] != "payroll"))  # fmt: skip
+    assert all(
+        e.get("label") != "fraud"
+        for es in transfers.values()
+        for e in es
+        if any(
+            {e["account_id"], e["counterparty_id"]} <= set(lk["members"])
+            for lk in looks.values()
+            if lk["kind"] != "payroll"
+        )
+    )
