@@ -33,13 +33,42 @@ def main() -> None:
         action="store_true",
         help="recruited aged members, cover history, everyday amounts",
     )
-    ap.add_argument(
-        "--recruited-share", type=float, help="override: share of members recruited from customers"
+    knobs = ap.add_argument_group("camouflage knobs (override the preset)")
+    knobs.add_argument("--recruited-share", type=float, help="members recruited from customers")
+    knobs.add_argument(
+        "--member-age-days",
+        type=int,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        help="how long before the ring acts its new accounts opened",
+    )
+    knobs.add_argument(
+        "--cover-history",
+        action=argparse.BooleanOptionalAction,
+        help="new ring accounts also live an ordinary life",
+    )
+    knobs.add_argument(
+        "--everyday-amounts",
+        action=argparse.BooleanOptionalAction,
+        help="ring sums drawn from everyday transfer sizes",
+    )
+    knobs.add_argument(
+        "--ring-device-share", type=float, help="ring transactions from ring devices"
+    )
+    knobs.add_argument(
+        "--shared-identity-share", type=float, help="new ring accounts reusing a ring phone/address"
     )
     args = ap.parse_args()
     camo = Camouflage.camouflaged() if args.camouflage else Camouflage()
-    if args.recruited_share is not None:
-        camo = replace(camo, recruited_share=args.recruited_share)
+    overrides = {
+        "recruited_share": args.recruited_share,
+        "new_member_age_days": tuple(args.member_age_days) if args.member_age_days else None,
+        "cover_history": args.cover_history,
+        "everyday_amounts": args.everyday_amounts,
+        "ring_device_share": args.ring_device_share,
+        "shared_identity_share": args.shared_identity_share,
+    }
+    camo = replace(camo, **{k: v for k, v in overrides.items() if v is not None})
     config = GenConfig(
         accounts=args.accounts,
         days=args.days,

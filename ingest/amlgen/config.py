@@ -8,7 +8,7 @@ tuned on one is judged on the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.errors import ConfigurationError
@@ -134,7 +134,14 @@ class GenConfig:
     patterns: tuple[PatternSpec, ...] | None = None
 
     def resolved_patterns(self) -> tuple[PatternSpec, ...]:
-        return self.patterns if self.patterns is not None else default_patterns(self.rings_per_type)
+        """The given rows, or the default rows with periods shortened to fit the window."""
+        if self.patterns is not None:
+            return self.patterns
+        top = max(self.days - 2, 1)
+        return tuple(
+            replace(p, min_period=min(p.min_period, top), max_period=min(p.max_period, top))
+            for p in default_patterns(self.rings_per_type)
+        )
 
     def check(self) -> None:
         """Raise ConfigurationError for values that cannot make a sensible world."""

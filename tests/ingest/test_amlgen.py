@@ -4,6 +4,8 @@ with the events, victims apart from members, and camouflage that really camoufla
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -215,3 +217,36 @@ def test_background_only_on_a_short_window() -> None:
     gen = generate(replace(SMALL, days=10, rings_per_type=0, accounts=800))
     assert gen.truth["rings"] == {} and gen.truth["victims"] == []
     assert gen.transactions and gen.truth["lookalikes"]
+
+
+def test_cli_writes_a_data_set_with_the_knobs_given(tmp_path: Path) -> None:
+    out = tmp_path / "camo"
+    cmd = [
+        sys.executable,
+        "-m",
+        "ingest.amlgen",
+        str(out),
+        "--seed",
+        "3",
+        "--accounts",
+        "1800",
+        "--days",
+        "10",
+        "--rings",
+        "1",
+        "--lookalikes",
+        "1",
+        "--camouflage",
+        "--recruited-share",
+        "1.0",
+        "--ring-device-share",
+        "0.5",
+    ]
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120, cwd=root)
+    truth = orjson.loads((out / "truth.json").read_bytes())
+    assert truth["config"]["camouflage"]["ring_device_share"] == 0.5
+    for ring in truth["rings"].values():
+        assert sorted(ring["recruited"]) == sorted(ring["members"])  # every member recruited
+    accounts = (out / "accounts.jsonl").read_bytes().splitlines()
+    assert len(accounts) >= 1800 and (out / "transactions.jsonl").stat().st_size > 0
