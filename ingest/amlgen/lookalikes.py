@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from core.errors import ConfigurationError
 from ingest.amlgen.background import everyday_transfer
 from ingest.amlgen.config import DAY_MS, HOUR_MS, YEAR_MS, Event
 from ingest.amlgen.events import cash, day_time, days_of, payment, transfer
@@ -20,7 +21,14 @@ Built = tuple[list[Event], dict[str, object]]
 def pick_established(world: World, n: int, taken: set[int]) -> list[int]:
     """``n`` distinct customers, opened before the window, not yet given a role."""
     out: list[int] = []
+    tries = 0
     while len(out) < n:
+        tries += 1
+        if tries > 100 * len(world.customers):
+            raise ConfigurationError(
+                f"too few established customers left for {n} more: use more accounts, "
+                "fewer rings or fewer look-alikes"
+            )
         i = world.rng.randrange(len(world.customers))
         c = world.customers[i]
         if (

@@ -250,3 +250,40 @@ def test_cli_writes_a_data_set_with_the_knobs_given(tmp_path: Path) -> None:
         assert sorted(ring["recruited"]) == sorted(ring["members"])  # every member recruited
     accounts = (out / "accounts.jsonl").read_bytes().splitlines()
     assert len(accounts) >= 1800 and (out / "transactions.jsonl").stat().st_size > 0
+
+
+def test_ringscope_simulate_generator_aml(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from ringscope.commands.simulate import register
+
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)  # keeps "simulate" a named subcommand
+    args = [
+        "simulate",
+        "--generator",
+        "aml",
+        "--camouflage",
+        "--out",
+        str(tmp_path),
+        "--accounts",
+        "1800",
+        "--days",
+        "10",
+        "--rings",
+        "1",
+        "--seed",
+        "4",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    truth = orjson.loads((tmp_path / "truth.json").read_bytes())
+    assert truth["generator"] == "ingest.amlgen" and len(truth["rings"]) == len(ALL_TYPES)
+    assert truth["config"]["camouflage"]["recruited_share"] > 0
+
+
+def test_too_many_structures_for_the_customers_is_refused_not_hung() -> None:
+    with pytest.raises(ConfigurationError, match="established customers"):
+        generate(replace(SMALL, accounts=1800, rings_per_type=1, lookalikes_per_kind=40))
