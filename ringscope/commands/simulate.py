@@ -31,8 +31,19 @@ def simulate_command(
         str | None, typer.Option(help="redis://host:port (default FALKORDB_URL)")
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="stop after this many events")] = None,
+    generator: Annotated[
+        str, typer.Option(help="sim: ours; aml: the independent AMLSim-typology generator")
+    ] = "sim",
+    camouflage: Annotated[
+        bool, typer.Option(help="with --generator aml: recruited aged members, everyday sums")
+    ] = False,
 ) -> None:
     """Synthetic traffic with labelled rings: --out DIR writes files, --stream sends live events."""
+    if generator == "aml":
+        _write_aml(out, accounts, days, seed, rings, camouflage)
+        return
+    if generator != "sim":
+        raise ConfigurationError(f"--generator {generator!r}: use sim or aml")
     config = SimConfig(accounts=accounts, days=days, seed=seed, rings_per_typology=rings)
     if stream:
         _stream(config, rate, url, limit)
@@ -49,6 +60,27 @@ def _write(config: SimConfig, out: Path) -> None:
     console.print(
         f"wrote {len(sim.transactions):,} transactions, {len(sim.accounts):,} accounts, "
         f"{len(sim.truth['rings'])} rings, {len(sim.truth['anomalies'])} anomalies to {out}"
+    )
+
+
+def _write_aml(
+    out: Path | None, accounts: int, days: int, seed: int, rings: int, camouflage: bool
+) -> None:
+    """The independent generator (ingest.amlgen): files only, no live stream."""
+    from ingest.amlgen import Camouflage, GenConfig, generate, write
+
+    if out is None:
+        raise ConfigurationError("--generator aml writes files only: give --out DIR")
+    camo = Camouflage.camouflaged() if camouflage else Camouflage()
+    config = GenConfig(
+        accounts=accounts, days=days, seed=seed, rings_per_type=rings, camouflage=camo
+    )
+    with console.status(f"generating {accounts:,} accounts x {days} days (aml)"):
+        gen = generate(config)
+        write(gen, out)
+    console.print(
+        f"wrote {len(gen.transactions):,} transactions, {len(gen.accounts):,} accounts, "
+        f"{len(gen.truth['rings'])} rings, {len(gen.truth['victims'])} victims to {out}"
     )
 
 

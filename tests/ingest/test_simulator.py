@@ -308,3 +308,50 @@ def test_cli_writes_files_and_streams(
     assert len(entries) == 300
     for _, fields in entries:
         parse_event(fields[b"event"], SALT)
+
+
+def test_every_look_alike_is_listed_legit_and_apart_from_rings(sim: Simulation) -> None:
+    looks = sim.truth["lookalikes"]
+    kinds = Counter(lk["kind"] for lk in looks.values())
+    assert set(kinds) == {
+        "household",
+        "payroll",
+        "small_business",
+        "savings_club",
+        "rent_collection",
+    }
+    ring_members = {m for r in sim.truth["rings"].values() for m in r["members"]}
+    for lk in looks.values():
+        if lk["kind"] != "payroll":  # an employee may also be a recruited mule
+            assert not ring_members & set(lk["members"]), lk
+    transfers: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for e in sim.transactions:
+        if e["kind"] == "transfer":
+            transfers[(e["account_id"], e["counterparty_id"])].append(e)
+    pots = 0
+    for lk in looks.values():
+        hub, *rest = lk["members"]
+        if lk["kind"] == "small_business":
+            payers = {a for (a, b) in transfers if b == hub and a in rest}
+            paid = {b for (a, b) in transfers if a == hub}
+            assert len(payers) >= 10 and len(paid) >= 3  # many customers in, a few suppliers out
+        elif lk["kind"] == "savings_club":
+            shares = {e["amount"] for m in rest for e in transfers[(m, hub)]}
+            assert len(shares) == 1  # every member pays the same share
+            pot = shares.pop() * len(lk["members"])
+            pots += sum(e["amount"] == pot for m in rest for e in transfers[(hub, m)])
+        elif lk["kind"] == "rent_collection":
+            tenants = [m for m in rest if transfers[(m, hub)]]
+            assert len(tenants) >= 4
+            assert all(len({e["amount"] for e in transfers[(t, hub)]}) == 1 for t in tenants)
+    assert pots >= 1  # the whole pot goes to one member in turn
+    assert all(
+        e.get("label") != "fraud"
+        for es in transfers.values()
+        for e in es
+        if any(
+            {e["account_id"], e["counterparty_id"]} <= set(lk["members"])
+            for lk in looks.values()
+            if lk["kind"] != "payroll"
+        )
+    )
