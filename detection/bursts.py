@@ -4,14 +4,17 @@ collector to pass the money on; this one sees the collection alone, before it mo
 
 Friends settling a bill look alike, but each sends what it usually sends and scoring keeps old
 accounts moving everyday sums low; a burst of sums well above what each sender usually sends
-earns more points. Repeat payers (rent, family) are not new counterparties.
+earns more points. Repeat payers (rent, family) are not new counterparties. When the receiver passes the money
+straight on (a mule), each sender must show member evidence of its own or it is a victim.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from detection.flows import OutIndex
 from detection.snapshot import Candidate, Snapshot
+from detection.victims import Evidence
 
 BURST_MS = 24 * 3_600_000
 MIN_SENDERS = 3
@@ -58,7 +61,9 @@ def _unusual(snap: Snapshot, usual: np.ndarray, win: np.ndarray) -> float:
     return float(np.clip(np.log10(max(ratio, 1e-9)) / np.log10(5.0), 0.0, 1.0))
 
 
-def find_fan_in_bursts(snap: Snapshot, max_size: int) -> list[Candidate]:
+def find_fan_in_bursts(
+    snap: Snapshot, max_size: int, out_index: OutIndex, evidence: Evidence, window_ms: int
+) -> list[Candidate]:
     if snap.t_src.size == 0:
         return []
     idx = _first_contacts(snap)
@@ -70,16 +75,26 @@ def find_fan_in_bursts(snap: Snapshot, max_size: int) -> list[Candidate]:
         if hi - lo + 1 > max_size or amounts.max() > SIMILAR * amounts.min():
             continue
         hub = int(snap.t_dst[win[0]])
-        senders = snap.t_src[win].tolist()
-        roles = {s: "feeder" for s in senders} | {hub: "collector"}
         total = float(amounts.sum())
-        hours = (int(snap.t_ts[win[-1]]) - int(snap.t_ts[win[0]])) / 3_600_000
-        reason = (f"{len(senders)} accounts that had never paid {snap.account_id(hub)} each sent "
+        t_first, t_last = int(snap.t_ts[win[0]]), int(snap.t_ts[win[-1]])
+        sent_on = float(out_index.amount_between(np.asarray([hub], np.int64),
+                                                 np.asarray([t_first]),
+                                                 np.asarray([t_last + window_ms]))[0])  # fmt: skip
+        # Senders of like sums into an account that keeps them act together (structuring);
+        # payers of a mule that passes the money straight on must each show it themselves.
+        forwards = min(sent_on, total) >= 0.6 * max(sent_on, total)
+        members, victims = evidence.split(hub, win, np.asarray([hub]), vouched=not forwards)
+        if members.size < 2:
+            continue
+        roles = {int(s): "feeder" for s in members} | {hub: "collector"}
+        hours = (t_last - t_first) / 3_600_000
+        reason = (f"{win.size} accounts that had never paid {snap.account_id(hub)} each sent "
                   f"it {amounts.min():,.0f}-{amounts.max():,.0f} within {max(hours, 0.1):.0f} "
                   f"hours ({total:,.0f} in all)")  # fmt: skip
         unusual = _unusual(snap, usual, win)
         if unusual > 0.5:
             reason += "; far more than each of them usually sends"
-        points = 30.0 + 3.0 * min(len(senders), 5) + 20.0 * unusual
-        out.append(Candidate(frozenset(roles), "fan_in", points, [reason], roles, amount=total))
+        points = 30.0 + 3.0 * min(win.size, 5) + 20.0 * unusual
+        out.append(Candidate(frozenset(roles), "fan_in", points, [reason], roles, amount=total,
+                             victims=frozenset(int(v) for v in victims)))  # fmt: skip
     return out

@@ -33,6 +33,7 @@ class Ring:
     evidence: dict[str, float] = field(default_factory=dict)
     member_risk: dict[int, float] = field(default_factory=dict)
     amount: float = 0.0
+    victims: frozenset[int] = frozenset()  # paid in (or were paid) without acting for the ring
 
 
 def _overlaps(a: frozenset[int], b: frozenset[int]) -> bool:
@@ -64,6 +65,9 @@ def merge_candidates(cands: list[Candidate]) -> list[Ring]:
         for m in c.members - rings[target].members:
             holding.setdefault(m, []).append(target)
         rings[target].members = rings[target].members | c.members
+        rings[target].victims = rings[target].victims | c.victims
+    for r in rings:  # an account that acts for the ring anywhere is a member, not a victim
+        r.victims = r.victims - r.members
     return rings
 
 
@@ -99,8 +103,11 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     inflow = snap.in_total[members]
     outflow = snap.out_total[members] + snap.cash_out[members]
     passing = float(np.mean((inflow > 0) & (outflow >= 0.8 * inflow) & (outflow <= 1.25 * inflow)))
-    known = [risk[m] for m in ring.members if m in risk]
+    known = sorted((risk[m] for m in ring.members if m in risk), reverse=True)
     mean_risk = float(np.mean(known)) if known else None
+    # the riskier half: a ring where half the members score high ranks up even if the rest
+    # were never scored high (recruited accounts with long ordinary history)
+    top_risk = float(np.mean(known[: max(1, (len(known) + 1) // 2)])) if known else None
     # Old accounts sharing an address or tablet are usually a household; new ones, a fabrication.
     shared = 18 * tied * exclusive * min(1.0, members.size / 4) * (0.4 + 0.6 * new_frac)
     score = ring.points + 22 * new_frac + shared
@@ -109,27 +116,34 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     sig = snap.significance(ring.amount, members.size) if kinds & FLOW else 0.0
     if kinds & FLOW:
         score += 16 * sig - 8  # sums like everyday transfers are what families send
-    if mean_risk is not None:
-        score += 25 * (mean_risk / 100) - 8
+    if mean_risk is not None and top_risk is not None:
+        score += 15 * (mean_risk / 100) + 10 * (top_risk / 100) - 8
     ordinary = sig < 0.35 if kinds & FLOW else passing < 0.6
-    if new_frac == 0 and ordinary and not kinds & BEHAVIOUR:
-        score -= 15  # old accounts moving everyday sums: households, families, payroll
+    if ordinary and not kinds & BEHAVIOUR:
+        # old accounts moving everyday sums: households, families, payroll; weighed by the
+        # share of established members, so one new account does not cancel it
+        score -= 15 * (1 - new_frac)
     ring.score = round(float(np.clip(score, 0, 100)), 1)
     ring.evidence = {"size": float(members.size), "new_accounts": round(new_frac, 3),
                      "shared_identifier": round(tied, 3), "exclusive_identifier": round(exclusive, 3),
                      "pass_through": round(passing, 3), "amount_significance": round(sig, 3),
-                     "mean_model_risk": mean_risk or 0.0}  # fmt: skip
+                     "mean_model_risk": round(mean_risk or 0.0, 1),
+                     "top_model_risk": round(top_risk or 0.0, 1),
+                     "model_scored_members": float(len(known)),
+                     "victims": float(len(ring.victims))}  # fmt: skip
     ring.member_risk = {m: risk.get(m, ring.score) for m in ring.members}
-    _add_reasons(ring, int(new.sum()), opened[new], snap.now_ms, mean_risk)
+    _add_reasons(ring, int(new.sum()), opened[new], snap.now_ms, mean_risk, top_risk)
 
 
 def _add_reasons(
-    ring: Ring, n_new: int, new_opened: np.ndarray, now_ms: int, mean_risk: float | None
-) -> None:
+    ring: Ring, n_new: int, new_opened: np.ndarray, now_ms: int, mean_risk: float | None,
+    top_risk: float | None,
+) -> None:  # fmt: skip
     if n_new:
         days = max(1, int(np.ceil((now_ms - new_opened.min()) / DAY_MS)))
         ring.reasons.append(
             f"{n_new} of {len(ring.members)} accounts opened in the last {days} days"
         )
     if mean_risk is not None:
-        ring.reasons.append(f"members' mean model risk is {mean_risk:.0f}/100")
+        ring.reasons.append(f"members' mean model risk is {mean_risk:.0f}/100"
+                            f" (riskier half {top_risk or 0:.0f}/100)")  # fmt: skip

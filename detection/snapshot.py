@@ -24,6 +24,8 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     roles: dict[int, str] = field(default_factory=dict)
     amount: float = 0.0  # money the pattern moved, for weighing it against ordinary transfers
+    # accounts that paid into the ring (or were paid once) without acting for it: not members
+    victims: frozenset[int] = frozenset()
 
 
 @dataclass
