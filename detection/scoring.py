@@ -66,9 +66,51 @@ def merge_candidates(cands: list[Candidate]) -> list[Ring]:
             holding.setdefault(m, []).append(target)
         rings[target].members = rings[target].members | c.members
         rings[target].victims = rings[target].victims | c.victims
+    rings = _coalesce(rings)
     for r in rings:  # an account that acts for the ring anywhere is a member, not a victim
         r.victims = r.victims - r.members
     return rings
+
+
+def _coalesce(rings: list[Ring]) -> list[Ring]:
+    """Merge rings that overlap once grown: fragments of one ring (a fan-in at each leg of a
+    cycle) that each missed the others while they were small join the stronger ring."""
+    alive = [True] * len(rings)
+    changed = True
+    while changed:
+        changed = False
+        holding: dict[int, list[int]] = {}
+        for i, r in enumerate(rings):
+            if alive[i]:
+                for m in r.members:
+                    holding.setdefault(m, []).append(i)
+        for i, r in enumerate(rings):
+            if not alive[i]:
+                continue
+            for j in sorted({j for m in r.members for j in holding.get(m, ()) if j > i}):
+                if alive[j] and _fragment(r.members, rings[j].members):
+                    _absorb_ring(r, rings[j])
+                    alive[j], changed = False, True
+    return [r for r, keep in zip(rings, alive, strict=True) if keep]
+
+
+def _fragment(a: frozenset[int], b: frozenset[int]) -> bool:
+    """Whether the weaker ring ``b`` is mostly part of ring ``a`` (most of it, and at least 3
+    accounts); a strong small ring inside a weak big one stays as it is."""
+    inter = len(a & b)
+    return inter >= 3 and inter >= 0.6 * len(b) or _overlaps(a, b)
+
+
+def _absorb_ring(r: Ring, other: Ring) -> None:
+    for t in other.typologies:
+        if t not in r.typologies:
+            r.typologies.append(t)
+            r.points += 8.0 if t != "shared_identifier" else 0.0
+    r.reasons.extend(x for x in other.reasons if x not in r.reasons)
+    r.roles = {**other.roles, **r.roles}
+    r.amount = max(r.amount, other.amount)
+    r.members = r.members | other.members
+    r.victims = r.victims | other.victims
 
 
 def _absorb(r: Ring, c: Candidate) -> None:
