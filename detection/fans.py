@@ -13,6 +13,7 @@ from detection.victims import Evidence
 
 _MAX_DEGREE = 400
 FAST_MS = 12 * 3_600_000  # "passed it on at once": mules move money within hours
+SPRAY_MS = 24 * 3_600_000
 
 
 def _best_window(ts: np.ndarray, peers: np.ndarray, window_ms: int) -> tuple[int, int]:
@@ -116,7 +117,8 @@ def find_fan_out(
     out: list[Candidate] = []
     for src in np.nonzero((snap.out_degree >= min_peers) & (snap.out_degree <= _MAX_DEGREE))[0]:
         idx = np.arange(ptr[src], ptr[src + 1])
-        lo, hi = _best_window(snap.t_ts[idx], snap.t_dst[idx], window_ms)
+        # a fan-out sprays within hours: a long window lets ordinary payments dilute it
+        lo, hi = _best_window(snap.t_ts[idx], snap.t_dst[idx], min(window_ms, SPRAY_MS))
         win = idx[lo:hi]
         if np.unique(snap.t_dst[win]).size < min_peers:
             continue
