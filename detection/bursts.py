@@ -32,17 +32,39 @@ def _first_contacts(snap: Snapshot) -> np.ndarray:
 
 
 def _busiest_windows(snap: Snapshot, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per receiver, the ``[lo, hi)`` slice of ``idx`` with the most first contacts in a day,
-    for receivers where that is at least MIN_SENDERS."""
+    """Per receiver, the ``[lo, hi)`` slices of ``idx`` with at least MIN_SENDERS first contacts
+    in a day, only the longest of those ending at the same place."""
     dst, ts = snap.t_dst[idx].astype(np.int64), snap.t_ts[idx]
     span = int(ts.max()) - int(ts.min()) + BURST_MS + 1
     key = dst * span + (ts - int(ts.min()))
     hi = np.searchsorted(key, key + BURST_MS, "right")
-    count = hi - np.arange(idx.size)
-    pick = np.lexsort((np.arange(idx.size), -count, dst))
-    best = pick[np.concatenate([[True], dst[pick][1:] != dst[pick][:-1]])]
-    best = best[count[best] >= MIN_SENDERS]
-    return best, hi[best]
+    lo = np.arange(idx.size)
+    ok = hi - lo >= MIN_SENDERS
+    lo, hi = lo[ok], hi[ok]
+    first = np.concatenate([[True], hi[1:] != hi[:-1]]) if hi.size else np.zeros(0, bool)
+    return lo[first], hi[first]
+
+
+def _similar_core(amounts: np.ndarray) -> np.ndarray:
+    """Positions of the largest group of sums within SIMILAR of each other (earliest on ties)."""
+    order = np.argsort(amounts, kind="stable")
+    a = amounts[order]
+    ends = np.searchsorted(a, a * SIMILAR, "right")
+    k = int(np.argmax(ends - np.arange(a.size)))
+    return np.sort(order[k : ends[k]])
+
+
+def _best_bursts(snap: Snapshot, idx: np.ndarray) -> list[np.ndarray]:
+    """Per receiver, the first contacts of its biggest burst of like sums within a day (a
+    window's unlike sums, such as a relative's small transfer, are left out of it)."""
+    best: dict[int, np.ndarray] = {}
+    for lo, hi in zip(*_busiest_windows(snap, idx), strict=True):
+        win = idx[lo:hi]
+        core = win[_similar_core(snap.t_amt[win])]
+        hub = int(snap.t_dst[win[0]])
+        if core.size >= MIN_SENDERS and core.size > best.get(hub, win[:0]).size:
+            best[hub] = core
+    return [best[h] for h in sorted(best)]
 
 
 def _usual_amount(snap: Snapshot) -> np.ndarray:
@@ -69,10 +91,9 @@ def find_fan_in_bursts(
     idx = _first_contacts(snap)
     usual = _usual_amount(snap)
     out: list[Candidate] = []
-    for lo, hi in zip(*_busiest_windows(snap, idx), strict=True):
-        win = idx[lo:hi]
+    for win in _best_bursts(snap, idx):
         amounts = snap.t_amt[win]
-        if hi - lo + 1 > max_size or amounts.max() > SIMILAR * amounts.min():
+        if win.size + 1 > max_size:
             continue
         hub = int(snap.t_dst[win[0]])
         total = float(amounts.sum())
@@ -95,6 +116,12 @@ def find_fan_in_bursts(
         if unusual > 0.5:
             reason += "; far more than each of them usually sends"
         points = 30.0 + 3.0 * min(win.size, 5) + 20.0 * unusual
-        out.append(Candidate(frozenset(roles), "fan_in", points, [reason], roles, amount=total,
+        # Like but uneven sums kept by the receiver: structured placement. Dues, rent and
+        # club contributions are round sums, and stay an ordinary fan-in.
+        held = not forwards and not bool(np.all(np.round(amounts) % 10 == 0))
+        if held:
+            reason += "; the receiver keeps them"
+        typology = "structuring" if held else "fan_in"
+        out.append(Candidate(frozenset(roles), typology, points, [reason], roles, amount=total,
                              victims=frozenset(int(v) for v in victims)))  # fmt: skip
     return out

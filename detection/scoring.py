@@ -16,10 +16,11 @@ from detection.snapshot import DAY_MS, Candidate, Snapshot
 
 NEW_DAYS = 30
 FLOW = frozenset(
-    {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover"}
-)
+    {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
+     "structuring"}
+)  # fmt: skip
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
-BEHAVIOUR = frozenset({"card_testing", "refund_abuse", "device_takeover"})
+BEHAVIOUR = frozenset({"card_testing", "refund_abuse", "device_takeover", "structuring"})
 
 
 @dataclass

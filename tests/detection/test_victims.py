@@ -12,8 +12,8 @@ import pytest
 from core.events import parse_event
 from core.settings import Settings
 from detection.run import run_detection
-from graph.falkordb_store import FalkorStore
 from gnn.export import read_verdicts
+from graph.falkordb_store import FalkorStore
 
 DAY, HOUR, MINUTE = 86_400_000, 3_600_000, 60_000
 T0 = 1_750_000_000_000
@@ -124,7 +124,9 @@ def _look_alikes(w: World, bg: list[str]) -> None:
     w.account("biz")
     w.account("supplier")
     for _ in range(40):
-        w.transfer(T0 + w.rng.randrange(25 * DAY), w.rng.uniform(20, 200), w.rng.choice(bg[70:85]), "biz")
+        w.transfer(
+            T0 + w.rng.randrange(25 * DAY), w.rng.uniform(20, 200), w.rng.choice(bg[70:85]), "biz"
+        )
     for d in (12, 19):
         w.transfer(T0 + d * DAY, 1_500.0, "biz", "supplier")
 
@@ -186,7 +188,7 @@ def test_victims_are_kept_apart_and_camouflaged_rings_found(
     x, y = _ring_with(rings, {"cx-0", "cx-1", "cx-2"}), _ring_with(rings, {"cy-0", "cy-1", "cy-2"})
     assert x != y
     # look-alikes stay low: household, payroll, small business
-    for rid, (s, m, _) in rings.items():
+    for s, m, _ in rings.values():
         assert not ({"bg-0", "bg-1", "bg-2"} <= m), ("household", s, sorted(m))
         assert not ({"employer", "biz"} & m), ("payroll / small business", s, sorted(m))
     # a second run on unchanged data keeps every ring, its victims and raises nothing
