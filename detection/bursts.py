@@ -19,6 +19,7 @@ from detection.victims import Evidence
 BURST_MS = 24 * 3_600_000
 MIN_SENDERS = 3
 SIMILAR = 2.0  # largest sum over smallest within a burst
+HELD_UNUSUAL = 0.3  # structuring: sums at least ~1.6x what the senders usually send
 
 
 def _first_contacts(snap: Snapshot) -> np.ndarray:
@@ -118,7 +119,8 @@ def find_fan_in_bursts(
         points = 30.0 + 3.0 * min(win.size, 5) + 20.0 * unusual
         # Like but uneven sums kept by the receiver: structured placement. Dues, rent and
         # club contributions are round sums, and stay an ordinary fan-in.
-        held = not forwards and not bool(np.all(np.round(amounts) % 10 == 0))
+        held = (not forwards and unusual >= HELD_UNUSUAL
+                and not bool(np.all(np.round(amounts) % 10 == 0)))  # fmt: skip
         if held:
             reason += "; the receiver keeps them"
         typology = "structuring" if held else "fan_in"

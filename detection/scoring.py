@@ -19,6 +19,8 @@ FLOW = frozenset(
     {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
      "structuring"}
 )  # fmt: skip
+# Money that comes back round to where it started is ring behaviour whatever the accounts' age.
+LOOPS = frozenset({"cycle", "same_sum_loop"})
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
 BEHAVIOUR = frozenset({"card_testing", "refund_abuse", "device_takeover", "structuring"})
 
@@ -138,9 +140,8 @@ def _shared_strong(snap: Snapshot, members: np.ndarray, hub: int) -> tuple[float
 
 def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> None:
     members = np.fromiter(ring.members, np.int64)
-    t_min = snap.t_first
     opened = snap.opened[members]
-    new = (snap.now_ms - opened <= NEW_DAYS * DAY_MS) & (opened - t_min >= 2 * DAY_MS)
+    new = snap.new_accounts(members, NEW_DAYS)
     new_frac = float(new.mean())
     tied, exclusive = _shared_strong(snap, members, hub)
     inflow = snap.in_total[members]
@@ -166,6 +167,11 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
         # old accounts moving everyday sums: households, families, payroll; weighed by the
         # share of established members, so one new account does not cancel it
         score -= 15 * (1 - new_frac)
+    if not kinds & (BEHAVIOUR | LOOPS):
+        # established members with no identifier shared among them and no money passing
+        # through: only the shape says ring (rent, dues, small businesses); a camouflaged ring
+        # still shows one of them
+        score -= 15 * (1 - new_frac) * (1 - tied) * (1 - passing)
     ring.score = round(float(np.clip(score, 0, 100)), 1)
     ring.evidence = {"size": float(members.size), "new_accounts": round(new_frac, 3),
                      "shared_identifier": round(tied, 3), "exclusive_identifier": round(exclusive, 3),

@@ -26,6 +26,7 @@ from detection.snapshot import DAY_MS, Snapshot
 
 RECENT_DAYS = 60
 PASS_MS = 72 * 3_600_000  # money that came in this long before the payment counts as passed on
+REPEAT_MS = 7 * 86_400_000  # paying in again within a week is paying in repeatedly
 PASS_SHARE = (0.8, 1.5)  # ... when it is about the payment (a salary far above it is not)
 
 
@@ -65,11 +66,13 @@ class Evidence:
         return Inflow(self.snap)
 
     def recent(self, accs: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """Opened within RECENT_DAYS before ``at`` and after the data began (not merely first
-        seen at its start)."""
-        opened = self.snap.opened[accs]
-        recent = (at - opened <= RECENT_DAYS * DAY_MS) & (opened - self.snap.t_first >= 2 * DAY_MS)
-        return np.asarray(recent)
+        """Opened within RECENT_DAYS before ``at`` (when the account event said so; an account
+        only first seen must be first seen after the data began)."""
+        snap = self.snap
+        opened = snap.opened[accs]
+        known = (at - opened <= RECENT_DAYS * DAY_MS) & (at >= opened)
+        seen = (at - opened <= RECENT_DAYS * DAY_MS) & (opened - snap.t_first >= 2 * DAY_MS)
+        return np.asarray(np.where(snap.opened_known[accs], known, seen))
 
     def passes_through(self, accs: np.ndarray, at: np.ndarray, amount: np.ndarray) -> np.ndarray:
         got = self.inflow.amount_between(accs.astype(np.int64), at - PASS_MS, at)
@@ -90,11 +93,13 @@ class Evidence:
         return np.isin(accs, tied)
 
     def repeat_payers(self, accs: np.ndarray, hub: int) -> np.ndarray:
+        """Paid the hub twice or more within REPEAT_MS (monthly rent or dues are not this)."""
         snap = self.snap
         lo, hi = np.searchsorted(snap.t_src, [accs, accs + 1])
         out = np.zeros(accs.size, bool)
         for k, (a, b) in enumerate(zip(lo.tolist(), hi.tolist(), strict=True)):
-            out[k] = int(np.count_nonzero(snap.t_dst[a:b] == hub)) >= 2
+            ts = snap.t_ts[a:b][snap.t_dst[a:b] == hub]  # sorted: t_src is sorted by (src, ts)
+            out[k] = ts.size >= 2 and bool(np.any(np.diff(ts) <= REPEAT_MS))
         return out
 
     def split(
