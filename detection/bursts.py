@@ -19,7 +19,7 @@ from detection.victims import Evidence
 BURST_MS = 24 * 3_600_000
 MIN_SENDERS = 3
 SIMILAR = 2.0  # largest sum over smallest within a burst
-HELD_UNUSUAL = 0.3  # structuring: sums at least ~1.6x what the senders usually send
+HELD_UNUSUAL = 0.15  # structuring: sums at least ~1.6x what the senders usually send
 
 
 def _first_contacts(snap: Snapshot) -> np.ndarray:
@@ -85,8 +85,9 @@ def _unusual(snap: Snapshot, usual: np.ndarray, win: np.ndarray) -> float:
 
 
 def find_fan_in_bursts(
-    snap: Snapshot, max_size: int, out_index: OutIndex, evidence: Evidence, window_ms: int
-) -> list[Candidate]:
+    snap: Snapshot, max_size: int, out_index: OutIndex, evidence: Evidence, window_ms: int,
+    mules: set[int] | frozenset[int] = frozenset(),
+) -> list[Candidate]:  # fmt: skip
     if snap.t_src.size == 0:
         return []
     idx = _first_contacts(snap)
@@ -104,7 +105,7 @@ def find_fan_in_bursts(
                                                  np.asarray([t_last + window_ms]))[0])  # fmt: skip
         # Senders of like sums into an account that keeps them act together (structuring);
         # payers of a mule that passes the money straight on must each show it themselves.
-        forwards = min(sent_on, total) >= 0.6 * max(sent_on, total)
+        forwards = min(sent_on, total) >= 0.6 * max(sent_on, total) or hub in mules
         members, victims = evidence.split(hub, win, np.asarray([hub]), vouched=not forwards)
         if members.size < 2:
             continue

@@ -93,13 +93,21 @@ def _detect(
     out_index = build_out_index(snap)
     evidence = Evidence(snap, hub)
     links = chain_links(snap, window, CYCLE_SHRINK)
+    collectors: set[int] = set()  # mules found by fan_in: their payers need evidence of their own
+
+    def fan_in() -> list[Candidate]:
+        found = find_fan_in(snap, out_index, window, evidence)
+        collectors.update(m for c in found if len(c.victims) >= VICTIMS_FOR_PAIR
+                          for m, role in c.roles.items() if role == "collector")  # fmt: skip
+        return found
+
     detectors: dict[str, Callable[[], list[Candidate]]] = {
         "shared_identifier": lambda: find_shared_identifier_rings(snap, hub, lo, hi),
         "flow_community": lambda: find_flow_communities(snap, lo, hi),
         "cycle": lambda: find_cycles(snap, links, window),
         "same_sum_loop": lambda: find_same_sum_loops(snap, window),
-        "fan_in": lambda: find_fan_in(snap, out_index, window, evidence),
-        "fan_in_burst": lambda: find_fan_in_bursts(snap, hi, out_index, evidence, window),
+        "fan_in": fan_in,
+        "fan_in_burst": lambda: find_fan_in_bursts(snap, hi, out_index, evidence, window, collectors),
         "fan_out": lambda: find_fan_out(snap, out_index, window),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),

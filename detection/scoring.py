@@ -91,7 +91,8 @@ def _coalesce(rings: list[Ring]) -> list[Ring]:
             if not alive[i]:
                 continue
             for j in sorted({j for m in r.members for j in holding.get(m, ()) if j > i}):
-                if alive[j] and _fragment(r.members, rings[j].members):
+                if alive[j] and (_fragment(r.members, rings[j].members)
+                                 or _same_collection(r, rings[j])):  # fmt: skip
                     _absorb_ring(r, rings[j])
                     alive[j], changed = False, True
     return [r for r, keep in zip(rings, alive, strict=True) if keep]
@@ -102,6 +103,14 @@ def _fragment(a: frozenset[int], b: frozenset[int]) -> bool:
     accounts); a strong small ring inside a weak big one stays as it is."""
     inter = len(a & b)
     return inter >= 3 and inter >= 0.6 * len(b) or _overlaps(a, b)
+
+
+def _same_collection(a: Ring, b: Ring) -> bool:
+    """Two mules fed by victims that pass the money to a shared account are one operation."""
+    if len(a.victims) < 3 or len(b.victims) < 3:
+        return False
+    shared = a.members & b.members
+    return any(a.roles.get(m) == b.roles.get(m) == "receiver" for m in shared)
 
 
 def _absorb_ring(r: Ring, other: Ring) -> None:
