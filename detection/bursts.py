@@ -19,7 +19,8 @@ from detection.victims import Evidence
 BURST_MS = 24 * 3_600_000
 MIN_SENDERS = 3
 SIMILAR = 2.0  # largest sum over smallest within a burst
-HELD_UNUSUAL = 0.15  # structuring: sums at least ~1.6x what the senders usually send
+HELD_UNUSUAL = 0.15  # structuring: sums at least ~1.4x what the senders usually send
+TIGHT, TIGHT_SENDERS = 1.35, 4
 
 
 def _first_contacts(snap: Snapshot) -> np.ndarray:
@@ -106,7 +107,10 @@ def find_fan_in_bursts(
         # Senders of like sums into an account that keeps them act together (structuring);
         # payers of a mule that passes the money straight on must each show it themselves.
         forwards = min(sent_on, total) >= 0.6 * max(sent_on, total) or hub in mules
-        members, victims = evidence.split(hub, win, np.asarray([hub]), vouched=not forwards)
+        # four or more sums this close are coordinated even when the receiver passes them on
+        tight = win.size >= TIGHT_SENDERS and amounts.max() <= TIGHT * amounts.min()
+        members, victims = evidence.split(hub, win, np.asarray([hub]),
+                                          vouched=tight or not forwards)  # fmt: skip
         if members.size < 2:
             continue
         roles = {int(s): "feeder" for s in members} | {hub: "collector"}
@@ -120,10 +124,10 @@ def find_fan_in_bursts(
         points = 30.0 + 3.0 * min(win.size, 5) + 20.0 * unusual
         # Like but uneven sums kept by the receiver: structured placement. Dues, rent and
         # club contributions are round sums, and stay an ordinary fan-in.
-        held = (not forwards and unusual >= HELD_UNUSUAL
+        held = ((tight or not forwards) and unusual >= HELD_UNUSUAL
                 and not bool(np.all(np.round(amounts) % 10 == 0)))  # fmt: skip
         if held:
-            reason += "; the receiver keeps them"
+            reason += "; sums this alike look structured" if tight else "; the receiver keeps them"
         typology = "structuring" if held else "fan_in"
         out.append(Candidate(frozenset(roles), typology, points, [reason], roles, amount=total,
                              victims=frozenset(int(v) for v in victims)))  # fmt: skip
