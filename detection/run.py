@@ -107,7 +107,9 @@ def _detect(
         "cycle": lambda: find_cycles(snap, links, window),
         "same_sum_loop": lambda: find_same_sum_loops(snap, window),
         "fan_in": fan_in,
-        "fan_in_burst": lambda: find_fan_in_bursts(snap, hi, out_index, evidence, window, collectors),
+        "fan_in_burst": lambda: find_fan_in_bursts(
+            snap, hi, out_index, evidence, window, collectors
+        ),
         "fan_out": lambda: find_fan_out(snap, out_index, window),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),

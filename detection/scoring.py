@@ -147,12 +147,31 @@ def _shared_strong(snap: Snapshot, members: np.ndarray, hub: int) -> tuple[float
     return tied.size / members.size, exclusive
 
 
+def _controlled(snap: Snapshot, members: np.ndarray, hub: int) -> float:
+    """Share of members on a device that 3+ members use from 3+ different addresses: one
+    person working many accounts (a household shares a tablet at one address)."""
+    if snap.ident_kind.size == 0:
+        return 0.0
+    accs, links = snap.links_of(members)
+    kind = snap.ident_kind[links]
+    address = dict(zip(accs[kind == "a-"].tolist(), links[kind == "a-"].tolist(), strict=False))
+    dev = (kind == "d:") & (snap.ident_accounts[links] <= hub)
+    on: set[int] = set()
+    for d in np.unique(links[dev]).tolist():
+        users = accs[dev & (links == d)].tolist()
+        places = {address.get(a, -1 - a) for a in users}  # no address: a place of its own
+        if len(users) >= 3 and len(places) >= 3:
+            on.update(users)
+    return len(on) / members.size
+
+
 def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> None:
     members = np.fromiter(ring.members, np.int64)
     opened = snap.opened[members]
     new = snap.new_accounts(members, NEW_DAYS)
     new_frac = float(new.mean())
     tied, exclusive = _shared_strong(snap, members, hub)
+    controlled = _controlled(snap, members, hub)
     inflow = snap.in_total[members]
     outflow = snap.out_total[members] + snap.cash_out[members]
     passing = float(np.mean((inflow > 0) & (outflow >= 0.8 * inflow) & (outflow <= 1.25 * inflow)))
@@ -163,7 +182,7 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     top_risk = float(np.mean(known[: max(1, (len(known) + 1) // 2)])) if known else None
     # Old accounts sharing an address or tablet are usually a household; new ones, a fabrication.
     shared = 18 * tied * exclusive * min(1.0, members.size / 4) * (0.4 + 0.6 * new_frac)
-    score = ring.points + 22 * new_frac + shared
+    score = ring.points + 22 * new_frac + shared + 30 * controlled
     score += 10 * passing
     kinds = set(ring.typologies)
     sig = snap.significance(ring.amount, members.size) if kinds & FLOW else 0.0
@@ -174,23 +193,27 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     ordinary = sig < 0.35 if kinds & FLOW else passing < 0.6
     if ordinary and not kinds & BEHAVIOUR:
         # old accounts moving everyday sums: households, families, payroll; weighed by the
-        # share of established members, so one new account does not cancel it
-        score -= 15 * (1 - new_frac)
+        # share of established members, so one new account does not cancel it (accounts worked
+        # from one device across households are no household)
+        score -= 15 * (1 - new_frac) * (1 - controlled)
     if not kinds & (BEHAVIOUR | LOOPS):
         # established members with no identifier shared among them and no money passing
         # through: only the shape says ring (rent, dues, small businesses); a camouflaged ring
         # still shows one of them
-        score -= 15 * (1 - new_frac) * (1 - tied) * (1 - passing)
+        score -= 15 * (1 - new_frac) * (1 - max(tied, controlled)) * (1 - passing)
     ring.score = round(float(np.clip(score, 0, 100)), 1)
     ring.evidence = {"size": float(members.size), "new_accounts": round(new_frac, 3),
                      "shared_identifier": round(tied, 3), "exclusive_identifier": round(exclusive, 3),
-                     "pass_through": round(passing, 3), "amount_significance": round(sig, 3),
+                     "controlled_device": round(controlled, 3), "pass_through": round(passing, 3), "amount_significance": round(sig, 3),
                      "mean_model_risk": round(mean_risk or 0.0, 1),
                      "top_model_risk": round(top_risk or 0.0, 1),
                      "model_scored_members": float(len(known)),
                      "victims": float(len(ring.victims))}  # fmt: skip
     ring.member_risk = {m: risk.get(m, ring.score) for m in ring.members}
     _add_reasons(ring, int(new.sum()), opened[new], snap.now_ms, mean_risk, top_risk)
+    if controlled:
+        ring.reasons.append(f"{round(controlled * members.size)} accounts at different addresses "
+                            "are worked from the same device")  # fmt: skip
 
 
 def _add_reasons(

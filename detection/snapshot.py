@@ -53,6 +53,7 @@ class Snapshot:
     scale: float  # median transfer amount: what an ordinary transfer looks like in this data
     t_first: int  # earliest transaction, ms
     first_seen: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # first tx, ms
+    ident_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, "U2"))  # "d:", "a-", ...
     opened_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # opened_at given
 
     @property
@@ -77,7 +78,9 @@ class Snapshot:
         opened, first = self.opened[members], self.first_seen[members]
         known = self.opened_known[members]
         fresh = first - opened <= new_days * DAY_MS  # opened after first seen: new too
-        seen_late = (self.now_ms - first <= new_days * DAY_MS) & (first - self.t_first >= 2 * DAY_MS)
+        seen_late = (self.now_ms - first <= new_days * DAY_MS) & (
+            first - self.t_first >= 2 * DAY_MS
+        )
         return np.asarray(np.where(known, fresh, seen_late))
 
     def age_days(self, members: np.ndarray) -> np.ndarray:
@@ -137,6 +140,7 @@ def build_snapshot(state: EdgeLogState) -> Snapshot:
         scale=max(float(np.median(t_amt)) if t_amt.size else 1.0, 1.0),
         t_first=int(c["ts"].min()) if state.n_tx else 0,
         first_seen=_first_seen(state), opened_known=_opened_known(state),
+        ident_kind=np.asarray([n[:2] for n in state.idents.names], "U2"),
     )  # fmt: skip
 
 
