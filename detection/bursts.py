@@ -125,6 +125,7 @@ def find_fan_in_bursts(
         # Like but uneven sums kept by the receiver: structured placement. Dues, rent and
         # club contributions are round sums, and stay an ordinary fan-in.
         held = ((tight or not forwards) and unusual >= HELD_UNUSUAL
+                and float(amounts.min()) >= snap.scale  # not pocket money
                 and not bool(np.all(np.round(amounts) % 10 == 0)))  # fmt: skip
         if held:
             reason += "; sums this alike look structured" if tight else "; the receiver keeps them"
