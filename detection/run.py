@@ -213,7 +213,7 @@ def _run(settings: Settings, store: RingGraph, summary: RunSummary, say: Progres
     cands = _detect(snap, settings, summary.detector_ms, say) if state.n_tx else []
     t0 = time.perf_counter()
     say("merging and scoring rings")
-    rings = _score(merge_candidates(cands), snap, store, settings)
+    rings = _score(merge_candidates(cands, settings.detect_max_ring_size), snap, store, settings)
     _timed(summary, "scoring")(t0)
     t0 = time.perf_counter()
     say("writing rings")

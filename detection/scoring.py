@@ -49,7 +49,7 @@ def _overlaps(a: frozenset[int], b: frozenset[int]) -> bool:
     return inside or inter >= 0.5 * len(a | b) or (inter >= 0.8 * small and big <= 2 * small)
 
 
-def merge_candidates(cands: list[Candidate]) -> list[Ring]:
+def merge_candidates(cands: list[Candidate], max_size: int = 60) -> list[Ring]:
     """Greedy: strongest first, each candidate joins the first ring it overlaps enough.
 
     An index from account to the rings holding it limits the overlap tests to rings that share
@@ -69,17 +69,18 @@ def merge_candidates(cands: list[Candidate]) -> list[Ring]:
             holding.setdefault(m, []).append(target)
         rings[target].members = rings[target].members | c.members
         rings[target].victims = rings[target].victims | c.victims
-    rings = _coalesce(rings)
+    rings = _coalesce(rings, max_size)
     for r in rings:  # an account that acts for the ring anywhere is a member, not a victim
         r.victims = r.victims - r.members
     return rings
 
 
-def _coalesce(rings: list[Ring]) -> list[Ring]:
-    """Merge rings that overlap once grown: fragments of one ring (a fan-in at each leg of a
-    cycle) that each missed the others while they were small join the stronger ring."""
+def _coalesce(rings: list[Ring], max_size: int) -> list[Ring]:
+    """Merge fragments of one ring (a fan-in at each leg of a cycle) that the greedy pass kept
+    apart into the stronger ring, judging overlap on what each ring's own candidates found."""
     alive = [True] * len(rings)
-    changed = True
+    core = [r.members for r in rings]  # overlap is judged on what each ring found itself:
+    changed = True  # absorbing must not snowball across a dense background
     while changed:
         changed = False
         holding: dict[int, list[int]] = {}
@@ -91,8 +92,9 @@ def _coalesce(rings: list[Ring]) -> list[Ring]:
             if not alive[i]:
                 continue
             for j in sorted({j for m in r.members for j in holding.get(m, ()) if j > i}):
-                if alive[j] and (_fragment(r.members, rings[j].members)
-                                 or _same_collection(r, rings[j])):  # fmt: skip
+                if (alive[j] and len(r.members | rings[j].members) <= max_size
+                        and (_fragment(core[i], core[j])
+                             or _same_collection(r, rings[j]))):  # fmt: skip
                     _absorb_ring(r, rings[j])
                     alive[j], changed = False, True
     return [r for r, keep in zip(rings, alive, strict=True) if keep]
@@ -159,7 +161,7 @@ def _controlled(snap: Snapshot, members: np.ndarray, hub: int) -> float:
     on: set[int] = set()
     for d in np.unique(links[dev]).tolist():
         users = accs[dev & (links == d)].tolist()
-        places = {address.get(a, -1 - a) for a in users}  # no address: a place of its own
+        places = {address[a] for a in users if a in address}  # unknown addresses say nothing
         if len(users) >= 3 and len(places) >= 3:
             on.update(users)
     return len(on) / members.size
