@@ -24,6 +24,7 @@ from detection import edgelog
 from detection.bursts import find_fan_in_bursts
 from detection.card_testing import find_card_testing
 from detection.communities import find_flow_communities
+from detection.controlled import find_controlled_devices
 from detection.cycles import find_cycles
 from detection.fans import find_fan_in, find_fan_out
 from detection.flows import build_out_index, chain_links
@@ -115,6 +116,7 @@ def _detect(
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
         "device_takeover": lambda: find_device_takeover(snap, hub, window),
+        "controlled_device": lambda: find_controlled_devices(snap, hub, hi),
     }
     found: list[Candidate] = []
     for name, fn in detectors.items():

@@ -19,10 +19,13 @@ FLOW = frozenset(
     {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
      "structuring"}
 )  # fmt: skip
-# Money that comes back round to where it started is ring behaviour whatever the accounts' age.
-LOOPS = frozenset({"cycle", "same_sum_loop"})
+# Money that comes back round to where it started, or that every receiver passes on at once, is
+# ring behaviour whatever the accounts' age.
+LOOPS = frozenset({"cycle", "same_sum_loop", "fan_out"})
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
-BEHAVIOUR = frozenset({"card_testing", "refund_abuse", "device_takeover", "structuring"})
+BEHAVIOUR = frozenset(
+    {"card_testing", "refund_abuse", "device_takeover", "structuring", "controlled_device"}
+)
 
 
 @dataclass

@@ -131,6 +131,23 @@ def _look_alikes(w: World, bg: list[str]) -> None:
         w.transfer(T0 + d * DAY, 1_500.0, "biz", "supplier")
 
 
+def _herded(w: World) -> None:
+    """Long-standing accounts at four addresses moving everyday sums among themselves, all from
+    one phone; and a household of three at one address sharing a tablet the same way."""
+    for k in range(4):
+        w.account(f"herd-{k}", address=f"{k + 1} Elm Street, Springfield")
+        w.ordinary_life(f"herd-{k}")
+    for k in range(3):
+        w.account(f"hh-{k}", address="9 Oak Road, Springfield")
+        w.ordinary_life(f"hh-{k}")
+    for n in range(8):
+        t = T0 + (5 + 2 * n) * DAY
+        w.transfer(t, w.rng.uniform(40, 300), f"herd-{n % 4}", f"herd-{(n + 1) % 4}",
+                   device_id="herder-phone")  # fmt: skip
+        w.transfer(t, w.rng.uniform(40, 300), f"hh-{n % 3}", f"hh-{(n + 1) % 3}",
+                   device_id="family-tablet")  # fmt: skip
+
+
 @pytest.fixture
 def planted(store: FalkorStore) -> FalkorStore:
     w = World()
@@ -142,6 +159,7 @@ def planted(store: FalkorStore) -> FalkorStore:
     _card_testers(w, ["cx-0", "cx-1", "cx-2"], "ip-x", "dev-x", day=20)
     _card_testers(w, ["cy-0", "cy-1", "cy-2"], "ip-y", "dev-y", day=20)
     _look_alikes(w, bg)
+    _herded(w)
     parsed = [parse_event(e, SALT) for e in w.events]
     for start in range(0, len(parsed), 500):
         store.apply_batch(parsed[start : start + 500])
@@ -187,6 +205,10 @@ def test_victims_are_kept_apart_and_camouflaged_rings_found(
     # two crews on different devices at the same shops are two rings
     x, y = _ring_with(rings, {"cx-0", "cx-1", "cx-2"}), _ring_with(rings, {"cy-0", "cy-1", "cy-2"})
     assert x != y
+    # old accounts at four addresses worked from one phone are a ring; a household is not
+    herd = _ring_with(rings, {f"herd-{k}" for k in range(4)})
+    assert rings[herd][0] >= 50, summary
+    assert not any({"hh-0", "hh-1", "hh-2"} <= m for _, m, _ in rings.values()), summary
     # look-alikes stay low: household, payroll, small business
     for s, m, _ in rings.values():
         assert not ({"bg-0", "bg-1", "bg-2"} <= m), ("household", s, sorted(m))
