@@ -90,19 +90,13 @@ def write_rings(store: RingGraph, rows: Sequence[RingRow], now_ms: int) -> None:
     members = [[r.change.ring_id, *m] for r in written for m in r.member_rows]
     versions = [[r.change.ring_id, r.change.version, now_ms, r.change.change, r.score,
                  len(r.change.members), sorted(r.change.members)] for r in written]  # fmt: skip
+    # every ring's victims as they stand now (unchanged rings too: victims may come and go
+    # without changing the ring, its version or its alerts)
+    victims_now = [[r.change.ring_id, sorted(r.victims)] for r in rows]
+    victims_add = [[r.change.ring_id, v, "victim"] for r in rows for v in sorted(r.victims)]
     for name, batch_rows in (("ring_upsert", upserts), ("ring_member_remove", removes),
-                             ("ring_member_add", members), ("ring_version_add", versions)):  # fmt: skip
-        for chunk in _chunks(batch_rows):
-            store.graph.query(load_query(name), {"rows": list(chunk)})
-    write_victims(store, rows)
-
-
-def write_victims(store: RingGraph, rows: Sequence[RingRow]) -> None:
-    """Every ring's victims as they stand now (unchanged rings too: victims may come and go
-    without changing the ring, its version or its alerts)."""
-    current = [[r.change.ring_id, sorted(r.victims)] for r in rows]
-    added = [[r.change.ring_id, v, "victim"] for r in rows for v in sorted(r.victims)]
-    for name, batch_rows in (("ring_victim_remove", current), ("ring_victim_add", added)):
+                             ("ring_member_add", members), ("ring_version_add", versions),
+                             ("ring_victim_remove", victims_now), ("ring_victim_add", victims_add)):  # fmt: skip
         for chunk in _chunks(batch_rows):
             store.graph.query(load_query(name), {"rows": list(chunk)})
 
