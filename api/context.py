@@ -45,6 +45,7 @@ class Loaders:
     account_rings: DataLoader[str, list[RingView]]
     ring: DataLoader[str, RingView | None]
     ring_members: DataLoader[str, list[RingMemberView]]
+    ring_victims: DataLoader[str, list[RingMemberView]]
     ring_versions: DataLoader[str, list[RingVersionView]]
     verdicts: DataLoader[str, list[VerdictView]]
 
@@ -65,6 +66,7 @@ class Loaders:
             account_links=_loader(store.account_links), account_rings=_loader(store.account_rings),
             ring=DataLoader(load_fn=rings), ring_members=ring_members,
             ring_versions=_loader(store.ring_versions), verdicts=_loader(store.verdicts),
+            ring_victims=_loader(store.ring_victims),
         )  # fmt: skip
 
 

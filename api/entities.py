@@ -299,6 +299,15 @@ class Ring:
             RingMember.of(m) for m in await info.context.loaders.ring_members.load(self.view.id)
         ]
 
+    @described_field(
+        "Accounts that paid into the ring (or were paid by it) without acting for it: victims"
+        " and counterparties, kept apart from the members and not counted in the size."
+    )
+    async def victims(self, info: Info) -> list[RingMember]:
+        return [
+            RingMember.of(m) for m in await info.context.loaders.ring_victims.load(self.view.id)
+        ]
+
     @described_field("Earlier versions of this ring, newest first.")
     async def versions(self, info: Info) -> list[RingVersion]:
         return [

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     detect_max_ring_size: int = Field(default=60, ge=3)
     detect_window_hours: float = Field(default=72.0, gt=0, description="time window of typologies")
     detect_min_score: float = Field(
-        default=40.0, ge=0, le=100, description="weaker rings are not written"
+        default=35.0, ge=0, le=100, description="weaker rings are not written"
     )
     detect_lock_ttl_s: int = Field(default=900, ge=10)
 

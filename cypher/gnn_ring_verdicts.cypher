@@ -1,4 +1,4 @@
-// Investigators' verdicts on rings, applied to every member account, for GNN training labels.
+// Investigators' verdicts on rings, applied to every MEMBER account (never to INVOLVES victims), for GNN training labels.
 // params: none
 // returns: account_id, verdict ("confirmed_fraud"|"false_positive"|"needs_review"), at
 MATCH (v:Verdict)

@@ -4,18 +4,23 @@ collector to pass the money on; this one sees the collection alone, before it mo
 
 Friends settling a bill look alike, but each sends what it usually sends and scoring keeps old
 accounts moving everyday sums low; a burst of sums well above what each sender usually sends
-earns more points. Repeat payers (rent, family) are not new counterparties.
+earns more points. Repeat payers (rent, family) are not new counterparties. When the receiver passes the money
+straight on (a mule), each sender must show member evidence of its own or it is a victim.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from detection.flows import OutIndex
 from detection.snapshot import Candidate, Snapshot
+from detection.victims import Evidence
 
 BURST_MS = 24 * 3_600_000
 MIN_SENDERS = 3
 SIMILAR = 2.0  # largest sum over smallest within a burst
+HELD_UNUSUAL = 0.15  # structuring: sums at least ~1.4x what the senders usually send
+TIGHT, TIGHT_SENDERS = 1.35, 4
 
 
 def _first_contacts(snap: Snapshot) -> np.ndarray:
@@ -29,17 +34,39 @@ def _first_contacts(snap: Snapshot) -> np.ndarray:
 
 
 def _busiest_windows(snap: Snapshot, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per receiver, the ``[lo, hi)`` slice of ``idx`` with the most first contacts in a day,
-    for receivers where that is at least MIN_SENDERS."""
+    """Per receiver, the ``[lo, hi)`` slices of ``idx`` with at least MIN_SENDERS first contacts
+    in a day, only the longest of those ending at the same place."""
     dst, ts = snap.t_dst[idx].astype(np.int64), snap.t_ts[idx]
     span = int(ts.max()) - int(ts.min()) + BURST_MS + 1
     key = dst * span + (ts - int(ts.min()))
     hi = np.searchsorted(key, key + BURST_MS, "right")
-    count = hi - np.arange(idx.size)
-    pick = np.lexsort((np.arange(idx.size), -count, dst))
-    best = pick[np.concatenate([[True], dst[pick][1:] != dst[pick][:-1]])]
-    best = best[count[best] >= MIN_SENDERS]
-    return best, hi[best]
+    lo = np.arange(idx.size)
+    ok = hi - lo >= MIN_SENDERS
+    lo, hi = lo[ok], hi[ok]
+    first = np.concatenate([[True], hi[1:] != hi[:-1]]) if hi.size else np.zeros(0, bool)
+    return lo[first], hi[first]
+
+
+def _similar_core(amounts: np.ndarray) -> np.ndarray:
+    """Positions of the largest group of sums within SIMILAR of each other (earliest on ties)."""
+    order = np.argsort(amounts, kind="stable")
+    a = amounts[order]
+    ends = np.searchsorted(a, a * SIMILAR, "right")
+    k = int(np.argmax(ends - np.arange(a.size)))
+    return np.sort(order[k : ends[k]])
+
+
+def _best_bursts(snap: Snapshot, idx: np.ndarray) -> list[np.ndarray]:
+    """Per receiver, the first contacts of its biggest burst of like sums within a day (a
+    window's unlike sums, such as a relative's small transfer, are left out of it)."""
+    best: dict[int, np.ndarray] = {}
+    for lo, hi in zip(*_busiest_windows(snap, idx), strict=True):
+        win = idx[lo:hi]
+        core = win[_similar_core(snap.t_amt[win])]
+        hub = int(snap.t_dst[win[0]])
+        if core.size >= MIN_SENDERS and core.size > best.get(hub, win[:0]).size:
+            best[hub] = core
+    return [best[h] for h in sorted(best)]
 
 
 def _usual_amount(snap: Snapshot) -> np.ndarray:
@@ -58,28 +85,51 @@ def _unusual(snap: Snapshot, usual: np.ndarray, win: np.ndarray) -> float:
     return float(np.clip(np.log10(max(ratio, 1e-9)) / np.log10(5.0), 0.0, 1.0))
 
 
-def find_fan_in_bursts(snap: Snapshot, max_size: int) -> list[Candidate]:
+def find_fan_in_bursts(
+    snap: Snapshot, max_size: int, out_index: OutIndex, evidence: Evidence, window_ms: int,
+    mules: set[int] | frozenset[int] = frozenset(),
+) -> list[Candidate]:  # fmt: skip
     if snap.t_src.size == 0:
         return []
     idx = _first_contacts(snap)
     usual = _usual_amount(snap)
     out: list[Candidate] = []
-    for lo, hi in zip(*_busiest_windows(snap, idx), strict=True):
-        win = idx[lo:hi]
+    for win in _best_bursts(snap, idx):
         amounts = snap.t_amt[win]
-        if hi - lo + 1 > max_size or amounts.max() > SIMILAR * amounts.min():
+        if win.size + 1 > max_size:
             continue
         hub = int(snap.t_dst[win[0]])
-        senders = snap.t_src[win].tolist()
-        roles = {s: "feeder" for s in senders} | {hub: "collector"}
         total = float(amounts.sum())
-        hours = (int(snap.t_ts[win[-1]]) - int(snap.t_ts[win[0]])) / 3_600_000
-        reason = (f"{len(senders)} accounts that had never paid {snap.account_id(hub)} each sent "
+        t_first, t_last = int(snap.t_ts[win[0]]), int(snap.t_ts[win[-1]])
+        sent_on = float(out_index.amount_between(np.asarray([hub], np.int64),
+                                                 np.asarray([t_first]),
+                                                 np.asarray([t_last + window_ms]))[0])  # fmt: skip
+        # Senders of like sums into an account that keeps them act together (structuring);
+        # payers of a mule that passes the money straight on must each show it themselves.
+        forwards = min(sent_on, total) >= 0.6 * max(sent_on, total) or hub in mules
+        # four or more sums this close are coordinated even when the receiver passes them on
+        tight = win.size >= TIGHT_SENDERS and amounts.max() <= TIGHT * amounts.min()
+        members, victims = evidence.split(hub, win, np.asarray([hub]),
+                                          vouched=tight or not forwards)  # fmt: skip
+        if members.size < 2:
+            continue
+        roles = {int(s): "feeder" for s in members} | {hub: "collector"}
+        hours = (t_last - t_first) / 3_600_000
+        reason = (f"{win.size} accounts that had never paid {snap.account_id(hub)} each sent "
                   f"it {amounts.min():,.0f}-{amounts.max():,.0f} within {max(hours, 0.1):.0f} "
                   f"hours ({total:,.0f} in all)")  # fmt: skip
         unusual = _unusual(snap, usual, win)
         if unusual > 0.5:
             reason += "; far more than each of them usually sends"
-        points = 30.0 + 3.0 * min(len(senders), 5) + 20.0 * unusual
-        out.append(Candidate(frozenset(roles), "fan_in", points, [reason], roles, amount=total))
+        points = 30.0 + 3.0 * min(win.size, 5) + 20.0 * unusual
+        # Like but uneven sums kept by the receiver: structured placement. Dues, rent and
+        # club contributions are round sums, and stay an ordinary fan-in.
+        held = ((tight or not forwards) and unusual >= HELD_UNUSUAL
+                and float(amounts.min()) >= snap.scale  # not pocket money
+                and not bool(np.all(np.round(amounts) % 10 == 0)))  # fmt: skip
+        if held:
+            reason += "; sums this alike look structured" if tight else "; the receiver keeps them"
+        typology = "structuring" if held else "fan_in"
+        out.append(Candidate(frozenset(roles), typology, points, [reason], roles, amount=total,
+                             victims=frozenset(int(v) for v in victims)))  # fmt: skip
     return out

@@ -1,6 +1,7 @@
 """Fan-in then fast forwarding (mule collection, gather-scatter) and fan-out to accounts that
-pass the money on. Victims are kept out: a sender joins the ring only when the hub is where most
-of its money goes, a receiver only when it passes most of what it got onwards."""
+pass the money on. Victims are kept apart: a sender joins the ring only with member evidence of
+its own (detection/victims.py), a receiver only when it got a material share of what the hub
+passed on; in fan-out, a receiver only when it passes most of what it got onwards."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import numpy as np
 
 from detection.flows import OutIndex
 from detection.snapshot import Candidate, Snapshot
+from detection.victims import Evidence
 
 _MAX_DEGREE = 400
 FAST_MS = 12 * 3_600_000  # "passed it on at once": mules move money within hours
+SPRAY_MS = 24 * 3_600_000
 
 
 def _best_window(ts: np.ndarray, peers: np.ndarray, window_ms: int) -> tuple[int, int]:
@@ -53,45 +56,58 @@ def _money_windows(
 
 
 def find_fan_in(
-    snap: Snapshot, out_index: OutIndex, window_ms: int, min_peers: int = 2
+    snap: Snapshot, out_index: OutIndex, window_ms: int, evidence: Evidence, min_peers: int = 2
 ) -> list[Candidate]:
     hubs = (snap.in_degree >= min_peers) & (snap.in_degree <= _MAX_DEGREE)
     if not hubs.any():
         return []
     incoming, lo, hi, received, fwd = _money_windows(snap, out_index, hubs, window_ms)
-    share = fwd / received
+    # forwarding is passing on roughly what came in: a hub sending far more is not forwarding
+    share = np.minimum(received, fwd) / np.maximum(np.maximum(received, fwd), 1e-9)
     out: list[Candidate] = []
     for k in np.nonzero(share >= 0.6)[0].tolist():
         win = incoming[lo[k] : hi[k]]
-        senders, inverse = np.unique(snap.t_src[win], return_inverse=True)
-        if senders.size < min_peers:
-            continue
-        sent = np.bincount(inverse, snap.t_amt[win], minlength=senders.size)
-        feeders = senders[sent >= 0.3 * snap.out_total[senders]]
-        if feeders.size < 2:
+        if np.unique(snap.t_src[win]).size < min_peers:
             continue
         hub = int(snap.t_dst[win[0]])
         t_first, t_last = int(snap.t_ts[win[0]]), int(snap.t_ts[win[-1]])
-        out.append(_fan_in_candidate(snap, hub, feeders, float(received[k]), float(share[k]),
-                                     t_first, t_last + window_ms))  # fmt: skip
+        receivers = _receivers(snap, hub, t_first, t_last + window_ms)
+        feeders, victims = evidence.split(hub, win, np.asarray([hub, *receivers], np.int64))
+        if feeders.size + victims.size < 2:
+            continue
+        out.append(_fan_in_candidate(snap, hub, feeders, victims, receivers, float(received[k]),
+                                     float(share[k]), t_first, t_last + window_ms))  # fmt: skip
     return out
 
 
-def _fan_in_candidate(
-    snap: Snapshot, hub: int, feeders: np.ndarray, received: float, share: float,
-    t0: int, t1: int,
-) -> Candidate:  # fmt: skip
+def _receivers(snap: Snapshot, hub: int, t0: int, t1: int) -> list[int]:
+    """Accounts the hub paid a material share (10%+) of what it sent between t0 and t1."""
     lo, hi = np.searchsorted(snap.t_src, [hub, hub + 1])
     sel = np.arange(lo, hi)[(snap.t_ts[lo:hi] >= t0) & (snap.t_ts[lo:hi] <= t1)]
-    receivers = set(snap.t_dst[sel].tolist()) - {hub}
+    dst = snap.t_dst[sel]
+    keep = dst != hub
+    accs, inverse = np.unique(dst[keep], return_inverse=True)
+    sums = np.bincount(inverse, snap.t_amt[sel][keep], minlength=accs.size)
+    return [int(a) for a in accs[sums >= 0.1 * max(float(sums.sum()), 1e-9)]]
+
+
+def _fan_in_candidate(
+    snap: Snapshot, hub: int, feeders: np.ndarray, victims: np.ndarray, receivers: list[int],
+    received: float, share: float, t0: int, t1: int,
+) -> Candidate:  # fmt: skip
     typology = "gather_scatter" if len(receivers) >= 3 else "fan_in"
     roles = {int(f): "feeder" for f in feeders} | {r: "receiver" for r in receivers}
     roles[hub] = "collector"
     hours = (t1 - t0) / 3_600_000
-    reason = (f"{snap.account_id(hub)} collected {received:,.0f} from {feeders.size} accounts and "
-              f"passed on {min(share, 1):.0%} within {hours:.0f} hours")  # fmt: skip
-    points = 25.0 + 15.0 * min(share, 1.0) + 3.0 * min(feeders.size, 5)
-    return Candidate(frozenset(roles), typology, points, [reason], roles, amount=received)
+    senders = feeders.size + victims.size
+    reason = (f"{snap.account_id(hub)} collected {received:,.0f} from {senders} accounts and "
+              f"passed on {share:.0%} within {hours:.0f} hours")  # fmt: skip
+    if victims.size:
+        reason += f"; {victims.size} of the senders look like victims (one-off payers)"
+    points = 25.0 + 15.0 * share + 3.0 * min(senders, 5)
+    victim_set = frozenset(int(v) for v in victims) - frozenset(roles)
+    return Candidate(frozenset(roles), typology, points, [reason], roles, amount=received,
+                     victims=victim_set)  # fmt: skip
 
 
 def find_fan_out(
@@ -101,7 +117,8 @@ def find_fan_out(
     out: list[Candidate] = []
     for src in np.nonzero((snap.out_degree >= min_peers) & (snap.out_degree <= _MAX_DEGREE))[0]:
         idx = np.arange(ptr[src], ptr[src + 1])
-        lo, hi = _best_window(snap.t_ts[idx], snap.t_dst[idx], window_ms)
+        # a fan-out sprays within hours: a long window lets ordinary payments dilute it
+        lo, hi = _best_window(snap.t_ts[idx], snap.t_dst[idx], min(window_ms, SPRAY_MS))
         win = idx[lo:hi]
         if np.unique(snap.t_dst[win]).size < min_peers:
             continue

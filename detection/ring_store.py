@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -78,6 +78,7 @@ class RingRow:
     reasons: list[str]
     evidence: dict[str, Any]
     member_rows: list[list[Any]]  # [account_id, risk, role]
+    victims: list[str] = field(default_factory=list)  # INVOLVES {role: "victim"}, not members
 
 
 def write_rings(store: RingGraph, rows: Sequence[RingRow], now_ms: int) -> None:
@@ -89,8 +90,13 @@ def write_rings(store: RingGraph, rows: Sequence[RingRow], now_ms: int) -> None:
     members = [[r.change.ring_id, *m] for r in written for m in r.member_rows]
     versions = [[r.change.ring_id, r.change.version, now_ms, r.change.change, r.score,
                  len(r.change.members), sorted(r.change.members)] for r in written]  # fmt: skip
+    # every ring's victims as they stand now (unchanged rings too: victims may come and go
+    # without changing the ring, its version or its alerts)
+    victims_now = [[r.change.ring_id, sorted(r.victims)] for r in rows]
+    victims_add = [[r.change.ring_id, v, "victim"] for r in rows for v in sorted(r.victims)]
     for name, batch_rows in (("ring_upsert", upserts), ("ring_member_remove", removes),
-                             ("ring_member_add", members), ("ring_version_add", versions)):  # fmt: skip
+                             ("ring_member_add", members), ("ring_version_add", versions),
+                             ("ring_victim_remove", victims_now), ("ring_victim_add", victims_add)):  # fmt: skip
         for chunk in _chunks(batch_rows):
             store.graph.query(load_query(name), {"rows": list(chunk)})
 

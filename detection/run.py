@@ -24,6 +24,7 @@ from detection import edgelog
 from detection.bursts import find_fan_in_bursts
 from detection.card_testing import find_card_testing
 from detection.communities import find_flow_communities
+from detection.controlled import find_controlled_devices
 from detection.cycles import find_cycles
 from detection.fans import find_fan_in, find_fan_out
 from detection.flows import build_out_index, chain_links
@@ -45,11 +46,13 @@ from detection.scoring import Ring, merge_candidates, score_ring
 from detection.shared_ids import find_shared_identifier_rings
 from detection.snapshot import Candidate, Snapshot, build_snapshot
 from detection.takeover import find_device_takeover
+from detection.victims import Evidence
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 CYCLE_SHRINK = 0.2
+VICTIMS_FOR_PAIR = 3
 
 
 class DetectionBusyError(RingscopeError):
@@ -89,27 +92,45 @@ def _detect(
     window = int(s.detect_window_hours * 3_600_000)
     lo, hi, hub = s.detect_min_ring_size, s.detect_max_ring_size, s.detect_hub_accounts
     out_index = build_out_index(snap)
+    evidence = Evidence(snap, hub)
     links = chain_links(snap, window, CYCLE_SHRINK)
+    collectors: set[int] = set()  # mules found by fan_in: their payers need evidence of their own
+
+    def fan_in() -> list[Candidate]:
+        found = find_fan_in(snap, out_index, window, evidence)
+        collectors.update(m for c in found if len(c.victims) >= VICTIMS_FOR_PAIR
+                          for m, role in c.roles.items() if role == "collector")  # fmt: skip
+        return found
+
     detectors: dict[str, Callable[[], list[Candidate]]] = {
         "shared_identifier": lambda: find_shared_identifier_rings(snap, hub, lo, hi),
         "flow_community": lambda: find_flow_communities(snap, lo, hi),
         "cycle": lambda: find_cycles(snap, links, window),
         "same_sum_loop": lambda: find_same_sum_loops(snap, window),
-        "fan_in": lambda: find_fan_in(snap, out_index, window),
-        "fan_in_burst": lambda: find_fan_in_bursts(snap, hi),
+        "fan_in": fan_in,
+        "fan_in_burst": lambda: find_fan_in_bursts(
+            snap, hi, out_index, evidence, window, collectors
+        ),
         "fan_out": lambda: find_fan_out(snap, out_index, window),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
         "device_takeover": lambda: find_device_takeover(snap, hub, window),
+        "controlled_device": lambda: find_controlled_devices(snap, hub, hi),
     }
     found: list[Candidate] = []
     for name, fn in detectors.items():
         progress(f"detector {name}")
         t0 = time.perf_counter()
-        found.extend(c for c in fn() if lo <= len(c.members) <= hi)
+        # a collector and its exits are a ring of two when enough victims paid in
+        found.extend(c for c in fn() if _size_ok(c, lo, hi))
         timings[name] = int((time.perf_counter() - t0) * 1000)
     return found
+
+
+def _size_ok(c: Candidate, lo: int, hi: int) -> bool:
+    floor = min(lo, 2) if len(c.victims) >= VICTIMS_FOR_PAIR else lo
+    return floor <= len(c.members) <= hi
 
 
 def _score(rings: list[Ring], snap: Snapshot, store: RingGraph, s: Settings) -> list[Ring]:
@@ -132,7 +153,8 @@ def _rows(rings: list[Ring], snap: Snapshot, store: RingGraph) -> list[RingRow]:
             continue
         members = [[snap.account_id(m), round(r.member_risk.get(m, r.score), 1), r.roles.get(m, "member")]
                    for m in sorted(r.members)]  # fmt: skip
-        out.append(RingRow(ch, r.score, r.typologies, r.reasons[:8], r.evidence, members))
+        victims = sorted(snap.account_id(v) for v in r.victims)
+        out.append(RingRow(ch, r.score, r.typologies, r.reasons[:8], r.evidence, members, victims))
     return out
 
 
@@ -193,7 +215,7 @@ def _run(settings: Settings, store: RingGraph, summary: RunSummary, say: Progres
     cands = _detect(snap, settings, summary.detector_ms, say) if state.n_tx else []
     t0 = time.perf_counter()
     say("merging and scoring rings")
-    rings = _score(merge_candidates(cands), snap, store, settings)
+    rings = _score(merge_candidates(cands, settings.detect_max_ring_size), snap, store, settings)
     _timed(summary, "scoring")(t0)
     t0 = time.perf_counter()
     say("writing rings")

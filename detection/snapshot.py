@@ -24,6 +24,8 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     roles: dict[int, str] = field(default_factory=dict)
     amount: float = 0.0  # money the pattern moved, for weighing it against ordinary transfers
+    # accounts that paid into the ring (or were paid once) without acting for it: not members
+    victims: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -50,6 +52,9 @@ class Snapshot:
     cash_out: np.ndarray  # withdrawals per account
     scale: float  # median transfer amount: what an ordinary transfer looks like in this data
     t_first: int  # earliest transaction, ms
+    first_seen: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # first tx, ms
+    ident_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, "U2"))  # "d:", "a-", ...
+    opened_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # opened_at given
 
     @property
     def n_accounts(self) -> int:
@@ -65,6 +70,18 @@ class Snapshot:
         """0..1: how far the money per member exceeds an ordinary transfer (x1 -> 0, x100 -> 1)."""
         ratio = amount / max(members, 1) / self.scale
         return float(np.clip(np.log10(max(ratio, 1e-9)) / 2, 0.0, 1.0))
+
+    def new_accounts(self, members: np.ndarray, new_days: int) -> np.ndarray:
+        """Whether each account was new when it became active: opened at most ``new_days``
+        before its first transaction (where the account event said when it was opened), else
+        first seen in the last ``new_days`` and not at the very start of the data."""
+        opened, first = self.opened[members], self.first_seen[members]
+        known = self.opened_known[members]
+        fresh = first - opened <= new_days * DAY_MS  # opened after first seen: new too
+        seen_late = (self.now_ms - first <= new_days * DAY_MS) & (
+            first - self.t_first >= 2 * DAY_MS
+        )
+        return np.asarray(np.where(known, fresh, seen_late))
 
     def age_days(self, members: np.ndarray) -> np.ndarray:
         return np.asarray((self.now_ms - self.opened[members]) / DAY_MS)
@@ -122,4 +139,22 @@ def build_snapshot(state: EdgeLogState) -> Snapshot:
         cash_out=np.bincount(c["src"][wd], c["amount"][wd], minlength=n),
         scale=max(float(np.median(t_amt)) if t_amt.size else 1.0, 1.0),
         t_first=int(c["ts"].min()) if state.n_tx else 0,
+        first_seen=_first_seen(state), opened_known=_opened_known(state),
+        ident_kind=np.asarray([n[:2] for n in state.idents.names], "U2"),
     )  # fmt: skip
+
+
+def _first_seen(state: EdgeLogState) -> np.ndarray:
+    c = state.cols
+    first = np.full(len(state.accounts), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first, c["src"], c["ts"])
+    tr = c["kind"] == TRANSFER
+    np.minimum.at(first, c["dst"][tr], c["ts"][tr])
+    return first
+
+
+def _opened_known(state: EdgeLogState) -> np.ndarray:
+    known = np.zeros(len(state.accounts), bool)
+    if state.opened:
+        known[np.fromiter(state.opened.keys(), np.int64, len(state.opened))] = True
+    return known

@@ -220,6 +220,11 @@ class FalkorReads:
         return _group(ids, rows, lambda r: RingMemberView(
             ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]))  # fmt: skip
 
+    async def ring_victims(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
+        rows = await self._rows("api_ring_victims", {"ids": list(ids)})
+        return _group(ids, rows, lambda r: RingMemberView(
+            ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]))  # fmt: skip
+
     async def ring_versions(self, ids: Sequence[str]) -> list[list[RingVersionView]]:
         rows = await self._rows("api_ring_versions", {"ids": list(ids)})
         return _group(ids, rows, lambda r: _pick(RingVersionView, {"ring_id": r[0], **r[1]}))

@@ -123,3 +123,16 @@ def test_stats_and_detection_runs(client: TestClient) -> None:
     )
     assert runs["detectionRuns"]["totalCount"] == 1
     assert runs["detectionRuns"]["edges"][0]["node"]["detectorMs"] == {"wcc": 12}
+
+
+def test_ring_victims_apart_from_members(client: TestClient, seeded: Any) -> None:
+    seeded.graph.query(
+        "MATCH (g:Ring {id: 'ring-b'}), (a:Account {id: 'acc-6'}) "
+        "CREATE (g)-[:INVOLVES {role: 'victim'}]->(a)"
+    )
+    q = '{ ring(id: "ring-b") { size members { id } victims { id role account { id } } } }'
+    ring = data(gql(client, q))["ring"]
+    assert ring["size"] == 2 and {m["id"] for m in ring["members"]} == {"acc-3", "acc-4"}
+    assert ring["victims"] == [{"id": "acc-6", "role": "victim", "account": {"id": "acc-6"}}]
+    none = data(gql(client, '{ ring(id: "ring-a") { victims { id } } }'))["ring"]
+    assert none["victims"] == []

@@ -10,8 +10,10 @@ import numpy as np
 from core.events import parse_event
 from detection.bursts import find_fan_in_bursts
 from detection.edgelog import EdgeLogState, Interner, _append_rows, _intern
+from detection.flows import build_out_index
 from detection.loops import find_same_sum_loops
 from detection.snapshot import Snapshot, build_snapshot
+from detection.victims import Evidence
 from graph.batch import plan_batch
 
 T0, HOUR, DAY = 1_750_000_000_000, 3_600_000, 86_400_000
@@ -39,6 +41,10 @@ def _snapshot(events: list[dict[str, Any]]) -> Snapshot:
     _append_rows(state, plan_batch(parsed, set(), None).log_rows, chunks)
     state.cols = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
     return build_snapshot(state)
+
+
+def _bursts(snap: Snapshot) -> list[Any]:
+    return find_fan_in_bursts(snap, 60, build_out_index(snap), Evidence(snap, 50), WINDOW)
 
 
 def _members(snap: Snapshot, found: list[Any]) -> list[set[str]]:
@@ -70,7 +76,7 @@ def test_a_burst_of_new_senders_with_similar_sums_is_a_fan_in() -> None:
     burst = [_tx(i, T0 + 10 * DAY + i * 3 * HOUR, f"bg{i}", "collector", 480.0 + 10 * i)
              for i in range(4)]  # fmt: skip
     snap = _snapshot(_background() + burst)
-    found = find_fan_in_bursts(snap, 60)
+    found = _bursts(snap)
     [ring] = [c for c in found if snap.state.accounts.index["collector"] in c.members]
     assert {snap.account_id(m) for m in ring.members} == {"bg0", "bg1", "bg2", "bg3", "collector"}
     assert ring.roles[snap.state.accounts.index["collector"]] == "collector"
@@ -84,7 +90,7 @@ def test_repeat_payers_and_uneven_sums_are_no_burst() -> None:
         _tx(20 + i, T0 + 10 * DAY + i * HOUR, f"bg{i}", "shop", 50.0 * 3**i) for i in range(4)
     ]
     snap = _snapshot(_background() + regular + repeat + uneven)
-    found = _members(snap, find_fan_in_bursts(snap, 60))
+    found = _members(snap, _bursts(snap))
     assert not any({"landlord", "shop"} & members for members in found)
 
 
