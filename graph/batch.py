@@ -39,6 +39,8 @@ TX_EVENT_COLUMNS = (
     "tx_id", "ts", "kind", "amount", "currency", "account_id", "counterparty_id", "merchant_id",
     "device_id", "ip", "card_id", "country", "city", "lat", "lon", "label",
 )  # fmt: skip
+# The Transaction node's property names, in the same order.
+TX_PROPERTIES = ("id", *TX_EVENT_COLUMNS[1:], "risk_score", "decision", "reasons")
 _MONEY_EDGE = {"transfer": "transferred", "payment": "paid", "refund": "refunded"}
 
 Pair = tuple[str, str]

@@ -84,6 +84,9 @@ class FalkorStore(PlannedWrites):
             name: set() for name in (*LINK_EDGES, *IDENTITY_EDGES)
         }
         self._release = self.redis.register_script(_RELEASE_LOCK)
+        # benchmarks set this to a dict: writes then run as GRAPH.PROFILE and record, per query,
+        # the execution time (ms) of each operation (benchmarks/ingest.py)
+        self.profile: dict[str, dict[str, float]] | None = None
 
     # --- schema ---------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -133,6 +136,8 @@ class FalkorStore(PlannedWrites):
             query = load_query(f"ensure_{label.lower()}_nodes")
             for start in range(0, len(missing), 10_000):
                 header = params_header({"rows": missing[start : start + 10_000]})
+                if self.profile is not None:  # MERGE: profiling it first changes nothing
+                    self._profile(f"ensure_{label}", header + query)
                 reply = self.redis.execute_command(
                     "GRAPH.QUERY", self.graph_name, header + query, "--compact"
                 )
@@ -155,7 +160,10 @@ class FalkorStore(PlannedWrites):
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         query = params_header(params) + load_query("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
-        pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
+        if self.profile is not None:
+            pipe.execute_command("GRAPH.PROFILE", self.graph_name, query)  # type: ignore[no-untyped-call]
+        else:
+            pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
         if plan.tx_ids:
             pipe.sadd(self.seen_key, *plan.tx_ids)
         pipe.xadd(self.log_key, {"rows": orjson.dumps(plan.log_rows)})
@@ -163,10 +171,29 @@ class FalkorStore(PlannedWrites):
         if isinstance(results[0], Exception):
             self._undo_markers(plan, results)
             raise RingscopeError(f"graph write failed, batch not applied: {results[0]}")
+        if self.profile is not None:
+            self._record_profile("apply_batch", results[0])
         for name, known in self._links.items():
             if len(known) > _ID_CACHE_LIMIT:
                 known.clear()
             known.update((row[0], row[1]) for row in params[name])
+
+    def _profile(self, name: str, query: str) -> None:
+        self._record_profile(
+            name, self.redis.execute_command("GRAPH.PROFILE", self.graph_name, query)
+        )
+
+    def _record_profile(self, name: str, lines: list[Any]) -> None:
+        """Sum a GRAPH.PROFILE reply's per-operation execution times (ms) into self.profile."""
+        assert self.profile is not None
+        ops = self.profile.setdefault(name, {})
+        for raw in lines:
+            line = raw.decode() if isinstance(raw, bytes) else str(raw)
+            op, _, rest = line.strip().partition("|")
+            _, _, ms = rest.partition("Execution time:")
+            if ms:
+                key = op.strip()
+                ops[key] = ops.get(key, 0.0) + float(ms.split()[0])
 
     def _undo_markers(self, plan: BatchPlan, results: list[Any]) -> None:
         """The graph query failed (and was rolled back): take back what EXEC did beside it."""
