@@ -45,6 +45,7 @@ return 0
 """
 _LOCK_TTL_MS = 15_000
 _ID_CACHE_LIMIT = 5_000_000
+_NODE_CHUNK = 10_000
 
 
 def params_header(params: dict[str, Any]) -> str:
@@ -61,6 +62,20 @@ def params_header(params: dict[str, Any]) -> str:
             raise TypeError(f"parameter {name!r}: maps are not supported, send positional lists")
         parts.append(f"{name}={orjson.dumps(value).decode()}")
     return "CYPHER " + " ".join(parts) + " "
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Rows whose ends both existed before this batch (MERGE), and rows at a new node (CREATE)."""
+    if not created:
+        return rows, []
+    old, new = [], []
+    for row in rows:
+        (new if row[0] in created or row[1] in created else old).append(row)
+    return old, new
 
 
 class FalkorStore(PlannedWrites):
@@ -103,8 +118,8 @@ class FalkorStore(PlannedWrites):
             plan = self.fresh_part(plan)
             if not plan.txs and not plan.accounts:
                 return ApplyResult(duplicates=plan.duplicates)
-            ids = self._resolve_nodes(plan)
-            self._commit(plan, ids)
+            ids, created = self._resolve_nodes(plan)
+            self._commit(plan, ids, created)
         return ApplyResult(
             applied=len(plan.txs), duplicates=plan.duplicates, accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
@@ -124,26 +139,56 @@ class FalkorStore(PlannedWrites):
             self.redis.delete(self.seen_key, self.log_key)
             ensure_schema(self.graph)
 
-    def _resolve_nodes(self, plan: BatchPlan) -> dict[str, dict[str, int]]:
+    def _resolve_nodes(self, plan: BatchPlan) -> tuple[dict[str, dict[str, int]], set[int]]:
+        """Internal ids of every node the plan names, creating the absent ones.
+
+        Called under the writer lock, so an id that a lookup does not find stays absent until
+        this batch creates it: absent nodes are CREATEd (half the cost of a MERGE; FACTS.md),
+        and their internal ids come back as the second value: no edge can exist at them yet.
+        """
+        if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
+            self._forget_ids()
+        created: set[int] = set()
         for label in NODE_LABELS:
             cache = self._ids[label]
-            missing = [[k, ts] for k, ts in plan.nodes[label].items() if k not in cache]
+            missing = [k for k in plan.nodes[label] if k not in cache]
             if not missing:
                 continue
-            if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
-                self._forget_ids()
-                return self._resolve_nodes(plan)
-            query = load_query(f"ensure_{label.lower()}_nodes")
-            for start in range(0, len(missing), 10_000):
-                header = params_header({"rows": missing[start : start + 10_000]})
-                if self.profile is not None:  # MERGE: profiling it first changes nothing
-                    self._profile(f"ensure_{label}", header + query)
-                reply = self.redis.execute_command(
-                    "GRAPH.QUERY", self.graph_name, header + query, "--compact"
-                )
-                # compact reply: [header, rows, stats]; a row is [[type, value], [type, value]]
-                cache.update((row[0][1], row[1][1]) for row in reply[1])
-        return self._ids
+            lower = label.lower()
+            for start in range(0, len(missing), _NODE_CHUNK):
+                chunk = missing[start : start + _NODE_CHUNK]
+                found = self._query_ids(f"lookup_{lower}_nodes", {"ids": chunk}, read_only=True)
+                cache.update(found)
+                rows = [[k, plan.nodes[label][k]] for k in chunk if k not in found]
+                if not rows:
+                    continue
+                try:
+                    made = self._query_ids(f"create_{lower}_nodes", {"rows": rows})
+                except redis.ResponseError as exc:
+                    # a writer that bypassed the lock created one meanwhile: MERGE them all
+                    logger.warning("creating %s nodes failed (%s); merging instead", label, exc)
+                    made = {}
+                    cache.update(self._query_ids(f"ensure_{lower}_nodes", {"rows": rows}))
+                cache.update(made)
+                created.update(made.values())
+        return self._ids, created
+
+    def _query_ids(
+        self, name: str, params: dict[str, Any], *, read_only: bool = False
+    ) -> dict[str, int]:
+        """Run a query returning ``id, node_id`` rows; the ids as a dict."""
+        query = params_header(params) + load_query(name)
+        if self.profile is not None and not read_only:
+            # profiling a write runs it: profile the CREATE on the MERGE twin, which is idempotent
+            self._profile(name, query)
+            if name.startswith("create_"):
+                query = params_header(params) + load_query(name.replace("create_", "ensure_"))
+        elif self.profile is not None:
+            self._profile(name, query)
+        command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
+        reply = self.redis.execute_command(command, self.graph_name, query, "--compact")
+        # compact reply: [header, rows, stats]; a row is [[type, value], [type, value]]
+        return {_text(row[0][1]): row[1][1] for row in reply[1]}
 
     def _forget_ids(self) -> None:
         for cache in self._ids.values():
@@ -151,12 +196,16 @@ class FalkorStore(PlannedWrites):
         for links in self._links.values():
             links.clear()
 
-    def _commit(self, plan: BatchPlan, ids: dict[str, dict[str, int]]) -> None:
+    def _commit(self, plan: BatchPlan, ids: dict[str, dict[str, int]], created: set[int]) -> None:
         params: dict[str, Any] = {"txs": plan.txs}
         for name in MONEY_EDGES:
-            params[name] = plan.money_rows(name, ids)
+            params[name], params[f"{name}_new"] = _split_new(plan.money_rows(name, ids), created)
         for name, known in self._links.items():
-            params[name] = plan.link_rows(name, ids, known)
+            rows = plan.link_rows(name, ids, known)
+            if name in LINK_EDGES:
+                params[name], params[f"{name}_new"] = _split_new(rows, created)
+            else:
+                params[name] = rows
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         query = params_header(params) + load_query("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
@@ -177,6 +226,7 @@ class FalkorStore(PlannedWrites):
             if len(known) > _ID_CACHE_LIMIT:
                 known.clear()
             known.update((row[0], row[1]) for row in params[name])
+            known.update((row[0], row[1]) for row in params.get(f"{name}_new", ()))
 
     def _profile(self, name: str, query: str) -> None:
         self._record_profile(
