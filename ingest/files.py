@@ -8,6 +8,7 @@ releasing the GIL).
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import io
 import logging
@@ -15,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -100,6 +102,20 @@ def read_records(path: Path) -> Iterator[tuple[bytes | str | dict[str, Any], str
             for row in batch.to_pylist():
                 n += 1
                 yield _clean_row(row), f"{path.name}:row {n}"
+
+
+@contextmanager
+def loader_gc() -> Iterator[None]:
+    """Collect garbage rarely while loading: a batch makes ~10 short-lived objects per event
+    and no cycles, and the collector's gen-0 passes took a third of parse+plan time."""
+    before = gc.get_threshold()
+    gc.freeze()  # what exists now (modules, the pipeline) is never scanned again
+    gc.set_threshold(200_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def load_files(

@@ -19,7 +19,7 @@ from core.settings import Settings, load_settings
 from graph.bulk import BulkBuilder, GraphNotEmptyError
 from graph.falkordb_store import FalkorStore
 from ingest.bulk import load_files_bulk
-from ingest.files import LoadSummary, load_files
+from ingest.files import LoadSummary, load_files, loader_gc
 from ingest.parallel import load_files_parallel
 from ingest.pipeline import BatchResult
 from ingest.worker import StreamWorker
@@ -43,7 +43,7 @@ def ingest(
 ) -> None:
     """Bulk-load event files into the graph: exactly once, invalid events dead-lettered."""
     settings = load_settings()
-    with open_store(settings) as store:
+    with open_store(settings) as store, loader_gc():
         if bulk and not isinstance(store, FalkorStore):
             raise typer.BadParameter("--bulk needs FalkorDB (not RINGSCOPE_STORE=bolt)")
         with Progress(
