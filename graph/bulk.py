@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -36,8 +37,9 @@ from graph.batch import (
     MONEY_EDGES,
     NODE_LABELS,
     TX_PROPERTIES,
-    BatchPlan,
+    Pair,
     PlannedWrites,
+    plan_batch,
 )
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore
@@ -48,14 +50,103 @@ logger = logging.getLogger(__name__)
 _CHUNK_BYTES = 32 * 1024 * 1024  # one GRAPH.BULK call
 _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
+# SADD each tx_id; return the ones that were there already (claimed by an earlier batch)
+_CLAIM = """
+local taken = {}
+for _, id in ipairs(ARGV) do
+  if redis.call('SADD', KEYS[1], id) == 0 then taken[#taken + 1] = id end
+end
+return taken
+"""
 
 
 class GraphNotEmptyError(RingscopeError):
     """``--bulk`` was pointed at a graph that already holds data."""
 
 
-class BulkBuilder(PlannedWrites):
-    """Builds graph ``store.graph_name`` from nothing; use ``begin()``, the pipeline, ``finish()``.
+@dataclass
+class BulkPart:
+    """One batch as a loader process hands it to the builder: its Transaction nodes already
+    encoded, and its planned nodes, edges and account openings (event ids, not internal ids)."""
+
+    batch: int
+    txs: int = 0
+    tx_blob: bytes = b""
+    nodes: dict[str, dict[str, int]] = field(default_factory=dict)
+    money: dict[str, dict[Pair, list[Any]]] = field(default_factory=dict)
+    links: dict[str, dict[Pair, int]] = field(default_factory=dict)
+    opened: list[tuple[str, int]] = field(default_factory=list)
+
+
+class BulkWriter(PlannedWrites):
+    """The store port of a ``--bulk`` loader: claims each batch's tx_ids in the applied set,
+    appends its edge-log entry, encodes its Transaction nodes and hands a ``BulkPart`` to
+    ``sink`` (the builder's ``fold``, or a queue to it). Batches are numbered as they come.
+
+    Claiming (SADD, atomically per batch) decides which copy of a repeated tx_id counts, so
+    several loader processes never both apply one.
+    """
+
+    def __init__(self, store: FalkorStore, sink: Callable[[BulkPart], None], first: int = 0,
+                 step: int = 1) -> None:  # fmt: skip
+        self.store = store
+        self.graph_name = store.graph_name
+        self.sink = sink
+        self._batch, self._step = first, step
+        self._claim = store.redis.register_script(_CLAIM)
+
+    def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
+        return self.store.applied_ids(tx_ids)
+
+    def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
+        plan = self.as_plan(prepared)
+        part = BulkPart(self._batch)
+        self._batch += self._step
+        if plan.tx_ids:
+            taken = self._claim(keys=[self.store.seen_key], args=plan.tx_ids)
+            if taken:
+                plan = plan_batch(plan.events, {_text(t) for t in taken}, plan.scores)
+        if plan.txs or plan.accounts:
+            self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
+            record = bulkformat.node_record
+            part.txs = len(plan.txs)
+            part.tx_blob = b"".join([record(row) for row in plan.txs])
+            part.nodes, part.money, part.links = plan.nodes, plan.money, plan.links
+            part.opened = [
+                (a.account_id, a.opened_at) for a in plan.accounts if a.opened_at is not None
+            ]
+        self.sink(part)
+        return ApplyResult(
+            applied=len(plan.txs), duplicates=plan.duplicates, accounts=len(plan.accounts),
+            applied_ids=tuple(plan.tx_ids),
+        )  # fmt: skip
+
+    # the rest of the GraphStore port: reads see what has been built so far
+    def ensure_schema(self) -> None:
+        """Indexes and constraints are built by ``BulkBuilder.finish()``, after the data."""
+
+    def find_transaction(self, tx_id: str) -> TransactionRecord | None:
+        return self.store.find_transaction(tx_id)
+
+    def find_transactions_between(
+        self, since_ms: int, until_ms: int, limit: int = 1000
+    ) -> list[TransactionRecord]:
+        return self.store.find_transactions_between(since_ms, until_ms, limit)
+
+    def counts(self) -> dict[str, float]:
+        return self.store.counts()
+
+    def close(self) -> None:
+        """The store belongs to the caller."""
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class BulkBuilder:
+    """Builds graph ``store.graph_name`` from nothing: ``begin()``, ``fold()`` each batch's
+    ``BulkPart`` in batch order, ``finish()`` (or ``abort()``).
 
     While it runs it holds the store's writer lock, so workers wait instead of writing into a
     half-built graph.
@@ -64,7 +155,6 @@ class BulkBuilder(PlannedWrites):
     def __init__(self, store: FalkorStore, chunk_bytes: int = _CHUNK_BYTES) -> None:
         self.store = store
         self.redis = store.redis
-        self.graph_name = store.graph_name
         self.chunk_bytes = chunk_bytes
         self._token = uuid.uuid4().hex
         self._began = False
@@ -126,62 +216,24 @@ class BulkBuilder(PlannedWrites):
         finally:
             self._unlock()
 
-    # --- the store port -------------------------------------------------------------------
-    def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
-        return self.store.applied_ids(tx_ids)
-
-    def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
-        plan = self.fresh_part(self.as_plan(prepared))
-        if not plan.txs and not plan.accounts:
-            return ApplyResult(duplicates=plan.duplicates)
-        self._refresh_lock()
-        pipe = self.redis.pipeline(transaction=True)
-        if plan.tx_ids:
-            pipe.sadd(self.store.seen_key, *plan.tx_ids)
-        pipe.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
-        pipe.execute()
-        self._fold(plan)
-        return ApplyResult(
-            applied=len(plan.txs), duplicates=plan.duplicates, accounts=len(plan.accounts),
-            applied_ids=tuple(plan.tx_ids),
-        )  # fmt: skip
-
-    # the rest of the GraphStore port: reads see what has been built so far
-    def ensure_schema(self) -> None:
-        """Indexes and constraints are built by ``finish()``, after the data."""
-
-    def find_transaction(self, tx_id: str) -> TransactionRecord | None:
-        return self.store.find_transaction(tx_id)
-
-    def find_transactions_between(
-        self, since_ms: int, until_ms: int, limit: int = 1000
-    ) -> list[TransactionRecord]:
-        return self.store.find_transactions_between(since_ms, until_ms, limit)
-
-    def counts(self) -> dict[str, float]:
-        return self.store.counts()
-
-    def close(self) -> None:
-        """The store belongs to the caller."""
-
     # --- folding batches ------------------------------------------------------------------
-    def _fold(self, plan: BatchPlan) -> None:
-        record = bulkformat.node_record
-        blobs = [record(row) for row in plan.txs]
-        self._tx_blobs.extend(blobs)
-        self._tx_pending += len(blobs)
-        self._tx_bytes += sum(map(len, blobs))
-        if self._tx_bytes >= self.chunk_bytes:
-            self._flush_transactions()
-        for label, seen in plan.nodes.items():
+    def fold(self, part: BulkPart) -> None:
+        """Add one batch (in batch order) to what finish() sends; stream its Transaction nodes."""
+        self._refresh_lock()
+        if part.txs:
+            self._tx_blobs.append(part.tx_blob)
+            self._tx_pending += part.txs
+            self._tx_bytes += len(part.tx_blob)
+            if self._tx_bytes >= self.chunk_bytes:
+                self._flush_transactions()
+        for label, seen in part.nodes.items():
             mine = self._nodes[label]
             for node_id, ts in seen.items():
                 if node_id not in mine:
                     mine[node_id] = ts
-        for a in plan.accounts:
-            if a.opened_at is not None:
-                self._opened[a.account_id] = a.opened_at
-        for name, pairs in plan.money.items():
+        for account_id, opened_at in part.opened:
+            self._opened[account_id] = opened_at
+        for name, pairs in part.money.items():
             agg = self._money[name]
             for pair, (count, total, first, last) in pairs.items():
                 have = agg.get(pair)
@@ -190,9 +242,11 @@ class BulkBuilder(PlannedWrites):
                 else:
                     have[0] += count
                     have[1] += total
-                    have[2] = min(have[2], first)
-                    have[3] = max(have[3], last)
-        for name, links in plan.links.items():
+                    if first < have[2]:
+                        have[2] = first
+                    if last > have[3]:
+                        have[3] = last
+        for name, links in part.links.items():
             mine_links = self._links[name]
             for pair, ts in links.items():
                 if pair not in mine_links:
@@ -296,6 +350,10 @@ class BulkBuilder(PlannedWrites):
                 raise RingscopeError("unique constraints still building after GRAPH.BULK")
             self._refresh_lock()
             time.sleep(0.05)
+
+    def keep_lock(self) -> None:
+        """Extend the writer lock while waiting on loader processes."""
+        self._refresh_lock()
 
     def _refresh_lock(self) -> None:
         self.redis.pexpire(self.store.lock_key, _LOCK_TTL_MS)

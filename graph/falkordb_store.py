@@ -72,7 +72,8 @@ def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]
     """Rows whose ends both existed before this batch (MERGE), and rows at a new node (CREATE)."""
     if not created:
         return rows, []
-    old, new = [], []
+    old: list[list[Any]] = []
+    new: list[list[Any]] = []
     for row in rows:
         (new if row[0] in created or row[1] in created else old).append(row)
     return old, new

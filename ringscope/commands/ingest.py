@@ -57,7 +57,7 @@ def ingest(
                 progress.update(task, advance=n, rate=(progress.tasks[0].completed + n) / elapsed)
 
             if bulk:
-                summary = _bulk(paths, settings, store, batch_size, score, advance)
+                summary = _bulk(paths, settings, store, batch_size, score, processes, advance)
             elif processes > 1 and not score and isinstance(store, FalkorStore):
                 summary = load_files_parallel(paths, settings, store.url, processes=processes,
                                               batch_size=batch_size, on_progress=advance)  # fmt: skip
@@ -72,11 +72,12 @@ def ingest(
 
 def _bulk(
     paths: list[Path], settings: Settings, store: FalkorStore, batch_size: int, score: bool,
-    advance: Callable[[int, BatchResult], None],
+    processes: int, advance: Callable[[int, BatchResult], None],
 ) -> LoadSummary:  # fmt: skip
     pipeline = build_pipeline(settings, store, scoring=score)
     try:
-        return load_files_bulk(paths, pipeline, BulkBuilder(store), batch_size, advance)
+        return load_files_bulk(paths, pipeline, BulkBuilder(store), batch_size, advance,
+                               processes=processes, settings=settings)  # fmt: skip
     except GraphNotEmptyError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

@@ -113,6 +113,26 @@ def test_bulk_leaves_the_append_paths_state(
     r.close()
 
 
+def test_bulk_with_loader_processes_builds_the_same_graph(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    append, bulk = two_graphs
+    events = _rich_events(1500, seed=6)[:-50]  # no repeats: which copy counts is a race
+    files = [write_jsonl(tmp_path / "a.jsonl", events)]
+    pipe = build_pipeline(_settings(append), append, scoring=False)
+    a = load_files(files, pipe, batch_size=200)
+    pipe2 = build_pipeline(_settings(bulk), bulk, scoring=False)
+    b = load_files_bulk(files, pipe2, BulkBuilder(bulk, chunk_bytes=30_000), batch_size=200,
+                        processes=2, settings=_settings(bulk))  # fmt: skip
+    assert (b.result.applied, b.result.accounts, b.read) == (1500, a.result.accounts, a.read)
+    r = redis.Redis.from_url(append.url)
+    want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
+    for part in ("nodes", "edges", "indexes", "constraints", "applied"):
+        assert got[part] == want[part], part
+    assert sorted(map(str, got["log"])) == sorted(map(str, want["log"]))  # entries in any order
+    r.close()
+
+
 def test_bulk_refuses_a_graph_that_holds_anything(
     tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
 ) -> None:
