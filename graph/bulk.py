@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -289,24 +289,26 @@ class BulkBuilder:
         return ids
 
     def _send_edges(self, ids: dict[str, dict[str, int]]) -> None:
-        edge = bulkformat.edge_record
         for name in (*MONEY_EDGES, *LINK_EDGES, *IDENTITY_EDGES):
             src_label, dst_label = EDGE_ENDS[name]
             src, dst = ids[src_label], ids[dst_label]
-            rows: Any
+            records: Iterable[bytes]
             if name in MONEY_EDGES:
                 head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
-                rows = ((s, d, agg) for (s, d), agg in self._money[name].items())
+                money = bulkformat.money_record
+                records = (money(src[s], dst[d], c, float(t), f, la)
+                           for (s, d), (c, t, f, la) in self._money[name].items())  # fmt: skip
             elif name in LINK_EDGES:
                 head = bulkformat.header(name.upper(), ["first_ts"])
-                rows = ((s, d, [ts]) for (s, d), ts in self._links[name].items())
+                link = bulkformat.link_record
+                records = (link(src[s], dst[d], ts) for (s, d), ts in self._links[name].items())
             else:
                 head = bulkformat.header(name.upper(), [])
-                rows = ((s, d, []) for (s, d) in self._links[name])
+                edge = bulkformat.edge_record
+                records = (edge(src[s], dst[d], ()) for (s, d) in self._links[name])
             blobs: list[bytes] = []
             size = 0
-            for s, d, values in rows:
-                blob = edge(src[s], dst[d], values)
+            for blob in records:
                 blobs.append(blob)
                 size += len(blob)
                 if size >= self.chunk_bytes:

@@ -11,7 +11,8 @@ A null property (type 0) is not stored, as Cypher's CREATE does with a null.
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 _NULL = b"\x00"
@@ -23,21 +24,32 @@ _ENDS = struct.Struct("=QQ")
 _T_STRING = b"\x03"
 
 
+def _string(value: str) -> bytes:
+    return _T_STRING + value.encode() + b"\x00"
+
+
+def _array(value: list[Any] | tuple[Any, ...]) -> bytes:
+    return _ARRAY.pack(5, len(value)) + b"".join([encode_value(v) for v in value])
+
+
+# dispatch on the exact type (bool before int does not matter: exact types never overlap)
+_ENCODERS: dict[type, Callable[[Any], bytes]] = {
+    str: _string,
+    int: partial(_LONG.pack, 4),
+    float: partial(_DOUBLE.pack, 2),
+    bool: partial(_BOOL.pack, 1),
+    list: _array,
+    tuple: _array,
+    type(None): lambda _: _NULL,
+}
+
+
 def encode_value(value: Any) -> bytes:
     """One property value: None, bool, int, float, str, or a list of those."""
-    if value is None:
-        return _NULL
-    if isinstance(value, str):
-        return _T_STRING + value.encode() + b"\x00"
-    if isinstance(value, bool):
-        return _BOOL.pack(1, value)
-    if isinstance(value, int):
-        return _LONG.pack(4, value)
-    if isinstance(value, float):
-        return _DOUBLE.pack(2, value)
-    if isinstance(value, list | tuple):
-        return _ARRAY.pack(5, len(value)) + b"".join(encode_value(v) for v in value)
-    raise TypeError(f"cannot bulk-load a {type(value).__name__}")
+    try:
+        return _ENCODERS[type(value)](value)
+    except KeyError:
+        raise TypeError(f"cannot bulk-load a {type(value).__name__}") from None
 
 
 def header(name: str, props: Sequence[str]) -> bytes:
@@ -47,8 +59,24 @@ def header(name: str, props: Sequence[str]) -> bytes:
 
 
 def node_record(values: Sequence[Any]) -> bytes:
-    return b"".join([encode_value(v) for v in values])
+    enc = _ENCODERS
+    return b"".join([enc[type(v)](v) for v in values])
 
 
 def edge_record(src: int, dst: int, values: Sequence[Any]) -> bytes:
-    return _ENDS.pack(src, dst) + b"".join([encode_value(v) for v in values])
+    enc = _ENCODERS
+    return _ENDS.pack(src, dst) + b"".join([enc[type(v)](v) for v in values])
+
+
+_MONEY = struct.Struct("=QQBqBdBqBq")
+_LINK = struct.Struct("=QQBq")
+
+
+def money_record(src: int, dst: int, count: int, total: float, first: int, last: int) -> bytes:
+    """A money edge: count, total, first_ts, last_ts."""
+    return _MONEY.pack(src, dst, 4, count, 2, total, 4, first, 4, last)
+
+
+def link_record(src: int, dst: int, first_ts: int) -> bytes:
+    """A link edge: first_ts."""
+    return _LINK.pack(src, dst, 4, first_ts)
