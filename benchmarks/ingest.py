@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+import redis
 from falkordb import FalkorDB
 
 from graph.embedded import EmbeddedFalkorDB
@@ -109,8 +110,15 @@ def shape(path: Path) -> dict[str, int]:
             "distinct_pairs": len(pairs)}  # fmt: skip
 
 
-def run_ingest(url: str, graph: str, data: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak RSS (MiB, largest loader process) of one ``ringscope ingest``."""
+def server_cpu(port: int) -> float:
+    """CPU seconds the FalkorDB server has used so far (user + system, all threads)."""
+    info = redis.Redis(port=port).info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
+def run_ingest(url: str, graph: str, data: Path, *extra: str) -> tuple[float, float, float]:
+    """Seconds, peak RSS (MiB, largest loader process) and loader CPU seconds (all its
+    processes) of one ``ringscope ingest``."""
     env = {**os.environ, "FALKORDB_URL": url, "RINGSCOPE_GRAPH": graph}
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "ringscope", "ingest", str(data), *extra],
@@ -122,7 +130,7 @@ def run_ingest(url: str, graph: str, data: Path, *extra: str) -> tuple[float, fl
     if proc.returncode != 0:
         raise SystemExit(f"ringscope ingest {' '.join(extra)} failed:\n{err[-3000:]}")
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(usage.ru_maxrss, children) / 1024
+    return seconds, max(usage.ru_maxrss, children) / 1024, usage.ru_utime + usage.ru_stime
 
 
 def counts(port: int, graph: str) -> dict[str, int]:
@@ -224,11 +232,14 @@ def main() -> None:
                                **shape(data)}  # fmt: skip
         out["python"] = python_side(data)
         with EmbeddedFalkorDB(Path(tmp) / "db") as server:
-            seconds, rss = run_ingest(server.url, "bench", data)
+            cpu0 = server_cpu(server.port)
+            seconds, rss, cpu = run_ingest(server.url, "bench", data)
             out["ingest_tx_per_s"] = round(n / seconds)
             out["ingest_peak_rss_mib"] = round(rss)
+            out["ingest_cpu_us_per_tx"] = {"loader": round(cpu / n * 1e6),
+                                           "server": round((server_cpu(server.port) - cpu0) / n * 1e6)}  # fmt: skip
             first = counts(server.port, "bench")
-            seconds2, _ = run_ingest(server.url, "bench", data)
+            seconds2, _, _ = run_ingest(server.url, "bench", data)
             out["again_seconds"] = round(seconds2, 1)
             out["counts"] = first
             out["counts_exact_after_again"] = counts(server.port, "bench") == first
@@ -236,8 +247,11 @@ def main() -> None:
                 raise SystemExit(f"ingest loaded {first['Transaction']} transactions, expected {n}")
             out["profile_ms"] = profile_batch(server.url, "bench", extra, 0, 10_000)
             if not args.no_bulk:
-                seconds3, rss3 = run_ingest(server.url, "bulk", data, "--bulk")
+                cpu0 = server_cpu(server.port)
+                seconds3, rss3, cpu3 = run_ingest(server.url, "bulk", data, "--bulk")
                 out["bulk_tx_per_s"] = round(n / seconds3)
+                out["bulk_cpu_us_per_tx"] = {"loader": round(cpu3 / n * 1e6),
+                                             "server": round((server_cpu(server.port) - cpu0) / n * 1e6)}  # fmt: skip
                 out["bulk_peak_rss_mib"] = round(rss3)
                 out["bulk_counts_equal"] = counts(server.port, "bulk") == first
                 out["bulk_over_append"] = round(seconds / seconds3, 2)

@@ -35,14 +35,22 @@ def ingest(
     batch_size: Annotated[int, typer.Option(help="events per graph write")] = 10_000,
     score: Annotated[bool, typer.Option(help="score transactions and raise alerts")] = False,
     processes: Annotated[
-        int, typer.Option(min=1, max=32, help="loader processes (scoring always uses one)")
-    ] = min(2, os.cpu_count() or 1),
+        int | None,
+        typer.Option(
+            min=1,
+            max=32,
+            help="loader processes (scoring always uses one); "
+            "default 2, or up to 4 with --bulk (its loaders parse, the server idles)",
+        ),
+    ] = None,
     bulk: Annotated[
         bool, typer.Option(help="build an empty graph with GRAPH.BULK (refuses a non-empty one)")
     ] = False,
 ) -> None:
     """Bulk-load event files into the graph: exactly once, invalid events dead-lettered."""
     settings = load_settings()
+    if processes is None:
+        processes = min(4 if bulk else 2, os.cpu_count() or 1)
     with open_store(settings) as store, loader_gc():
         if bulk and not isinstance(store, FalkorStore):
             raise typer.BadParameter("--bulk needs FalkorDB (not RINGSCOPE_STORE=bolt)")
