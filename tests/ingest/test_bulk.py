@@ -166,3 +166,47 @@ def test_bulk_command_builds_and_then_refuses(
     assert refused.returncode == 2
     assert "is not empty" in refused.stderr
     assert store.counts()["Transaction"] == 300
+
+
+def test_bulk_with_scoring_leaves_the_same_features_and_scores(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    append, bulk = two_graphs
+    path = write_jsonl(tmp_path / "a.jsonl", make_events(600, seed=12, accounts=40))
+    pipe = build_pipeline(_settings(append), append, scoring=True)
+    load_files([path], pipe, batch_size=150)
+    pipe2 = build_pipeline(_settings(bulk), bulk, scoring=True)
+    load_files_bulk([path], pipe2, BulkBuilder(bulk), batch_size=150)
+    r = redis.Redis.from_url(append.url)
+    want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
+    for part in want:
+        assert got[part] == want[part], part
+    assert any("risk_score" in n for n in want["nodes"])
+
+    def features(graph: str) -> dict[str, Any]:
+        """The scorer's state keys (alerts aside: they carry fresh ids), graph name masked."""
+        return {
+            key.decode().replace(graph, "G"): _dump(r, key)
+            for key in r.scan_iter(match=f"ringscope:{graph}:*", count=1000)
+            if not key.decode().endswith((":log", ":applied")) and b":alerts:" not in key
+        }
+
+    f_want, f_got = features(append.graph_name), features(bulk.graph_name)
+    assert f_want and f_got.keys() == f_want.keys()
+    assert f_got == f_want
+    r.close()
+
+
+def _dump(r: redis.Redis, key: bytes) -> Any:
+    kind = r.type(key).decode()
+    if kind == "string":
+        return r.get(key)
+    if kind == "hash":
+        return r.hgetall(key)
+    if kind == "set":
+        return sorted(r.smembers(key))
+    if kind == "zset":
+        return r.zrange(key, 0, -1, withscores=True)
+    if kind == "list":
+        return r.lrange(key, 0, -1)
+    return kind
