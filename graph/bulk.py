@@ -190,6 +190,9 @@ class BulkBuilder:
                     "Load into it without --bulk, or delete the graph first."
                 )
             r.delete(s.graph_name)  # only indexes so far; GRAPH.BULK BEGIN needs no key
+            self._bulk([], [], 0, 0)  # BEGIN: an empty graph, then its schema while it is
+            ensure_schema(s.graph)  # empty (bulk inserts keep indexes up to date, and
+            self._wait_constraints()  # indexing as we go costs half of indexing at the end)
         except BaseException:
             self._unlock()
             raise
@@ -200,10 +203,6 @@ class BulkBuilder:
             self._flush_transactions()
             ids = self._send_nodes()
             self._send_edges(ids)
-            if not self._began:  # nothing at all was loaded
-                self._bulk([], [], 0, 0)
-            self._refresh_lock()
-            ensure_schema(self.store.graph)
             self._wait_constraints()
         finally:
             self._unlock()

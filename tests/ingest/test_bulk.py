@@ -56,8 +56,26 @@ def _state(r: redis.Redis, graph: str) -> dict[str, Any]:
         "indexes": rows("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types"),
         "constraints": rows("CALL db.constraints()"),
         "applied": sorted(r.smembers(f"ringscope:{graph}:applied")),
+        "found_by_index": [_via_index(r, graph, q) for q in _INDEXED],
         "log": log,
     }  # fmt: skip
+
+
+_INDEXED = [
+    f"MATCH (n:{label}) WITH collect(n.id) AS ids UNWIND ids AS i MATCH (m:{label} {{id: i}}) "
+    "RETURN count(m)"
+    for label in ("Transaction", "Account", "Merchant", "Device", "IP", "Phone", "Email")
+] + [
+    "MATCH (t:Transaction) WITH collect(t.account_id) AS ids UNWIND ids AS i "
+    "MATCH (x:Transaction {account_id: i}) RETURN count(x)",
+    "MATCH (t:Transaction) WHERE t.ts >= 0 RETURN count(t)",
+]
+
+
+def _via_index(r: redis.Redis, graph: str, query: str) -> int:
+    plan = b" ".join(r.execute_command("GRAPH.EXPLAIN", graph, query))
+    assert b"Index Scan" in plan, plan  # the lookup goes through the index
+    return int(r.execute_command("GRAPH.RO_QUERY", graph, query)[1][0][0])
 
 
 @pytest.fixture
