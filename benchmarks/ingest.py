@@ -16,7 +16,9 @@ FalkorDB:
 Prints one JSON line.
 
 usage: python -m benchmarks.ingest [--accounts 20000] [--tx-per-account 12] [--large]
-       (--large: 1M accounts, 2 tx per account)
+       [--before DIR] [--no-bulk] [--data DIR]
+       (--large: 1M accounts, 2 tx per account; --before: also run the append path of an older
+       checkout, e.g. ``git archive <commit> | tar -x -C DIR``, in the same run)
 """
 
 from __future__ import annotations
@@ -116,10 +118,14 @@ def server_cpu(port: int) -> float:
     return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
 
 
-def run_ingest(url: str, graph: str, data: Path, *extra: str) -> tuple[float, float, float]:
+def run_ingest(
+    url: str, graph: str, data: Path, *extra: str, code: Path | None = None
+) -> tuple[float, float, float]:
     """Seconds, peak RSS (MiB, largest loader process) and loader CPU seconds (all its
-    processes) of one ``ringscope ingest``."""
+    processes) of one ``ringscope ingest`` (of the code in ``code``, if given)."""
     env = {**os.environ, "FALKORDB_URL": url, "RINGSCOPE_GRAPH": graph}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "ringscope", "ingest", str(data), *extra],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
@@ -217,6 +223,8 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="1M accounts, 2 tx per account")
     parser.add_argument("--no-bulk", action="store_true", help="skip the --bulk run")
     parser.add_argument("--data", type=Path, help="keep the generated file here")
+    parser.add_argument("--before", type=Path,
+                        help="a checkout of older code: its append path is measured in the same run")  # fmt: skip
     args = parser.parse_args()
     if args.large:
         args.accounts, args.tx_per_account = 1_000_000, 2
@@ -246,6 +254,13 @@ def main() -> None:
             if first["Transaction"] != n:
                 raise SystemExit(f"ingest loaded {first['Transaction']} transactions, expected {n}")
             out["profile_ms"] = profile_batch(server.url, "bench", extra, 0, 10_000)
+            if args.before:
+                cpu0 = server_cpu(server.port)
+                seconds0, rss0, cpu_0 = run_ingest(server.url, "before", data, code=args.before)
+                out["before"] = {"tx_per_s": round(n / seconds0), "peak_rss_mib": round(rss0),
+                                 "cpu_us_per_tx": {"loader": round(cpu_0 / n * 1e6), "server":
+                                     round((server_cpu(server.port) - cpu0) / n * 1e6)},
+                                 "counts_equal": counts(server.port, "before") == first}  # fmt: skip
             if not args.no_bulk:
                 cpu0 = server_cpu(server.port)
                 seconds3, rss3, cpu3 = run_ingest(server.url, "bulk", data, "--bulk")
@@ -258,6 +273,8 @@ def main() -> None:
             raw = raw_rate(server.port, data)
         out["raw_create_rows_per_s"] = round(raw)
         out["ratio"] = round(out["ingest_tx_per_s"] / raw, 3)
+        if "before" in out:
+            out["before"]["ratio"] = round(out["before"]["tx_per_s"] / raw, 3)
     print(json.dumps(out))
 
 
