@@ -222,16 +222,14 @@ def main() -> None:
     parser.add_argument("--tx-per-account", type=float, default=12)
     parser.add_argument("--large", action="store_true", help="1M accounts, 2 tx per account")
     parser.add_argument("--no-bulk", action="store_true", help="skip the --bulk run")
-    parser.add_argument("--data", type=Path, help="keep the generated file here")
+    parser.add_argument("--data", type=Path, help="keep the data set in this directory")
     parser.add_argument("--before", type=Path,
                         help="a checkout of older code: its append path is measured in the same run")  # fmt: skip
     args = parser.parse_args()
     if args.large:
         args.accounts, args.tx_per_account = 1_000_000, 2
     with tempfile.TemporaryDirectory() as tmp:
-        data = args.data or Path(tmp) / "transactions.jsonl"
-        if args.data and data.is_dir():
-            data = data / "transactions.jsonl"
+        data = (args.data or Path(tmp)) / "transactions.jsonl"  # a data dir, as checks/ read
         data.parent.mkdir(parents=True, exist_ok=True)
         n = generate_bank(args.accounts, args.tx_per_account, data)
         extra = Path(tmp) / "extra.jsonl"
