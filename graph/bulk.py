@@ -47,7 +47,7 @@ from graph.schema import ensure_schema
 
 logger = logging.getLogger(__name__)
 
-_CHUNK_BYTES = 32 * 1024 * 1024  # one GRAPH.BULK call
+_CHUNK_BYTES = 8 * 1024 * 1024  # one GRAPH.BULK call (indexes are updated as it goes)
 _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
 # SADD each tx_id; return the ones that were there already (claimed by an earlier batch)
@@ -155,6 +155,8 @@ class BulkBuilder:
     def __init__(self, store: FalkorStore, chunk_bytes: int = _CHUNK_BYTES) -> None:
         self.store = store
         self.redis = store.redis
+        # GRAPH.BULK calls may take longer than the client's default 5 s socket timeout
+        self._bulk_client: redis.Redis[Any] = redis.Redis.from_url(store.url, socket_timeout=None)
         self.chunk_bytes = chunk_bytes
         self._token = uuid.uuid4().hex
         self._began = False
@@ -325,7 +327,7 @@ class BulkBuilder:
             args.insert(0, "BEGIN")
             self._began = True
         try:
-            self.redis.execute_command("GRAPH.BULK", self.store.graph_name, *args)
+            self._bulk_client.execute_command("GRAPH.BULK", self.store.graph_name, *args)
         except redis.ResponseError as exc:
             raise RingscopeError(
                 f"GRAPH.BULK into {self.store.graph_name!r} failed: {exc}"
@@ -360,6 +362,8 @@ class BulkBuilder:
         self.redis.pexpire(self.store.lock_key, _LOCK_TTL_MS)
 
     def _unlock(self) -> None:
+        self._bulk_client.close()
+        self._bulk_client.connection_pool.disconnect()
         held = self.redis.get(self.store.lock_key)
         if held in (self._token, self._token.encode()):
             self.redis.delete(self.store.lock_key)
