@@ -1,11 +1,24 @@
-"""Ingest speed against the raw FalkorDB ceiling, measured in the same run on the same server.
+"""Ingest speed on real-world shapes, against the raw FalkorDB ceiling in the same run.
 
-Generates about N transactions of simulator traffic (30 days), loads them through the real
-`ringscope ingest` command into a fresh embedded FalkorDB, then times a plain
-`UNWIND ... CREATE` of the same rows in batches of 5,000 (what `shared/checks/raw_ingest.py`
-does). Prints one JSON line.
+Generates bank-like traffic (``generate_bank``): payment IPs change from session to session (most
+are distinct), each account has a few devices (some shared), and counterparties and merchants
+have a long tail, so most sender/receiver pairs occur once. Then, on one fresh embedded
+FalkorDB:
 
-usage: python -m benchmarks.ingest [--transactions N]
+1. ``ringscope ingest`` of the file (the append path), timed, with the loader's peak RSS;
+2. the same again (every transaction already applied: exactly-once, counts unchanged);
+3. ``ringscope ingest --bulk`` of the same file into an empty graph (unless ``--no-bulk``);
+4. a raw ``UNWIND ... CREATE`` of the same rows in batches of 5,000 (what
+   ``shared/checks/raw_ingest.py`` does): the ceiling;
+5. where the time goes: Python parse and plan per transaction (no server), and ``GRAPH.PROFILE``
+   of one append batch (server time per operation).
+
+Prints one JSON line.
+
+usage: python -m benchmarks.ingest [--accounts 20000] [--tx-per-account 12] [--large]
+       [--before DIR] [--no-bulk] [--data DIR]
+       (--large: 1M accounts, 2 tx per account; --before: also run the append path of an older
+       checkout, e.g. ``git archive <commit> | tar -x -C DIR``, in the same run)
 """
 
 from __future__ import annotations
@@ -13,33 +26,129 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import orjson
+import redis
 from falkordb import FalkorDB
 
 from graph.embedded import EmbeddedFalkorDB
-from ingest.simulator import SimConfig, simulate
 
 RAW = (
     "UNWIND $rows AS r CREATE (:Tx {id: r.tx_id, ts: r.ts, amount: r.amount, kind: r.kind, "
     "account: r.account_id, other: coalesce(r.counterparty_id, r.merchant_id, ''), "
     "device: coalesce(r.device_id, '')})"
 )
+_T0 = 1_767_225_600_000  # 2026-01-01 UTC, epoch ms
 
 
-def generate(n: int, path: Path, seed: int = 1) -> int:
-    """About ``n`` transactions of simulator traffic (30 days) as JSONL; returns the count."""
-    accounts = max(1000, int(n // (30 * SimConfig().tx_per_account_per_day)))
-    sim = simulate(SimConfig(accounts=accounts, days=30, seed=seed))
+def generate_bank(
+    accounts: int, tx_per_account: float, path: Path, seed: int = 1, prefix: str = "t"
+) -> int:
+    """Bank-like transactions as JSONL (30 days); returns the count.
+
+    Shapes: transfers 35%, payments 50%, withdrawals/deposits 10%, refunds 5%; 85% of payments
+    and 40% of other transactions come from a fresh per-session IP, the rest from one of the
+    account's two home IPs; 1-3 devices per account from a pool of 0.9 per account (so a few
+    are shared); counterparties and merchants drawn from Zipf-like long tails.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(accounts * tx_per_account)
+    merchants = max(500, accounts // 4)
+    devices = max(100, int(accounts * 0.9))
+    acct = rng.integers(0, accounts, n)
+    kind = rng.choice(5, n, p=[0.35, 0.50, 0.05, 0.05, 0.05])
+    # long tails: rank r drawn with weight ~ 1/(r+10)
+    cp = (rng.pareto(1.1, n) * accounts / 50).astype(np.int64) % accounts
+    cp = np.where(cp == acct, (cp + 1) % accounts, cp)
+    mer = (rng.pareto(1.0, n) * merchants / 40).astype(np.int64) % merchants
+    dev_slot = rng.integers(0, 3, n)
+    n_dev = 1 + (np.arange(accounts) * 7919 % 3)  # 1..3 devices per account
+    dev = (acct * 3 + np.minimum(dev_slot, n_dev[acct] - 1)) % devices
+    fresh_ip = rng.random(n) < np.where(kind == 1, 0.85, 0.40)
+    session_ip = rng.integers(0, 2**32, n, dtype=np.uint64)
+    home_ip = (acct.astype(np.uint64) * 2 + rng.integers(0, 2, n).astype(np.uint64)) * 2654435761
+    ip = np.where(fresh_ip, session_ip, home_ip % (2**32))
+    ts = _T0 + np.sort(rng.integers(0, 30 * 86_400_000, n))
+    amount = np.round(np.exp(rng.normal(3.5, 1.2, n)) + 0.5, 2)
+    has_device = rng.random(n) < 0.9
+    kinds = ("transfer", "payment", "withdrawal", "deposit", "refund")
     with open(path, "wb") as fh:
-        for e in sim.transactions[:n]:
+        for i in range(n):
+            k = int(kind[i])
+            e: dict[str, Any] = {"tx_id": f"{prefix}{i:09d}", "ts": int(ts[i]), "kind": kinds[k],
+                                 "amount": float(amount[i]), "account_id": f"a{acct[i]}"}  # fmt: skip
+            if k == 0:
+                e["counterparty_id"] = f"a{cp[i]}"
+            elif k in (1, 4):
+                e["merchant_id"] = f"m{mer[i]}"
+            if has_device[i]:
+                e["device_id"] = f"d{dev[i]}"
+            v = int(ip[i])
+            e["ip"] = f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+            e["country"] = "GB"
             fh.write(orjson.dumps(e) + b"\n")
-    return min(n, len(sim.transactions))
+    return n
+
+
+def shape(path: Path) -> dict[str, int]:
+    ips, devs, pairs, n = set(), set(), set(), 0
+    for line in open(path, "rb"):
+        e = orjson.loads(line)
+        n += 1
+        ips.add(e.get("ip"))
+        devs.add(e.get("device_id"))
+        other = e.get("counterparty_id") or e.get("merchant_id")
+        if other:
+            pairs.add((e["account_id"], other))
+    return {"transactions": n, "distinct_ips": len(ips), "devices": len(devs) - (None in devs),
+            "distinct_pairs": len(pairs)}  # fmt: skip
+
+
+def server_cpu(port: int) -> float:
+    """CPU seconds the FalkorDB server has used so far (user + system, all threads)."""
+    info = redis.Redis(port=port).info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
+def run_ingest(
+    url: str, graph: str, data: Path, *extra: str, code: Path | None = None
+) -> tuple[float, float, float]:
+    """Seconds, peak RSS (MiB, largest loader process) and loader CPU seconds (all its
+    processes) of one ``ringscope ingest`` (of the code in ``code``, if given)."""
+    env = {**os.environ, "FALKORDB_URL": url, "RINGSCOPE_GRAPH": graph}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "ringscope", "ingest", str(data), *extra],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"ringscope ingest {' '.join(extra)} failed:\n{err[-3000:]}")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(usage.ru_maxrss, children) / 1024, usage.ru_utime + usage.ru_stime
+
+
+def counts(port: int, graph: str) -> dict[str, int]:
+    g = FalkorDB(host="127.0.0.1", port=port).select_graph(graph)
+    out = {}
+    for label in ("Transaction", "Account", "Merchant", "Device", "IP"):
+        out[label] = g.ro_query(f"MATCH (n:{label}) RETURN count(n)").result_set[0][0]
+    for rel in ("TRANSFERRED", "PAID", "REFUNDED"):
+        out[rel] = g.ro_query(f"MATCH ()-[r:{rel}]->() RETURN sum(r.count)").result_set[0][0] or 0
+    for rel in ("USED", "FROM_IP"):
+        out[rel] = g.ro_query(f"MATCH ()-[r:{rel}]->() RETURN count(r)").result_set[0][0]
+    return out
 
 
 def raw_rate(port: int, path: Path) -> float:
@@ -54,33 +163,117 @@ def raw_rate(port: int, path: Path) -> float:
     return len(rows) / dt
 
 
+def python_side(path: Path, batch: int = 10_000, limit: int = 100_000) -> dict[str, float]:
+    """Microseconds per transaction to parse+validate and to plan (no server)."""
+    from graph.batch import plan_batch
+    from ingest.files import loader_gc
+    from ingest.pipeline import Pipeline
+
+    lines = []
+    with open(path) as fh:
+        for line in fh:
+            lines.append(line)
+            if len(lines) >= limit:
+                break
+    pipe = Pipeline(None, "salt")  # type: ignore[arg-type]  # parse needs no store
+    t_parse = t_plan = 0.0
+    with loader_gc():
+        for i in range(0, len(lines), batch):
+            t = time.perf_counter()
+            events, _ = pipe.parse(lines[i : i + batch])
+            t_parse += time.perf_counter() - t
+            t = time.perf_counter()
+            plan_batch(events, set())
+            t_plan += time.perf_counter() - t
+    n = len(lines)
+    return {"parse_us_per_tx": round(t_parse / n * 1e6, 2),
+            "plan_us_per_tx": round(t_plan / n * 1e6, 2)}  # fmt: skip
+
+
+def profile_batch(url: str, graph: str, path: Path, skip: int, size: int) -> dict[str, Any]:
+    """``GRAPH.PROFILE`` of the append path's queries for one batch of transactions the graph
+    has not seen (lines ``skip .. skip+size`` of a second file), per operation (ms)."""
+    from graph.falkordb_store import FalkorStore
+    from ingest.pipeline import Pipeline
+
+    lines = []
+    with open(path) as fh:
+        for i, line in enumerate(fh):
+            if i >= skip + size:
+                break
+            if i >= skip:
+                lines.append(line)
+    store = FalkorStore(url, graph)
+    store.profile = {}
+    try:
+        events, _ = Pipeline(store, "salt").parse(lines)
+        store.apply_batch(events)
+        return {
+            name: {k: round(v, 2) for k, v in sorted(ops.items(), key=lambda kv: -kv[1])[:8]}
+            for name, ops in store.profile.items()
+        }
+    finally:
+        store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--transactions", type=int, default=500_000)
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--tx-per-account", type=float, default=12)
+    parser.add_argument("--large", action="store_true", help="1M accounts, 2 tx per account")
+    parser.add_argument("--no-bulk", action="store_true", help="skip the --bulk run")
+    parser.add_argument("--data", type=Path, help="keep the data set in this directory")
+    parser.add_argument("--before", type=Path,
+                        help="a checkout of older code: its append path is measured in the same run")  # fmt: skip
     args = parser.parse_args()
+    if args.large:
+        args.accounts, args.tx_per_account = 1_000_000, 2
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "transactions.jsonl"
-        n = generate(args.transactions, data)
+        data = (args.data or Path(tmp)) / "transactions.jsonl"  # a data dir, as checks/ read
+        data.parent.mkdir(parents=True, exist_ok=True)
+        n = generate_bank(args.accounts, args.tx_per_account, data)
+        extra = Path(tmp) / "extra.jsonl"
+        generate_bank(args.accounts, 0.5, extra, seed=2, prefix="x")  # unseen tx_ids
+        out: dict[str, Any] = {"data": f"generate_bank({args.accounts}, {args.tx_per_account})",
+                               **shape(data)}  # fmt: skip
+        out["python"] = python_side(data)
         with EmbeddedFalkorDB(Path(tmp) / "db") as server:
-            env = {**os.environ, "FALKORDB_URL": server.url, "RINGSCOPE_GRAPH": "bench"}
-            t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "ringscope", "ingest", str(data)], env=env,
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-            ingest_rate = n / (time.perf_counter() - t)
-            loaded = (
-                FalkorDB(host="127.0.0.1", port=server.port)
-                .select_graph("bench")
-                .ro_query("MATCH (t:Transaction) RETURN count(t)")
-                .result_set[0][0]
-            )
-            if loaded != n:
-                raise SystemExit(f"ingest loaded {loaded} transactions, expected {n}")
+            cpu0 = server_cpu(server.port)
+            seconds, rss, cpu = run_ingest(server.url, "bench", data)
+            out["ingest_tx_per_s"] = round(n / seconds)
+            out["ingest_peak_rss_mib"] = round(rss)
+            out["ingest_cpu_us_per_tx"] = {"loader": round(cpu / n * 1e6),
+                                           "server": round((server_cpu(server.port) - cpu0) / n * 1e6)}  # fmt: skip
+            first = counts(server.port, "bench")
+            seconds2, _, _ = run_ingest(server.url, "bench", data)
+            out["again_seconds"] = round(seconds2, 1)
+            out["counts"] = first
+            out["counts_exact_after_again"] = counts(server.port, "bench") == first
+            if first["Transaction"] != n:
+                raise SystemExit(f"ingest loaded {first['Transaction']} transactions, expected {n}")
+            out["profile_ms"] = profile_batch(server.url, "bench", extra, 0, 10_000)
+            if args.before:
+                cpu0 = server_cpu(server.port)
+                seconds0, rss0, cpu_0 = run_ingest(server.url, "before", data, code=args.before)
+                out["before"] = {"tx_per_s": round(n / seconds0), "peak_rss_mib": round(rss0),
+                                 "cpu_us_per_tx": {"loader": round(cpu_0 / n * 1e6), "server":
+                                     round((server_cpu(server.port) - cpu0) / n * 1e6)},
+                                 "counts_equal": counts(server.port, "before") == first}  # fmt: skip
+            if not args.no_bulk:
+                cpu0 = server_cpu(server.port)
+                seconds3, rss3, cpu3 = run_ingest(server.url, "bulk", data, "--bulk")
+                out["bulk_tx_per_s"] = round(n / seconds3)
+                out["bulk_cpu_us_per_tx"] = {"loader": round(cpu3 / n * 1e6),
+                                             "server": round((server_cpu(server.port) - cpu0) / n * 1e6)}  # fmt: skip
+                out["bulk_peak_rss_mib"] = round(rss3)
+                out["bulk_counts_equal"] = counts(server.port, "bulk") == first
+                out["bulk_over_append"] = round(seconds / seconds3, 2)
             raw = raw_rate(server.port, data)
-    print(json.dumps({
-        "transactions": n,
-        "ingest_tx_per_s": round(ingest_rate), "raw_create_rows_per_s": round(raw),
-        "ratio": round(ingest_rate / raw, 3),
-    }))  # fmt: skip
+        out["raw_create_rows_per_s"] = round(raw)
+        out["ratio"] = round(out["ingest_tx_per_s"] / raw, 3)
+        if "before" in out:
+            out["before"]["ratio"] = round(out["before"]["tx_per_s"] / raw, 3)
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@
 //         $transferred, $paid, $refunded  [[s, d, count, total, first_ts, last_ts]]
 //         $used, $from_ip                 [[s, d, first_ts]]  links carry no counters:
 //                                         the client sends only pairs it has not seen
+//         $<edge>_new  the same rows for pairs with an end this batch created: no such edge can
+//                      exist yet, so they are CREATEd (half the cost of a MERGE)
 //         $accounts                       [[s, opened_at]]   account events
 //         $has_phone, $has_email, $has_address  [[s, d]]
 // returns: transactions (count of Transaction nodes created)
@@ -96,5 +98,40 @@ CALL {
   MATCH (a) WHERE ID(a) = s
   MATCH (b) WHERE ID(b) = d
   MERGE (a)-[:HAS_ADDRESS]->(b)
+}
+CALL {
+  UNWIND $transferred_new AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  CREATE (a)-[:TRANSFERRED {count: r[2], total: r[3], first_ts: r[4], last_ts: r[5]}]->(b)
+}
+CALL {
+  UNWIND $paid_new AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  CREATE (a)-[:PAID {count: r[2], total: r[3], first_ts: r[4], last_ts: r[5]}]->(b)
+}
+CALL {
+  UNWIND $refunded_new AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  CREATE (a)-[:REFUNDED {count: r[2], total: r[3], first_ts: r[4], last_ts: r[5]}]->(b)
+}
+CALL {
+  UNWIND $used_new AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  CREATE (a)-[:USED {first_ts: r[2]}]->(b)
+}
+CALL {
+  UNWIND $from_ip_new AS r
+  WITH r, r[0] AS s, r[1] AS d
+  MATCH (a) WHERE ID(a) = s
+  MATCH (b) WHERE ID(b) = d
+  CREATE (a)-[:FROM_IP {first_ts: r[2]}]->(b)
 }
 RETURN size($txs) AS transactions

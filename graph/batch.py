@@ -39,9 +39,12 @@ TX_EVENT_COLUMNS = (
     "tx_id", "ts", "kind", "amount", "currency", "account_id", "counterparty_id", "merchant_id",
     "device_id", "ip", "card_id", "country", "city", "lat", "lon", "label",
 )  # fmt: skip
+# The Transaction node's property names, in the same order.
+TX_PROPERTIES = ("id", *TX_EVENT_COLUMNS[1:], "risk_score", "decision", "reasons")
 _MONEY_EDGE = {"transfer": "transferred", "payment": "paid", "refund": "refunded"}
 
 Pair = tuple[str, str]
+_NEVER = 1 << 62  # later than any timestamp
 
 
 @dataclass
@@ -78,40 +81,80 @@ class BatchPlan:
             links[(src, dst)] = ts
 
     def add_transaction(self, e: TransactionEvent, score: TxScore | None) -> None:
-        ts = e.ts
-        self._node("Account", e.account_id, ts)
-        row = list(e.__dict__.values())  # the model's fields, in TX_EVENT_COLUMNS order
-        row += [score.score, score.decision, list(score.reasons)] if score else [None, None, None]
-        self.txs.append(row)
-        self.tx_ids.append(e.tx_id)
-        edge = _MONEY_EDGE.get(e.kind)
-        if edge is not None:
-            other = e.counterparty_id if edge == "transferred" else e.merchant_id
-            assert other is not None  # the event contract requires it for these kinds
-            if edge == "transferred":
-                self._node("Account", other, ts)
-                pair = (e.account_id, other)
-            else:
-                self._node("Merchant", other, ts)
-                pair = (e.account_id, other) if edge == "paid" else (other, e.account_id)
-            agg = self.money[edge].get(pair)
-            if agg is None:
-                self.money[edge][pair] = [1, e.amount, ts, ts]
-            else:
-                agg[0] += 1
-                agg[1] += e.amount
-                agg[2] = min(agg[2], ts)
-                agg[3] = max(agg[3], ts)
-        if e.device_id:
-            self._node("Device", e.device_id, ts)
-            self._link("used", e.account_id, e.device_id, ts)
-        if e.ip:
-            self._node("IP", e.ip, ts)
-            self._link("from_ip", e.account_id, e.ip, ts)
-        self.log_rows.append(
-            ["t", e.tx_id, ts, e.kind, e.amount, e.account_id, e.receiver, e.device_id, e.ip,
-             e.card_id, e.country, e.label]
-        )  # fmt: skip
+        self.add_transactions([e], {e.tx_id: score} if score else {})
+
+    def add_transactions(
+        self, events: Sequence[TransactionEvent], scores: dict[str, TxScore]
+    ) -> None:
+        """Plan transactions (one loop with local names: this runs for every event)."""
+        nodes = self.nodes
+        accounts, merchants = nodes["Account"], nodes["Merchant"]
+        devices, ips = nodes["Device"], nodes["IP"]
+        money = self.money
+        transferred, paid, refunded = money["transferred"], money["paid"], money["refunded"]
+        used, from_ip = self.links["used"], self.links["from_ip"]
+        txs_append, ids_append, log_append = (
+            self.txs.append,
+            self.tx_ids.append,
+            self.log_rows.append,
+        )
+        no_score = [None, None, None]
+        for e in events:
+            ts = e.ts
+            acc = e.account_id
+            if ts < accounts.get(acc, _NEVER):
+                accounts[acc] = ts
+            score = scores.get(e.tx_id) if scores else None
+            row = list(e.__dict__.values())  # the model's fields, in TX_EVENT_COLUMNS order
+            row += [score.score, score.decision, list(score.reasons)] if score else no_score
+            txs_append(row)
+            ids_append(e.tx_id)
+            kind = e.kind
+            agg_map: dict[Pair, list[Any]] | None = None
+            if kind == "transfer":
+                other = e.counterparty_id
+                assert other is not None  # the event contract requires it for this kind
+                if ts < accounts.get(other, _NEVER):
+                    accounts[other] = ts
+                pair, agg_map = (acc, other), transferred
+            elif kind == "payment" or kind == "refund":
+                other = e.merchant_id
+                assert other is not None
+                if ts < merchants.get(other, _NEVER):
+                    merchants[other] = ts
+                if kind == "payment":
+                    pair, agg_map = (acc, other), paid
+                else:
+                    pair, agg_map = (other, acc), refunded
+            if agg_map is not None:
+                agg = agg_map.get(pair)
+                if agg is None:
+                    agg_map[pair] = [1, e.amount, ts, ts]
+                else:
+                    agg[0] += 1
+                    agg[1] += e.amount
+                    if ts < agg[2]:
+                        agg[2] = ts
+                    if ts > agg[3]:
+                        agg[3] = ts
+            device = e.device_id
+            if device:
+                if ts < devices.get(device, _NEVER):
+                    devices[device] = ts
+                link = (acc, device)
+                if ts < used.get(link, _NEVER):
+                    used[link] = ts
+            ip = e.ip
+            if ip:
+                if ts < ips.get(ip, _NEVER):
+                    ips[ip] = ts
+                link = (acc, ip)
+                if ts < from_ip.get(link, _NEVER):
+                    from_ip[link] = ts
+            log_append(
+                ["t", e.tx_id, ts, kind, e.amount, acc, e.receiver, device, ip, e.card_id,
+                 e.country, e.label]
+            )  # fmt: skip
 
     def add_account(self, e: AccountEvent) -> None:
         ts = e.opened_at or 0
@@ -150,15 +193,21 @@ def plan_batch(
     """Plan the write of the events not yet applied (``plan.duplicates`` counts the rest)."""
     plan = BatchPlan(events=list(events), scores=scores or {})
     seen = set(already_applied)
+    run: list[TransactionEvent] = []  # consecutive transactions, planned in one call
     for e in plan.events:
         if isinstance(e, TransactionEvent):
             if e.tx_id in seen:
                 plan.duplicates += 1
                 continue
             seen.add(e.tx_id)
-            plan.add_transaction(e, plan.scores.get(e.tx_id))
+            run.append(e)
         else:
+            if run:
+                plan.add_transactions(run, plan.scores)
+                run = []
             plan.add_account(e)
+    if run:
+        plan.add_transactions(run, plan.scores)
     return plan
 
 

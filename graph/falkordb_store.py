@@ -45,6 +45,7 @@ return 0
 """
 _LOCK_TTL_MS = 15_000
 _ID_CACHE_LIMIT = 5_000_000
+_NODE_CHUNK = 10_000
 
 
 def params_header(params: dict[str, Any]) -> str:
@@ -61,6 +62,21 @@ def params_header(params: dict[str, Any]) -> str:
             raise TypeError(f"parameter {name!r}: maps are not supported, send positional lists")
         parts.append(f"{name}={orjson.dumps(value).decode()}")
     return "CYPHER " + " ".join(parts) + " "
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Rows whose ends both existed before this batch (MERGE), and rows at a new node (CREATE)."""
+    if not created:
+        return rows, []
+    old: list[list[Any]] = []
+    new: list[list[Any]] = []
+    for row in rows:
+        (new if row[0] in created or row[1] in created else old).append(row)
+    return old, new
 
 
 class FalkorStore(PlannedWrites):
@@ -84,6 +100,9 @@ class FalkorStore(PlannedWrites):
             name: set() for name in (*LINK_EDGES, *IDENTITY_EDGES)
         }
         self._release = self.redis.register_script(_RELEASE_LOCK)
+        # benchmarks set this to a dict: writes then run as GRAPH.PROFILE and record, per query,
+        # the execution time (ms) of each operation (benchmarks/ingest.py)
+        self.profile: dict[str, dict[str, float]] | None = None
 
     # --- schema ---------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -100,8 +119,8 @@ class FalkorStore(PlannedWrites):
             plan = self.fresh_part(plan)
             if not plan.txs and not plan.accounts:
                 return ApplyResult(duplicates=plan.duplicates)
-            ids = self._resolve_nodes(plan)
-            self._commit(plan, ids)
+            ids, created = self._resolve_nodes(plan)
+            self._commit(plan, ids, created)
         return ApplyResult(
             applied=len(plan.txs), duplicates=plan.duplicates, accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
@@ -121,24 +140,56 @@ class FalkorStore(PlannedWrites):
             self.redis.delete(self.seen_key, self.log_key)
             ensure_schema(self.graph)
 
-    def _resolve_nodes(self, plan: BatchPlan) -> dict[str, dict[str, int]]:
+    def _resolve_nodes(self, plan: BatchPlan) -> tuple[dict[str, dict[str, int]], set[int]]:
+        """Internal ids of every node the plan names, creating the absent ones.
+
+        Called under the writer lock, so an id that a lookup does not find stays absent until
+        this batch creates it: absent nodes are CREATEd (half the cost of a MERGE; FACTS.md),
+        and their internal ids come back as the second value: no edge can exist at them yet.
+        """
+        if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
+            self._forget_ids()
+        created: set[int] = set()
         for label in NODE_LABELS:
             cache = self._ids[label]
-            missing = [[k, ts] for k, ts in plan.nodes[label].items() if k not in cache]
+            missing = [k for k in plan.nodes[label] if k not in cache]
             if not missing:
                 continue
-            if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
-                self._forget_ids()
-                return self._resolve_nodes(plan)
-            query = load_query(f"ensure_{label.lower()}_nodes")
-            for start in range(0, len(missing), 10_000):
-                header = params_header({"rows": missing[start : start + 10_000]})
-                reply = self.redis.execute_command(
-                    "GRAPH.QUERY", self.graph_name, header + query, "--compact"
-                )
-                # compact reply: [header, rows, stats]; a row is [[type, value], [type, value]]
-                cache.update((row[0][1], row[1][1]) for row in reply[1])
-        return self._ids
+            lower = label.lower()
+            for start in range(0, len(missing), _NODE_CHUNK):
+                chunk = missing[start : start + _NODE_CHUNK]
+                found = self._query_ids(f"lookup_{lower}_nodes", {"ids": chunk}, read_only=True)
+                cache.update(found)
+                rows = [[k, plan.nodes[label][k]] for k in chunk if k not in found]
+                if not rows:
+                    continue
+                try:
+                    made = self._query_ids(f"create_{lower}_nodes", {"rows": rows})
+                except redis.ResponseError as exc:
+                    # a writer that bypassed the lock created one meanwhile: MERGE them all
+                    logger.warning("creating %s nodes failed (%s); merging instead", label, exc)
+                    made = {}
+                    cache.update(self._query_ids(f"ensure_{lower}_nodes", {"rows": rows}))
+                cache.update(made)
+                created.update(made.values())
+        return self._ids, created
+
+    def _query_ids(
+        self, name: str, params: dict[str, Any], *, read_only: bool = False
+    ) -> dict[str, int]:
+        """Run a query returning ``id, node_id`` rows; the ids as a dict."""
+        query = params_header(params) + load_query(name)
+        if self.profile is not None and not read_only:
+            # profiling a write runs it: profile the CREATE on the MERGE twin, which is idempotent
+            self._profile(name, query)
+            if name.startswith("create_"):
+                query = params_header(params) + load_query(name.replace("create_", "ensure_"))
+        elif self.profile is not None:
+            self._profile(name, query)
+        command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
+        reply = self.redis.execute_command(command, self.graph_name, query, "--compact")
+        # compact reply: [header, rows, stats]; a row is [[type, value], [type, value]]
+        return {_text(row[0][1]): row[1][1] for row in reply[1]}
 
     def _forget_ids(self) -> None:
         for cache in self._ids.values():
@@ -146,16 +197,23 @@ class FalkorStore(PlannedWrites):
         for links in self._links.values():
             links.clear()
 
-    def _commit(self, plan: BatchPlan, ids: dict[str, dict[str, int]]) -> None:
+    def _commit(self, plan: BatchPlan, ids: dict[str, dict[str, int]], created: set[int]) -> None:
         params: dict[str, Any] = {"txs": plan.txs}
         for name in MONEY_EDGES:
-            params[name] = plan.money_rows(name, ids)
+            params[name], params[f"{name}_new"] = _split_new(plan.money_rows(name, ids), created)
         for name, known in self._links.items():
-            params[name] = plan.link_rows(name, ids, known)
+            rows = plan.link_rows(name, ids, known)
+            if name in LINK_EDGES:
+                params[name], params[f"{name}_new"] = _split_new(rows, created)
+            else:
+                params[name] = rows
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         query = params_header(params) + load_query("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
-        pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
+        if self.profile is not None:
+            pipe.execute_command("GRAPH.PROFILE", self.graph_name, query)  # type: ignore[no-untyped-call]
+        else:
+            pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
         if plan.tx_ids:
             pipe.sadd(self.seen_key, *plan.tx_ids)
         pipe.xadd(self.log_key, {"rows": orjson.dumps(plan.log_rows)})
@@ -163,10 +221,30 @@ class FalkorStore(PlannedWrites):
         if isinstance(results[0], Exception):
             self._undo_markers(plan, results)
             raise RingscopeError(f"graph write failed, batch not applied: {results[0]}")
+        if self.profile is not None:
+            self._record_profile("apply_batch", results[0])
         for name, known in self._links.items():
             if len(known) > _ID_CACHE_LIMIT:
                 known.clear()
             known.update((row[0], row[1]) for row in params[name])
+            known.update((row[0], row[1]) for row in params.get(f"{name}_new", ()))
+
+    def _profile(self, name: str, query: str) -> None:
+        self._record_profile(
+            name, self.redis.execute_command("GRAPH.PROFILE", self.graph_name, query)
+        )
+
+    def _record_profile(self, name: str, lines: list[Any]) -> None:
+        """Sum a GRAPH.PROFILE reply's per-operation execution times (ms) into self.profile."""
+        assert self.profile is not None
+        ops = self.profile.setdefault(name, {})
+        for raw in lines:
+            line = raw.decode() if isinstance(raw, bytes) else str(raw)
+            op, _, rest = line.strip().partition("|")
+            _, _, ms = rest.partition("Execution time:")
+            if ms:
+                key = op.strip()
+                ops[key] = ops.get(key, 0.0) + float(ms.split()[0])
 
     def _undo_markers(self, plan: BatchPlan, results: list[Any]) -> None:
         """The graph query failed (and was rolled back): take back what EXEC did beside it."""

@@ -8,6 +8,7 @@ releasing the GIL).
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import logging
 import queue
@@ -15,6 +16,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -195,6 +197,20 @@ def read_records(
             for row in batch.to_pylist():
                 n += 1
                 yield _clean_row(row), f"{path.name}:row {n}"
+
+
+@contextmanager
+def loader_gc() -> Iterator[None]:
+    """Collect garbage rarely while loading: a batch makes ~10 short-lived objects per event
+    and no cycles, and the collector's gen-0 passes took a third of parse+plan time."""
+    before = gc.get_threshold()
+    gc.freeze()  # what exists now (modules, the pipeline) is never scanned again
+    gc.set_threshold(200_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def load_files(

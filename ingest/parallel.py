@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
-from ingest.files import LoadSummary, load_files
+from ingest.files import LoadSummary, load_files, loader_gc
 from ingest.pipeline import BatchResult
 
 
@@ -39,8 +39,9 @@ def _load_shard(job: _Job, progress: Any) -> LoadSummary:
     store = FalkorStore(job.url, job.settings.graph)
     pipeline = build_pipeline(job.settings, store, scoring=job.score)
     try:
-        return load_files(job.paths, pipeline, job.batch_size,
-                          lambda n, r: progress.put((n, r.applied)), shard=job.shard)  # fmt: skip
+        with loader_gc():
+            return load_files(job.paths, pipeline, job.batch_size,
+                              lambda n, r: progress.put((n, r.applied)), shard=job.shard)  # fmt: skip
     finally:
         pipeline.close()
         store.close()

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +15,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.settings import load_settings
+from core.settings import Settings, load_settings
+from graph.bulk import BulkBuilder, GraphNotEmptyError
 from graph.falkordb_store import FalkorStore
-from ingest.files import LoadSummary, load_files
+from ingest.bulk import load_files_bulk
+from ingest.files import LoadSummary, load_files, loader_gc
 from ingest.parallel import load_files_parallel
 from ingest.pipeline import BatchResult
 from ingest.worker import StreamWorker
@@ -33,12 +36,25 @@ def ingest(
     batch_size: Annotated[int, typer.Option(help="events per graph write")] = 10_000,
     score: Annotated[bool, typer.Option(help="score transactions and raise alerts")] = False,
     processes: Annotated[
-        int, typer.Option(min=1, max=32, help="loader processes (scoring always uses one)")
-    ] = min(2, os.cpu_count() or 1),
+        int | None,
+        typer.Option(
+            min=1,
+            max=32,
+            help="loader processes (scoring always uses one); "
+            "default 2, or up to 4 with --bulk (its loaders parse, the server idles)",
+        ),
+    ] = None,
+    bulk: Annotated[
+        bool, typer.Option(help="build an empty graph with GRAPH.BULK (refuses a non-empty one)")
+    ] = False,
 ) -> None:
     """Bulk-load event files into the graph: exactly once, invalid events dead-lettered."""
     settings = load_settings()
-    with open_store(settings) as store:
+    if processes is None:
+        processes = min(4 if bulk else 2, os.cpu_count() or 1)
+    with open_store(settings) as store, loader_gc():
+        if bulk and not isinstance(store, FalkorStore):
+            raise typer.BadParameter("--bulk needs FalkorDB (not RINGSCOPE_STORE=bolt)")
         with Progress(
             TextColumn("[bold]ingest"), BarColumn(), TextColumn("{task.completed:,} events"),
             TextColumn("{task.fields[rate]:,.0f} ev/s"), TimeElapsedColumn(), console=console,
@@ -49,7 +65,9 @@ def ingest(
                 elapsed = progress.tasks[0].elapsed or 1e-9
                 progress.update(task, advance=n, rate=(progress.tasks[0].completed + n) / elapsed)
 
-            if processes > 1 and not score and isinstance(store, FalkorStore):
+            if bulk:
+                summary = _bulk(paths, settings, store, batch_size, score, processes, advance)
+            elif processes > 1 and not score and isinstance(store, FalkorStore):
                 summary = load_files_parallel(paths, settings, store.url, processes=processes,
                                               batch_size=batch_size, on_progress=advance)  # fmt: skip
             else:
@@ -63,6 +81,21 @@ def ingest(
         console.print(f"[bold red]error:[/] {message}", highlight=False)
     if summary.errors:
         raise typer.Exit(1)
+
+
+def _bulk(
+    paths: list[Path], settings: Settings, store: FalkorStore, batch_size: int, score: bool,
+    processes: int, advance: Callable[[int, BatchResult], None],
+) -> LoadSummary:  # fmt: skip
+    pipeline = build_pipeline(settings, store, scoring=score)
+    try:
+        return load_files_bulk(paths, pipeline, BulkBuilder(store), batch_size, advance,
+                               processes=processes, settings=settings)  # fmt: skip
+    except GraphNotEmptyError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        pipeline.close()
 
 
 def _print_summary(summary: LoadSummary, dead_stream: str) -> None:

@@ -1,0 +1,6 @@
+// The internal ids of the Address nodes that exist among the given ids (read only).
+// params: $ids [id]
+// returns: id, node_id
+UNWIND $ids AS id
+MATCH (n:Address {id: id})
+RETURN id, ID(n) AS node_id

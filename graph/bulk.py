@@ -1,0 +1,369 @@
+"""Backfill into an empty graph with ``GRAPH.BULK``: the same end state as the append path.
+
+``BulkBuilder`` takes the place of the store in the ordinary pipeline (parse, dead-letter, score
+with ``--score``, plan), so batches are planned exactly as ``FalkorStore`` plans them. Each
+batch's tx_ids and edge-log entry are written as it arrives (the applied set and the log end up
+as the append path leaves them, which is also how duplicates across files are found); its
+Transaction nodes are encoded and streamed to the server in large ``GRAPH.BULK`` calls; its
+nodes and edges are folded into running aggregates with the append path's rules (a node's
+``first_seen`` and a link's ``first_ts`` come from the first batch that saw it, money edges add
+up batch sums in batch order, an account's ``opened_at`` is its last non-null value). At the end
+the entity nodes and the edges go in, then the indexes and unique constraints are built.
+
+Memory: Transaction nodes, tx_ids and log rows stream; the aggregates grow with the distinct
+nodes and pairs (not with transactions).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import redis
+
+from core.errors import GraphUnavailableError, RingscopeError
+from core.ports import ApplyResult, PreparedBatch
+from core.transactions import TransactionRecord
+from graph import bulkformat
+from graph.batch import (
+    EDGE_ENDS,
+    IDENTITY_EDGES,
+    LINK_EDGES,
+    MONEY_EDGES,
+    NODE_LABELS,
+    TX_PROPERTIES,
+    Pair,
+    PlannedWrites,
+    plan_batch,
+)
+from graph.cypher import load_query
+from graph.falkordb_store import FalkorStore
+from graph.schema import ensure_schema
+
+logger = logging.getLogger(__name__)
+
+_CHUNK_BYTES = 8 * 1024 * 1024  # one GRAPH.BULK call (indexes are updated as it goes)
+_LOCK_TTL_MS = 60_000
+_CONSTRAINT_WAIT_S = 600.0
+# SADD each tx_id; return the ones that were there already (claimed by an earlier batch)
+_CLAIM = """
+local taken = {}
+for _, id in ipairs(ARGV) do
+  if redis.call('SADD', KEYS[1], id) == 0 then taken[#taken + 1] = id end
+end
+return taken
+"""
+
+
+class GraphNotEmptyError(RingscopeError):
+    """``--bulk`` was pointed at a graph that already holds data."""
+
+
+@dataclass
+class BulkPart:
+    """One batch as a loader process hands it to the builder: its Transaction nodes already
+    encoded, and its planned nodes, edges and account openings (event ids, not internal ids)."""
+
+    batch: int
+    txs: int = 0
+    tx_blob: bytes = b""
+    nodes: dict[str, dict[str, int]] = field(default_factory=dict)
+    money: dict[str, dict[Pair, list[Any]]] = field(default_factory=dict)
+    links: dict[str, dict[Pair, int]] = field(default_factory=dict)
+    opened: list[tuple[str, int]] = field(default_factory=list)
+
+
+class BulkWriter(PlannedWrites):
+    """The store port of a ``--bulk`` loader: claims each batch's tx_ids in the applied set,
+    appends its edge-log entry, encodes its Transaction nodes and hands a ``BulkPart`` to
+    ``sink`` (the builder's ``fold``, or a queue to it). Batches are numbered as they come.
+
+    Claiming (SADD, atomically per batch) decides which copy of a repeated tx_id counts, so
+    several loader processes never both apply one.
+    """
+
+    def __init__(self, store: FalkorStore, sink: Callable[[BulkPart], None], first: int = 0,
+                 step: int = 1) -> None:  # fmt: skip
+        self.store = store
+        self.graph_name = store.graph_name
+        self.sink = sink
+        self._batch, self._step = first, step
+        self._claim = store.redis.register_script(_CLAIM)
+
+    def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
+        return self.store.applied_ids(tx_ids)
+
+    def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
+        plan = self.as_plan(prepared)
+        part = BulkPart(self._batch)
+        self._batch += self._step
+        if plan.tx_ids:
+            taken = self._claim(keys=[self.store.seen_key], args=plan.tx_ids)
+            if taken:
+                plan = plan_batch(plan.events, {_text(t) for t in taken}, plan.scores)
+        if plan.txs or plan.accounts:
+            self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
+            record = bulkformat.node_record
+            part.txs = len(plan.txs)
+            part.tx_blob = b"".join([record(row) for row in plan.txs])
+            part.nodes, part.money, part.links = plan.nodes, plan.money, plan.links
+            part.opened = [
+                (a.account_id, a.opened_at) for a in plan.accounts if a.opened_at is not None
+            ]
+        self.sink(part)
+        return ApplyResult(
+            applied=len(plan.txs), duplicates=plan.duplicates, accounts=len(plan.accounts),
+            applied_ids=tuple(plan.tx_ids),
+        )  # fmt: skip
+
+    # the rest of the GraphStore port: reads see what has been built so far
+    def ensure_schema(self) -> None:
+        """Indexes and constraints are built by ``BulkBuilder.finish()``, after the data."""
+
+    def find_transaction(self, tx_id: str) -> TransactionRecord | None:
+        return self.store.find_transaction(tx_id)
+
+    def find_transactions_between(
+        self, since_ms: int, until_ms: int, limit: int = 1000
+    ) -> list[TransactionRecord]:
+        return self.store.find_transactions_between(since_ms, until_ms, limit)
+
+    def counts(self) -> dict[str, float]:
+        return self.store.counts()
+
+    def close(self) -> None:
+        """The store belongs to the caller."""
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class BulkBuilder:
+    """Builds graph ``store.graph_name`` from nothing: ``begin()``, ``fold()`` each batch's
+    ``BulkPart`` in batch order, ``finish()`` (or ``abort()``).
+
+    While it runs it holds the store's writer lock, so workers wait instead of writing into a
+    half-built graph.
+    """
+
+    def __init__(self, store: FalkorStore, chunk_bytes: int = _CHUNK_BYTES) -> None:
+        self.store = store
+        self.redis = store.redis
+        # GRAPH.BULK calls may take longer than the client's default 5 s socket timeout
+        self._bulk_client: redis.Redis[Any] = redis.Redis.from_url(store.url, socket_timeout=None)
+        self.chunk_bytes = chunk_bytes
+        self._token = uuid.uuid4().hex
+        self._began = False
+        self._sent_nodes = 0
+        self._tx_blobs: list[bytes] = []
+        self._tx_pending = 0
+        self._tx_bytes = 0
+        self._tx_header = bulkformat.header("Transaction", TX_PROPERTIES)
+        # label -> {event id -> first_seen}
+        self._nodes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
+        self._opened: dict[str, int] = {}
+        self._money: dict[str, dict[tuple[str, str], list[Any]]] = {k: {} for k in MONEY_EDGES}
+        self._links: dict[str, dict[tuple[str, str], int]] = {
+            k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)
+        }
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Refuse a graph that holds anything; take the writer lock; clear the empty schema."""
+        r, s = self.redis, self.store
+        if not r.set(s.lock_key, self._token, nx=True, px=_LOCK_TTL_MS):
+            raise GraphUnavailableError(
+                f"another writer holds {s.lock_key}: stop workers and loaders before --bulk"
+            )
+        try:
+            nodes = self._node_count()
+            applied = int(r.scard(s.seen_key))
+            logged = int(r.xlen(s.log_key)) if r.exists(s.log_key) else 0
+            if nodes or applied or logged:
+                raise GraphNotEmptyError(
+                    f"graph {s.graph_name!r} is not empty ({nodes:,} nodes, {applied:,} applied "
+                    f"transactions, {logged:,} edge-log entries): --bulk only builds a new graph. "
+                    "Load into it without --bulk, or delete the graph first."
+                )
+            r.delete(s.graph_name)  # only indexes so far; GRAPH.BULK BEGIN needs no key
+            self._bulk([], [], 0, 0)  # BEGIN: an empty graph, then its schema while it is
+            ensure_schema(s.graph)  # empty (bulk inserts keep indexes up to date, and
+            self._wait_constraints()  # indexing as we go costs half of indexing at the end)
+        except BaseException:
+            self._unlock()
+            raise
+
+    def finish(self) -> None:
+        """Send the entity nodes and edges, build indexes and constraints, release the lock."""
+        try:
+            self._flush_transactions()
+            ids = self._send_nodes()
+            self._send_edges(ids)
+            self._wait_constraints()
+        finally:
+            self._unlock()
+
+    def abort(self) -> None:
+        """Leave the graph empty again after a failure (scoring state, if any, stays)."""
+        s = self.store
+        try:
+            self.redis.delete(s.graph_name, s.seen_key, s.log_key)
+        finally:
+            self._unlock()
+
+    # --- folding batches ------------------------------------------------------------------
+    def fold(self, part: BulkPart) -> None:
+        """Add one batch (in batch order) to what finish() sends; stream its Transaction nodes."""
+        self._refresh_lock()
+        if part.txs:
+            self._tx_blobs.append(part.tx_blob)
+            self._tx_pending += part.txs
+            self._tx_bytes += len(part.tx_blob)
+            if self._tx_bytes >= self.chunk_bytes:
+                self._flush_transactions()
+        for label, seen in part.nodes.items():
+            mine = self._nodes[label]
+            for node_id, ts in seen.items():
+                if node_id not in mine:
+                    mine[node_id] = ts
+        for account_id, opened_at in part.opened:
+            self._opened[account_id] = opened_at
+        for name, pairs in part.money.items():
+            agg = self._money[name]
+            for pair, (count, total, first, last) in pairs.items():
+                have = agg.get(pair)
+                if have is None:
+                    agg[pair] = [count, total, first, last]
+                else:
+                    have[0] += count
+                    have[1] += total
+                    if first < have[2]:
+                        have[2] = first
+                    if last > have[3]:
+                        have[3] = last
+        for name, links in part.links.items():
+            mine_links = self._links[name]
+            for pair, ts in links.items():
+                if pair not in mine_links:
+                    mine_links[pair] = ts
+
+    # --- sending --------------------------------------------------------------------------
+    def _flush_transactions(self) -> None:
+        if self._tx_pending:
+            self._bulk([self._tx_header + b"".join(self._tx_blobs)], [], self._tx_pending, 0)
+            self._tx_blobs, self._tx_pending, self._tx_bytes = [], 0, 0
+
+    def _send_nodes(self) -> dict[str, dict[str, int]]:
+        ids: dict[str, dict[str, int]] = {}
+        for label in NODE_LABELS:
+            seen = self._nodes[label]
+            props = (
+                ["id", "first_seen", "opened_at"] if label == "Account" else ["id", "first_seen"]
+            )
+            head = bulkformat.header(label, props)
+            label_ids: dict[str, int] = {}
+            blobs: list[bytes] = []
+            size = 0
+            opened = self._opened
+            for node_id, first_seen in seen.items():
+                values = [node_id, first_seen]
+                if label == "Account":
+                    values.append(opened.get(node_id))
+                blob = bulkformat.node_record(values)
+                label_ids[node_id] = self._sent_nodes + len(label_ids)
+                blobs.append(blob)
+                size += len(blob)
+                if size >= self.chunk_bytes:
+                    self._bulk([head + b"".join(blobs)], [], len(blobs), 0)
+                    blobs, size = [], 0
+            if blobs:
+                self._bulk([head + b"".join(blobs)], [], len(blobs), 0)
+            ids[label] = label_ids
+            seen.clear()
+        self._opened.clear()
+        return ids
+
+    def _send_edges(self, ids: dict[str, dict[str, int]]) -> None:
+        for name in (*MONEY_EDGES, *LINK_EDGES, *IDENTITY_EDGES):
+            src_label, dst_label = EDGE_ENDS[name]
+            src, dst = ids[src_label], ids[dst_label]
+            records: Iterable[bytes]
+            if name in MONEY_EDGES:
+                head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
+                money = bulkformat.money_record
+                records = (money(src[s], dst[d], c, float(t), f, la)
+                           for (s, d), (c, t, f, la) in self._money[name].items())  # fmt: skip
+            elif name in LINK_EDGES:
+                head = bulkformat.header(name.upper(), ["first_ts"])
+                link = bulkformat.link_record
+                records = (link(src[s], dst[d], ts) for (s, d), ts in self._links[name].items())
+            else:
+                head = bulkformat.header(name.upper(), [])
+                edge = bulkformat.edge_record
+                records = (edge(src[s], dst[d], ()) for (s, d) in self._links[name])
+            blobs: list[bytes] = []
+            size = 0
+            for blob in records:
+                blobs.append(blob)
+                size += len(blob)
+                if size >= self.chunk_bytes:
+                    self._bulk([], [head + b"".join(blobs)], 0, len(blobs))
+                    blobs, size = [], 0
+            if blobs:
+                self._bulk([], [head + b"".join(blobs)], 0, len(blobs))
+            self._money.get(name, {}).clear()
+            self._links.get(name, {}).clear()
+
+    def _bulk(self, labels: list[bytes], reltypes: list[bytes], nodes: int, edges: int) -> None:
+        self._refresh_lock()
+        args: list[Any] = [nodes, edges, len(labels), len(reltypes), *labels, *reltypes]
+        if not self._began:
+            args.insert(0, "BEGIN")
+            self._began = True
+        try:
+            self._bulk_client.execute_command("GRAPH.BULK", self.store.graph_name, *args)
+        except redis.ResponseError as exc:
+            raise RingscopeError(
+                f"GRAPH.BULK into {self.store.graph_name!r} failed: {exc}"
+            ) from exc
+        self._sent_nodes += nodes
+
+    # --- helpers --------------------------------------------------------------------------
+    def _node_count(self) -> int:
+        if not self.redis.exists(self.store.graph_name):
+            return 0
+        rows = self.store.graph.ro_query(load_query("count_nodes")).result_set
+        return int(rows[0][0])
+
+    def _wait_constraints(self) -> None:
+        deadline = time.monotonic() + _CONSTRAINT_WAIT_S
+        while True:
+            rows = self.store.graph.ro_query(load_query("constraint_status")).result_set
+            if all(r[0] == "OPERATIONAL" for r in rows):
+                return
+            if any(r[0] == "FAILED" for r in rows):
+                raise RingscopeError("a unique constraint failed to build after GRAPH.BULK")
+            if time.monotonic() > deadline:
+                raise RingscopeError("unique constraints still building after GRAPH.BULK")
+            self._refresh_lock()
+            time.sleep(0.05)
+
+    def keep_lock(self) -> None:
+        """Extend the writer lock while waiting on loader processes."""
+        self._refresh_lock()
+
+    def _refresh_lock(self) -> None:
+        self.redis.pexpire(self.store.lock_key, _LOCK_TTL_MS)
+
+    def _unlock(self) -> None:
+        self._bulk_client.close()
+        self._bulk_client.connection_pool.disconnect()
+        held = self.redis.get(self.store.lock_key)
+        if held in (self._token, self._token.encode()):
+            self.redis.delete(self.store.lock_key)

@@ -1,0 +1,163 @@
+"""``ringscope ingest --bulk``: the file loader writing through ``GRAPH.BULK`` (graph/bulk.py).
+
+Parsing, dead-lettering, scoring (``--score``) and planning are the ordinary pipeline's; only the
+graph write differs. With several processes, batch i goes to process i mod n (as in
+ingest/parallel.py); each hands its batches back through a small queue of its own, and this
+process folds them in batch order, so the graph is the one a single process would build. On any
+failure the graph is left empty again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.settings import Settings
+from graph.bulk import BulkBuilder, BulkPart, BulkWriter
+from ingest.files import LoadSummary, load_files, loader_gc
+from ingest.pipeline import BatchResult, Pipeline
+
+_PARTS_QUEUED = 4  # batches a loader process may run ahead, each (bounded memory)
+
+
+def load_files_bulk(
+    paths: list[Path],
+    pipeline: Pipeline,
+    builder: BulkBuilder,
+    batch_size: int = 10_000,
+    on_progress: Callable[[int, BatchResult], None] | None = None,
+    *,
+    processes: int = 1,
+    settings: Settings | None = None,
+) -> LoadSummary:
+    """Build the (empty) graph from the files; raises GraphNotEmptyError if it holds anything.
+
+    ``pipeline`` parses, dead-letters and scores in this process; with ``processes`` > 1 (no
+    scoring) loader processes built from ``settings`` do that instead.
+    """
+    builder.begin()
+    try:
+        if processes > 1 and pipeline.scorer is None:
+            assert settings is not None, "loader processes need the settings"
+            summary = _parallel(paths, settings, builder, processes, batch_size, on_progress)
+        else:
+            store, pipeline.store = pipeline.store, BulkWriter(builder.store, builder.fold)
+            try:
+                summary = load_files(paths, pipeline, batch_size, on_progress)
+            finally:
+                pipeline.store = store
+        builder.finish()
+    except BaseException:
+        builder.abort()
+        raise
+    return summary
+
+
+@dataclass(frozen=True)
+class _Job:
+    settings: Settings
+    url: str
+    paths: list[Path]
+    batch_size: int
+    shard: tuple[int, int]
+
+
+def _load_shard(job: _Job, parts: Any, progress: Any, results: Any) -> None:
+    from graph.falkordb_store import FalkorStore
+    from ringscope.runtime import build_pipeline
+
+    try:
+        store = FalkorStore(job.url, job.settings.graph)
+        pipeline = build_pipeline(job.settings, store, scoring=False)
+        mine, of = job.shard
+        pipeline.store = BulkWriter(store, parts.put, first=mine, step=of)
+        with loader_gc():
+            summary = load_files(job.paths, pipeline, job.batch_size,
+                                 lambda n, r: progress.put((n, r.applied)), shard=job.shard)  # fmt: skip
+        store.close()
+        results.put(("ok", summary))
+    except BaseException as exc:  # handed to the parent, which raises it
+        results.put(("error", exc))
+    finally:
+        parts.put(None)
+
+
+def _parallel(
+    paths: list[Path], settings: Settings, builder: BulkBuilder, processes: int,
+    batch_size: int, on_progress: Callable[[int, BatchResult], None] | None,
+) -> LoadSummary:  # fmt: skip
+    started = time.perf_counter()
+    ctx = mp.get_context("spawn")
+    progress, results = ctx.Queue(), ctx.Queue()
+    parts = [ctx.Queue(maxsize=_PARTS_QUEUED) for _ in range(processes)]
+    url = builder.store.url
+    procs = [
+        ctx.Process(target=_load_shard, daemon=True, args=(
+            _Job(settings, url, paths, batch_size, (k, processes)), parts[k], progress, results))
+        for k in range(processes)
+    ]  # fmt: skip
+    for proc in procs:
+        proc.start()
+    try:
+        batch = 0
+        while True:  # fold in batch order: batch b comes from process b mod n
+            k = batch % processes
+            part = _next(parts[k], procs[k], progress, on_progress, builder)
+            if part is None:  # that process has no more batches, so no process has
+                break
+            builder.fold(part)
+            batch += 1
+        for j in range(processes):
+            if j != batch % processes:
+                while _next(parts[j], procs[j], progress, on_progress, builder) is not None:
+                    pass  # only a failure elsewhere leaves batches after the end
+        _drain(progress, on_progress)
+        summaries: list[LoadSummary] = []
+        errors: list[BaseException] = []
+        for _ in procs:
+            status, value = results.get(timeout=60)
+            (summaries if status == "ok" else errors).append(value)
+    finally:
+        for proc in procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+    if errors:
+        raise errors[0]
+    total = LoadSummary(files=len(paths))
+    for summary in summaries:
+        total.read += summary.read
+        total.result.add(summary.result)
+    total.seconds = time.perf_counter() - started
+    return total
+
+
+def _next(
+    source: Any, proc: Any, progress: Any,
+    on_progress: Callable[[int, BatchResult], None] | None, builder: BulkBuilder,
+) -> BulkPart | None:  # fmt: skip
+    """The next part from one loader process (None at its end), keeping progress moving."""
+    while True:
+        _drain(progress, on_progress)
+        try:
+            part: BulkPart | None = source.get(timeout=0.2)
+            return part
+        except queue.Empty:
+            builder.keep_lock()
+            if not proc.is_alive() and source.empty():
+                raise RuntimeError("a bulk loader process died without a result") from None
+
+
+def _drain(progress: Any, on_progress: Callable[[int, BatchResult], None] | None) -> None:
+    while True:
+        try:
+            n, applied = progress.get_nowait()
+        except queue.Empty:
+            return
+        if on_progress is not None:
+            on_progress(n, BatchResult(applied=applied))

@@ -1,0 +1,39 @@
+"""The append path CREATEs absent nodes and the edges at them; a second writer, whose cache
+knows nothing, finds what the first created and neither duplicates a node nor an edge."""
+
+from __future__ import annotations
+
+from graph.falkordb_store import FalkorStore
+from tests.graph.test_store import T0, edge, ev
+
+
+def _one(store: FalkorStore, query: str) -> int:
+    return int(store.graph.ro_query(query).result_set[0][0])
+
+
+def test_writers_with_cold_caches_share_nodes_and_edges(store: FalkorStore) -> None:
+    store.apply_batch([
+        ev("t1", "transfer", 10, "a", "b", ts=T0 + 5, ip="1.1.1.1", device_id="d1"),
+        ev("t2", "payment", 5, "a", "m", ts=T0 + 3, ip="2.2.2.2", device_id="d1"),
+    ])  # fmt: skip
+    other = FalkorStore(store.url, store.graph_name)  # a second process: empty caches
+    try:
+        result = other.apply_batch([
+            ev("t3", "transfer", 1, "a", "b", ts=T0 + 1, ip="1.1.1.1", device_id="d1"),
+            ev("t4", "transfer", 2, "b", "c", ts=T0 + 9, ip="3.3.3.3", device_id="d2"),
+            ev("t5", "payment", 4, "a", "m", ts=T0 + 2, ip="2.2.2.2"),
+            ev("t6", "payment", 6, "c", "m", ts=T0 + 7, ip="3.3.3.3"),
+        ])  # fmt: skip
+    finally:
+        other.close()
+    assert result.applied == 4
+    for label, n in (("Account", 3), ("Merchant", 1), ("IP", 3), ("Device", 2)):
+        assert _one(store, f"MATCH (n:{label}) RETURN count(n)") == n, label
+    assert edge(store, "TRANSFERRED", "a", "b") == [2, 11.0, T0 + 1, T0 + 5]  # merged
+    assert edge(store, "TRANSFERRED", "b", "c") == [1, 2.0, T0 + 9, T0 + 9]  # created (c new)
+    assert edge(store, "PAID", "a", "m") == [2, 9.0, T0 + 2, T0 + 3]
+    assert edge(store, "PAID", "c", "m") == [1, 6.0, T0 + 7, T0 + 7]
+    assert _one(store, "MATCH ()-[e:FROM_IP]->() RETURN count(e)") == 4  # a-1, a-2, b-3, c-3
+    assert _one(store, "MATCH ()-[e:USED]->() RETURN count(e)") == 2
+    first = store.graph.ro_query("MATCH (n:IP {id: '3.3.3.3'}) RETURN n.first_seen").result_set
+    assert first == [[T0 + 7]]  # CREATEd with the batch's first sighting

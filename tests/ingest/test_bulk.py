@@ -1,0 +1,230 @@
+"""``ringscope ingest --bulk``: the same end state as the append path, and only on an empty graph."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import redis
+
+from graph.bulk import BulkBuilder, GraphNotEmptyError
+from graph.embedded import EmbeddedFalkorDB
+from graph.falkordb_store import FalkorStore
+from ingest.bulk import load_files_bulk
+from ingest.files import load_files
+from ringscope.runtime import build_pipeline
+from tests.ingest.conftest import T0, make_events, write_jsonl
+
+
+def _rich_events(n: int, seed: int) -> list[dict[str, Any]]:
+    """Every kind, per-session IPs, optional fields, some repeats and account events."""
+    rng = random.Random(seed)
+    events: list[dict[str, Any]] = make_events(n, seed=seed, accounts=80)
+    for i, e in enumerate(events):
+        e["ip"] = f"10.0.{rng.randrange(4)}.{i % 97}" if i % 3 else f"172.16.{i // 250}.{i % 250}"
+        if i % 5 == 0:
+            e.update(country="gb", city="Leeds", lat=53.8, lon=-1.55, card_id=f"c{i % 13}")
+        if i % 7 == 0:
+            e["label"] = "fraud" if i % 2 else "legit"
+        if i % 11 == 0:
+            e["ts"] = T0 - i * 500  # out of order: first_seen/first_ts come from the batch
+    for a in range(0, 80, 3):
+        events.insert(a * 7, {"event": "account", "account_id": f"acc-{a}",
+                              "opened_at": T0 - a * 1000, "email": f"p{a % 9}@x.org",
+                              "phone": f"+44 7700 {a % 5:06d}", "address": f"{a % 4} High St"})  # fmt: skip
+    events.insert(40, {"event": "account", "account_id": "acc-3", "opened_at": None})
+    return events + events[:50]  # the same tx_ids again: duplicates
+
+
+def _state(r: redis.Redis, graph: str) -> dict[str, Any]:
+    """Everything the graph and its keys hold, without internal ids or stream entry ids."""
+
+    def rows(q: str) -> list[Any]:
+        reply = r.execute_command("GRAPH.RO_QUERY", graph, q)
+        return sorted(json.dumps(row, sort_keys=True, default=str) for row in reply[1])
+
+    log = [orjson.loads(f[b"rows"]) for _, f in r.xrange(f"ringscope:{graph}:log")]
+    return {
+        "nodes": rows("MATCH (n) RETURN labels(n), properties(n)"),
+        "edges": rows("MATCH (a)-[e]->(b) RETURN a.id, type(e), properties(e), b.id"),
+        "indexes": rows("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types"),
+        "constraints": rows("CALL db.constraints()"),
+        "applied": sorted(r.smembers(f"ringscope:{graph}:applied")),
+        "found_by_index": [_via_index(r, graph, q) for q in _INDEXED],
+        "log": log,
+    }  # fmt: skip
+
+
+_INDEXED = [
+    f"MATCH (n:{label}) WITH collect(n.id) AS ids UNWIND ids AS i MATCH (m:{label} {{id: i}}) "
+    "RETURN count(m)"
+    for label in ("Transaction", "Account", "Merchant", "Device", "IP", "Phone", "Email")
+] + [
+    "MATCH (t:Transaction) WITH collect(t.account_id) AS ids UNWIND ids AS i "
+    "MATCH (x:Transaction {account_id: i}) RETURN count(x)",
+    "MATCH (t:Transaction) WHERE t.ts >= 0 RETURN count(t)",
+]
+
+
+def _via_index(r: redis.Redis, graph: str, query: str) -> int:
+    plan = b" ".join(r.execute_command("GRAPH.EXPLAIN", graph, query))
+    assert b"Index Scan" in plan, plan  # the lookup goes through the index
+    return int(r.execute_command("GRAPH.RO_QUERY", graph, query)[1][0][0])
+
+
+@pytest.fixture
+def two_graphs(falkordb: EmbeddedFalkorDB) -> Iterator[tuple[FalkorStore, FalkorStore]]:
+    names = [f"test-{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    stores = [FalkorStore(falkordb.url, n) for n in names]
+    for s in stores:
+        s.ensure_schema()
+    yield stores[0], stores[1]
+    cleanup = redis.Redis.from_url(falkordb.url)
+    for n in names:
+        cleanup.delete(n, *cleanup.keys(f"ringscope:{n}:*"))
+    cleanup.close()
+    for s in stores:
+        s.close()
+
+
+def _settings(store: FalkorStore) -> Any:
+    from core.settings import load_settings
+
+    return load_settings(falkordb_url=store.url, graph=store.graph_name,
+                         dead_letter_stream=f"{store.graph_name}:dead")  # fmt: skip
+
+
+def test_bulk_leaves_the_append_paths_state(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    append, bulk = two_graphs
+    events = _rich_events(1200, seed=5)
+    files = [write_jsonl(tmp_path / "a.jsonl", events[:700]),
+             write_jsonl(tmp_path / "b.jsonl", events[700:])]  # fmt: skip
+    with (tmp_path / "b.jsonl").open("a") as fh:
+        fh.write('{"tx_id": "bad", "kind": "payment"}\n')  # rejected alike by both paths
+    pipe = build_pipeline(_settings(append), append, scoring=False)
+    a = load_files(files, pipe, batch_size=256)
+    pipe2 = build_pipeline(_settings(bulk), bulk, scoring=False)
+    b = load_files_bulk(files, pipe2, BulkBuilder(bulk, chunk_bytes=20_000), batch_size=256)
+    assert (b.result.applied, b.result.duplicates, b.result.accounts, len(b.result.rejected)) == (
+        a.result.applied, a.result.duplicates, a.result.accounts, len(a.result.rejected))  # fmt: skip
+    assert a.result.duplicates == 46 and len(a.result.rejected) == 1  # 4 of the 50 are accounts
+    r = redis.Redis.from_url(append.url)
+    want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
+    for part in want:
+        assert got[part] == want[part], part
+    assert len(want["nodes"]) > 1000 and len(want["log"]) == 5
+    # the append path takes over from there: loading again adds no transaction
+    again = load_files(files, pipe2, batch_size=256)
+    assert (again.result.applied, again.result.duplicates) == (0, 1246)
+    after = _state(r, bulk.graph_name)
+    assert {k: after[k] for k in ("nodes", "edges", "applied")} == {
+        k: got[k] for k in ("nodes", "edges", "applied")
+    }
+    r.close()
+
+
+def test_bulk_with_loader_processes_builds_the_same_graph(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    append, bulk = two_graphs
+    events = _rich_events(1500, seed=6)[:-50]  # no repeats: which copy counts is a race
+    files = [write_jsonl(tmp_path / "a.jsonl", events)]
+    pipe = build_pipeline(_settings(append), append, scoring=False)
+    a = load_files(files, pipe, batch_size=200)
+    pipe2 = build_pipeline(_settings(bulk), bulk, scoring=False)
+    b = load_files_bulk(files, pipe2, BulkBuilder(bulk, chunk_bytes=30_000), batch_size=200,
+                        processes=2, settings=_settings(bulk))  # fmt: skip
+    assert (b.result.applied, b.result.accounts, b.read) == (1500, a.result.accounts, a.read)
+    r = redis.Redis.from_url(append.url)
+    want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
+    for part in ("nodes", "edges", "indexes", "constraints", "applied"):
+        assert got[part] == want[part], part
+    assert sorted(map(str, got["log"])) == sorted(map(str, want["log"]))  # entries in any order
+    r.close()
+
+
+def test_bulk_refuses_a_graph_that_holds_anything(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    store, _ = two_graphs
+    path = write_jsonl(tmp_path / "a.jsonl", make_events(50, seed=3))
+    pipe = build_pipeline(_settings(store), store, scoring=False)
+    load_files([path], pipe, batch_size=20)
+    before = _state(redis.Redis.from_url(store.url), store.graph_name)
+    with pytest.raises(GraphNotEmptyError, match="not empty .*50 applied transactions"):
+        load_files_bulk([path], pipe, BulkBuilder(store))
+    assert _state(redis.Redis.from_url(store.url), store.graph_name) == before
+    assert not store.redis.exists(store.lock_key)  # the lock is given back
+
+
+def test_bulk_command_builds_and_then_refuses(
+    tmp_path: Path, falkordb: EmbeddedFalkorDB, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    import subprocess
+    import sys
+
+    store, _ = two_graphs
+    path = write_jsonl(tmp_path / "a.jsonl", make_events(300, seed=4))
+    env = {"FALKORDB_URL": falkordb.url, "RINGSCOPE_GRAPH": store.graph_name}
+    cmd = [sys.executable, "-m", "ringscope", "ingest", str(path), "--bulk"]
+    import os
+
+    done = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert store.counts()["Transaction"] == 300
+    refused = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "is not empty" in refused.stderr
+    assert store.counts()["Transaction"] == 300
+
+
+def test_bulk_with_scoring_leaves_the_same_features_and_scores(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    append, bulk = two_graphs
+    path = write_jsonl(tmp_path / "a.jsonl", make_events(600, seed=12, accounts=40))
+    pipe = build_pipeline(_settings(append), append, scoring=True)
+    load_files([path], pipe, batch_size=150)
+    pipe2 = build_pipeline(_settings(bulk), bulk, scoring=True)
+    load_files_bulk([path], pipe2, BulkBuilder(bulk), batch_size=150)
+    r = redis.Redis.from_url(append.url)
+    want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
+    for part in want:
+        assert got[part] == want[part], part
+    assert any("risk_score" in n for n in want["nodes"])
+
+    def features(graph: str) -> dict[str, Any]:
+        """The scorer's state keys (alerts aside: they carry fresh ids), graph name masked."""
+        return {
+            key.decode().replace(graph, "G"): _dump(r, key)
+            for key in r.scan_iter(match=f"ringscope:{graph}:*", count=1000)
+            if not key.decode().endswith((":log", ":applied")) and b":alerts:" not in key
+        }
+
+    f_want, f_got = features(append.graph_name), features(bulk.graph_name)
+    assert f_want and f_got.keys() == f_want.keys()
+    assert f_got == f_want
+    r.close()
+
+
+def _dump(r: redis.Redis, key: bytes) -> Any:
+    kind = r.type(key).decode()
+    if kind == "string":
+        return r.get(key)
+    if kind == "hash":
+        return r.hgetall(key)
+    if kind == "set":
+        return sorted(r.smembers(key))
+    if kind == "zset":
+        return r.zrange(key, 0, -1, withscores=True)
+    if kind == "list":
+        return r.lrange(key, 0, -1)
+    return kind
