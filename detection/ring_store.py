@@ -16,15 +16,13 @@ from typing import Any, Protocol
 import orjson
 import redis
 
+from core.settings import Settings
 from detection.identity import RingChange, StoredRing
 from graph.cypher import load_query
 
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 200
-ALERTS_STREAM = "alerts"
-ALERTS_CHANNEL = "alerts"
-RING_UPDATES_CHANNEL = "ring-updates"
 
 
 class RingGraph(Protocol):
@@ -101,8 +99,13 @@ def write_rings(store: RingGraph, rows: Sequence[RingRow], now_ms: int) -> None:
             store.graph.query(load_query(name), {"rows": list(chunk)})
 
 
-def publish_ring_alerts(store: RingGraph, rows: Sequence[RingRow], now_ms: int) -> int:
-    """Alert (stream + pub/sub) for new rings and material changes; ring-updates for all of them."""
+def publish_ring_alerts(
+    store: RingGraph, rows: Sequence[RingRow], now_ms: int, settings: Settings
+) -> int:
+    """Alert (stream + pub/sub) for new rings and material changes; ring-updates for all of them.
+
+    Stream and channel names come from ``settings``, as the transaction alerts' do.
+    """
     sent = 0
     created = datetime.fromtimestamp(now_ms / 1000, UTC).isoformat()
     pipe = store.redis.pipeline(transaction=False)
@@ -117,9 +120,10 @@ def publish_ring_alerts(store: RingGraph, rows: Sequence[RingRow], now_ms: int) 
         update = orjson.dumps({"id": r.change.ring_id, "score": r.score, "size": len(r.change.members),
                                "status": "open", "typologies": r.typologies, "reasons": r.reasons,
                                "change": r.change.change})  # fmt: skip
-        pipe.xadd(ALERTS_STREAM, {"alert": payload})
-        pipe.publish(ALERTS_CHANNEL, payload)
-        pipe.publish(RING_UPDATES_CHANNEL, update)
+        pipe.xadd(settings.alerts_stream, {"alert": payload},
+                  maxlen=settings.alerts_stream_maxlen, approximate=True)  # fmt: skip
+        pipe.publish(settings.alerts_channel, payload)
+        pipe.publish(settings.ring_updates_channel, update)
         sent += 1
     if sent:
         pipe.execute()

@@ -222,7 +222,7 @@ def _run(settings: Settings, store: RingGraph, summary: RunSummary, say: Progres
     rows = _rows(rings, snap, store)
     now_ms = int(time.time() * 1000)
     write_rings(store, rows, now_ms)
-    summary.alerts = publish_ring_alerts(store, rows, now_ms)
+    summary.alerts = publish_ring_alerts(store, rows, now_ms, settings)
     _timed(summary, "write")(t0)
     live = [r for r in rows if r.change.ring is not None]
     summary.rings_total = len(live)

@@ -82,8 +82,13 @@ def _rings(store: FalkorStore) -> dict[str, tuple[float, set[str]]]:
 
 
 def test_detect_finds_planted_rings_and_keeps_ids(planted: FalkorStore, data_dir: Path) -> None:
-    settings = Settings(data_dir=data_dir, graph=planted.graph_name)
+    settings = Settings(data_dir=data_dir, graph=planted.graph_name,
+                        alerts_stream=f"{planted.graph_name}:alerts",
+                        alerts_channel=f"{planted.graph_name}:alerts-live",
+                        ring_updates_channel=f"{planted.graph_name}:rings")  # fmt: skip
     alerts = redis.Redis.from_url(planted.url)
+    live = alerts.pubsub()
+    live.subscribe(settings.alerts_channel, settings.ring_updates_channel)
     first = run_detection(settings, planted)
     rings = _rings(planted)
     sets = [m for _, m in rings.values()]
@@ -92,11 +97,18 @@ def test_detect_finds_planted_rings_and_keeps_ids(planted: FalkorStore, data_dir
     hh = [(rid, s, sorted(m)) for rid, (s, m) in rings.items() if {"bg-0", "bg-1", "bg-2"} <= m]
     assert not hh, f"household must stay low: {hh}"
     assert first.rings_new == len(rings) and first.alerts == len(rings)
-    n_alerts = alerts.xlen("alerts")
+    # ring alerts land on the configured stream and channels, not on literal names
+    n_alerts = alerts.xlen(settings.alerts_stream)
+    assert n_alerts == len(rings) and alerts.xlen("alerts") == 0
+    heard = [m["channel"] for m in iter(lambda: live.get_message(timeout=1.0), None)
+             if m["type"] == "message"]  # fmt: skip
+    assert heard.count(settings.alerts_channel.encode()) == len(rings)
+    assert heard.count(settings.ring_updates_channel.encode()) == len(rings)
+    live.close()
     second = run_detection(settings, planted)
     assert _rings(planted) == rings
     assert second.rings_new == 0 and second.alerts == 0 and second.new_rows == 0
-    assert alerts.xlen("alerts") == n_alerts
+    assert alerts.xlen(settings.alerts_stream) == n_alerts
     runs = planted.graph.ro_query(
         "MATCH (d:DetectionRun) RETURN d.status, d.rings_total"
     ).result_set
