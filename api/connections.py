@@ -102,6 +102,11 @@ def _digits(text: str, most: int) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= most
 
 
+def check_limit(value: int, name: str, maximum: int, minimum: int = 1) -> None:
+    if not minimum <= value <= maximum:
+        raise BadInputError(f"{name}: must be between {minimum} and {maximum} (got {value})")
+
+
 def check_first(first: int, max_page: int) -> None:
     if first < 0 or first > max_page:
         raise BadInputError(

@@ -11,11 +11,29 @@ from datetime import UTC, datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from api.connections import Connection, paginate_list
+from api.connections import (
+    Connection,
+    Edge,
+    PageInfo,
+    check_first,
+    check_limit,
+    decode_time_cursor,
+    encode_cursor,
+    paginate_list,
+)
 from api.fields import described_field
 from api.records import VerdictRecord
 from api.subgraph import Subgraph
-from api.types import Info, RingStatus, Verdict, json_or_text, opt_id, to_datetime
+from api.types import (
+    FAR_FUTURE,
+    Info,
+    RingStatus,
+    Verdict,
+    json_or_text,
+    opt_id,
+    to_datetime,
+    to_ms,
+)
 from core.investigation import AccountView, LinkView, RingMemberView, RingVersionView, RingView
 from core.transactions import TransactionRecord
 
@@ -161,8 +179,6 @@ class Account:
         self, info: Info, first: int = 20, after: str | None = None,
         since: datetime | None = None, until: datetime | None = None,
     ) -> Connection[Transaction]:  # fmt: skip
-        from api.resolvers import account_transactions
-
         return await account_transactions(info, self.view.id, first, after, since, until)
 
     @strawberry.field
@@ -179,8 +195,6 @@ class Account:
 
     @described_field("Why this account scores as it does, in plain sentences.")
     async def explanation(self, info: Info) -> list[str]:
-        from api.resolvers import explain_account
-
         return await explain_account(info, self.view)
 
 
@@ -320,7 +334,50 @@ class Ring:
 
     @described_field("Members, their links to each other and shared entities.")
     async def subgraph(self, info: Info, limit: int = 200) -> Subgraph:
-        from api.resolvers import check_limit
-
         check_limit(limit, "limit", info.context.max_nodes)
         return Subgraph.of(await info.context.store.ring_subgraph(self.view.id, limit))
+
+
+async def account_transactions(
+    info: Info, account_id: str, first: int, after: str | None,
+    since: datetime | None, until: datetime | None,
+) -> Connection[Transaction]:  # fmt: skip
+    ctx = info.context
+    check_first(first, ctx.max_page)
+    before = decode_time_cursor(after)
+    lo, hi = to_ms(since) or 0, to_ms(until) or FAR_FUTURE
+    records = await ctx.store.account_transactions(account_id, lo, hi, before, first + 1)
+    page = records[:first]
+    edges = [
+        Edge(node=Transaction(record=r), cursor=encode_cursor("t", f"{r.ts}|{r.id}")) for r in page
+    ]
+    info_ = PageInfo(has_next_page=len(records) > first, has_previous_page=before is not None,
+                     start_cursor=edges[0].cursor if edges else None,
+                     end_cursor=edges[-1].cursor if edges else None)  # fmt: skip
+
+    async def total() -> int:
+        return len(await ctx.store.account_transactions(account_id, lo, hi, None, 100_000))
+
+    return Connection(edges=edges, page_info=info_, total=total)
+
+
+async def explain_account(info: Info, view: AccountView) -> list[str]:
+    """Plain sentences from the model score, verdicts, rings and risky recent transactions."""
+    out: list[str] = []
+    if view.risk_score is not None:
+        version = f" (model {view.model_version})" if view.model_version else ""
+        out.append(f"model risk {view.risk_score:.0f}/100{version}")
+    if view.verdict:
+        out.append(f"investigator verdict: {view.verdict}")
+    for r in await info.context.loaders.account_rings.load(view.id):
+        why = "; ".join(r.reasons[:3]) or ", ".join(r.typologies) or "flagged by detection"
+        out.append(f"member of ring {r.id} (score {r.score:.0f}): {why}")
+    recent = await info.context.store.account_transactions(view.id, 0, FAR_FUTURE, None, 50)
+    seen: dict[str, int] = {}
+    for tx in recent:
+        if tx.decision in ("review", "block"):
+            for reason in tx.reasons:
+                seen[reason] = seen.get(reason, 0) + 1
+    for reason, n in sorted(seen.items(), key=lambda kv: -kv[1])[:5]:
+        out.append(f"{n} recent risky transaction(s): {reason}")
+    return out

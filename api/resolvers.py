@@ -14,9 +14,9 @@ from api.connections import (
     Edge,
     PageInfo,
     check_first,
+    check_limit,
     decode_offset,
     decode_stream_id,
-    decode_time_cursor,
     encode_cursor,
     offset_connection,
 )
@@ -28,12 +28,12 @@ from api.stats import Stats
 from api.subgraph import Subgraph
 from api.types import Info, NodeType, RingSort, RingStatus, Verdict
 from core.errors import NotFoundError
-from core.investigation import NODE_TYPES, AccountView, RingFilter, VerdictView
+from core.investigation import NODE_TYPES, RingFilter, VerdictView
 
 MAX_HOPS = 3
 MAX_PATH_HOPS = 10
 MAX_INGEST = 10_000
-_FAR_FUTURE = 2**62
+
 # Ring workflow: where each status may move next (closed rings can be reopened).
 TRANSITIONS = {
     "open": {"open", "investigating", "closed"},
@@ -44,11 +44,6 @@ TRANSITIONS = {
 
 class NotConfiguredError(ApiError):
     code = "NOT_CONFIGURED"
-
-
-def check_limit(value: int, name: str, maximum: int, minimum: int = 1) -> None:
-    if not minimum <= value <= maximum:
-        raise BadInputError(f"{name}: must be between {minimum} and {maximum} (got {value})")
 
 
 def selects(fields: Any, name: str) -> bool:
@@ -107,29 +102,6 @@ async def rings(
         return await ctx.store.count_rings(flt)
 
     return offset_connection([Ring(view=v) for v in views], offset, first, total)
-
-
-async def account_transactions(
-    info: Info, account_id: str, first: int, after: str | None,
-    since: datetime | None, until: datetime | None,
-) -> Connection[Transaction]:  # fmt: skip
-    ctx = info.context
-    check_first(first, ctx.max_page)
-    before = decode_time_cursor(after)
-    lo, hi = _ms(since) or 0, _ms(until) or _FAR_FUTURE
-    records = await ctx.store.account_transactions(account_id, lo, hi, before, first + 1)
-    page = records[:first]
-    edges = [
-        Edge(node=Transaction(record=r), cursor=encode_cursor("t", f"{r.ts}|{r.id}")) for r in page
-    ]
-    info_ = PageInfo(has_next_page=len(records) > first, has_previous_page=before is not None,
-                     start_cursor=edges[0].cursor if edges else None,
-                     end_cursor=edges[-1].cursor if edges else None)  # fmt: skip
-
-    async def total() -> int:
-        return len(await ctx.store.account_transactions(account_id, lo, hi, None, 100_000))
-
-    return Connection(edges=edges, page_info=info_, total=total)
 
 
 async def alerts(
@@ -217,28 +189,6 @@ async def stats(info: Info, since: datetime | None, until: datetime | None, buck
         raise BadInputError("since: must be before until")
     bucket_ms = max(1, -(-(hi - lo) // buckets))
     return Stats.of(await info.context.store.stats(lo, hi, bucket_ms))
-
-
-async def explain_account(info: Info, view: AccountView) -> list[str]:
-    """Plain sentences from the model score, verdicts, rings and risky recent transactions."""
-    out: list[str] = []
-    if view.risk_score is not None:
-        version = f" (model {view.model_version})" if view.model_version else ""
-        out.append(f"model risk {view.risk_score:.0f}/100{version}")
-    if view.verdict:
-        out.append(f"investigator verdict: {view.verdict}")
-    for r in await info.context.loaders.account_rings.load(view.id):
-        why = "; ".join(r.reasons[:3]) or ", ".join(r.typologies) or "flagged by detection"
-        out.append(f"member of ring {r.id} (score {r.score:.0f}): {why}")
-    recent = await info.context.store.account_transactions(view.id, 0, _FAR_FUTURE, None, 50)
-    seen: dict[str, int] = {}
-    for tx in recent:
-        if tx.decision in ("review", "block"):
-            for reason in tx.reasons:
-                seen[reason] = seen.get(reason, 0) + 1
-    for reason, n in sorted(seen.items(), key=lambda kv: -kv[1])[:5]:
-        out.append(f"{n} recent risky transaction(s): {reason}")
-    return out
 
 
 # --- mutations -----------------------------------------------------------------------------

@@ -14,6 +14,13 @@ from api.context import Context
 Info = strawberry.Info[Context, None]
 
 
+FAR_FUTURE = 2**62  # epoch ms: "no upper bound"
+
+
+def to_ms(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
 def to_datetime(ms: int | float | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
 
