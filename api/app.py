@@ -12,10 +12,8 @@ import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import redis
 import redis.asyncio as aioredis
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -32,40 +30,17 @@ from api.guard import GuardMiddleware
 from api.hosts import HostAllowlist
 from api.keys import REVOKED_CHANNEL, verify_key
 from api.schema import build_schema
+from api.services import Services
 from api.view import GraphQLView, bearer
-from core.cases import CaseStore
 from core.errors import ConfigurationError
-from core.investigation import InvestigationStore, RingView
+from core.investigation import InvestigationStore
 from core.settings import Settings, load_settings
 from core.streams import HEARTBEAT_STALE_S, worker_heartbeat_key
-from core.triage import TriageStore
 from graph.aio import close_async_redis
 from graph.cases import RedisCaseStore
 from graph.triage import RedisTriageStore
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """What resolvers reach besides the graph: Redis, feeds, and the optional ingest/detection."""
-
-    redis: aioredis.Redis[Any]
-    broadcaster: Broadcaster
-    alerts: AlertFeed
-    settings: Settings
-    pipeline: Any = None
-    runner: Callable[[], Any] | None = None
-    auth_required: bool = False
-    cases: CaseStore | None = None
-    triage: TriageStore | None = None
-
-    async def publish_ring(self, view: RingView, change: str) -> None:
-        payload = {"id": view.id, "score": view.score, "size": view.size, "status": view.status,
-                   "typologies": list(view.typologies), "reasons": list(view.reasons),
-                   "change": change, "verdict": view.verdict, "assignee": view.assignee}  # fmt: skip
-        with contextlib.suppress(redis.RedisError):
-            await self.redis.publish(self.settings.ring_updates_channel, orjson.dumps(payload))
 
 
 def is_loopback(host: str) -> bool:

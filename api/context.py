@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from api.errors import ForbiddenError, UnauthenticatedError
+from api.keys import ROLES
+from api.services import Services
 from core.investigation import (
     AccountView,
     InvestigationStore,
@@ -20,10 +22,6 @@ from core.investigation import (
 )
 from core.transactions import TransactionRecord
 
-if TYPE_CHECKING:
-    from api.app import Services
-
-ROLES = ("viewer", "investigator", "admin")
 K = TypeVar("K")
 V = TypeVar("V")
 

@@ -1,7 +1,8 @@
 """Alerts and ring updates: the durable ``alerts`` stream and one shared pub/sub reader per process.
 
-The reader parses each message once and builds its GraphQL object once; every subscriber
-receives the same object (FACTS.md: per-subscriber work is what makes fan-out slow).
+The reader parses each message once into its wire type (``core.alerts``); every subscriber
+receives the same object (FACTS.md: per-subscriber work is what makes fan-out slow). GraphQL
+types are built from them at the edge, in the resolvers.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import redis
 import redis.asyncio as aioredis
 
 from api import metrics
-from api.entities import Ring
-from api.records import Alert
+from core.alerts import Alert, RingUpdate
 from core.investigation import RingView
 
 logger = logging.getLogger(__name__)
@@ -56,17 +56,7 @@ def alert_from_entry(entry_id: Any, fields: dict[Any, Any]) -> Alert | None:
     if not isinstance(data, dict):
         logger.warning("alerts stream entry %s holds no alert JSON", _decode(entry_id))
         return None
-    return Alert.of(data, _decode(entry_id))
-
-
-def ring_from_update(data: dict[str, Any]) -> Ring:
-    view = RingView(
-        id=str(data.get("id")), score=float(data.get("score") or 0), size=int(data.get("size") or 0),
-        status=str(data.get("status") or "open"), typologies=tuple(data.get("typologies") or ()),
-        reasons=tuple(data.get("reasons") or ()), last_change=data.get("change"),
-        verdict=data.get("verdict"), assignee=data.get("assignee"),
-    )  # fmt: skip
-    return Ring(view=view)
+    return Alert.from_json(data, _decode(entry_id))
 
 
 class Broadcaster:
@@ -146,10 +136,10 @@ class Broadcaster:
         if not isinstance(data, dict):
             return
         if self.channels.get(channel) == "alert":
-            item: Any = Alert.of(data, None)
+            item: Any = Alert.from_json(data)
             metrics.ALERTS_RECEIVED.inc()
         else:
-            item = ring_from_update(data)
+            item = RingUpdate.from_json(data).view()
         for queue in self._subs.get(channel, ()):
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):
@@ -168,10 +158,10 @@ class Broadcaster:
             self._subs[channel].discard(queue)
             metrics.SUBSCRIPTIONS.labels(channel).dec()
 
-    async def rings(self, min_score: float) -> AsyncIterator[Ring]:
+    async def rings(self, min_score: float) -> AsyncIterator[RingView]:
         with self.subscription(self.rings_channel) as queue:
             while (ring := await queue.get()) is not CLOSED:
-                if ring.view.score >= min_score:
+                if ring.score >= min_score:
                     yield ring
 
 

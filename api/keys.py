@@ -21,12 +21,12 @@ import redis
 import redis.asyncio as aioredis
 
 from api import metrics
-from api.context import ROLES
 from core.errors import ConfigurationError, NotFoundError
 
 logger = logging.getLogger(__name__)
 KEYS_HASH = "ringscope:api-keys"
 # A revoked key's id is published here; every API process drops it from its key cache at once.
+ROLES = ("viewer", "investigator", "admin")  # each holds the rights of those before it
 REVOKED_CHANNEL = "ringscope:api-keys:revoked"
 
 

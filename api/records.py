@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from api.types import Verdict, json_or_text, opt_id, to_datetime
+from core.alerts import Alert as AlertRecord
 from core.investigation import DetectionRunView, VerdictView
 
 
@@ -48,13 +48,12 @@ class Alert:
     )
 
     @classmethod
-    def of(cls, data: dict[str, Any], stream_id: str | None) -> Alert:
+    def of(cls, alert: AlertRecord) -> Alert:
         return cls(
-            id=strawberry.ID(str(data.get("id") or stream_id)), kind=str(data.get("kind") or ""),
-            score=float(data.get("score") or 0.0), created_at=str(data.get("createdAt") or ""),
-            account_id=opt_id(data.get("accountId")), transaction_id=opt_id(data.get("transactionId")),
-            ring_id=opt_id(data.get("ringId")), reasons=[str(r) for r in data.get("reasons") or []],
-            decision=data.get("decision"), stream_id=stream_id,
+            id=strawberry.ID(alert.id), kind=alert.kind, score=alert.score,
+            created_at=alert.created_at, account_id=opt_id(alert.account_id),
+            transaction_id=opt_id(alert.transaction_id), ring_id=opt_id(alert.ring_id),
+            reasons=list(alert.reasons), decision=alert.decision, stream_id=alert.stream_id,
         )  # fmt: skip
 
 

@@ -113,7 +113,7 @@ async def alerts(
     start = decode_stream_id(after)
     feed = ctx.services.alerts
     items = await feed.page(start, first + 1, min_score)
-    page = await alert_rings.fill(ctx.store, items[:first])
+    page = await alert_rings.fill(ctx.store, [Alert.of(a) for a in items[:first]])
     edges = [Edge(node=a, cursor=encode_cursor("s", a.stream_id or "")) for a in page]
     page_info = PageInfo(has_next_page=len(items) > first, has_previous_page=start is not None,
                          start_cursor=edges[0].cursor if edges else None,
@@ -303,10 +303,10 @@ def _ingest_result(result: Any) -> IngestResult:
 async def live_alerts(info: Info, min_score: float, after: str | None) -> AsyncIterator[Alert]:
     info.context.require("viewer")
     async for alert in info.context.services.alerts.follow(min_score, after):
-        yield (await alert_rings.fill(info.context.store, [alert]))[0]
+        yield (await alert_rings.fill(info.context.store, [Alert.of(alert)]))[0]
 
 
 async def live_rings(info: Info, min_score: float) -> AsyncIterator[Ring]:
     info.context.require("viewer")
-    async for ring_ in info.context.services.broadcaster.rings(min_score):
-        yield ring_
+    async for view in info.context.services.broadcaster.rings(min_score):
+        yield Ring(view=view)

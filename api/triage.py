@@ -20,6 +20,7 @@ from api.errors import BadInputError
 from api.feeds import alert_from_entry
 from api.records import Alert
 from api.types import Info
+from core.alerts import Alert as AlertRecord
 from core.cases import CaseFilter
 from core.investigation import VerdictView
 from core.triage import DISPOSITION_VERDICTS, MAX_BULK, AlertTriage, TriageStore
@@ -66,7 +67,7 @@ def triage_store(info: Info) -> TriageStore:
     return store
 
 
-def _created_ms(alert: Alert) -> int | None:
+def _created_ms(alert: AlertRecord) -> int | None:
     try:
         return int(
             datetime.fromisoformat(alert.created_at.replace("Z", "+00:00")).timestamp() * 1000
@@ -75,16 +76,21 @@ def _created_ms(alert: Alert) -> int | None:
         return None
 
 
-async def _newest_alerts(info: Info, limit: int) -> list[Alert]:
+async def _newest_alerts(info: Info, limit: int) -> list[AlertRecord]:
     services = info.context.services
-    out: list[Alert] = []
+    out: list[AlertRecord] = []
+    seen: set[str] = set()
     upper = "+"
     while len(out) < limit:
         entries = await services.redis.xrevrange(services.settings.alerts_stream, upper, "-",
                                                  count=min(1000, limit - len(out)))  # fmt: skip
         if not entries:
             break
-        out += [a for a in (alert_from_entry(i, f) for i, f in entries) if a is not None]
+        # a deduplicated alert is re-sent under the same id as it grows: keep its newest entry
+        for alert in (alert_from_entry(i, f) for i, f in entries):
+            if alert is not None and alert.id not in seen:
+                seen.add(alert.id)
+                out.append(alert)
         last = entries[-1][0]
         upper = f"({last.decode() if isinstance(last, bytes) else last}"
     return out
@@ -109,12 +115,12 @@ async def triage_queue(
         if str(a.id) not in done and (min_score is None or a.score >= min_score)
     ]
     waiting.sort(key=lambda pair: (-pair[0].score, pair[1] if pair[1] is not None else now))
-    items = [TriageItem(alert=a, age_minutes=round((now - (ms or now)) / 60_000, 1))
+    items = [TriageItem(alert=Alert.of(a), age_minutes=round((now - (ms or now)) / 60_000, 1))
              for a, ms in waiting]  # fmt: skip
     return offset_connection(items[offset : offset + first + 1], offset, first, len(items))
 
 
-async def _find(info: Info, ids: Sequence[str]) -> dict[str, Alert]:
+async def _find(info: Info, ids: Sequence[str]) -> dict[str, AlertRecord]:
     if not ids or len(ids) > MAX_BULK:
         raise BadInputError(f"ids: between 1 and {MAX_BULK} alert ids")
     wanted = set(ids)
@@ -192,7 +198,7 @@ async def disposition_alerts(
     return await _record(info, records)
 
 
-def _account(alert: Alert) -> str | None:
+def _account(alert: AlertRecord) -> str | None:
     return str(alert.account_id) if alert.account_id else None
 
 

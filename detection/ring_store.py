@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import orjson
 import redis
 
+from core.alerts import Alert, RingUpdate
 from core.settings import Settings
 from detection.identity import RingChange, StoredRing
 from graph.cypher import load_query
@@ -112,18 +113,20 @@ def publish_ring_alerts(
     for r in rows:
         if not r.change.material or r.change.ring is None:
             continue
-        alert = {"id": f"alert-{uuid.uuid4().hex[:16]}", "kind": "RING", "score": r.score,
-                 "createdAt": created, "accountId": None, "transactionId": None,
-                 "ringId": r.change.ring_id, "reasons": [f"ring {r.change.change}", *r.reasons],
-                 "decision": "review"}  # fmt: skip
-        payload = orjson.dumps(alert)
-        update = orjson.dumps({"id": r.change.ring_id, "score": r.score, "size": len(r.change.members),
-                               "status": "open", "typologies": r.typologies, "reasons": r.reasons,
-                               "change": r.change.change})  # fmt: skip
+        alert = Alert(
+            id=f"alert-{uuid.uuid4().hex[:16]}", kind="RING", score=r.score, created_at=created,
+            ring_id=r.change.ring_id, reasons=(f"ring {r.change.change}", *r.reasons),
+            decision="review",
+        )  # fmt: skip
+        payload = orjson.dumps(alert.to_json())
+        update = RingUpdate(
+            id=r.change.ring_id, score=r.score, size=len(r.change.members),
+            typologies=tuple(r.typologies), reasons=tuple(r.reasons), change=r.change.change,
+        )  # fmt: skip
         pipe.xadd(settings.alerts_stream, {"alert": payload},
                   maxlen=settings.alerts_stream_maxlen, approximate=True)  # fmt: skip
         pipe.publish(settings.alerts_channel, payload)
-        pipe.publish(settings.ring_updates_channel, update)
+        pipe.publish(settings.ring_updates_channel, orjson.dumps(update.to_json()))
         sent += 1
     if sent:
         pipe.execute()

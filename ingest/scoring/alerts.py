@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 import redis
 
+from core.alerts import Alert
 from core.events import TransactionEvent
 from core.scores import TxScore
 from core.settings import Settings
@@ -95,17 +96,15 @@ def _item(e: TransactionEvent, score: TxScore) -> list[Any]:
     if score.decision == "approve":
         return [e.tx_id, result, False, e.ts, False]
     reasons = list(score.reasons) or [f"SCORE: risk {score.score:.0f}"]
-    alert = {
-        "id": f"alert-{uuid.uuid4().hex[:20]}",
-        "kind": "TRANSACTION",
-        "score": score.score,
-        "createdAt": now_iso(),
-        "accountId": e.account_id,
-        "transactionId": e.tx_id,
-        "ringId": None,
-        "reasons": reasons,
-        "decision": score.decision,
-        "count": 1,
-        "transactionIds": [e.tx_id],
-    }
+    alert = Alert(
+        id=f"alert-{uuid.uuid4().hex[:20]}",
+        kind="TRANSACTION",
+        score=score.score,
+        created_at=now_iso(),
+        account_id=e.account_id,
+        transaction_id=e.tx_id,
+        reasons=tuple(reasons),
+        decision=score.decision,
+        extra={"count": 1, "transactionIds": [e.tx_id]},  # the dedup script grows these
+    ).to_json()
     return [e.tx_id, result, f"{e.account_id}|{reason_code(reasons[0])}", e.ts, alert]

@@ -69,7 +69,7 @@ async def test_broadcaster_stop_ends_subscribers(falkordb: EmbeddedFalkorDB) -> 
 
     async def consume() -> None:
         async for ring in broadcaster.rings(0):
-            seen.append(ring.view.id)
+            seen.append(ring.id)
 
     task = asyncio.create_task(consume())
     await asyncio.sleep(0.05)

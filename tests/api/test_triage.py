@@ -75,3 +75,24 @@ def test_bad_triage_input(client: TestClient, settings: Settings) -> None:
     empty = gql(client, 'mutation { assignAlerts(ids: ["al-1"], assignee: "  ") { state } }')
     assert empty["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
     assert queue(client)[0] == 8  # nothing changed
+
+
+def test_a_regrown_alert_is_queued_once_as_it_stands_now(
+    client: TestClient, settings: Settings
+) -> None:
+    r = redis.Redis.from_url(settings.falkordb_url or "")
+    for count in (1, 2):  # the dedup script re-sends an open alert under its id as it grows
+        alert = {"id": "al-grown", "kind": "TRANSACTION", "score": 70.0 + count,
+                 "accountId": "acc-1", "transactionId": f"tx-{count}",
+                 "createdAt": "2024-01-01T00:00:00Z", "reasons": ["velocity"], "count": count}  # fmt: skip
+        r.xadd(settings.alerts_stream, {"alert": orjson.dumps(alert)})
+    body = gql(
+        client, "{ triageQueue { totalCount edges { node { alert { id score transactionId } } } } }"
+    )
+    page = body["data"]["triageQueue"]  # type: ignore[index]
+    assert page["totalCount"] == 1
+    assert page["edges"][0]["node"]["alert"] == {
+        "id": "al-grown",
+        "score": 72.0,
+        "transactionId": "tx-2",
+    }
