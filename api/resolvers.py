@@ -22,6 +22,7 @@ from api.connections import (
 )
 from api.entities import Account, Ring, Transaction
 from api.errors import ApiError, BadInputError
+from api.investigate import alert_rings
 from api.records import Alert, DetectionRun, IngestResult, Rejection
 from api.stats import Stats
 from api.subgraph import Subgraph
@@ -140,7 +141,7 @@ async def alerts(
     start = decode_stream_id(after)
     feed = ctx.services.alerts
     items = await feed.page(start, first + 1, min_score)
-    page = items[:first]
+    page = await alert_rings.fill(ctx.store, items[:first])
     edges = [Edge(node=a, cursor=encode_cursor("s", a.stream_id or "")) for a in page]
     page_info = PageInfo(has_next_page=len(items) > first, has_previous_page=start is not None,
                          start_cursor=edges[0].cursor if edges else None,
@@ -342,7 +343,7 @@ def _ingest_result(result: Any) -> IngestResult:
 async def live_alerts(info: Info, min_score: float, after: str | None) -> AsyncIterator[Alert]:
     info.context.require("viewer")
     async for alert in info.context.services.alerts.follow(min_score, after):
-        yield alert
+        yield (await alert_rings.fill(info.context.store, [alert]))[0]
 
 
 async def live_rings(info: Info, min_score: float) -> AsyncIterator[Ring]:

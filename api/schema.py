@@ -20,6 +20,7 @@ from api.documents import Limits, document_cache
 from api.entities import Account, Ring, Transaction
 from api.errors import classify
 from api.fields import described_field, described_mutation, described_subscription
+from api.investigate import InvestigatorQueries
 from api.records import Alert, DetectionRun, IngestResult
 from api.stats import Stats
 from api.subgraph import Subgraph
@@ -28,7 +29,7 @@ from api.types import Info, NodeType, RingSort, RingStatus, Verdict
 
 
 @strawberry.type
-class Query:
+class Query(InvestigatorQueries):
     @strawberry.field
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         return await r.account(info, id)

@@ -21,6 +21,7 @@ from core.investigation import (
     AccountView,
     DetectionRunView,
     LinkView,
+    NodeView,
     RingFilter,
     RingMemberView,
     RingVersionView,
@@ -42,6 +43,8 @@ from graph.subgraphs import (
 )
 
 logger = logging.getLogger(__name__)
+# search hits of equal rank: the kinds an investigator most often means come first
+SEARCH_ORDER = ("Ring", "Account", "Transaction", "Device", "IP", "Merchant")
 
 
 def _pick(cls: type, props: dict[str, Any]) -> Any:
@@ -253,6 +256,79 @@ class FalkorReads:
             return None
         path = builder.build(await self._props(builder.node_ids()))
         return path if as_of is None else await self.rewind(path, as_of)
+
+    # --- investigator search and typed exploration ------------------------------------------
+    async def search(self, prefix: str, limit: int) -> list[NodeView]:
+        """Nodes whose id starts with ``prefix`` (up to ``limit`` per type), exact ids first."""
+        rows = await self._rows("api_search_prefix", {"prefix": prefix, "limit": limit})
+        hits = [NodeView(id=str(r[0]), type=str(r[1]), risk_score=r[2]) for r in rows]
+        order = {t: i for i, t in enumerate(SEARCH_ORDER)}
+        hits.sort(key=lambda n: (n.id != prefix, len(n.id), order.get(n.type, 99), n.id))
+        return hits
+
+    async def account_ring_ids(self, ids: Sequence[str]) -> dict[str, str]:
+        """Each account's highest-scoring live ring, for the accounts that are in one."""
+        if not ids:
+            return {}
+        rows = await self._rows("api_account_ring_ids", {"ids": list(ids)})
+        return {str(r[0]): str(r[1]) for r in rows if r[1] is not None}
+
+    async def _expand_rels(
+        self,
+        nodes: list[int],
+        rels: Sequence[str],
+        since: int | None,
+        until: int | None,
+        limit: int,
+    ) -> list[list[Any]]:
+        params = {
+            "nodes": nodes,
+            "types": [t for t in NODE_TYPES if t != "Ring"],
+            "rels": list(rels),
+            "since": since,
+            "until": until,
+            "limit": limit,
+        }
+        return await self._rows("api_expand_rels", params)
+
+    async def neighbourhood_via(
+        self,
+        node_id: str,
+        rels: Sequence[str],
+        hops: int,
+        limit: int,
+        since: int | None,
+        until: int | None,
+    ) -> SubgraphView:
+        """Like ``neighbourhood`` but over the relationship types ``rels`` only."""
+        start = await self._find_node(node_id)
+        if start is None:
+            return SubgraphView()
+        builder = SubgraphBuilder(limit)
+        builder.add_node(start[0], node_id, start[1], None)
+        frontier = [start[0]]
+        for _ in range(hops):
+            if not frontier or builder.full:
+                break
+            rows = await self._expand_rels(frontier, rels, since, until, limit * 4 + 50)
+            frontier = builder.add_rows(rows, row_cap=limit * 4 + 50)
+        return builder.build(await self._props(builder.node_ids()))
+
+    async def shortest_path_via(
+        self, source: str, target: str, max_hops: int, rels: Sequence[str]
+    ) -> SubgraphView | None:
+        """A shortest path that crosses only relationships of the types ``rels``."""
+        a, b = await self._find_node(source), await self._find_node(target)
+        if a is None or b is None:
+            return None
+
+        async def expand(frontier: list[int]) -> list[list[Any]]:
+            return await self._expand_rels(frontier, rels, None, None, 50_000)
+
+        builder = await bfs_path(a, b, source, target, max_hops, expand)
+        if builder is None:
+            return None
+        return builder.build(await self._props(builder.node_ids()))
 
     # --- dashboard --------------------------------------------------------------------------
     async def stats(self, since: int, until: int, bucket_ms: int) -> StatsView:

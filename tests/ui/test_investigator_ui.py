@@ -89,11 +89,11 @@ def test_ring_graph_expand_and_time_filter(page: Any) -> None:
     page.mouse.dblclick(x, y)
     count = page.locator("#graph-status .expand-count")
     count.wait_for(timeout=10_000)
-    # five outside counterparties and the Ring node itself (its MEMBER edge) are new
-    assert "6 not shown" in count.inner_text()
+    # five outside counterparties are new: expansion follows money and shared identifiers, not MEMBER
+    assert "5 not shown" in count.inner_text()
     page.locator("#expand-confirm").click()
-    page.wait_for_function("() => window.__ringscope.expanded === 6")
-    assert page.evaluate("() => window.__ringscope.view.visNodes.length") == 16
+    page.wait_for_function("() => window.__ringscope.expanded === 5")
+    assert page.evaluate("() => window.__ringscope.view.visNodes.length") == 15
     # Only the last two hours: the transfers of three days ago and their accounts drop out.
     now_local = page.evaluate("() => Date.now() - new Date().getTimezoneOffset() * 60000")
     to_input = lambda ms: time.strftime("%Y-%m-%dT%H:%M", time.gmtime(ms / 1000))  # noqa: E731
@@ -104,7 +104,7 @@ def test_ring_graph_expand_and_time_filter(page: Any) -> None:
         "() => window.__ringscope.view.visEdges.get({filter: e => !e.hidden && e.id.startsWith('TRANSFERRED')}).length"
     )
     assert shown == 4 + 5  # the cycle's recent half plus acc-1's outgoing transfers
-    assert "of 16 nodes shown" in page.locator("#graph-status").inner_text()
+    assert "of 15 nodes shown" in page.locator("#graph-status").inner_text()
 
 
 def test_verdict_reaches_the_graph(page: Any, store: FalkorStore) -> None:

@@ -3,6 +3,8 @@
 const SUBGRAPH = `nodes { id type label riskScore props }
   edges { source target type count total firstTs lastTs } truncated nodeCount`;
 
+const TX_ROW = `id ts kind amount currency accountId counterpartyId merchantId score decision reasons`;
+
 const RING_ROW = `id score size status verdict assignee typologies lastChange updatedAt createdAt`;
 
 export const Q_RINGS = `query Rings($first: Int, $after: String, $minScore: Float, $status: RingStatus) {
@@ -26,7 +28,7 @@ export const Q_ACCOUNT = `query Account($id: ID!) {
     id riskScore modelVersion firstSeen openedAt verdict explanation
     devices { id count lastTs } ips { id count lastTs }
     merchants { id count total } counterparties { id direction count total }
-    transactions(first: 12) { totalCount edges { node { id ts kind amount currency counterpartyId merchantId score decision reasons } } }
+    transactions(first: 15) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${TX_ROW} } } }
     rings(first: 5) { edges { node { id score status } } }
     verdicts { verdict reasonCode note author at }
   }
@@ -34,6 +36,38 @@ export const Q_ACCOUNT = `query Account($id: ID!) {
 
 export const Q_NEIGHBOURHOOD = `query Neighbourhood($id: ID!, $hops: Int, $limit: Int, $since: DateTime, $until: DateTime) {
   neighbourhood(id: $id, hops: $hops, limit: $limit, since: $since, until: $until) { ${SUBGRAPH} }
+}`;
+
+export const Q_ACCOUNT_TXS = `query AccountTxs($id: ID!, $after: String) {
+  account(id: $id) { id transactions(first: 15, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${TX_ROW} } } } }
+}`;
+
+export const Q_SEARCH = `query Search($q: String!, $first: Int) { search(query: $q, first: $first) { id type riskScore } }`;
+
+export const Q_NODE = `query Node($id: ID!, $limit: Int) {
+  neighbourhood(id: $id, hops: 1, limit: $limit) { ${SUBGRAPH} }
+}`;
+
+export const Q_EXPAND = `query Expand($id: ID!, $relationships: [Relationship!], $limit: Int, $since: DateTime, $until: DateTime) {
+  neighbourhoodVia(id: $id, relationships: $relationships, hops: 1, limit: $limit, since: $since, until: $until) { ${SUBGRAPH} }
+}`;
+
+export const Q_PATH_VIA = `query PathVia($from: ID!, $to: ID!, $relationships: [Relationship!], $maxHops: Int) {
+  shortestPathVia(from: $from, to: $to, relationships: $relationships, maxHops: $maxHops) { ${SUBGRAPH} }
+}`;
+
+export const Q_TRANSACTION = `query Tx($id: ID!) {
+  transaction(id: $id) {
+    ${TX_ROW} deviceId ip country city
+    account { id riskScore modelVersion verdict rings(first: 5) { edges { node { id score status size typologies verdict } } } }
+  }
+}`;
+
+export const Q_RING_COUNTS = `query RingCounts {
+  all: rings(first: 1) { totalCount }
+  open: rings(first: 1, status: OPEN) { totalCount }
+  investigating: rings(first: 1, status: INVESTIGATING) { totalCount }
+  closed: rings(first: 1, status: CLOSED) { totalCount }
 }`;
 
 export const Q_PATH = `query Path($from: ID!, $to: ID!, $maxHops: Int) {
@@ -55,7 +89,7 @@ export const Q_STATS = `query Stats($since: DateTime, $until: DateTime, $buckets
 }`;
 
 export const M_LABEL_RING = `mutation LabelRing($id: ID!, $verdict: Verdict!, $note: String, $reasonCode: String) {
-  labelRing(id: $id, verdict: $verdict, note: $note, reasonCode: $reasonCode) { id status verdict assignee }
+  labelRing(id: $id, verdict: $verdict, note: $note, reasonCode: $reasonCode) { id status verdict assignee verdicts { verdict reasonCode note author at } }
 }`;
 
 export const M_LABEL_ACCOUNT = `mutation LabelAccount($id: ID!, $verdict: Verdict!, $note: String, $reasonCode: String) {
@@ -63,7 +97,7 @@ export const M_LABEL_ACCOUNT = `mutation LabelAccount($id: ID!, $verdict: Verdic
 }`;
 
 export const M_WORKFLOW = `mutation Workflow($id: ID!, $status: RingStatus, $assignee: String) {
-  updateRing(id: $id, status: $status, assignee: $assignee) { id status assignee }
+  updateRing(id: $id, status: $status, assignee: $assignee) { id status assignee verdict }
 }`;
 
 export const S_ALERTS = `subscription Alerts($minScore: Float) {

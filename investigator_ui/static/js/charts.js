@@ -1,9 +1,15 @@
 // Hand-drawn SVG charts: an area chart over time and a bar histogram. No chart library.
 import { clear, svg } from "./util.js";
 
-const W = 420;
-const H = 150;
-const PAD = { l: 40, r: 10, t: 10, b: 22 };
+// Drawn at the host's own pixel size (the viewBox is not scaled), so 11 px ticks stay 11 px.
+const PAD = { l: 44, r: 12, t: 10, b: 24 };
+let W = 420;
+let H = 150;
+
+function size(host) {
+  W = Math.max(220, Math.round(host.clientWidth || 420));
+  H = Math.max(120, Math.round(host.clientHeight || 150));
+}
 
 function niceMax(value) {
   if (!(value > 0)) return 1;
@@ -22,6 +28,7 @@ function axes(root, max, format) {
 
 // points: [{t: epoch ms, v: number}] in time order.
 export function areaChart(host, points, { color = "#38bdf8", format = (v) => String(Math.round(v)), label = "" } = {}) {
+  size(host);
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": label });
   const data = points.filter((p) => Number.isFinite(p.v));
   const max = niceMax(Math.max(0, ...data.map((p) => p.v)));
@@ -52,6 +59,7 @@ export function areaChart(host, points, { color = "#38bdf8", format = (v) => Str
 
 // bins: [{label, value, color}]
 export function barChart(host, bins, { format = (v) => String(Math.round(v)), label = "" } = {}) {
+  size(host);
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": label });
   const max = niceMax(Math.max(0, ...bins.map((b) => b.value)));
   axes(root, max, format);

@@ -1,15 +1,15 @@
 // How nodes and edges look: shape and colour by type, fill by risk, edge width by amount.
-import { el, fmtMoney, fmtTime, riskColor } from "./util.js";
+import { el, fmtMoney, fmtTime, riskColor, svg } from "./util.js";
 
 export const NODE_TYPES = {
   Account: { shape: "dot", color: null, label: "Account (fill = risk)", sw: "dot" },
   Device: { shape: "square", color: "#818cf8", label: "Device", sw: "square" },
   IP: { shape: "triangle", color: "#c084fc", label: "IP address", sw: "tri" },
   Merchant: { shape: "diamond", color: "#38bdf8", label: "Merchant", sw: "diamond" },
-  Phone: { shape: "hexagon", color: "#94a3b8", label: "Phone (hashed)", sw: "square" },
-  Email: { shape: "hexagon", color: "#94a3b8", label: "Email (hashed)", sw: "square" },
-  Address: { shape: "hexagon", color: "#94a3b8", label: "Address (hashed)", sw: "square" },
-  Ring: { shape: "star", color: "#f43f5e", label: "Ring", sw: "dot" },
+  Phone: { shape: "hexagon", color: "#94a3b8", label: "Phone (hashed)", sw: "hexagon" },
+  Email: { shape: "hexagon", color: "#94a3b8", label: "Email (hashed)", sw: "hexagon" },
+  Address: { shape: "hexagon", color: "#94a3b8", label: "Address (hashed)", sw: "hexagon" },
+  Ring: { shape: "star", color: "#f43f5e", label: "Ring", sw: "star" },
 };
 export const IDENTIFIER_TYPES = new Set(["Device", "IP", "Phone", "Email", "Address"]);
 export const MONEY_EDGES = { TRANSFERRED: "#f59e0b", PAID: "#38bdf8", REFUNDED: "#f472b6" };
@@ -34,11 +34,12 @@ export function styleNode(node, { member = false, verdict = null } = {}) {
   const spec = NODE_TYPES[node.type] ?? { shape: "dot", color: "#94a3b8" };
   const risk = nodeRisk(node);
   const fill = node.type === "Account" ? (risk === null ? "#475569" : riskColor(risk)) : spec.color;
-  const border = verdict === "confirmed_fraud" ? "#ffffff" : verdict === "false_positive" ? "#22c55e" : member ? "#e2e8f0" : "#334155";
+  const border = verdict === "confirmed_fraud" ? "#ff2d55" : verdict === "false_positive" ? "#22c55e" : member ? "#e2e8f0" : "#334155";
   const size = node.type === "Account" ? 10 + (risk ?? 0) / 10 + (member ? 3 : 0) : 11;
   return {
     id: node.id,
-    label: shortLabel(node.id),
+    label: verdict === "confirmed_fraud" ? `⚑ ${shortLabel(node.id)}` : shortLabel(node.id),
+    shadow: verdict === "confirmed_fraud" ? { enabled: true, color: "rgba(255,45,85,.85)", size: 14, x: 0, y: 0 } : { enabled: false },
     shape: spec.shape,
     size,
     borderWidth: verdict ? 4 : member ? 2 : 1,
@@ -74,12 +75,34 @@ export function styleEdge(e) {
   };
 }
 
+// The legend draws each shape the way vis-network draws it in the graph.
+const SHAPES = {
+  dot: '<circle cx="8" cy="8" r="6"/>',
+  square: '<rect x="2" y="2" width="12" height="12"/>',
+  triangle: '<polygon points="8,1.5 14.5,13.5 1.5,13.5"/>',
+  diamond: '<polygon points="8,1 15,8 8,15 1,8"/>',
+  hexagon: '<polygon points="8,1 14,4.5 14,11.5 8,15 2,11.5 2,4.5"/>',
+  star: '<polygon points="8,1 9.8,6 15,6.2 10.9,9.4 12.3,14.6 8,11.6 3.7,14.6 5.1,9.4 1,6.2 6.2,6"/>',
+};
+
+export function shapeSwatch(shape, color) {
+  const node = svg("svg", { viewBox: "0 0 16 16", width: 14, height: 14, class: "sw-svg", "aria-hidden": "true" });
+  const tpl = new DOMParser().parseFromString(`<svg xmlns="http://www.w3.org/2000/svg">${SHAPES[shape] ?? SHAPES.dot}</svg>`, "image/svg+xml");
+  const part = document.importNode(tpl.documentElement.firstElementChild, true);
+  part.setAttribute("fill", color);
+  part.setAttribute("stroke", "#cbd5e1");
+  part.setAttribute("stroke-width", "1.2");
+  node.append(part);
+  return node;
+}
+
+export const LEGEND_NODES = [
+  ["Account (fill = risk)", "dot", "#f97316"], ["Device", "square", NODE_TYPES.Device.color], ["IP address", "triangle", NODE_TYPES.IP.color],
+  ["Merchant", "diamond", NODE_TYPES.Merchant.color], ["Phone / email / address", "hexagon", NODE_TYPES.Phone.color], ["Ring", "star", NODE_TYPES.Ring.color],
+];
+
 export function renderLegend(host) {
-  for (const [type, spec] of Object.entries(NODE_TYPES)) {
-    if (type === "Email" || type === "Address" || type === "Ring") continue;
-    const label = type === "Phone" ? "Phone / email / address" : spec.label;
-    host.append(el("div", {}, el("span", { class: `sw ${spec.sw}`, style: spec.color ? `background:${spec.color}` : "background:#f97316" }), label));
-  }
+  for (const [label, shape, color] of LEGEND_NODES) host.append(el("div", { dataset: { shape } }, shapeSwatch(shape, color), label));
   for (const [type, color] of Object.entries(MONEY_EDGES)) {
     host.append(el("div", {}, el("span", { class: "sw", style: `background:${color};height:4px;border:0` }), `${type.toLowerCase()} (width = amount)`));
   }
@@ -103,7 +126,7 @@ export function physicsOptions(nodeCount) {
     },
     interaction: {
       hover: true, multiselect: true, tooltipDelay: 200, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
-      navigationButtons: false, keyboard: false,
+      navigationButtons: false, keyboard: false, selectConnectedEdges: false,
     },
     nodes: { scaling: { label: { enabled: false } } },
     edges: { selectionWidth: 2, hoverWidth: 1.5 },

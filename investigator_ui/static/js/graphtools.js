@@ -18,10 +18,14 @@ export function timeBounds(edges) {
   for (const e of edges) {
     const f = toMs(e.firstTs);
     const l = toMs(e.lastTs);
-    if (f !== null) lo = Math.min(lo, f);
-    if (l !== null) hi = Math.max(hi, l);
+    // an edge may carry only one of its times: it bounds the window on both sides
+    for (const t of [f, l]) {
+      if (t === null || !Number.isFinite(t)) continue;
+      lo = Math.min(lo, t);
+      hi = Math.max(hi, t);
+    }
   }
-  return Number.isFinite(lo) ? { lo, hi } : null;
+  return Number.isFinite(lo) && Number.isFinite(hi) ? { lo, hi } : null;
 }
 
 // Shared-identifier hubs with at least `min` accounts: each becomes a star of dashed

@@ -1,53 +1,114 @@
-// Entry point: routing between the overview and the ring view, sign-in, live status.
+// Entry point: routing between the overview, the graph views and the transaction view, search
+// with typeahead, sign-in, live status.
+import { Q_SEARCH } from "./api.js";
 import { GraphQLClient } from "./gql.js";
 import { Overview } from "./overview.js";
 import { Panel } from "./panel.js";
 import { RingView } from "./ringview.js";
-import { $, $$, toast } from "./util.js";
+import { Search, routeFor } from "./search.js";
+import { TransactionView } from "./txview.js";
+import { $, $$, clear, el, toast } from "./util.js";
 
 window.__ringscope = { render: null };
 const client = new GraphQLClient("/graphql");
 const overview = new Overview(client);
 const panel = new Panel(client);
+const txView = new TransactionView(client, overview);
 let ringView = null;
 
+const GRAPH_KINDS = { ring: "Ring", account: "Account", device: "Device", ip: "IP", merchant: "Merchant", node: "Node" };
+
 function show(view) {
-  $("#view-overview").hidden = view !== "overview";
-  $("#view-ring").hidden = view !== "ring";
-  for (const a of $$(".tabs a")) a.classList.toggle("active", a.dataset.nav === view);
-  $("#nav-ring").hidden = view !== "ring";
+  for (const v of ["overview", "ring", "tx", "missing"]) $(`#view-${v}`).hidden = view !== v;
+  for (const a of $$(".tabs a")) a.classList.toggle("active", a.dataset.nav === (view === "overview" ? "overview" : "ring"));
+  $("#nav-ring").hidden = view === "overview";
 }
 
-async function route() {
-  const [, kind, raw] = location.hash.match(/^#\/(ring|account)\/(.+)$/) ?? [];
-  if (!kind) {
-    show("overview");
-    return;
-  }
-  const id = decodeURIComponent(raw);
-  show("ring");
-  $("#ring-title").textContent = id;
-  $("#nav-ring").href = location.hash;
-  $("#nav-ring").textContent = kind === "ring" ? "Ring" : "Account";
+function graphView() {
   ringView ??= new RingView(client, panel);
   panel.view = ringView;
   window.__ringscope.view = ringView; // for tests, benchmarks and the devtools console
+  return ringView;
+}
+
+// A lasting "not found" page; whatever graph was open is cleared, not left under it.
+async function showMissing(kind, id) {
+  ringView?.clearGraph();
+  show("missing");
+  document.title = `Not found · ${id} · ringscope`;
+  const host = clear($("#missing-body"));
+  const what = kind === "search" ? "account, device, IP, merchant, ring or transaction" : kind;
+  host.append(el("h1", { text: "Not found" }),
+    el("p", { text: `No ${what} has the id “${id}”.` }),
+    el("p", { class: "muted", text: "Ids are matched from their start: check the id, or try its first few characters." }));
+  window.__ringscope.missing = { kind, id };
+  let hits = [];
+  const probe = id.slice(0, Math.max(3, Math.ceil(id.length / 2)));
   try {
-    if (kind === "ring") {
-      const ring = await ringView.openRing(id);
-      if (ring) renderRingHeader(ring);
-    } else {
-      clearRingHeader();
-      await ringView.openAccount(id);
-    }
-  } catch (err) {
-    if (!err.unauthorized) toast(`Could not open ${kind} ${id}: ${err.message}`, "error");
+    hits = (await client.request(Q_SEARCH, { q: probe, first: 8 })).search;
+  } catch {
+    hits = [];
+  }
+  if (hits.length && window.__ringscope.missing?.id === id) {
+    host.append(el("h3", { text: `Ids starting with “${probe}”` }), el("ul", { class: "hit-list" }, hits.map((h) =>
+      el("li", {}, el("span", { class: "chip", text: h.type }), " ", el("a", { class: "ring-id", href: routeFor(h), text: h.id })))));
   }
 }
 
-function clearRingHeader() {
+async function route() {
+  const [, kind, raw] = location.hash.match(/^#\/(ring|account|device|ip|merchant|node|tx|missing)\/(.+)$/) ?? [];
+  if (!kind) {
+    show("overview");
+    overview.renderStats(); // charts drawn while hidden had no width to size to
+    document.title = "ringscope · investigator";
+    return;
+  }
+  const id = decodeURIComponent(raw);
+  $("#nav-ring").href = location.hash;
+  $("#nav-ring").textContent = kind === "tx" ? "Transaction" : GRAPH_KINDS[kind] ?? "Search";
+  window.__ringscope.missing = null;
+  if (kind === "missing") {
+    await showMissing("search", id);
+    return;
+  }
+  if (kind === "tx") {
+    ringView?.clearGraph();
+    show("tx");
+    document.title = `Transaction ${id} · ringscope`;
+    try {
+      if (!(await txView.open(id))) await showMissing("transaction", id);
+    } catch (err) {
+      if (!err.unauthorized) toast(`Could not open transaction ${id}: ${err.message}`, "error");
+    }
+    return;
+  }
+  show("ring");
+  document.title = `${GRAPH_KINDS[kind]} ${id} · ringscope`;
+  $("#ring-title").textContent = id;
+  const view = graphView();
+  try {
+    if (kind === "ring") {
+      const ring = await view.openRing(id);
+      if (ring) renderRingHeader(ring);
+      else await showMissing("ring", id);
+    } else {
+      clearRingHeader(kind);
+      const found = await view.openNode(id);
+      if (!found) await showMissing(kind === "node" ? "node" : GRAPH_KINDS[kind].toLowerCase(), id);
+    }
+  } catch (err) {
+    if (err.unauthorized) return;
+    if (/no node has id|not found/i.test(err.message)) await showMissing(kind === "ring" ? "ring" : GRAPH_KINDS[kind].toLowerCase(), id);
+    else {
+      view.clearGraph(`Could not open ${id}: ${err.message}`);
+      toast(`Could not open ${kind} ${id}: ${err.message}`, "error");
+    }
+  }
+}
+
+function clearRingHeader(kind) {
   $("#ring-score").replaceChildren();
-  $("#ring-status").textContent = "account";
+  $("#ring-status").textContent = GRAPH_KINDS[kind]?.toLowerCase() ?? kind;
   $("#ring-status").className = "pill";
   $("#ring-typologies").replaceChildren();
 }
@@ -88,20 +149,11 @@ function bindSignIn() {
     client.apiKey = $("#signin-key").value.trim();
     $("#signin-key").value = "";
     overview.refresh();
-    if (location.hash.startsWith("#/ring/") || location.hash.startsWith("#/account/")) route();
+    if (location.hash.length > 2) route();
   });
   client.onUnauthorized = () => {
     if (!dialog.open) dialog.showModal();
   };
-}
-
-function bindSearch() {
-  $("#global-search").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const q = $("#global-search-input").value.trim();
-    if (!q) return;
-    location.hash = q.startsWith("ring-") ? `#/ring/${encodeURIComponent(q)}` : `#/account/${encodeURIComponent(q)}`;
-  });
 }
 
 client.onStatus = (state) => {
@@ -116,7 +168,7 @@ function start() {
     return;
   }
   bindSignIn();
-  bindSearch();
+  new Search(client, $("#global-search"), $("#global-search-input"), $("#search-suggest")).bind();
   overview.start();
   window.addEventListener("hashchange", route);
   route();

@@ -1,6 +1,9 @@
 // The side panel: the ring's summary and workflow, or one node's details, with verdict actions.
-import { M_LABEL_ACCOUNT, M_LABEL_RING, M_WORKFLOW, Q_ACCOUNT } from "./api.js";
-import { $, clear, el, fmtMoney, fmtNumber, fmtTime, humanize, riskBadge, toast } from "./util.js";
+import { M_LABEL_ACCOUNT, M_LABEL_RING, M_WORKFLOW, Q_ACCOUNT, Q_ACCOUNT_TXS } from "./api.js";
+import { $, clear, el, fmtMoney, fmtNumber, fmtTime, fmtValue, humanize, riskBadge, toast } from "./util.js";
+
+const VIEW_OF = { Account: "account", Device: "device", IP: "ip", Merchant: "merchant", Ring: "ring" };
+const nodeHref = (type, id) => `#/${VIEW_OF[type] ?? "node"}/${encodeURIComponent(id)}`;
 
 const VERDICT_LABEL = { CONFIRMED_FRAUD: "Confirmed fraud", FALSE_POSITIVE: "False positive", NEEDS_REVIEW: "Needs review" };
 
@@ -76,8 +79,7 @@ export class Panel {
     if (evidence === null || evidence === undefined) return null;
     if (typeof evidence !== "object") return el("p", { class: "explain", text: String(evidence) });
     const pairs = Object.entries(evidence).slice(0, 12).map(([k, v]) => {
-      const text = Array.isArray(v) ? `${v.slice(0, 6).join(", ")}${v.length > 6 ? ` … (${v.length})` : ""}` : typeof v === "object" ? JSON.stringify(v) : v;
-      return [humanize(k), String(text).slice(0, 300)];
+      return [humanize(k), String(fmtValue(k, v)).slice(0, 300)];
     });
     return facts(pairs);
   }
@@ -91,7 +93,7 @@ export class Panel {
       ev.preventDefault();
       try {
         const data = await this.client.request(M_WORKFLOW, { id: ring.id, status: status.value, assignee: assignee.value.trim() || null });
-        Object.assign(ring, data.updateRing);
+        Object.assign(ring, data.updateRing, { lastChange: "workflow", updatedAt: new Date().toISOString() });
         toast(`Ring ${ring.id} is now ${String(ring.status).toLowerCase()}`, "ok");
         this.onRingChanged(ring);
         this.showRing(ring);
@@ -122,7 +124,8 @@ export class Panel {
       try {
         if (kind === "ring") {
           const data = await this.client.request(M_LABEL_RING, vars);
-          Object.assign(this.view.ring, data.labelRing);
+          // the new verdict is the ring's last change, and its history shows it without a reload
+          Object.assign(this.view.ring, data.labelRing, { lastChange: "verdict", updatedAt: new Date().toISOString() });
           this.onRingChanged(this.view.ring);
           for (const m of this.view.ring.members ?? []) this.view.verdicts.set(m.id, vars.verdict.toLowerCase());
           this.view.applyView();
@@ -149,7 +152,7 @@ export class Panel {
     const h = clear(this.host);
     h.append(el("div", {}, el("h3", { text: node.type }), el("div", { class: "node-id", text: node.id })));
     const risk = node.riskScore ?? node.memberRisk;
-    h.append(facts([["risk", risk === null || risk === undefined ? "not scored" : riskBadge(risk)],
+    h.append(facts([["risk", node.type !== "Account" ? null : risk === null || risk === undefined ? "not scored" : riskBadge(risk)],
       ["ring role", node.role], ["ring member risk", node.memberRisk === null ? null : Math.round(node.memberRisk)]]));
     h.append(el("div", { class: "actions" },
       el("button", { class: "btn", type: "button", id: "expand-btn", text: "Expand neighbours", onclick: () => this.view.expand(node.id) }),
@@ -159,7 +162,18 @@ export class Panel {
       ] : [])));
     if (node.type !== "Account") {
       const props = Object.entries(node.props ?? {}).filter(([k]) => k !== "id").slice(0, 12);
-      if (props.length) h.append(section("Properties", facts(props.map(([k, v]) => [humanize(k), typeof v === "object" ? JSON.stringify(v) : v]))));
+      if (props.length) h.append(section("Properties", facts(props.map(([k, v]) => [humanize(k), fmtValue(k, v)]))));
+      if (location.hash !== nodeHref(node.type, node.id) && VIEW_OF[node.type]) {
+        h.append(el("a", { class: "btn", href: nodeHref(node.type, node.id), text: `Open ${node.type === "IP" ? "IP" : node.type.toLowerCase()} view` }));
+      }
+      const linked = this.linkedAccounts(node.id);
+      if (linked.length) {
+        h.append(section(`Accounts linked here (${linked.length})`, el("table", { class: "linked" }, el("tbody", {}, linked.slice(0, 40).map(({ n, e }) =>
+          el("tr", {}, el("td", {}, riskBadge(n.riskScore ?? n.memberRisk)),
+            el("td", {}, el("a", { class: "ring-id", href: nodeHref("Account", n.id), text: n.id })),
+            el("td", { class: "muted", text: `${humanize(String(e.type).toLowerCase())}${e.count ? ` ×${e.count}` : ""}` }),
+            el("td", { class: "muted", text: e.lastTs ? fmtTime(e.lastTs) : "" })))))));
+      }
       return;
     }
     const loading = el("p", { class: "muted", text: "Loading account…" });
@@ -177,23 +191,66 @@ export class Panel {
     this.renderAccount(h, account);
   }
 
+  // One transaction of an account, with its direction: out to a counterparty or merchant, or in.
+  txRow(accountId, t) {
+    const incoming = t.accountId !== accountId || t.kind === "refund";
+    const other = t.accountId !== accountId ? t.accountId : t.counterpartyId ?? t.merchantId ?? "";
+    const otherType = t.accountId !== accountId || t.counterpartyId ? "Account" : "Merchant";
+    return el("tr", { title: (t.reasons ?? []).map(humanize).join(", "), class: incoming ? "in" : "out", dataset: { txId: t.id } },
+      el("td", {}, el("a", { href: `#/tx/${encodeURIComponent(t.id)}`, text: fmtTime(t.ts).slice(5, 16) })),
+      el("td", { text: t.kind }), el("td", { class: "num", text: fmtMoney(t.amount, t.currency) }),
+      el("td", { class: "dir", text: incoming ? "← in" : "→ out", title: incoming ? "money came in" : "money went out" }),
+      el("td", {}, other ? el("a", { class: "ring-id", href: nodeHref(otherType, other), text: other }) : ""),
+      el("td", {}, t.score === null ? "–" : riskBadge(t.score)));
+  }
+
+  // Accounts drawn next to a node (device, IP, merchant...), riskiest first.
+  linkedAccounts(id) {
+    const out = [];
+    for (const e of this.view?.edges.values() ?? []) {
+      const other = e.source === id ? e.target : e.target === id ? e.source : null;
+      const n = other ? this.view.nodes.get(other) : null;
+      if (n?.type === "Account") out.push({ n, e });
+    }
+    return out.sort((x, y) => (y.n.riskScore ?? y.n.memberRisk ?? -1) - (x.n.riskScore ?? x.n.memberRisk ?? -1));
+  }
+
   renderAccount(h, a) {
     h.append(facts([["model risk", a.riskScore === null ? "not scored" : riskBadge(a.riskScore)], ["model", a.modelVersion],
       ["first seen", a.firstSeen ? fmtTime(a.firstSeen) : null], ["opened", a.openedAt ? fmtTime(a.openedAt) : null],
       ["verdict", a.verdict ? VERDICT_LABEL[a.verdict] ?? a.verdict : null],
-      ["devices", a.devices.map((d) => d.id).join(", ") || null], ["IPs", a.ips.map((d) => d.id).join(", ") || null],
+      ["devices", a.devices.length ? el("span", { class: "links" }, a.devices.slice(0, 8).map((d) => el("a", { class: "ring-id", href: nodeHref("Device", d.id), text: d.id }))) : null],
+      ["IPs", a.ips.length ? el("span", { class: "links" }, a.ips.slice(0, 8).map((d) => el("a", { class: "ring-id", href: nodeHref("IP", d.id), text: d.id }))) : null],
       ["counterparties", a.counterparties.length || null], ["merchants", a.merchants.length || null]]));
     if (a.explanation?.length) h.append(section("Explanation", el("div", { class: "explain" }, list(a.explanation))));
     const txs = a.transactions.edges.map((e) => e.node);
     const reasons = [...new Set(txs.flatMap((t) => t.reasons ?? []))];
     if (reasons.length) h.append(section("Risk reasons", el("div", { class: "chips" }, reasons.map((r) => el("span", { class: "chip", text: humanize(r) })))));
     if (txs.length) {
-      h.append(section(`Recent transactions (${fmtNumber(a.transactions.totalCount)})`, el("table", {},
-        el("thead", {}, el("tr", {}, ["time", "kind", "amount", "to", "risk"].map((c) => el("th", { text: c })))),
-        el("tbody", {}, txs.map((t) => el("tr", { title: (t.reasons ?? []).join(", ") },
-          el("td", { text: fmtTime(t.ts).slice(5, 16) }), el("td", { text: t.kind }), el("td", { text: fmtMoney(t.amount) }),
-          el("td", { class: "ring-id", text: t.counterpartyId ?? t.merchantId ?? "" }),
-          el("td", {}, t.score === null ? "–" : riskBadge(t.score))))))));
+      const body = el("tbody", { id: "account-txs" });
+      const more = el("button", { class: "btn btn-ghost", type: "button", id: "account-txs-more", text: "Show more" });
+      let page = a.transactions.pageInfo;
+      const addRows = (rows) => body.append(...rows.map((t) => this.txRow(a.id, t)));
+      const sync = () => {
+        more.hidden = !page?.hasNextPage;
+        more.textContent = `Show more (${fmtNumber(body.children.length)} of ${fmtNumber(a.transactions.totalCount)})`;
+      };
+      more.addEventListener("click", async () => {
+        more.disabled = true;
+        try {
+          const next = (await this.client.request(Q_ACCOUNT_TXS, { id: a.id, after: page.endCursor })).account.transactions;
+          addRows(next.edges.map((e) => e.node));
+          page = next.pageInfo;
+        } catch (err) {
+          toast(`Could not load more transactions: ${err.message}`, "error");
+        }
+        more.disabled = false;
+        sync();
+      });
+      addRows(txs);
+      sync();
+      h.append(section(`Transactions (${fmtNumber(a.transactions.totalCount)})`, el("table", { class: "txs" },
+        el("thead", {}, el("tr", {}, ["time", "kind", "amount", "", "other party", "risk"].map((c) => el("th", { text: c })))), body), more));
     }
     const rings = a.rings.edges.map((e) => e.node);
     if (rings.length) {

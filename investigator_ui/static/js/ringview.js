@@ -1,15 +1,16 @@
 // The ring (or account neighbourhood) as an interactive vis-network graph.
-import { Q_NEIGHBOURHOOD, Q_PATH, Q_RING } from "./api.js";
-import { exportCsv, exportGraphml, exportPng } from "./export.js";
+import { Q_EXPAND, Q_NODE, Q_PATH_VIA, Q_RING } from "./api.js";
+import { exportCaseFile, exportCsv, exportGraphml } from "./export.js";
 import { edgeKey, physicsOptions, renderLegend, styleEdge, styleNode } from "./graphstyle.js";
 import { edgeInWindow, foldPlan, highlightedEdges, namedByReasons, timeBounds } from "./graphtools.js";
-import { $, clear, el, toast, toMs } from "./util.js";
+import { $, $$, clear, el, toast, toMs } from "./util.js";
+import { placeAround } from "./placement.js";
 
 const RING_NODE_LIMIT = 1000;
 const EXPAND_LIMIT = 200;
 
 function toLocalInput(ms) {
-  if (ms === null || ms === undefined) return "";
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || Number.isNaN(new Date(ms).getTime())) return "";
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
   return d.toISOString().slice(0, 16);
 }
@@ -49,6 +50,7 @@ export class RingView {
     this.network = null;
     this.metrics = {};
     renderLegend($("#legend"));
+    if (matchMedia("(max-width: 720px)").matches) $("#legend-box").open = false; // on a phone it would cover the graph
     this.bindToolbar();
   }
 
@@ -58,8 +60,7 @@ export class RingView {
     this.status("Loading ring…");
     const data = await this.client.request(Q_RING, { id, limit: RING_NODE_LIMIT });
     if (!data.ring) {
-      this.status("");
-      this.panel.showMissing("ring", id);
+      this.clearGraph();
       return null;
     }
     this.ring = data.ring;
@@ -73,17 +74,46 @@ export class RingView {
     return data.ring;
   }
 
-  async openAccount(id) {
+  // An account, device, IP or merchant with everything one hop away; false when no such node.
+  async openNode(id) {
     const t0 = performance.now();
-    this.status("Loading neighbourhood…");
-    const data = await this.client.request(Q_NEIGHBOURHOOD, { id, hops: 1, limit: EXPAND_LIMIT });
+    this.clearGraph("Loading neighbourhood…");
+    const data = await this.client.request(Q_NODE, { id, limit: EXPAND_LIMIT });
     this.ring = null;
     this.focusId = id;
     this.reset(data.neighbourhood, new Map());
+    if (!this.nodes.has(id)) {
+      this.clearGraph();
+      return false;
+    }
     this.metrics = { fetchMs: performance.now() - t0 };
     this.draw(t0);
-    if (this.nodes.has(id)) this.panel.showNode(this.nodes.get(id));
-    else this.panel.showMissing("account", id);
+    this.panel.showNode(this.nodes.get(id));
+    return true;
+  }
+
+  async openAccount(id) {
+    return this.openNode(id);
+  }
+
+  // Nothing drawn and nothing in the panel: no earlier graph is left on screen.
+  clearGraph(message = "") {
+    this.network?.destroy();
+    this.network = null;
+    this.nodes.clear();
+    this.edges.clear();
+    this.ring = null;
+    this.emphasis = null;
+    clear($("#graph"));
+    clear(this.panel.host);
+    this.panel.token++;
+    $("#path-clear").hidden = true;
+    this.status(message);
+  }
+
+  // Relationship types chosen in the toolbar for expansion and paths.
+  relationships() {
+    return $$("#rels-choice input:checked").map((i) => i.value);
   }
 
   reset(sub, members) {
@@ -124,6 +154,7 @@ export class RingView {
     this.visEdges = visEdges;
     this.network?.destroy();
     const network = new vis.Network(container, { nodes: visNodes, edges: visEdges }, physicsOptions(this.nodes.size));
+    $("#path-clear").hidden = true;
     this.network = network;
     this.metrics.nodes = this.nodes.size;
     this.metrics.edges = this.edges.size;
@@ -136,7 +167,7 @@ export class RingView {
       this.metrics.iterations = this.iterations ?? null;
       this.status(`${this.nodes.size} nodes · ${this.edges.size} edges`);
       window.__ringscope.render = { ...this.metrics, done: true };
-      if (this.focusId && this.nodes.has(this.focusId)) network.selectNodes([this.focusId]);
+      if (this.focusId && this.nodes.has(this.focusId)) network.selectNodes([this.focusId], false);
     });
     network.on("stabilizationProgress", (p) => { this.iterations = p.iterations; });
     network.on("click", (p) => this.onClick(p));
@@ -217,13 +248,18 @@ export class RingView {
   async expand(id) {
     const node = this.nodes.get(id);
     if (!node) return;
-    const vars = { id, hops: 1, limit: EXPAND_LIMIT };
+    const relationships = this.relationships();
+    if (!relationships.length) {
+      toast("Choose at least one relationship type to follow", "error");
+      return;
+    }
+    const vars = { id, relationships, limit: EXPAND_LIMIT };
     if (this.window.since) vars.since = new Date(this.window.since).toISOString();
     if (this.window.until) vars.until = new Date(this.window.until).toISOString();
     this.status(`Counting neighbours of ${id}…`);
     let sub;
     try {
-      sub = (await this.client.request(Q_NEIGHBOURHOOD, vars)).neighbourhood;
+      sub = (await this.client.request(Q_EXPAND, vars)).neighbourhoodVia;
     } catch (err) {
       this.status("");
       toast(`Could not expand: ${err.message}`, "error");
@@ -246,14 +282,15 @@ export class RingView {
   addAround(id, sub) {
     const added = this.merge(sub);
     const center = this.network.getPositions([id])[id] ?? { x: 0, y: 0 };
-    const radius = 90 + 6 * added.length;
-    // New nodes go on a circle around the expanded node: no physics run, so it stays instant.
-    this.visNodes.add(added.map((nid, i) => {
-      const angle = (2 * Math.PI * i) / Math.max(1, added.length);
-      return { ...this.nodeStyle(this.nodes.get(nid)), x: center.x + radius * Math.cos(angle), y: center.y + radius * Math.sin(angle) };
-    }));
+    // New nodes go in free spots around the expanded node, clear of every node already drawn
+    // (no physics run, so it stays instant), then the view fits them in.
+    const taken = Object.values(this.network.getPositions());
+    const spots = placeAround(center, added.length, taken);
+    this.visNodes.add(added.map((nid, i) => ({ ...this.nodeStyle(this.nodes.get(nid)), ...spots[i] })));
     this.visEdges.update(sub.edges.map((e) => styleEdge(e)));
     this.applyView();
+    window.__ringscope.placed = spots;
+    this.network.fit({ animation: { duration: 300 } });
     toast(`Added ${added.length} nodes around ${id}`, "ok");
     window.__ringscope.expanded = (window.__ringscope.expanded ?? 0) + added.length;
   }
@@ -282,11 +319,26 @@ export class RingView {
     this.findPath(a, b);
   }
 
+  clearPath() {
+    if (this.emphasis?.kind === "path") this.emphasis = null;
+    this.pathPick = null;
+    $("#path-btn").classList.remove("active");
+    $("#path-clear").hidden = true;
+    window.__ringscope.path = null;
+    this.applyView();
+    if (this.ring) this.panel.showRing(this.ring);
+  }
+
   async findPath(from, to) {
+    const relationships = this.relationships();
+    if (!relationships.length) {
+      toast("Choose at least one relationship type to follow", "error");
+      return;
+    }
     this.status(`Searching a path ${from} → ${to}…`);
     let sub;
     try {
-      sub = (await this.client.request(Q_PATH, { from, to, maxHops: 6 })).shortestPath;
+      sub = (await this.client.request(Q_PATH_VIA, { from, to, relationships, maxHops: 6 })).shortestPathVia;
     } catch (err) {
       toast(`Path search failed: ${err.message}`, "error");
       this.applyView();
@@ -295,12 +347,14 @@ export class RingView {
     if (!sub || !sub.nodes.length) {
       this.emphasis = null;
       this.applyView();
-      toast(`No path within 6 hops between ${from} and ${to}`);
+      toast(`No path within 6 hops between ${from} and ${to} over the chosen relationships`);
       return;
     }
     const added = this.merge(sub);
     const anchor = this.network.getPositions([from])[from] ?? { x: 0, y: 0 };
-    this.visNodes.add(added.map((nid, i) => ({ ...this.nodeStyle(this.nodes.get(nid)), x: anchor.x + 60 * (i + 1), y: anchor.y - 60 })));
+    const spots = placeAround(anchor, added.length, Object.values(this.network.getPositions()));
+    this.visNodes.add(added.map((nid, i) => ({ ...this.nodeStyle(this.nodes.get(nid)), ...spots[i] })));
+    $("#path-clear").hidden = false;
     this.emphasis = { nodes: new Set(sub.nodes.map((n) => n.id)), edges: new Set(sub.edges.map(edgeKey)), kind: "path" };
     $("#highlight-reasons").checked = false;
     this.applyView();
@@ -323,6 +377,13 @@ export class RingView {
   applyTime() {
     const since = toMs($("#time-from").value ? new Date($("#time-from").value).toISOString() : null);
     const until = toMs($("#time-to").value ? new Date($("#time-to").value).toISOString() : null);
+    const bad = since !== null && until !== null && since > until;
+    $("#time-from").setAttribute("aria-invalid", String(bad));
+    $("#time-to").setAttribute("aria-invalid", String(bad));
+    if (bad) {
+      toast("The start of the time window is after its end: nothing applied", "error");
+      return;
+    }
     // datetime-local has minute precision: widen the upper bound to the end of that minute.
     this.window = { since, until: until === null ? null : until + 59999 };
     this.applyView();
@@ -346,6 +407,31 @@ export class RingView {
     return { nodes, edges };
   }
 
+  // Keyboard path through the graph: arrows move between nodes, Enter opens, + expands, F fits.
+  onKey(ev) {
+    if (!this.network) return;
+    const ids = [...this.nodes.keys()].filter((id) => !this.visNodes.get(id)?.hidden);
+    if (!ids.length) return;
+    const sel = this.network.getSelectedNodes()[0];
+    let i = ids.indexOf(sel);
+    if (ev.key === "ArrowRight" || ev.key === "ArrowDown") i = (i + 1) % ids.length;
+    else if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") i = (i - 1 + ids.length) % ids.length;
+    else if (ev.key === "Enter" && sel) {
+      const n = this.nodes.get(sel);
+      const kind = { Account: "account", Device: "device", IP: "ip", Merchant: "merchant" }[n.type];
+      if (kind) location.hash = `#/${kind}/${encodeURIComponent(sel)}`;
+      return;
+    } else if (ev.key === "+" && sel) {
+      this.expand(sel);
+      return;
+    } else if (ev.key === "f" || ev.key === "F") {
+      this.network.fit();
+      return;
+    } else return;
+    ev.preventDefault();
+    this.focus(ids[Math.max(0, i)]);
+  }
+
   exportName() {
     return (this.ring?.id ?? `account-${this.focusId}`).replace(/[^\w.-]+/g, "_");
   }
@@ -353,7 +439,17 @@ export class RingView {
   bindToolbar() {
     $("#time-apply").addEventListener("click", () => this.applyTime());
     $("#time-reset").addEventListener("click", () => this.resetTime());
-    $("#fold-hubs").addEventListener("change", () => this.applyView());
+    $("#fold-hubs").addEventListener("change", () => {
+      if (this.emphasis?.kind === "path") this.clearPath(); // a path drawn before folding would point at hidden hubs
+      else this.applyView();
+    });
+    $("#path-clear").addEventListener("click", () => this.clearPath());
+    $("#rels-choice").addEventListener("change", () => {
+      const n = this.relationships().length;
+      const merchants = this.relationships().some((r) => r === "PAID" || r === "REFUNDED");
+      $("#rels-summary").textContent = n === 0 ? "nothing" : n === 6 && !merchants ? "money + identifiers" : `${n} types${merchants ? " incl. merchants" : ""}`;
+    });
+    $("#graph").addEventListener("keydown", (ev) => this.onKey(ev));
     $("#highlight-reasons").addEventListener("change", () => this.toggleReasons());
     $("#path-btn").addEventListener("click", () => this.togglePathMode());
     $("#fit-btn").addEventListener("click", () => this.network?.fit({ animation: { duration: 300 } }));
@@ -363,7 +459,7 @@ export class RingView {
       const hit = this.nodes.has(q) ? q : [...this.nodes.keys()].find((k) => k.toLowerCase().includes(q.toLowerCase()));
       if (!q || !hit || !this.focus(hit)) toast(`No node matching "${q}" in this view`);
     });
-    $("#export-png").addEventListener("click", () => exportPng($("#graph"), this.exportName()));
+    $("#export-png").addEventListener("click", () => exportCaseFile(this, this.exportName()));
     $("#export-csv").addEventListener("click", () => { const v = this.visible(); exportCsv(v.nodes, v.edges, this.exportName()); });
     $("#export-graphml").addEventListener("click", () => { const v = this.visible(); exportGraphml(v.nodes, v.edges, this.exportName()); });
   }

@@ -50,9 +50,40 @@ export function fmtNumber(n) {
   return Math.abs(n) >= 10000 ? compact.format(n) : money.format(n);
 }
 
-export function fmtMoney(n) {
-  if (n === null || n === undefined) return "–";
-  return "$" + (Math.abs(n) >= 100000 ? compact.format(n) : money.format(n));
+const currencyFormats = new Map();
+// An amount with its currency: "$1,234.50", "€90.00"; the dashboard's totals are USD.
+export function fmtMoney(n, currency = "USD") {
+  if (n === null || n === undefined || Number.isNaN(Number(n))) return "–";
+  const code = /^[A-Z]{3}$/.test(String(currency ?? "")) ? currency : "USD";
+  const big = Math.abs(n) >= 100000;
+  const key = `${code}|${big}`;
+  if (!currencyFormats.has(key)) {
+    try {
+      currencyFormats.set(key, new Intl.NumberFormat("en-US", big
+        ? { style: "currency", currency: code, notation: "compact", maximumFractionDigits: 1 }
+        : { style: "currency", currency: code, minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+    } catch {
+      currencyFormats.set(key, { format: (v) => `${code} ${money.format(v)}` });
+    }
+  }
+  return currencyFormats.get(key).format(n);
+}
+
+// A stored property for people: epoch ms and ISO times as dates, long floats rounded, ratios as %.
+export function fmtValue(key, value) {
+  if (value === null || value === undefined || value === "") return "–";
+  if (Array.isArray(value)) return value.slice(0, 8).map((v) => fmtValue(key, v)).join(", ") + (value.length > 8 ? ` … (${value.length})` : "");
+  if (typeof value === "object") return JSON.stringify(value);
+  const k = String(key).toLowerCase();
+  const num = typeof value === "number" ? value : null;
+  if (num !== null && /(^|_)(ts|at|time|seen)$|_ts$|_at$|seen|date|time/.test(k) && num > 1e11 && num < 1e14) return fmtTime(num);
+  if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) return fmtTime(value);
+  if (num !== null && /ratio|share|rate|fraction|pct/.test(k) && num >= 0 && num <= 1) return fmtPct(num, 1);
+  if (num !== null && /amount|total|sum|volume|spend/.test(k)) return fmtMoney(num);
+  if (num !== null && /score|risk/.test(k)) return String(Math.round(num));
+  if (num !== null && !Number.isInteger(num)) return Math.abs(num) >= 100 ? money.format(num) : num.toFixed(2);
+  if (num !== null) return fmtNumber(num);
+  return String(value);
 }
 
 export function fmtPct(x, digits = 1) {
@@ -71,7 +102,7 @@ export function toMs(value) {
 export function fmtTime(value) {
   const ms = toMs(value);
   if (ms === null) return "–";
-  return new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
 export function fmtAgo(value) {
@@ -95,8 +126,9 @@ export function riskColor(score) {
 }
 
 export function riskBadge(score) {
-  const value = score === null || score === undefined ? "–" : Math.round(score);
-  return el("span", { class: "risk-badge", style: `--risk:${riskColor(score)}`, text: value });
+  const none = score === null || score === undefined || Number.isNaN(Number(score));
+  return el("span", { class: "risk-badge", style: `--risk:${none ? "#475569" : riskColor(score)}`, text: none ? "–" : Math.round(score),
+    title: none ? "not scored" : `risk ${Math.round(score)} / 100` });
 }
 
 // "shared_device" -> "Shared device"; a sentence (it has spaces, maybe ids) is left as it is.
@@ -119,7 +151,7 @@ export function toast(message, kind = "info") {
   const host = $("#toasts");
   const node = el("div", { class: `toast toast-${kind}`, role: "status", text: message });
   host.append(node);
-  setTimeout(() => node.remove(), 5000);
+  setTimeout(() => node.remove(), kind === "error" ? 9000 : 5000);
 }
 
 export function debounce(fn, ms) {
