@@ -139,6 +139,12 @@ def test_triage_ten_alerts(page: Any, store: FalkorStore) -> None:
             page.check(f"#triage-body input[value='{a}']")
 
     assert page.locator("#triage-assign").is_disabled()
+    # select-all picks every row, and clears them again
+    page.check("#triage-all")
+    assert page.locator("#triage-body input:checked").count() == page.locator("#triage-body tr").count() >= 10
+    assert "selected" in page.locator("#triage-selected").inner_text() and page.locator("#triage-assign").is_enabled()
+    page.uncheck("#triage-all")
+    assert page.locator("#triage-body input:checked").count() == 0
     pick(ids[:3])
     page.fill("#triage-assignee", "alice")
     page.click("#triage-assign")
@@ -165,10 +171,6 @@ def test_triage_ten_alerts(page: Any, store: FalkorStore) -> None:
     page.wait_for_function("() => window.__ringscope.triage")
     for alert_id in ids:
         assert page.locator(f"#triage-body tr[data-alert-id='{alert_id}']").count() == 0
-    # select-all picks every row
-    page.check("#triage-all")
-    n = page.locator("#triage-body input:checked").count()
-    assert n == page.locator("#triage-body tr").count()
 
 
 def test_alert_opens_as_at_alert_time_then_now_and_ring_replays(page: Any, store: FalkorStore, seeded: dict[str, Any]) -> None:

@@ -28,13 +28,26 @@ function dateInput(iso) {
   return iso ? new Date(iso).toISOString().slice(0, 10) : "";
 }
 
-// A before/after value of the audit trail, as short readable text.
+// A before/after value of the audit trail, as short readable text: times as dates, a list of
+// notes or attachments as its length and its newest entry.
+function auditItem(x) {
+  if (x === null || typeof x !== "object") return String(x);
+  if ("text" in x) return `“${x.text}”`;
+  if ("name" in x) return `${x.name}${x.size ? ` (${Math.ceil(x.size / 1024)} KB)` : ""}`;
+  return JSON.stringify(x);
+}
+
 function auditValue(v) {
   if (v === null || v === undefined) return "–";
   if (typeof v !== "object") return String(v);
   const entries = Object.entries(v);
   if (!entries.length) return "–";
-  return entries.map(([k, x]) => `${k}: ${typeof x === "object" && x !== null ? JSON.stringify(x) : x}`).join("\n");
+  return entries.map(([k, x]) => {
+    if (Array.isArray(x)) return `${k}: ${x.length}${x.length ? ` · newest ${auditItem(x[x.length - 1])}` : ""}`;
+    if (x !== null && typeof x === "object") return `${k}: ${auditItem(x)}`;
+    if (/_at$|^at$/.test(k) && x) return `${k}: ${fmtTime(x)}`;
+    return `${k}: ${x ?? "–"}`;
+  }).join("\n");
 }
 
 function b64ToBlob(b64, type) {
@@ -280,7 +293,7 @@ export class CasesView {
       el("td", { class: "muted", text: `${a.author} · ${fmtTime(a.at)}` }),
       el("td", {}, el("button", { class: "btn btn-ghost", type: "button", text: "Download", onclick: () => this.download(c.id, a.id) }))));
     return el("section", { class: "card", id: "case-attachments" }, el("h3", { text: `Attachments (${c.attachments.length})` }),
-      rows.length ? el("div", { class: "table-wrap" }, el("table", {}, el("tbody", {}, rows)))
+      rows.length ? el("div", { class: "table-wrap" }, el("table", { class: "stack" }, el("tbody", {}, rows)))
         : el("p", { class: "muted", text: "Nothing attached. Open a linked ring and use “Attach PNG snapshot”." }));
   }
 
@@ -305,7 +318,7 @@ export class CasesView {
       el("td", { text: e.action }), el("td", {}, el("pre", { text: auditValue(e.before) })), el("td", {}, el("pre", { text: auditValue(e.after) }))));
     return el("section", { class: "card", id: "case-audit" }, el("h3", { text: "Audit trail" }),
       el("p", { class: "muted", text: "Every change to this case, oldest first. Read-only." }),
-      el("div", { class: "table-wrap" }, el("table", { class: "audit" },
+      el("div", { class: "table-wrap" }, el("table", { class: "audit stack" },
         el("thead", {}, el("tr", {}, ["When", "Who", "Role", "What", "Before", "After"].map((h) => el("th", { text: h })))),
         el("tbody", {}, rows))));
   }
