@@ -203,6 +203,7 @@ def test_alert_opens_as_at_alert_time_then_now_and_ring_replays(page: Any, store
     page.wait_for_function("() => window.__ringscope.replay")
     early = page.evaluate("() => window.__ringscope.replay")
     page.click("#replay-step-fwd")
+    page.select_option("#replay-step", str(24 * 3_600_000))
     page.click("#replay-play")
     page.wait_for_function("() => window.__ringscope.replay.edges > %d" % early["edges"], timeout=30_000)
     page.click("#replay-play")

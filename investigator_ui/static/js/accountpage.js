@@ -76,11 +76,11 @@ export class AccountPage {
       ["opened", a.openedAt ? fmtTime(a.openedAt) : null], ["first seen", a.firstSeen ? fmtTime(a.firstSeen) : null],
       ["transactions", fmtNumber(a.transactions.totalCount)], ["counterparties", a.counterparties.length], ["merchants", a.merchants.length],
     ]), a.explanation.length ? el("ul", { class: "reasons" }, a.explanation.map((t) => el("li", { text: t }))) : null));
-    grid.append(card(`Alerts (${alerts.length})`, "acct-alerts", alerts.length ? el("table", {}, el("tbody", {}, alerts.map((x) => el("tr", {},
+    grid.append(card(`Alerts (${alerts.length})`, "acct-alerts", alerts.length ? el("table", { class: "stack" }, el("tbody", {}, alerts.map((x) => el("tr", {},
       el("td", {}, riskBadge(x.score)), el("td", { text: humanize(String(x.kind).toLowerCase()) }),
       el("td", { class: "muted", text: fmtTime(x.createdAt) }), el("td", { text: (x.reasons ?? []).map(humanize).join(" · ") }),
       el("td", {}, el("a", { class: "btn btn-ghost", href: acctGraph(id, x.createdAt), text: "As at alert time" })))))) : none("No recent alerts on this account.")));
-    grid.append(card(`Rings (${rings.length})`, "acct-rings", rings.length ? el("table", {}, el("tbody", {}, rings.map((r) => el("tr", {},
+    grid.append(card(`Rings (${rings.length})`, "acct-rings", rings.length ? el("table", { class: "stack" }, el("tbody", {}, rings.map((r) => el("tr", {},
       el("td", {}, riskBadge(r.score)), el("td", {}, el("a", { class: "ring-id", href: `#/ring/${enc(r.id)}`, text: r.id })),
       el("td", { text: `${r.size} members` }), el("td", { text: String(r.status).toLowerCase() }),
       el("td", { class: "muted", text: (r.typologies ?? []).map(humanize).join(", ") }))))) : none("In no ring ringscope has found.")));
@@ -91,7 +91,7 @@ export class AccountPage {
         el("thead", {}, el("tr", {}, ["time", "kind", "amount", "", "other party", "risk"].map((c) => el("th", { text: c })))),
         el("tbody", {}, txs.map((t) => this.txRow(id, t))))) : null,
       a.transactions.totalCount > txs.length ? none(`Newest ${txs.length} of ${fmtNumber(a.transactions.totalCount)} shown.`) : null));
-    grid.append(card(`Verdicts (${a.verdicts.length})`, "acct-verdicts", a.verdicts.length ? el("table", {}, el("tbody", {}, a.verdicts.map((v) => el("tr", {},
+    grid.append(card(`Verdicts (${a.verdicts.length})`, "acct-verdicts", a.verdicts.length ? el("table", { class: "stack" }, el("tbody", {}, a.verdicts.map((v) => el("tr", {},
       el("td", { text: VERDICT[v.verdict] ?? v.verdict }), el("td", { text: humanize(v.reasonCode ?? "") }),
       el("td", { class: "muted", text: `${v.author ?? ""} · ${fmtTime(v.at)}` }), el("td", { text: v.note ?? "" }))))) : none("No verdicts recorded.")));
     const shared = card("Devices and IPs", "acct-shared", none("Loading who else uses them…"));
@@ -115,7 +115,7 @@ export class AccountPage {
 
   async sharing(id, links, card) {
     const body = el("tbody", {});
-    const table = el("table", { class: "shared" }, el("thead", {}, el("tr", {}, ["", "id", "uses", "last", "other accounts on it"].map((c) => el("th", { text: c })))), body);
+    const table = el("table", { class: "shared stack" }, el("thead", {}, el("tr", {}, ["", "id", "other accounts on it"].map((c) => el("th", { text: c })))), body);
     let data = {};
     if (links.length) {
       try {
@@ -135,7 +135,6 @@ export class AccountPage {
       body.append(el("tr", {},
         el("td", { class: "muted", text: l.kind === "ip" ? "IP" : "device" }),
         el("td", {}, el("a", { class: "ring-id", href: `#/${l.kind}/${enc(l.id)}`, text: l.id })),
-        el("td", { class: "num", text: String(l.count) }), el("td", { class: "muted", text: l.lastTs ? fmtTime(l.lastTs) : "" }),
         el("td", {}, others.length ? el("span", { class: "links" }, others.slice(0, 12).map((n) => el("a", { class: "ring-id", href: acctPage(n.id), text: n.id })),
           others.length > 12 ? ` +${others.length - 12}` : "") : el("span", { class: "muted", text: "only this account" }))));
     });
