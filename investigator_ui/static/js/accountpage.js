@@ -2,7 +2,7 @@
 // transaction with its direction), alerts, ring memberships, verdicts, the devices and IPs it
 // uses with the other accounts on them, and its cases.
 import { Q_ACCOUNT_PAGE, acctGraph, acctPage, enc, errorText, sharingQuery } from "./invapi.js";
-import { clear, el, fmtMoney, fmtNumber, fmtTime, humanize, riskBadge } from "./util.js";
+import { clear, el, fmtMoney, fmtNumber, fmtTime, humanize, riskBadge, toMs } from "./util.js";
 
 const VERDICT = { CONFIRMED_FRAUD: "Confirmed fraud", FALSE_POSITIVE: "False positive", NEEDS_REVIEW: "Needs review" };
 
@@ -76,10 +76,18 @@ export class AccountPage {
       ["opened", a.openedAt ? fmtTime(a.openedAt) : null], ["first seen", a.firstSeen ? fmtTime(a.firstSeen) : null],
       ["transactions", fmtNumber(a.transactions.totalCount)], ["counterparties", a.counterparties.length], ["merchants", a.merchants.length],
     ]), a.explanation.length ? el("ul", { class: "reasons" }, a.explanation.map((t) => el("li", { text: t }))) : null));
+    // The alerts API has no account filter: the newest 100 alerts are searched, and the account's
+    // own transactions that ringscope flagged (review / block) are listed with them.
+    const flagged = txs.filter((t) => t.accountId === id && (t.decision === "review" || t.decision === "block"));
     grid.append(card(`Alerts (${alerts.length})`, "acct-alerts", alerts.length ? el("table", { class: "stack" }, el("tbody", {}, alerts.map((x) => el("tr", {},
       el("td", {}, riskBadge(x.score)), el("td", { text: humanize(String(x.kind).toLowerCase()) }),
       el("td", { class: "muted", text: fmtTime(x.createdAt) }), el("td", { text: (x.reasons ?? []).map(humanize).join(" · ") }),
-      el("td", {}, el("a", { class: "btn btn-ghost", href: acctGraph(id, x.createdAt), text: "As at alert time" })))))) : none("No recent alerts on this account.")));
+      el("td", {}, el("a", { class: "btn btn-ghost", href: acctGraph(id, x.createdAt), text: "As at alert time" })))))) : none("None among the newest 100 alerts."),
+    el("h4", { text: `Flagged transactions (${flagged.length})` }), flagged.length ? el("table", { class: "stack", id: "acct-flagged" }, el("tbody", {}, flagged.slice(0, 20).map((t) => el("tr", {},
+      el("td", {}, riskBadge(t.score)), el("td", {}, el("a", { href: `#/tx/${enc(t.id)}`, text: fmtTime(t.ts) })),
+      el("td", {}, el("span", { class: `pill decision-${t.decision}`, text: t.decision })), el("td", { class: "num", text: fmtMoney(t.amount, t.currency) }),
+      el("td", { text: (t.reasons ?? []).map(humanize).join(" · ") }),
+      el("td", {}, el("a", { class: "btn btn-ghost", href: acctGraph(id, new Date(toMs(t.ts)).toISOString()), text: "As at then" })))))) : none("None in its newest 100 transactions.")));
     grid.append(card(`Rings (${rings.length})`, "acct-rings", rings.length ? el("table", { class: "stack" }, el("tbody", {}, rings.map((r) => el("tr", {},
       el("td", {}, riskBadge(r.score)), el("td", {}, el("a", { class: "ring-id", href: `#/ring/${enc(r.id)}`, text: r.id })),
       el("td", { text: `${r.size} members` }), el("td", { text: String(r.status).toLowerCase() }),

@@ -96,7 +96,7 @@ export async function installReplay(client, view) {
   const back = el("button", { class: "btn btn-ghost", type: "button", text: "◀", title: "One step back", "aria-label": "Step back" });
   const fwd = el("button", { class: "btn btn-ghost", type: "button", text: "▶︎|", title: "One step on", "aria-label": "Step forward", id: "replay-step-fwd" });
   const labelEl = el("span", { id: "replay-label", class: "replay-label" });
-  host.append(el("strong", { text: "Replay" }), play, back, slider, fwd, el("label", {}, "step ", step), labelEl);
+  host.append(el("strong", { class: "tt-title", text: "Replay" }), play, back, slider, fwd, el("label", {}, "step ", step), labelEl);
   const show = (ms) => {
     t = Math.max(lo, Math.min(hi, ms));
     slider.value = String(t);
