@@ -24,7 +24,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 @pytest.fixture
 def keys(store: FalkorStore) -> Iterator[dict[str, str]]:
     ks = KeyStore(redis.Redis.from_url(store.url))
-    tokens = {name: ks.create(role, name)[0] for name, role in (("alice", "investigator"), ("vera", "viewer"))}
+    tokens = {
+        name: ks.create(role, name)[0]
+        for name, role in (("alice", "investigator"), ("vera", "viewer"))
+    }
     yield tokens
     for key in ks.list():
         if key.name in tokens:
@@ -41,7 +44,10 @@ def shoot(page: Any, name: str) -> None:
         page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
         page.wait_for_timeout(300)
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1, (name, width)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1, (
+            name,
+            width,
+        )
     page.set_viewport_size({"width": 1440, "height": 900})
 
 
@@ -97,7 +103,9 @@ def test_case_from_a_ring_noted_snapshot_closed_with_audit(page: Any, keys: dict
     page.goto(page.base_url + "/#/cases")
     page.locator(f"#cases-body tr[data-case-id='{case_id}']").wait_for()
     page.select_option("#case-filters select[name=status]", "NEW")
-    page.wait_for_function(f"() => !document.querySelector(\"#cases-body tr[data-case-id='{case_id}']\")")
+    page.wait_for_function(
+        f"() => !document.querySelector(\"#cases-body tr[data-case-id='{case_id}']\")"
+    )
     page.select_option("#case-filters select[name=status]", "CLOSED")
     page.locator(f"#cases-body tr[data-case-id='{case_id}']").wait_for()
     shoot(page, "cases")
@@ -141,21 +149,34 @@ def test_triage_ten_alerts(page: Any, store: FalkorStore) -> None:
     assert page.locator("#triage-assign").is_disabled()
     # select-all picks every row, and clears them again
     page.check("#triage-all")
-    assert page.locator("#triage-body input:checked").count() == page.locator("#triage-body tr").count() >= 10
-    assert "selected" in page.locator("#triage-selected").inner_text() and page.locator("#triage-assign").is_enabled()
+    assert (
+        page.locator("#triage-body input:checked").count()
+        == page.locator("#triage-body tr").count()
+        >= 10
+    )
+    assert (
+        "selected" in page.locator("#triage-selected").inner_text()
+        and page.locator("#triage-assign").is_enabled()
+    )
     page.uncheck("#triage-all")
     assert page.locator("#triage-body input:checked").count() == 0
     pick(ids[:3])
     page.fill("#triage-assignee", "alice")
     page.click("#triage-assign")
-    page.wait_for_function(f"() => !document.querySelector(\"#triage-body input[value='{ids[0]}']\")")
+    page.wait_for_function(
+        f"() => !document.querySelector(\"#triage-body input[value='{ids[0]}']\")"
+    )
     pick(ids[3:6])
     page.select_option("#triage-reason", "duplicate")
     page.click("#triage-dismiss")
-    page.wait_for_function(f"() => !document.querySelector(\"#triage-body input[value='{ids[3]}']\")")
+    page.wait_for_function(
+        f"() => !document.querySelector(\"#triage-body input[value='{ids[3]}']\")"
+    )
     pick(ids[6:8])
     page.click("#triage-tp")
-    page.wait_for_function(f"() => !document.querySelector(\"#triage-body input[value='{ids[6]}']\")")
+    page.wait_for_function(
+        f"() => !document.querySelector(\"#triage-body input[value='{ids[6]}']\")"
+    )
     pick(ids[8:10])
     page.click("#triage-case")
     page.wait_for_function("() => location.hash.startsWith('#/case/')")
@@ -173,7 +194,9 @@ def test_triage_ten_alerts(page: Any, store: FalkorStore) -> None:
         assert page.locator(f"#triage-body tr[data-alert-id='{alert_id}']").count() == 0
 
 
-def test_alert_opens_as_at_alert_time_then_now_and_ring_replays(page: Any, store: FalkorStore, seeded: dict[str, Any]) -> None:
+def test_alert_opens_as_at_alert_time_then_now_and_ring_replays(
+    page: Any, store: FalkorStore, seeded: dict[str, Any]
+) -> None:
     at = seeded["old"] + 3_600_000  # after the old half of the cycle, before the last hour
     alert_id = f"tt-{time.time_ns()}"
     page.goto(page.base_url + "/", wait_until="networkidle")
@@ -205,8 +228,11 @@ def test_alert_opens_as_at_alert_time_then_now_and_ring_replays(page: Any, store
     page.click("#replay-step-fwd")
     page.select_option("#replay-step", str(24 * 3_600_000))
     page.click("#replay-play")
-    page.wait_for_function("() => window.__ringscope.replay.edges > %d" % early["edges"], timeout=30_000)
-    page.click("#replay-play")
+    page.wait_for_function(
+        f"() => window.__ringscope.replay.edges > {early['edges']}", timeout=30_000
+    )
+    # it stops by itself at the end, every link drawn again
+    page.locator("#replay-play[aria-pressed=false]").wait_for(timeout=30_000)
     late = page.evaluate("() => window.__ringscope.replay")
     assert early["nodes"] < late["nodes"], (early, late)
     shoot(page, "replay")
