@@ -127,6 +127,19 @@ def test_a_viewer_key_cannot_change_a_case(page: Any, keys: dict[str, str]) -> N
     assert "Not allowed" in page.locator("#case-error").inner_text()
     assert not page.locator("#signin-dialog").evaluate("d => d.open")
     assert page.locator(".pill.case-new").count() >= 1 and page.locator("#case-notes").count() == 0
+    # the viewer still reads: alice's change arrives live over caseUpdates and is drawn
+    page.locator("#live-status.ready").wait_for(timeout=10_000)
+    page.wait_for_timeout(500)  # the subscribe message follows the socket's ack
+    moved = httpx.post(
+        page.base_url + "/graphql",
+        headers={"Authorization": f"Bearer {keys['alice']}"},
+        json={
+            "query": f'mutation {{ updateCase(id: "{case_id}", status: INVESTIGATING) {{ id }} }}'
+        },
+    ).json()
+    assert "errors" not in moved, moved
+    page.locator(".pill.case-investigating").first.wait_for(timeout=10_000)
+    assert page.locator("#case-audit tbody tr").count() == 2
 
 
 def test_triage_ten_alerts(page: Any, store: FalkorStore) -> None:
@@ -245,6 +258,8 @@ def test_account_page_shows_alerts_rings_devices_and_cases(page: Any, store: Fal
                           "reasons": ["shared_device"], "decision": "review"})  # fmt: skip
     page.goto(page.base_url + "/#/account/acc-2", wait_until="networkidle")
     page.wait_for_function(RENDERED, timeout=20_000)
+    # the side panel of any account in a graph leads to its page too
+    assert page.locator("#side-panel a[data-account-page='acc-2']").count() == 1
     page.click("#open-account-page")
     page.locator("#acct-title").wait_for()
     assert "ring-ui-shared" in page.locator("#acct-rings").inner_text()
