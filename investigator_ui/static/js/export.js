@@ -89,7 +89,7 @@ export function caseFacts(view) {
 
 // The case-file picture: the whole graph at print resolution with title, ring id, score,
 // legend, reasons and verdict note, whatever part of the graph is on screen.
-export async function exportCaseFile(view, name) {
+export async function exportCaseFile(view, name, { save = true } = {}) {
   if (!view.network) return null;
   const facts = caseFacts(view);
   const graph = await renderGraph(view);
@@ -171,8 +171,8 @@ export async function exportCaseFile(view, name) {
   y = wrap(ctx, facts.note ?? "No verdict recorded yet.", x, y, SIDE_W - 80, 36, 10);
   const blob = await new Promise((resolve) => out.toBlob(resolve, "image/png"));
   window.__ringscope.lastExport = { ...facts, width: W, height: H, graphWidth: graph.canvas.width, graphHeight: graph.canvas.height, nodes: graph.nodes, bytes: blob?.size ?? 0 };
-  if (blob) download(`${name}-case-file.png`, blob);
-  return window.__ringscope.lastExport;
+  if (blob && save) download(`${name}-case-file.png`, blob);
+  return { ...window.__ringscope.lastExport, blob };
 }
 
 // Spreadsheet formula injection: a cell that starts with = + - @ is prefixed with a quote.

@@ -6,11 +6,12 @@ const KEY_STORAGE = "ringscope.apiKey";
 const AUTH_CODES = new Set(["UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"]);
 
 export class GraphQLError extends Error {
-  constructor(message, { errors = [], status = 0, unauthorized = false } = {}) {
+  constructor(message, { errors = [], status = 0, unauthorized = false, forbidden = false } = {}) {
     super(message);
     this.errors = errors;
     this.status = status;
     this.unauthorized = unauthorized;
+    this.forbidden = forbidden;
   }
 }
 
@@ -62,6 +63,10 @@ export class GraphQLClient {
       body = null;
     }
     const errors = body?.errors ?? [];
+    // A valid key whose role may not do this: say so where it happened, no sign-in prompt.
+    if (errors.length && errors.every((e) => String(e?.extensions?.code ?? "").toUpperCase() === "FORBIDDEN")) {
+      throw new GraphQLError(errors.map((e) => e.message).join("; "), { errors, status: response.status, forbidden: true });
+    }
     const unauthorized = response.status === 401 || response.status === 403 || isAuthError(errors);
     if (unauthorized) {
       this.onUnauthorized();

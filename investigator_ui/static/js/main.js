@@ -8,6 +8,11 @@ import { RingView } from "./ringview.js";
 import { Search, routeFor } from "./search.js";
 import { TransactionView } from "./txview.js";
 import { $, $$, clear, el, toast } from "./util.js";
+import { AccountPage } from "./accountpage.js";
+import { CasesView, installRingCaseTools } from "./cases.js";
+import { acctPage } from "./invapi.js";
+import { hideTimeTravel, installReplay, openAsOf } from "./timetravel.js";
+import { TriageView } from "./triage.js";
 
 window.__ringscope = { render: null };
 const client = new GraphQLClient("/graphql");
@@ -15,13 +20,18 @@ const overview = new Overview(client);
 const panel = new Panel(client);
 const txView = new TransactionView(client, overview);
 let ringView = null;
+const casesView = new CasesView(client, $("#page-body"));
+const triageView = new TriageView(client, $("#page-body"));
+const accountPage = new AccountPage(client, $("#page-body"));
 
 const GRAPH_KINDS = { ring: "Ring", account: "Account", device: "Device", ip: "IP", merchant: "Merchant", node: "Node" };
 
 function show(view) {
-  for (const v of ["overview", "ring", "tx", "missing"]) $(`#view-${v}`).hidden = view !== v;
-  for (const a of $$(".tabs a")) a.classList.toggle("active", a.dataset.nav === (view === "overview" ? "overview" : "ring"));
-  $("#nav-ring").hidden = view === "overview";
+  for (const v of ["overview", "ring", "tx", "missing", "page"]) $(`#view-${v}`).hidden = view !== v;
+  const page = /^#\/(triage|cases?)\b/.exec(location.hash)?.[1]?.replace(/^case$/, "cases");
+  for (const a of $$(".tabs a")) a.classList.toggle("active", a.dataset.nav === (view === "overview" ? "overview" : page ?? "ring"));
+  $("#nav-ring").hidden = view === "overview" || Boolean(page);
+  if (view !== "ring") hideTimeTravel();
 }
 
 function graphView() {
@@ -55,7 +65,30 @@ async function showMissing(kind, id) {
   }
 }
 
+// The investigation pages (cases, triage, account page); false when the hash is not one of them.
+async function routePage() {
+  const [, kind, raw] = location.hash.match(/^#\/(cases|triage|case|accountpage)(?:\/(.+))?$/) ?? [];
+  if (!kind) return false;
+  ringView?.clearGraph();
+  show("page");
+  const id = raw ? decodeURIComponent(raw) : "";
+  if (kind === "accountpage") {
+    $("#nav-ring").hidden = false;
+    $("#nav-ring").href = location.hash;
+    $("#nav-ring").textContent = "Account";
+  }
+  let found = true;
+  if (kind === "cases") await casesView.list();
+  else if (kind === "triage") await triageView.open();
+  else if (kind === "case") found = await casesView.open(id);
+  else if (kind === "accountpage") found = await accountPage.open(id);
+  if (!found) await showMissing(kind === "case" ? "case" : "account", id);
+  return true;
+}
+
 async function route() {
+  casesView.current = null;
+  if (await routePage()) return;
   const [, kind, raw] = location.hash.match(/^#\/(ring|account|device|ip|merchant|node|tx|missing)\/(.+)$/) ?? [];
   if (!kind) {
     show("overview");
@@ -63,7 +96,9 @@ async function route() {
     document.title = "ringscope · investigator";
     return;
   }
-  const id = decodeURIComponent(raw);
+  const [idPart, query] = raw.split("?");
+  const id = decodeURIComponent(idPart);
+  const asOf = new URLSearchParams(query ?? "").get("asOf");
   $("#nav-ring").href = location.hash;
   $("#nav-ring").textContent = kind === "tx" ? "Transaction" : GRAPH_KINDS[kind] ?? "Search";
   window.__ringscope.missing = null;
@@ -89,11 +124,17 @@ async function route() {
   try {
     if (kind === "ring") {
       const ring = await view.openRing(id);
-      if (ring) renderRingHeader(ring);
-      else await showMissing("ring", id);
+      if (ring) {
+        renderRingHeader(ring);
+        installRingCaseTools(client, view);
+        await installReplay(client, view);
+      } else await showMissing("ring", id);
     } else {
       clearRingHeader(kind);
-      const found = await view.openNode(id);
+      hideTimeTravel();
+      if (kind === "account") $("#ring-typologies").append(el("a", { class: "chip", id: "open-account-page", href: acctPage(id), text: "Account page" }));
+      const found = asOf && kind === "account" ? await openAsOf(client, view, id, asOf) : await view.openNode(id);
+      installRingCaseTools(client, view);
       if (!found) await showMissing(kind === "node" ? "node" : GRAPH_KINDS[kind].toLowerCase(), id);
     }
   } catch (err) {

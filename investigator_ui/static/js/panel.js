@@ -159,6 +159,7 @@ export class Panel {
       ...(node.type === "Account" ? [
         el("button", { class: "btn btn-danger", type: "button", text: "Confirm fraud", onclick: () => this.verdictFor("account", node.id, "CONFIRMED_FRAUD") }),
         el("button", { class: "btn btn-ok", type: "button", text: "Dismiss", onclick: () => this.verdictFor("account", node.id, "FALSE_POSITIVE") }),
+        el("a", { class: "btn", href: `#/accountpage/${encodeURIComponent(node.id)}`, "data-account-page": node.id, text: "Account page" }),
       ] : [])));
     if (node.type !== "Account") {
       const props = Object.entries(node.props ?? {}).filter(([k]) => k !== "id").slice(0, 12);
