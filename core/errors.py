@@ -29,3 +29,7 @@ class EmbeddedServerError(RingscopeError):
 
 class ConfigurationError(RingscopeError):
     """A setting has an invalid value."""
+
+
+class DetectionBusyError(RingscopeError):
+    """Another detection run holds the lock on this graph."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+from core.alerts import Alert, RingUpdate
 from core.events import Event, TransactionEvent
 from core.scores import TxScore
+from core.settings import Settings
 from core.transactions import TransactionRecord
 
 
@@ -87,3 +90,24 @@ class AccountRiskModel(Protocol):
     version: str
 
     def score_accounts(self, account_ids: Sequence[str]) -> dict[str, float]: ...
+
+
+class RingRepository(Protocol):
+    """Detection's view of the graph: stored rings, member risk, ring writes, runs and events.
+
+    ``write_rings`` takes rows per write (``ring_upsert``, ``ring_member_remove``,
+    ``ring_member_add``, ``ring_version_add``, ``ring_victim_remove``, ``ring_victim_add``; each
+    query file's header gives its row shape) and applies them in that order.
+    """
+
+    graph_name: str
+
+    def current_rings(self) -> list[tuple[str, float, int, int, str | None, list[str]]]: ...
+    def account_risk(self, account_ids: Sequence[str]) -> dict[str, float]: ...
+    def write_rings(self, writes: Mapping[str, Sequence[list[Any]]]) -> None: ...
+    def publish(
+        self, alerts: Sequence[Alert], updates: Sequence[RingUpdate], settings: Settings
+    ) -> None: ...
+    def start_run(self, run_id: str, now_ms: int) -> None: ...
+    def finish_run(self, run_id: str, fields: Mapping[str, object]) -> None: ...
+    def run_lock(self, ttl_s: int) -> AbstractContextManager[None]: ...

@@ -10,14 +10,12 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-from redis.exceptions import LockError
 
-from core.errors import RingscopeError
 from core.logcontext import bind_log
 from core.settings import Settings
 from detection import edgelog
@@ -32,31 +30,20 @@ from detection.identity import match_rings
 from detection.layering import find_scatter_gather
 from detection.loops import find_same_sum_loops
 from detection.refunds import find_refund_abuse
-from detection.ring_store import (
-    RingGraph,
-    RingRow,
-    finish_run,
-    load_rings,
-    publish_ring_alerts,
-    read_account_risk,
-    start_run,
-    write_rings,
-)  # fmt: skip
+from detection.ring_store import RingRow, load_rings, publish_ring_alerts, write_rings
 from detection.scoring import Ring, merge_candidates, score_ring
 from detection.shared_ids import find_shared_identifier_rings
 from detection.snapshot import Candidate, Snapshot, build_snapshot
 from detection.takeover import find_device_takeover
 from detection.victims import Evidence
+from graph.falkordb_store import FalkorStore
+from graph.rings import FalkorRings
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 CYCLE_SHRINK = 0.2
 VICTIMS_FOR_PAIR = 3
-
-
-class DetectionBusyError(RingscopeError):
-    """Another detection run holds the lock on this graph; wait for it to finish."""
 
 
 @dataclass
@@ -74,16 +61,9 @@ class RunSummary:
 
 
 @contextmanager
-def run_lock(store: RingGraph, ttl_s: int) -> Iterator[None]:
-    key = f"ringscope:{store.graph_name}:detect-lock"
-    lock = store.redis.lock(key, timeout=ttl_s)  # released only by its holder (token check)
-    if not lock.acquire(blocking=False):
-        raise DetectionBusyError(f"a detection run already holds {key}; try again when it ends")
-    try:
+def run_lock(store: FalkorStore, ttl_s: int) -> Iterator[None]:
+    with FalkorRings(store).run_lock(ttl_s):
         yield
-    finally:
-        with suppress(LockError):  # expired under a run longer than the TTL
-            lock.release()
 
 
 def _detect(
@@ -133,9 +113,9 @@ def _size_ok(c: Candidate, lo: int, hi: int) -> bool:
     return floor <= len(c.members) <= hi
 
 
-def _score(rings: list[Ring], snap: Snapshot, store: RingGraph, s: Settings) -> list[Ring]:
+def _score(rings: list[Ring], snap: Snapshot, repo: FalkorRings, s: Settings) -> list[Ring]:
     involved = sorted({m for r in rings for m in r.members})
-    risk_by_id = read_account_risk(store, [snap.account_id(m) for m in involved])
+    risk_by_id = repo.account_risk([snap.account_id(m) for m in involved])
     index = snap.state.accounts.index
     risk = {index[a]: v for a, v in risk_by_id.items()}
     for r in rings:
@@ -143,10 +123,10 @@ def _score(rings: list[Ring], snap: Snapshot, store: RingGraph, s: Settings) -> 
     return sorted((r for r in rings if r.score >= s.detect_min_score), key=lambda r: -r.score)
 
 
-def _rows(rings: list[Ring], snap: Snapshot, store: RingGraph) -> list[RingRow]:
+def _rows(rings: list[Ring], snap: Snapshot, repo: FalkorRings) -> list[RingRow]:
     named = [(r, frozenset(snap.account_id(m) for m in r.members)) for r in rings]
     out = []
-    for ch in match_rings(named, load_rings(store)):
+    for ch in match_rings(named, load_rings(repo)):
         r = ch.ring
         if r is None:
             out.append(RingRow(ch, 0.0, [], [], {}, []))
@@ -163,14 +143,15 @@ def state_dir(settings: Settings, graph_name: str) -> Path:
 
 
 def run_detection(
-    settings: Settings, store: RingGraph, progress: Progress | None = None
+    settings: Settings, store: FalkorStore, progress: Progress | None = None
 ) -> RunSummary:
     """One run under the lock; every run leaves a DetectionRun record, failed ones too."""
     say = progress or (lambda _msg: None)
     summary = RunSummary(run_id=f"run-{uuid.uuid4().hex[:12]}")
     started = time.perf_counter()
-    with run_lock(store, settings.detect_lock_ttl_s), bind_log(run_id=summary.run_id):
-        start_run(store, summary.run_id, int(time.time() * 1000))
+    repo = FalkorRings(store)
+    with repo.run_lock(settings.detect_lock_ttl_s), bind_log(run_id=summary.run_id):
+        repo.start_run(summary.run_id, int(time.time() * 1000))
         status, error = "ok", None
         try:
             _run(settings, store, summary, say)
@@ -179,7 +160,7 @@ def run_detection(
             raise
         finally:
             summary.duration_ms = int((time.perf_counter() - started) * 1000)
-            finish_run(store, summary.run_id, _run_fields(summary, status, error))
+            repo.finish_run(summary.run_id, _run_fields(summary, status, error))
     logger.info("detection run %s: %d rings (%d new, %d changed) in %d ms", summary.run_id,
                 summary.rings_total, summary.rings_new, summary.rings_changed, summary.duration_ms)  # fmt: skip
     return summary
@@ -202,7 +183,8 @@ def _timed(summary: RunSummary, name: str) -> Callable[[float], None]:
     return done
 
 
-def _run(settings: Settings, store: RingGraph, summary: RunSummary, say: Progress) -> None:
+def _run(settings: Settings, store: FalkorStore, summary: RunSummary, say: Progress) -> None:
+    repo = FalkorRings(store)
     folder = state_dir(settings, store.graph_name)
     t0 = time.perf_counter()
     say("reading the edge log")
@@ -215,14 +197,14 @@ def _run(settings: Settings, store: RingGraph, summary: RunSummary, say: Progres
     cands = _detect(snap, settings, summary.detector_ms, say) if state.n_tx else []
     t0 = time.perf_counter()
     say("merging and scoring rings")
-    rings = _score(merge_candidates(cands, settings.detect_max_ring_size), snap, store, settings)
+    rings = _score(merge_candidates(cands, settings.detect_max_ring_size), snap, repo, settings)
     _timed(summary, "scoring")(t0)
     t0 = time.perf_counter()
     say("writing rings")
-    rows = _rows(rings, snap, store)
+    rows = _rows(rings, snap, repo)
     now_ms = int(time.time() * 1000)
-    write_rings(store, rows, now_ms)
-    summary.alerts = publish_ring_alerts(store, rows, now_ms, settings)
+    write_rings(repo, rows, now_ms)
+    summary.alerts = publish_ring_alerts(repo, rows, now_ms, settings)
     _timed(summary, "write")(t0)
     live = [r for r in rows if r.change.ring is not None]
     summary.rings_total = len(live)

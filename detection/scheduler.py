@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 from croniter import CroniterBadCronError, croniter
 
-from core.errors import ConfigurationError, RingscopeError
+from core.errors import ConfigurationError, DetectionBusyError, RingscopeError
 from core.settings import Settings
-from detection.ring_store import RingGraph
-from detection.run import DetectionBusyError, RunSummary, run_detection
+from detection.run import RunSummary, run_detection
+from graph.falkordb_store import FalkorStore
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def next_run_at(cron: str, after: float) -> float:
     return float(it.get_next(float))
 
 
-def run_once_safely(settings: Settings, store: RingGraph) -> RunSummary | None:
+def run_once_safely(settings: Settings, store: FalkorStore) -> RunSummary | None:
     """One run; a busy lock or a failed run is logged and the schedule carries on."""
     try:
         return run_detection(settings, store)
@@ -47,7 +47,7 @@ def run_once_safely(settings: Settings, store: RingGraph) -> RunSummary | None:
 
 
 def run_forever(
-    settings: Settings, store: RingGraph, stop_event: threading.Event,
+    settings: Settings, store: FalkorStore, stop_event: threading.Event,
     on_run: Callable[[RunSummary], None] | None = None,
 ) -> int:  # fmt: skip
     """Run detection at every cron time until ``stop_event`` is set; returns the runs done.

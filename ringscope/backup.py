@@ -243,15 +243,16 @@ def _stage_verified(
         if name != "redis.keys" and not _allowed(name, graph):
             raise BackupError(f"{path}: the manifest names {name!r}, outside the data folders "
                               "a backup may hold; refusing a tampered archive")  # fmt: skip
-    for member in tar.getmembers():
-        if member.name != "manifest.json" and member.name not in hashes and not member.isdir():
-            raise BackupError(f"{path}: member {member.name!r} is not in the manifest; "
+    members = {m.name: m for m in tar.getmembers()}
+    for name, member in members.items():
+        if name != "manifest.json" and name not in hashes and not member.isdir():
+            raise BackupError(f"{path}: member {name!r} is not in the manifest; "
                               "refusing a tampered archive")  # fmt: skip
     for name, want in hashes.items():
-        member = tar.getmember(name) if name in tar.getnames() else None
-        if member is None or not member.isfile():
+        found = members.get(name)
+        if found is None or not found.isfile():
             raise BackupError(f"{path}: {name!r} is missing or not a regular file")
-        source = tar.extractfile(member)
+        source = tar.extractfile(found)
         assert source is not None  # a regular file
         target = tmp / name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import redis
 
+from core.errors import DetectionBusyError
 from core.events import parse_event
 from core.settings import Settings
-from detection.run import DetectionBusyError, run_detection, run_lock
+from detection.run import run_detection, run_lock
 from graph.falkordb_store import FalkorStore
 
 DAY, HOUR = 86_400_000, 3_600_000

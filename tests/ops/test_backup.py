@@ -18,6 +18,7 @@ from gnn.registry import ModelRegistry
 from gnn.ring_boost import RingBoost
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from graph.rings import FalkorRings
 from ringscope.backup import BackupError, create_backup, read_manifest, restore_backup
 from ringscope.runtime import build_pipeline
 from tests.ingest.conftest import make_events
@@ -92,8 +93,8 @@ def test_round_trip_into_a_second_server(
     restore_backup(target_settings, target, path)
     other = redis.Redis.from_url(second_server.url, decode_responses=True)
     assert target.counts() == store.counts()
-    rings = sorted(load_rings(store), key=lambda r: r.id)
-    assert rings and sorted(load_rings(target), key=lambda r: r.id) == rings
+    rings = sorted(load_rings(FalkorRings(store)), key=lambda r: r.id)
+    assert rings and sorted(load_rings(FalkorRings(target)), key=lambda r: r.id) == rings
     assert stream_state(other, settings) == stream_state(client, settings)
     assert other.smembers(store.seen_key) == client.smembers(store.seen_key)
     copied = target_settings.data_dir / "models" / record.version / "model.pt"
