@@ -174,3 +174,15 @@ def restore_keys(client: redis.Redis[Any], dumps: Iterable[KeyDump]) -> int:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def server_versions(client: redis.Redis[Any]) -> dict[str, str]:
+    """The Redis and FalkorDB module versions of the server behind ``client``."""
+    info = client.info("server")
+    graph_ver = ""
+    for mod in client.execute_command("MODULE", "LIST"):
+        fields = dict(zip(mod[::2], mod[1::2], strict=False)) if isinstance(mod, list) else mod
+        name = fields.get(b"name", fields.get("name", b""))
+        if (name.decode() if isinstance(name, bytes) else str(name)) == "graph":
+            graph_ver = str(fields.get(b"ver", fields.get("ver", "")))
+    return {"redis": str(info.get("redis_version")), "falkordb": graph_ver}

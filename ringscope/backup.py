@@ -39,6 +39,7 @@ from graph.backup import (
     read_dumps,
     restore_keys,
     select_keys,
+    server_versions,
     write_dumps,
 )
 from graph.falkordb_store import FalkorStore
@@ -60,19 +61,11 @@ def stream_names(settings: Settings) -> list[str]:
 
 
 def _versions(store: FalkorStore) -> dict[str, str]:
-    info = store.redis.info("server")
-    modules = store.redis.execute_command("MODULE", "LIST")
-    graph_ver = ""
-    for mod in modules:
-        fields = dict(zip(mod[::2], mod[1::2], strict=False)) if isinstance(mod, list) else mod
-        name = fields.get(b"name", fields.get("name", b""))
-        if (name.decode() if isinstance(name, bytes) else str(name)) == "graph":
-            graph_ver = str(fields.get(b"ver", fields.get("ver", "")))
     try:
         ours = metadata.version("ringscope")
     except metadata.PackageNotFoundError:
         ours = "unknown"
-    return {"ringscope": ours, "redis": str(info.get("redis_version")), "falkordb": graph_ver}
+    return {"ringscope": ours, **server_versions(store.redis)}
 
 
 def _data_paths(settings: Settings) -> list[Path]:
