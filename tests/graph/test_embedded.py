@@ -77,3 +77,53 @@ def test_no_orphan_when_owner_is_killed(tmp_path: Path) -> None:
         time.sleep(0.05)
     stat = Path(f"/proc/{pid}/stat")
     assert not stat.exists() or stat.read_text().split()[2] == "Z"
+
+
+def test_a_crashed_server_reloads_its_aof_while_clients_keep_knocking(tmp_path: Path) -> None:
+    """FalkorDB 4.16 aborts when a client command arrives while the AOF replays a MULTI/EXEC
+    with a graph write (every ingest batch is one): the port opens only after loading."""
+    from core.events import parse_event
+    from graph.falkordb_store import FalkorStore
+    from tests.ingest.conftest import make_events
+
+    server = EmbeddedFalkorDB(tmp_path).start()
+    store = FalkorStore(server.url, "g")
+    store.ensure_schema()
+    events = [parse_event(e, "salt") for e in make_events(6000, seed=5, accounts=400)]
+    for start in range(0, len(events), 20):  # 300 MULTI/EXEC batches in the AOF
+        store.apply_batch(events[start : start + 20], {})
+    before = store.counts()
+    store.close()
+    assert server._proc is not None
+    server._proc.kill()  # no clean shutdown: the batches replay from the AOF
+    server._proc.wait()
+
+    loading_replies, stop = [], False
+
+    def knock() -> None:  # what reconnecting workers and API processes do
+        while not stop:
+            client = redis.Redis(port=server.port, socket_connect_timeout=0.2)
+            try:
+                client.ping()
+            except redis.BusyLoadingError:
+                loading_replies.append(1)
+            except redis.RedisError:
+                pass
+            finally:
+                client.close()
+            time.sleep(0.001)
+
+    import threading
+
+    knocker = threading.Thread(target=knock, daemon=True)
+    knocker.start()
+    try:
+        server.restart(timeout=60)
+        again = FalkorStore(server.url, "g")
+        assert again.counts() == before and server.running
+        again.close()
+    finally:
+        stop = True
+        knocker.join()
+        server.stop()
+    assert not loading_replies  # nobody reached the server while it was loading
