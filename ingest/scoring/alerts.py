@@ -90,7 +90,8 @@ def _item(e: TransactionEvent, score: TxScore) -> list[Any]:
     """``[tx_id, result, dedup_key, ts, alert]`` for the script; no alert for approvals."""
     result = orjson.dumps(
         {"txId": e.tx_id, "accountId": e.account_id, "ts": e.ts, "score": score.score,
-         "decision": score.decision, "reasons": list(score.reasons)}
+         "decision": score.decision, "reasons": list(score.reasons),
+         "modelVersion": score.model_version}
     ).decode()  # fmt: skip
     if score.decision == "approve":
         return [e.tx_id, result, False, e.ts, False]
@@ -107,5 +108,6 @@ def _item(e: TransactionEvent, score: TxScore) -> list[Any]:
         "decision": score.decision,
         "count": 1,
         "transactionIds": [e.tx_id],
+        "modelVersion": score.model_version,
     }
     return [e.tx_id, result, f"{e.account_id}|{reason_code(reasons[0])}", e.ts, alert]

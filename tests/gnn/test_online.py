@@ -1,0 +1,142 @@
+"""Online k-hop inference: a new account is scored from its neighbourhood in the live graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import redis
+
+from core.events import TransactionEvent, parse_event
+from core.settings import Settings
+from gnn.export import TxTable, build_hetero
+from gnn.online import LiveGraph, account_row, tx_row
+from gnn.ring_boost import RingBoost
+from gnn.scoring import GnnRiskModel
+from ingest.scoring.scorer import RuleScorer
+from tests.gnn.planted import DAY, planted_rows
+
+SALT = "test-salt"
+
+
+def _table(rows: list[list[Any]]) -> TxTable:
+    table = TxTable()
+    table.add_rows(rows, None)
+    return table
+
+
+def _logged(rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows as the edge log holds them: parsed into events first (identities hashed)."""
+    events = [parse_event(_event(r), SALT) for r in rows]
+    return [tx_row(e) if isinstance(e, TransactionEvent) else account_row(e) for e in events]
+
+
+def _events(rows: list[list[Any]]) -> list[Any]:
+    return [parse_event(_event(r), SALT) for r in rows]
+
+
+def _ring_end(rows: list[list[Any]], ring: int) -> int:
+    return max(r[2] for r in rows if r[0] == "t" and r[5].startswith(f"R{ring}-"))
+
+
+def _newcomer_rows(ring: int, account: str, ts: int) -> list[list[Any]]:
+    """An account opened on ring ``ring``'s phone, sending from its device and IP."""
+    return [
+        ["a", account, ts - 2 * DAY, f"p-R{ring}", None, None],
+        ["t", f"{account}-t1", ts, "transfer", 901.0, account, f"R{ring}-0", f"d-R{ring}-0",
+         f"ip-R{ring}", None, "US", None],
+        ["t", f"{account}-t2", ts + 60_000, "payment", 2.5, account, "m3", f"d-R{ring}-0",
+         f"ip-R{ring}", None, "US", None],
+    ]  # fmt: skip
+
+
+def _legit_newcomer_rows(account: str, ts: int) -> list[list[Any]]:
+    return [
+        ["a", account, ts - 400 * DAY, "p-own", None, None],
+        ["t", f"{account}-t1", ts, "payment", 33.0, account, "m4", "d-own", "ip-own", None,
+         "US", None],
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[list[list[Any]], RingBoost, set[str]]:
+    rows, _, unlabelled = planted_rows(seed=1)
+    rows = _logged(rows)
+    data = build_hetero(_table(rows))
+    model = RingBoost(seed=0).fit(data, np.flatnonzero(data["account"].y.numpy() >= 0))
+    return rows, model, unlabelled
+
+
+def _live(trained: tuple[list[list[Any]], RingBoost, set[str]]) -> GnnRiskModel:
+    rows, model, _ = trained
+    table = _table(rows)
+    risk = GnnRiskModel(model, "v-online")
+    risk.refresh(build_hetero(table), table)
+    return risk
+
+
+def test_a_new_account_in_a_known_ring_scores_high_at_once(trained: tuple) -> None:
+    risk = _live(trained)
+    ts = _ring_end(trained[0], 1) + 3_600_000
+    rows = _newcomer_rows(1, "new-mule", ts) + _legit_newcomer_rows("new-legit", ts)
+    risk.observe(_events(rows))
+    got = risk.score_accounts(["new-mule", "new-legit"])
+    assert got["new-mule"] != risk.cold_score
+    legit = [s for a, s in risk.scores.items() if a.startswith("L")]
+    assert got["new-mule"] > np.quantile(legit, 0.95)
+    assert got["new-legit"] < got["new-mule"]
+
+
+def test_without_a_live_graph_new_accounts_get_the_median(trained: tuple) -> None:
+    rows, model, _ = trained
+    risk = GnnRiskModel(model, "v-batch")
+    risk.refresh(build_hetero(_table(rows)))
+    risk.observe(_events(_newcomer_rows(1, "new-mule", _ring_end(rows, 1))))
+    assert risk.score_accounts(["new-mule"]) == {"new-mule": risk.cold_score}
+
+
+def test_piece_features_of_a_changed_account_match_a_full_export(trained: tuple) -> None:
+    rows, _, _ = trained
+    table = _table(rows)
+    live = LiveGraph(table, build_hetero(table))
+    extra = _logged(_newcomer_rows(3, "new-mule", _ring_end(rows, 3) + 60_000))
+    touched = live.observe(extra)
+    assert {"new-mule", "R3-0"} <= touched
+    piece, positions = live.subgraph(["new-mule", "R3-0"])
+    full = build_hetero(_table(rows + extra))
+    index = {a: i for i, a in enumerate(full["account"].ids)}
+    for account, pos in zip(["new-mule", "R3-0"], positions, strict=True):
+        np.testing.assert_allclose(
+            piece["account"].x[pos].numpy(), full["account"].x[index[account]].numpy(), rtol=1e-5
+        )
+    # the piece is the neighbourhood, not the graph
+    assert piece["account"].num_nodes < full["account"].num_nodes / 4
+
+
+def test_scorer_uses_the_live_model_and_names_its_version(
+    trained: tuple, redis_client: redis.Redis[Any], scoring_settings: Settings
+) -> None:
+    risk = _live(trained)
+    scorer = RuleScorer(redis_client, scoring_settings, model=risk)
+    rows = _newcomer_rows(5, "mule-5", _ring_end(trained[0], 5) + 60_000)
+    accounts = _events([r for r in rows if r[0] == "a"])
+    txs = _events([r for r in rows if r[0] == "t"])
+    scorer.observe_accounts(accounts)  # type: ignore[arg-type]
+    scores = scorer.score_batch(txs)  # type: ignore[arg-type]
+    first = scores["mule-5-t1"]
+    assert first.model_version == "v-online"
+    assert any(r.startswith("MODEL_RISK") for r in first.reasons)
+
+
+def _event(row: list[Any]) -> dict[str, Any]:
+    """An edge-log row back into the event it came from (the planted phone as an email:
+    phones keep only their digits, which would merge ``p-L1`` and ``p-R1``)."""
+    if row[0] == "a":
+        return {"event": "account", "account_id": row[1], "opened_at": row[2], "email": row[3]}
+    _, tx_id, ts, kind, amount, sender, receiver, device, ip, _card, country, label = row
+    ev: dict[str, Any] = {"tx_id": tx_id, "ts": ts, "kind": kind,
+                          "amount": amount, "account_id": sender, "device_id": device, "ip": ip,
+                          "country": country, "label": label}  # fmt: skip
+    ev["counterparty_id" if kind == "transfer" else "merchant_id"] = receiver
+    return {k: v for k, v in ev.items() if v is not None}
