@@ -85,7 +85,8 @@ class LiveGraph:
                 self.changed["identity"].add(identity)
 
     def observe(self, rows: Iterable[list[Any]]) -> set[str]:
-        """Append edge-log rows; returns the ids of the accounts they touch."""
+        """Append edge-log rows; returns the ids of the accounts whose neighbourhood changed:
+        the senders and receivers, and the latest ``fanout`` users of each device and IP used."""
         rows = list(rows)
         if not rows:
             return set()
@@ -99,6 +100,13 @@ class LiveGraph:
         self.now_ms = max(self.now_ms, int(max(self.table.cols["ts"][n_rows:], default=0)))
         touched = {r[1] if r[0] == "a" else r[5] for r in rows}
         touched.update(r[6] for r in rows if r[0] == "t" and r[3] == "transfer" and r[6])
+        # accounts sharing a device or IP the batch used: their neighbourhood changed too
+        cols, keys = self.table.cols, self.keys["account"]
+        for node_type in ("device", "ip"):
+            for e in {cols[node_type][i] for i in range(n_rows, len(cols["ts"]))} - {-1}:
+                touched.update(
+                    keys[cols["src"][i]] for i in self._latest(node_type, e, self.fanout)
+                )
         return touched
 
     def _register_keys(self, rows: list[list[Any]]) -> None:

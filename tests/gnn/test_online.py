@@ -41,14 +41,20 @@ def _ring_end(rows: list[list[Any]], ring: int) -> int:
 
 
 def _newcomer_rows(ring: int, account: str, ts: int) -> list[list[Any]]:
-    """An account opened on ring ``ring``'s phone, sending from its device and IP."""
-    return [
-        ["a", account, ts - 2 * DAY, f"p-R{ring}", None, None],
-        ["t", f"{account}-t1", ts, "transfer", 901.0, account, f"R{ring}-0", f"d-R{ring}-0",
-         f"ip-R{ring}", None, "US", None],
-        ["t", f"{account}-t2", ts + 60_000, "payment", 2.5, account, "m3", f"d-R{ring}-0",
-         f"ip-R{ring}", None, "US", None],
+    """A new account acting as ring ``ring``'s members do: opened on the ring's phone days
+    before, passing money along the ring, small payments from the ring's device and IP."""
+    dev, ip = f"d-R{ring}-0", f"ip-R{ring}"
+    rows = [
+        ["a", account, ts - 3 * DAY, f"p-R{ring}", None, None],
+        ["t", f"{account}-in", ts, "transfer", 903.0, f"R{ring}-5", account, dev, ip, None,
+         "US", None],
+        ["t", f"{account}-out", ts + 3_600_000, "transfer", 904.0, account, f"R{ring}-0", dev,
+         ip, None, "US", None],
     ]  # fmt: skip
+    for k in range(3):
+        rows.append(["t", f"{account}-p{k}", ts + (k + 2) * 3_600_000, "payment", 1.5 + k,
+                     account, f"m{k}", dev, ip, None, "US", None])  # fmt: skip
+    return rows
 
 
 def _legit_newcomer_rows(account: str, ts: int) -> list[list[Any]]:
