@@ -6,15 +6,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-import redis
 
 from core.events import TransactionEvent, parse_event
-from core.settings import Settings
 from gnn.export import TxTable, build_hetero
 from gnn.online import LiveGraph, account_row, tx_row
 from gnn.ring_boost import RingBoost
 from gnn.scoring import GnnRiskModel
-from ingest.scoring.scorer import RuleScorer
 from tests.gnn.planted import DAY, planted_rows
 
 SALT = "test-salt"
@@ -65,8 +62,7 @@ def _legit_newcomer_rows(account: str, ts: int) -> list[list[Any]]:
     ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def trained() -> tuple[list[list[Any]], RingBoost, set[str]]:
+def train_planted() -> tuple[list[list[Any]], RingBoost, set[str]]:
     rows, _, unlabelled = planted_rows(seed=1)
     rows = _logged(rows)
     data = build_hetero(_table(rows))
@@ -74,7 +70,12 @@ def trained() -> tuple[list[list[Any]], RingBoost, set[str]]:
     return rows, model, unlabelled
 
 
-def _live(trained: tuple[list[list[Any]], RingBoost, set[str]]) -> GnnRiskModel:
+@pytest.fixture(scope="module")
+def trained() -> tuple[list[list[Any]], RingBoost, set[str]]:
+    return train_planted()
+
+
+def live_model(trained: tuple[list[list[Any]], RingBoost, set[str]]) -> GnnRiskModel:
     rows, model, _ = trained
     table = _table(rows)
     risk = GnnRiskModel(model, "v-online")
@@ -83,7 +84,7 @@ def _live(trained: tuple[list[list[Any]], RingBoost, set[str]]) -> GnnRiskModel:
 
 
 def test_a_new_account_in_a_known_ring_scores_high_at_once(trained: tuple) -> None:
-    risk = _live(trained)
+    risk = live_model(trained)
     ts = _ring_end(trained[0], 1) + 3_600_000
     rows = _newcomer_rows(1, "new-mule", ts) + _legit_newcomer_rows("new-legit", ts)
     risk.observe(_events(rows))
@@ -118,21 +119,6 @@ def test_piece_features_of_a_changed_account_match_a_full_export(trained: tuple)
         )
     # the piece is the neighbourhood, not the graph
     assert piece["account"].num_nodes < full["account"].num_nodes / 4
-
-
-def test_scorer_uses_the_live_model_and_names_its_version(
-    trained: tuple, redis_client: redis.Redis[Any], scoring_settings: Settings
-) -> None:
-    risk = _live(trained)
-    scorer = RuleScorer(redis_client, scoring_settings, model=risk)
-    rows = _newcomer_rows(5, "mule-5", _ring_end(trained[0], 5) + 60_000)
-    accounts = _events([r for r in rows if r[0] == "a"])
-    txs = _events([r for r in rows if r[0] == "t"])
-    scorer.observe_accounts(accounts)  # type: ignore[arg-type]
-    scores = scorer.score_batch(txs)  # type: ignore[arg-type]
-    first = scores["mule-5-t1"]
-    assert first.model_version == "v-online"
-    assert any(r.startswith("MODEL_RISK") for r in first.reasons)
 
 
 def _event(row: list[Any]) -> dict[str, Any]:
