@@ -213,6 +213,7 @@ def run_protocols(
             out[name] = evaluate(data, train, ~train, causal=True, **run)
         else:
             raise SystemExit(f"unknown protocol {name!r}: choose from {', '.join(PROTOCOLS)}")
+        print(json.dumps({"seed": seed, name: out[name]}), file=sys.stderr, flush=True)
     return out
 
 
