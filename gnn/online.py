@@ -4,7 +4,7 @@
 scorer sees, with per-node row lists. ``subgraph`` cuts the two-hop neighbourhood of a few
 accounts out of it: the accounts, their partners and entities (device, IP, identity, merchant)
 with their latest ``row_cap`` rows, and through those rows the accounts one entity away, at most
-``fanout`` per entity (the most recent, as a neighbour sampler would). The piece goes through
+``fanout`` per busy entity (the most recent, as a neighbour sampler would). The piece goes through
 the same ``build_hetero`` as the full export, so a model sees the features it was trained on.
 
 Node features come from the full export unless a node changed since: a node with new rows, or
@@ -147,22 +147,29 @@ class LiveGraph:
         for node_type in ("device", "ip"):
             for e in full[node_type]:
                 picked.update(self._sample_accounts(node_type, e))
-        for a in full["account"] - set(targets):  # transfer partners
-            picked.update(self._latest("account", a, self.row_cap))
+        for a in full["account"] - set(targets):  # transfer partners: exact when small
+            rows = self.rows["account"].get(a, [])
+            if len(rows) <= self.row_cap:
+                picked.update(rows)
         piece, local = self._piece(sorted(picked), full["identity"], targets)
         data = build_hetero(piece, now_ms=self.now_ms)
         self._fill_features(data, piece, full)
         return data, [local[a] for a in targets]
 
     def _sample_accounts(self, node_type: str, entity: int) -> list[int]:
-        """The entity's rows from its ``fanout`` most recent distinct senders."""
-        rows = self._latest(node_type, entity, 10 * self.row_cap)
-        senders: dict[int, None] = {}
-        for i in reversed(rows):
-            senders.setdefault(self.table.cols["src"][i], None)
-            if len(senders) >= self.fanout:
-                break
-        return [i for i in rows if self.table.cols["src"][i] in senders]
+        """All the entity's rows if it has at most ``row_cap`` (its features are then exact),
+        else one row from each of its ``fanout`` most recent distinct senders."""
+        rows = self.rows[node_type].get(entity, [])
+        if len(rows) <= self.row_cap:
+            return rows
+        src, out, seen = self.table.cols["src"], [], set()
+        for i in reversed(rows[-self.row_cap :]):
+            if src[i] not in seen:
+                seen.add(src[i])
+                out.append(i)
+                if len(seen) >= self.fanout:
+                    break
+        return out
 
     def _piece(
         self, rows: list[int], identities: set[int], targets: list[int]
