@@ -14,6 +14,7 @@ from gnn.export import TxTable, build_hetero
 from gnn.registry import ModelRegistry
 from gnn.ring_sage import SageClassifier
 from gnn.train import make_model, model_card, register, train_and_evaluate
+from graph.falkordb_store import FalkorStore
 from tests.gnn.planted import planted_rows
 
 
@@ -65,3 +66,19 @@ def test_a_model_trained_on_cuda_loads_and_scores_on_cpu(planted: object, tmp_pa
     assert loaded.device == "cpu"
     assert all(p.device.type == "cpu" for p in loaded.model.parameters())
     np.testing.assert_allclose(loaded.predict_proba(data), on_gpu, atol=1e-4)  # type: ignore[arg-type]
+
+
+def test_train_registers_a_card_with_a_time_split(store: FalkorStore, tmp_path: Path) -> None:
+    from core.settings import load_settings
+    from ringscope.runtime import train_model
+    from tests.gnn.test_gnn import _events
+
+    rows, _, _ = planted_rows(legit=60, rings=4, size=5, seed=2)
+    store.apply_batch(_events(rows))
+    settings = load_settings(data_dir=tmp_path, graph=store.graph_name)
+    record, result, _ = train_model(settings, store, "ring_boost", seed=1, score=False)
+    card = record.metadata["card"]
+    assert card["seed"] == 1 and card["device"] == "cpu" and card["training_seconds"] > 0
+    assert card["metrics"]["time_split"]["cutoff_ms"] > 0
+    assert "n" in card["metrics"]["time_split"] and "auc" in card["metrics"]["random_split"]
+    assert card["data"]["fingerprint"] == record.metadata["fingerprint"]
