@@ -15,3 +15,4 @@ class TxScore:
     score: float
     decision: Decision
     reasons: tuple[str, ...] = ()
+    model_version: str | None = None  # the account model that contributed, if any

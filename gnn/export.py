@@ -189,6 +189,14 @@ def export_hetero(source: LogSource, cutoff_ms: int | None = None) -> HeteroData
     return data
 
 
+def export_live(source: LogSource) -> tuple[HeteroData, TxTable]:
+    """The whole graph like ``export_hetero``, and the table it came from (``gnn.online``)."""
+    table = read_log(source)
+    data = build_hetero(table, read_verdicts(source))
+    data.fingerprint = fingerprint(data)
+    return data, table
+
+
 def fingerprint(data: HeteroData) -> str:
     """A short hash of the graph's size and labels: which data a model was trained on."""
     h = hashlib.sha256()

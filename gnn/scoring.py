@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 from torch_geometric.data import HeteroData
 
-from gnn.export import LogSource, export_hetero
+from core.events import AccountEvent, TransactionEvent
+from gnn.export import LogSource, TxTable, export_hetero
+from gnn.online import LiveGraph, account_row, tx_row
 from graph.cypher import load_query
 
 logger = logging.getLogger(__name__)
@@ -34,10 +36,13 @@ def write_scores(
 
 
 class GnnRiskModel:
-    """AccountRiskModel port: scores precomputed by a full-graph pass, O(1) per lookup.
+    """AccountRiskModel port: a full-graph pass, then k-hop inference as the graph changes.
 
-    Accounts the last pass did not see get the model's score for an account with no history
-    (``cold_score``) until ``refresh`` runs again.
+    ``refresh`` scores every account of an export. Given the export's transaction table too,
+    the model goes live: ``observe`` appends the scorer's events to a ``LiveGraph``, and an
+    account that first appears or whose neighbourhood changed is scored again from its sampled
+    two-hop neighbourhood the next time it is asked for. Without a live graph, accounts the last
+    pass did not see get the median score (``cold_score``) until ``refresh`` runs again.
     """
 
     def __init__(self, model: Any, version: str) -> None:
@@ -45,9 +50,13 @@ class GnnRiskModel:
         self.version = version
         self.scores: dict[str, float] = {}
         self.cold_score = 0.0
+        self.live: LiveGraph | None = None
+        self.pending: set[str] = set()
 
-    def refresh(self, data: HeteroData) -> dict[str, float]:
+    def refresh(self, data: HeteroData, table: TxTable | None = None) -> dict[str, float]:
         started = time.perf_counter()
+        self.pending = set()
+        self.live = LiveGraph(table, data) if table is not None else None
         if not len(data["account"].ids):  # an empty graph: nothing to score yet
             self.scores = {}
             return self.scores
@@ -59,9 +68,31 @@ class GnnRiskModel:
                     time.perf_counter() - started, self.version)  # fmt: skip
         return self.scores
 
+    def observe(self, events: Sequence[TransactionEvent | AccountEvent]) -> None:
+        """Add a batch's events to the live graph; the accounts they touch are rescored."""
+        if self.live is None:
+            return
+        rows = [tx_row(e) if isinstance(e, TransactionEvent) else account_row(e) for e in events]
+        self.pending |= self.live.observe(rows)
+
     def score_accounts(self, account_ids: Sequence[str]) -> dict[str, float]:
+        wanted = list(dict.fromkeys(account_ids))
+        stale = [a for a in wanted if a in self.pending or a not in self.scores]
+        if self.live is not None and stale:
+            self.scores.update(self.score_online(stale))
+            self.pending.difference_update(stale)
         get, cold = self.scores.get, self.cold_score
-        return {a: get(a, cold) for a in account_ids}
+        return {a: get(a, cold) for a in wanted}
+
+    def score_online(self, account_ids: Sequence[str]) -> dict[str, float]:
+        """Risk of known ``account_ids`` from their k-hop piece of the live graph."""
+        assert self.live is not None
+        data, positions = self.live.subgraph(account_ids)
+        if not positions:
+            return {}
+        risk = to_risk(self.model.predict_proba(data)[positions])
+        ids = data["account"].ids
+        return {ids[p]: float(r) for p, r in zip(positions, risk.tolist(), strict=True)}
 
 
 def score_all(source: LogSource, risk_model: GnnRiskModel, batch: int = 1000) -> dict[str, Any]:

@@ -103,20 +103,40 @@ def build_scoring(
 
 def train_model(
     settings: Settings, store: FalkorStore, kind: str = "ring_boost", seed: int = 0,
-    *, score: bool = True, show: bool = False,
+    *, score: bool = True, show: bool = False, device: str = "cpu",
+    cutoff_ms: int | None = None, time_split: bool = True,
 ) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:  # fmt: skip
     """Train on every labelled account, register the model and (optionally) score all accounts.
 
-    Returns the registry record, the evaluation metrics and the scoring figures.
+    The model card records both splits: random, and time (train before ``cutoff_ms``, by
+    default the instant 80% of the logged transactions had happened; test on accounts first
+    labelled after it). Returns the registry record, the evaluation metrics and the scoring
+    figures.
     """
+    import time
+
     from gnn.export import export_hetero
     from gnn.registry import ModelRegistry
     from gnn.scoring import GnnRiskModel, score_all
-    from gnn.train import register, train_and_evaluate
+    from gnn.train import (
+        evaluate_time_split,
+        model_card,
+        register,
+        time_cutoff,
+        train_and_evaluate,
+    )
 
+    started = time.perf_counter()
     data = export_hetero(store)
-    model, result = train_and_evaluate(data, kind, seed, show=show)
-    record = register(ModelRegistry(settings.data_dir / "models"), model, data, result)
+    model, result = train_and_evaluate(data, kind, seed, show=show, device=device)
+    seconds = time.perf_counter() - started
+    cutoff = cutoff_ms if cutoff_ms is not None else time_cutoff(store) if time_split else None
+    if cutoff is not None:
+        before = export_hetero(store, cutoff_ms=cutoff)
+        result["time_split"] = {"cutoff_ms": cutoff,
+                                **evaluate_time_split(before, data, kind, seed, device)}  # fmt: skip
+    card = model_card(model, data, result, seed, seconds, device)
+    record = register(ModelRegistry(settings.data_dir / "models"), model, data, result, card)
     figures = None
     if score:
         figures = score_all(store, GnnRiskModel(model, record.version), settings.gnn_score_batch)
@@ -128,7 +148,7 @@ def load_risk_model(settings: Settings, store: FalkorStore) -> AccountRiskModel 
     if not (settings.data_dir / "models").is_dir():
         return None  # nothing trained yet: do not pay for importing torch
     try:
-        from gnn.export import export_hetero
+        from gnn.export import export_live
         from gnn.registry import ModelRegistry
         from gnn.scoring import GnnRiskModel
     except ImportError:  # installed without the gnn extra
@@ -139,7 +159,7 @@ def load_risk_model(settings: Settings, store: FalkorStore) -> AccountRiskModel 
     try:
         model, record = registry.load(settings.model)
         risk = GnnRiskModel(model, record.version)
-        risk.refresh(export_hetero(store))
+        risk.refresh(*export_live(store))  # then k-hop inference on the live graph
     except (RingscopeError, ValueError, OSError) as exc:
         # Scoring works without a model; a model that does not fit this graph must not stop it.
         logger.warning("model %r not used, scoring with rules only: %s", settings.model, exc)

@@ -91,7 +91,8 @@ def _item(e: TransactionEvent, score: TxScore) -> list[Any]:
     """``[tx_id, result, dedup_key, ts, alert]`` for the script; no alert for approvals."""
     result = orjson.dumps(
         {"txId": e.tx_id, "accountId": e.account_id, "ts": e.ts, "score": score.score,
-         "decision": score.decision, "reasons": list(score.reasons)}
+         "decision": score.decision, "reasons": list(score.reasons),
+         "modelVersion": score.model_version}
     ).decode()  # fmt: skip
     if score.decision == "approve":
         return [e.tx_id, result, False, e.ts, False]
@@ -105,6 +106,7 @@ def _item(e: TransactionEvent, score: TxScore) -> list[Any]:
         transaction_id=e.tx_id,
         reasons=tuple(reasons),
         decision=score.decision,
-        extra={"count": 1, "transactionIds": [e.tx_id]},  # the dedup script grows these
+        # the dedup script grows count and transactionIds; modelVersion: the model that scored it
+        extra={"count": 1, "transactionIds": [e.tx_id], "modelVersion": score.model_version},
     ).to_json()
     return [e.tx_id, result, f"{e.account_id}|{reason_code(reasons[0])}", e.ts, alert]

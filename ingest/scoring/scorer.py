@@ -59,11 +59,13 @@ class RuleScorer:
 
     def observe_accounts(self, events: Sequence[AccountEvent]) -> None:
         self.features.observe_accounts(events)
+        self._model_observe(events)
 
     def score_batch(self, events: Sequence[TransactionEvent]) -> dict[str, TxScore]:
         if not events:
             return {}
         feats = self.features.update(events)
+        self._model_observe(events)
         rules = self.rulebook.current()
         model_scores = self._model_scores(events)
         scores = {
@@ -87,12 +89,24 @@ class RuleScorer:
             if model_score >= rules.model.reason_min:
                 reasons.append(f"MODEL_RISK: account model score {model_score:.0f}")
         score = round(100 * (1 - keep), 1)
-        return TxScore(score, self.decide(score), tuple(reasons))
+        version = getattr(self.model, "version", None) if model_score is not None else None
+        return TxScore(score, self.decide(score), tuple(reasons), version)
 
     def decide(self, score: float) -> Decision:
         if score >= self.block:
             return "block"
         return "review" if score >= self.review else "approve"
+
+    def _model_observe(self, events: Sequence[TransactionEvent | AccountEvent]) -> None:
+        """Let a live model see the batch first, so new accounts are scored from it."""
+        observe = getattr(self.model, "observe", None)
+        if observe is None or not events:
+            return
+        try:
+            observe(events)
+        except (RingscopeError, ValueError, KeyError, IndexError) as exc:
+            logger.warning("account model %s could not follow the batch: %s",
+                           getattr(self.model, "version", "?"), exc)  # fmt: skip
 
     def _model_scores(self, events: Sequence[TransactionEvent]) -> dict[str, float]:
         if self.model is None:
@@ -100,7 +114,7 @@ class RuleScorer:
         accounts = list(dict.fromkeys(e.account_id for e in events))
         try:
             return self.model.score_accounts(accounts)
-        except RingscopeError as exc:
+        except (RingscopeError, ValueError, KeyError, IndexError) as exc:
             logger.warning("account model %s failed, scoring by rules only: %s",
                            getattr(self.model, "version", "?"), exc)  # fmt: skip
             return {}

@@ -18,7 +18,12 @@ console = Console()
 # The model kinds of gnn.train.MODELS, named here so the CLI starts without importing torch.
 KindOption = Annotated[str, typer.Option("--model", help="ring_boost or ring_sage")]
 CutoffOption = Annotated[
-    int | None, typer.Option("--cutoff-ms", help="time split: train before this epoch ms")
+    int | None,
+    typer.Option("--cutoff-ms", help="time split: train before this epoch ms (default: 80% of tx)"),
+]
+DeviceOption = Annotated[
+    str,
+    typer.Option("--device", help="auto, cpu or cuda: where training runs (models load on CPU)"),
 ]
 
 
@@ -27,38 +32,42 @@ def train(
     seed: int = 0,
     score: bool = True,
     cutoff_ms: CutoffOption = None,
+    device: DeviceOption = "auto",
 ) -> None:
-    """Train on every labelled account, register the model, and score all accounts."""
-    from gnn.export import export_hetero
-    from gnn.train import evaluate_time_split
+    """Train on every labelled account, register the model with its card, score all accounts."""
+    from gnn.device import resolve_device
 
     settings = load_settings()
     with open_store(settings) as store:
-        record, result, figures = train_model(settings, store, kind, seed, score=score, show=True)
-        if cutoff_ms is not None:
-            result["time_split"] = evaluate_time_split(
-                export_hetero(store, cutoff_ms=cutoff_ms), export_hetero(store), kind, seed
-            )
+        record, result, figures = train_model(
+            settings, store, kind, seed, score=score, show=True,
+            device=resolve_device(device), cutoff_ms=cutoff_ms,
+        )  # fmt: skip
         console.print(f"model [bold]{record.version}[/] {json.dumps(result)}")
         if figures is not None:
             console.print(f"scored {figures}")
 
 
 def evaluate(
-    kind: KindOption = "ring_boost", seed: int = 0, cutoff_ms: CutoffOption = None
+    kind: KindOption = "ring_boost",
+    seed: int = 0,
+    cutoff_ms: CutoffOption = None,
+    device: DeviceOption = "auto",
 ) -> None:
-    """Random-split (and, with --cutoff-ms, time-split) metrics; registers nothing."""
+    """Random-split and time-split metrics side by side; registers nothing."""
+    from gnn.device import resolve_device
     from gnn.export import export_hetero
-    from gnn.train import evaluate_time_split, train_and_evaluate
+    from gnn.train import evaluate_time_split, time_cutoff, train_and_evaluate
 
     settings = load_settings()
+    on = resolve_device(device)
     with open_store(settings) as store:
         data = export_hetero(store)
-        _, result = train_and_evaluate(data, kind, seed, show=True)
-        if cutoff_ms is not None:
-            result["time_split"] = evaluate_time_split(
-                export_hetero(store, cutoff_ms=cutoff_ms), data, kind, seed
-            )
+        _, result = train_and_evaluate(data, kind, seed, show=True, device=on)
+        cutoff = cutoff_ms if cutoff_ms is not None else time_cutoff(store)
+        if cutoff is not None:
+            result["time_split"] = {"cutoff_ms": cutoff, **evaluate_time_split(
+                export_hetero(store, cutoff_ms=cutoff), data, kind, seed, on)}  # fmt: skip
     console.print_json(json.dumps(result))
 
 

@@ -69,3 +69,19 @@ def test_tx_sage_learns_a_planted_party_pattern_without_seeing_test_labels() -> 
     # Row features are noise: only neighbours' training labels reveal the fraud parties.
     assert roc_auc_score(y[test], prob[test]) > 0.9
     assert roc_auc_score(y[train], prob[train]) > 0.85  # out of fold, own label hidden
+
+
+def test_same_seed_same_scores() -> None:
+    d = planted()
+    y, train = d["labels"], d["train"]
+    folds = fold_assignment(len(y), 5, seed=0)
+    fold_x = [np.concatenate([d["x"], label_inputs(y, train & (folds != f))], axis=1)
+              for f in range(5)]  # fmt: skip
+    all_x = np.concatenate([d["x"], label_inputs(y, train)], axis=1)
+    edge_index, edge_type = tx_edges(d["keys"], d["time"], per_key=2)
+    runs = []
+    for _ in range(2):
+        clf = TxSageClassifier(hidden=16, epochs=10, seed=3, device="cpu")
+        clf.fit(fold_x, folds, train, y, edge_index, edge_type)
+        runs.append(clf.transform(fold_x, all_x, folds, train, edge_index, edge_type)[0])
+    np.testing.assert_array_equal(runs[0], runs[1])
