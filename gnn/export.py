@@ -26,7 +26,7 @@ import torch
 from torch_geometric.data import HeteroData
 
 from gnn.features import ACCOUNT_FEATURES, ENTITY_FEATURES, account_features, entity_features
-from graph.cypher import load_query
+from graph.model_io import verdict_rows
 
 logger = logging.getLogger(__name__)
 
@@ -119,11 +119,9 @@ def read_log(source: LogSource, cutoff_ms: int | None = None, chunk: int = 500) 
 def read_verdicts(source: LogSource) -> dict[str, int]:
     """Account id -> 1 (confirmed fraud) / 0 (false positive); ring verdicts reach members."""
     out: dict[str, int] = {}
-    for name in ("gnn_ring_verdicts", "gnn_account_verdicts"):  # account verdicts win
-        rows = source.graph.ro_query(load_query(name)).result_set
-        for account_id, verdict, _at in sorted(rows, key=lambda r: r[2] or 0):
-            if verdict in _VERDICT_LABEL:
-                out[account_id] = _VERDICT_LABEL[verdict]
+    for account_id, verdict, _at in verdict_rows(source.graph):  # account verdicts win
+        if verdict in _VERDICT_LABEL:
+            out[account_id] = _VERDICT_LABEL[verdict]
     return out
 
 

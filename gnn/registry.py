@@ -61,7 +61,7 @@ SAFE_GLOBALS: list[Any] = [
 
 
 def model_kinds() -> dict[str, Any]:
-    from gnn.train import MODELS  # gnn.train imports this module
+    from gnn.kinds import MODELS  # imported when a model is loaded: torch_geometric is slow
 
     return MODELS
 

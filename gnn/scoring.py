@@ -13,7 +13,7 @@ from torch_geometric.data import HeteroData
 from core.events import AccountEvent, TransactionEvent
 from gnn.export import LogSource, TxTable, export_hetero
 from gnn.online import LiveGraph, account_row, tx_row
-from graph.cypher import load_query
+from graph.model_io import set_account_scores
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +27,7 @@ def write_scores(
     source: LogSource, scores: dict[str, float], version: str, batch: int = 1000
 ) -> int:
     """Set ``risk_score`` and ``model_version`` on Account nodes in short batches."""
-    query, items, written = load_query("gnn_set_account_scores"), list(scores.items()), 0
-    for start in range(0, len(items), batch):
-        rows = [[a, float(s)] for a, s in items[start : start + batch]]
-        result = source.graph.query(query, {"rows": rows, "version": version}).result_set
-        written += int(result[0][0]) if result else 0
-    return written
+    return set_account_scores(source.graph, scores, version, batch)
 
 
 class GnnRiskModel:

@@ -12,12 +12,11 @@ from torch_geometric.data import HeteroData
 
 from gnn.evaluate import metrics, random_split, time_split
 from gnn.export import LogSource, read_log
+from gnn.kinds import MODELS
 from gnn.registry import ModelRecord, ModelRegistry
-from gnn.ring_boost import RingBoost
 from gnn.ring_sage import SageClassifier
 
 logger = logging.getLogger(__name__)
-MODELS = {"ring_boost": RingBoost, "ring_sage": SageClassifier}
 
 
 def make_model(kind: str, seed: int = 0, device: str = "cpu") -> Any:

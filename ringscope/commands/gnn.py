@@ -15,7 +15,7 @@ from ringscope.runtime import open_store, train_model
 logger = logging.getLogger(__name__)
 console = Console()
 
-# The model kinds of gnn.train.MODELS, named here so the CLI starts without importing torch.
+# The model kinds of gnn.kinds.MODELS, named here so the CLI starts without importing torch.
 KindOption = Annotated[str, typer.Option("--model", help="ring_boost or ring_sage")]
 CutoffOption = Annotated[
     int | None,
