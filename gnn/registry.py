@@ -41,14 +41,14 @@ SAFE_GLOBALS: list[Any] = [
     np.ndarray,
     np.dtype,
     *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
-    np._core.multiarray._reconstruct,
-    np._core.multiarray.scalar,
+    np._core.multiarray._reconstruct,  # type: ignore[attr-defined]
+    np._core.multiarray.scalar,  # type: ignore[attr-defined]
     np.random.PCG64,
     np.random.Generator,
     SeedSequence,
     np_random_pickle.__bit_generator_ctor,
     np_random_pickle.__generator_ctor,
-    np.random.bit_generator.__pyx_unpickle_SeedSequence,
+    np.random.bit_generator.__pyx_unpickle_SeedSequence,  # type: ignore[attr-defined]
     HistGradientBoostingClassifier,
     TreePredictor,
     _BinMapper,

@@ -14,6 +14,7 @@ Shapes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,9 @@ def propagate(data: HeteroData) -> np.ndarray:
     return np.concatenate(blocks, axis=1).astype(np.float32)
 
 
+Progress = Callable[[int, float], None]  # (epoch or iterations, loss)
+
+
 class RingBoost:
     """Propagated features into HistGradientBoosting with balanced class weights."""
 
@@ -81,7 +85,9 @@ class RingBoost:
             l2_regularization=1.0, class_weight="balanced", random_state=seed,
         )  # fmt: skip
 
-    def fit(self, data: HeteroData, train_idx: np.ndarray, progress=None) -> RingBoost:
+    def fit(
+        self, data: HeteroData, train_idx: np.ndarray, progress: Progress | None = None
+    ) -> RingBoost:
         x = propagate(data)[train_idx]
         y = data["account"].y.numpy()[train_idx]
         self.clf.fit(x, y)

@@ -12,6 +12,7 @@ Shapes:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,9 @@ from torch_geometric.data import HeteroData
 from torch_geometric.nn import HeteroConv, SAGEConv
 
 logger = logging.getLogger(__name__)
+
+
+Progress = Callable[[int, float], None]  # (epoch or iterations, loss)
 
 
 class RingSAGE(nn.Module):
@@ -96,7 +100,9 @@ class SageClassifier:
         self.in_dims: dict[str, int] = {}
         self.edge_types: list[tuple[str, str, str]] = []
 
-    def fit(self, data: HeteroData, train_idx: np.ndarray, progress=None) -> SageClassifier:
+    def fit(
+        self, data: HeteroData, train_idx: np.ndarray, progress: Progress | None = None
+    ) -> SageClassifier:
         torch.manual_seed(self.seed)
         self.scaler = Standardiser.fit(data)
         self.in_dims = {t: int(data[t].x.size(1)) for t in data.node_types}

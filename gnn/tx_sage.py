@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 import torch
@@ -90,7 +91,7 @@ class TxSAGE(nn.Module):
         h = torch.relu(self.proj(x))
         for convs, root, norm in zip(self.convs, self.roots, self.norms, strict=True):
             mixed = root(h)
-            for conv, ei in zip(convs, edges, strict=True):
+            for conv, ei in zip(cast(nn.ModuleList, convs), edges, strict=True):
                 mixed = mixed + conv(h, ei)
             h = norm(h + torch.relu(mixed))
             h = nn.functional.dropout(h, self.dropout, self.training)
