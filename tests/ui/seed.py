@@ -71,6 +71,10 @@ def seed_small(store: FalkorStore) -> dict[str, Any]:
         score=47.0, typologies=["refund_abuse"], reasons=["refunds across merchants"],
         evidence={"merchant": "merch-1"}, now_ms=now - 3_600_000,
     )  # fmt: skip
+    # an ordinary customer who paid into the ring once: a victim, kept apart from the members
+    store.graph.query(
+        load_query("ring_victim_add"), {"rows": [["ring-ui-shared", "outside-2", "victim"]]}
+    )
     return {"now": now, "old": old, "members": members}
 
 

@@ -189,3 +189,13 @@ def test_sign_in_with_an_api_key_when_the_server_requires_one(
     finally:
         context.close()
     assert errors == []
+
+
+def test_ring_victims_are_listed_apart_from_members(page: Any) -> None:
+    open_ring(page, "ring-ui-shared")
+    victims = page.locator("#ring-victims li")
+    victims.first.wait_for(timeout=10_000)
+    assert victims.count() == 1 and victims.first.inner_text().startswith("outside-2")
+    assert "not members" in page.locator("#side-panel").inner_text().lower()
+    members = page.evaluate("() => window.__ringscope.view.visNodes.getIds()")
+    assert "outside-2" not in members  # not drawn as a member

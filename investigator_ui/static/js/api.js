@@ -18,6 +18,7 @@ export const Q_RING = `query Ring($id: ID!, $limit: Int) {
   ring(id: $id) {
     ${RING_ROW} reasons evidence version
     members { id riskScore role }
+    victims { id role }
     verdicts { verdict reasonCode note author at }
     subgraph(limit: $limit) { ${SUBGRAPH} }
   }

@@ -72,6 +72,14 @@ export class Panel {
           el("td", {}, el("a", { href: "#", class: "ring-id", text: m.id, onclick: (e) => { e.preventDefault(); this.view?.focus(m.id); } })),
           el("td", { class: "muted", text: m.role ?? "" })))))));
     }
+    if (ring.victims?.length) {
+      // paid into the ring (or were paid by it) without acting for it: not members, not in the
+      // size, and a verdict on the ring never labels them (docs/rings.md)
+      h.append(section(`Victims and counterparties (${fmtNumber(ring.victims.length)}, not members)`,
+        el("ul", { id: "ring-victims", class: "victims" }, ring.victims.slice(0, 50).map((v) =>
+          el("li", {}, el("a", { href: `#/accountpage/${encodeURIComponent(v.id)}`, text: v.id }),
+            el("span", { class: "muted", text: ` ${v.role ?? "victim"}` }))))));
+    }
     if (ring.verdicts?.length) h.append(section("Verdict history", this.verdictTable(ring.verdicts)));
   }
 
