@@ -52,6 +52,11 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 CYCLE_SHRINK = 0.2
+# Camouflaged cycles move everyday sums a hop every few days: each hop within a week, the whole
+# loop within two, shrinking a little at each hop (a fee), never growing.
+SLOW_HOP_MS = 7 * 86_400_000
+SLOW_CYCLE_MS = 14 * 86_400_000
+SLOW_SHRINK = 0.1
 VICTIMS_FOR_PAIR = 3
 
 
@@ -106,6 +111,9 @@ def _detect(
         "shared_identifier": lambda: find_shared_identifier_rings(snap, hub, lo, hi),
         "flow_community": lambda: find_flow_communities(snap, lo, hi),
         "cycle": lambda: find_cycles(snap, links, window),
+        "slow_cycle": lambda: find_cycles(
+            snap, chain_links(snap, SLOW_HOP_MS, SLOW_SHRINK), SLOW_CYCLE_MS
+        ),
         "same_sum_loop": lambda: find_same_sum_loops(snap, window),
         "fan_in": fan_in,
         "fan_in_burst": lambda: find_fan_in_bursts(

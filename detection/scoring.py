@@ -196,7 +196,9 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     if mean_risk is not None and top_risk is not None:
         score += 15 * (mean_risk / 100) + 10 * (top_risk / 100) - 8
     ordinary = sig < 0.35 if kinds & FLOW else passing < 0.6
-    if ordinary and not kinds & BEHAVIOUR:
+    # money that went round 3+ accounts and came back, shrinking by a fee at each hop, is no
+    # family's back and forth, however everyday the sums
+    if ordinary and not kinds & (BEHAVIOUR | {"cycle"}):
         # old accounts moving everyday sums: households, families, payroll; weighed by the
         # share of established members, so one new account does not cancel it (accounts worked
         # from one device across households are no household)
