@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from detection.flows import OutIndex
-from detection.snapshot import Candidate, Snapshot
+from detection.snapshot import DAY_MS, Candidate, Snapshot
 from detection.victims import Evidence
 
 _MAX_DEGREE = 400
@@ -146,4 +146,47 @@ def find_fan_out(
                 amount=sent,
             )  # fmt: skip
         )
+    return out
+
+
+def find_repeat_fan_out(
+    snap: Snapshot, min_payees: int = 4, burst_ms: int = 3 * DAY_MS, span_ms: int = 14 * DAY_MS
+) -> list[Candidate]:
+    """An account that, within two weeks, starts paying four or more payees it never paid
+    before (not in the first week of the data either), each several times within a few days and
+    never again: money split in tranches over fresh accounts, whatever the sums. Wages, rent and
+    suppliers are paid once a period, to payees paid before."""
+    if snap.t_src.size == 0:
+        return []
+    n = np.int64(max(snap.n_accounts, 1))
+    pair = snap.t_src.astype(np.int64) * n + snap.t_dst.astype(np.int64)
+    order = np.lexsort((snap.t_ts, pair))
+    p, t = pair[order], snap.t_ts[order]
+    first = np.concatenate([[True], p[1:] != p[:-1]])
+    pid = np.cumsum(first) - 1
+    starts = np.nonzero(first)[0]
+    t_first = t[starts]
+    in_burst = np.bincount(pid, (t - t_first[pid] <= burst_ms).astype(np.float64))
+    total = np.bincount(pid)
+    pair_sum = np.bincount(pid, snap.t_amt[order])
+    fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst >= 2) & (in_burst == total)
+    src, dst = p[starts] // n, p[starts] % n
+    out: list[Candidate] = []
+    for s in np.unique(src[fresh]).tolist():
+        sel = np.nonzero(fresh & (src == s))[0]
+        sel = sel[np.argsort(t_first[sel], kind="stable")]
+        tt = t_first[sel]
+        ends = np.searchsorted(tt, tt + span_ms, "right")
+        lo = int(np.argmax(ends - np.arange(tt.size)))
+        pick = sel[lo : ends[lo]]
+        if pick.size < min_payees:
+            continue
+        payees = [int(d) for d in dst[pick]]
+        roles = {d: "receiver" for d in payees} | {int(s): "source"}
+        sent = float(pair_sum[pick].sum())
+        days = max(1, round((int(tt[ends[lo] - 1]) - int(tt[lo])) / DAY_MS))
+        reason = (f"{snap.account_id(int(s))} paid {len(payees)} accounts it never paid before "
+                  f"{int(total[pick].sum())} times ({sent:,.0f}) within {days} days")  # fmt: skip
+        out.append(Candidate(frozenset(roles), "fan_out", 40.0 + 2.0 * min(len(payees), 5),
+                             [reason], roles, amount=sent))  # fmt: skip
     return out
