@@ -149,17 +149,31 @@ def find_fan_out(
     return out
 
 
-def find_repeat_fan_out(
-    snap: Snapshot, min_payees: int = 4, burst_ms: int = 3 * DAY_MS, span_ms: int = 14 * DAY_MS
+
+def find_repeat_fans(
+    snap: Snapshot, min_peers: int = 4, burst_ms: int = 3 * DAY_MS, span_ms: int = 14 * DAY_MS
 ) -> list[Candidate]:
-    """An account that, within two weeks, starts paying four or more payees it never paid
-    before (not in the first week of the data either), each several times within a few days and
-    never again: money split in tranches over fresh accounts, whatever the sums. Wages, rent and
-    suppliers are paid once a period, to payees paid before."""
+    """Fan-out: an account that, within two weeks, starts paying four or more payees it never
+    paid before (not in the first week of the data either), each several times within a few days
+    and never again: money split in tranches over fresh accounts, whatever the sums. Fan-in, the
+    mirror: four or more fresh payers each paying one account several times within a few days,
+    then never again. Wages, rent, dues and suppliers are paid once a period, to payees paid
+    before. Fan-in's payers must all start within ``burst_ms`` of each other. Typed
+    ``fan_out_tranches`` / ``fan_in_tranches``."""
     if snap.t_src.size == 0:
         return []
+    out = _repeat_fan(snap, snap.t_src, snap.t_dst, min_peers, burst_ms, span_ms, "fan_out")
+    # payers acting together start within days of each other; customers trickle in
+    gather_ms = min(span_ms, burst_ms)
+    return out + _repeat_fan(snap, snap.t_dst, snap.t_src, min_peers, burst_ms, gather_ms, "fan_in")
+
+
+def _repeat_fan(
+    snap: Snapshot, hub_of: np.ndarray, peer_of: np.ndarray, min_peers: int, burst_ms: int,
+    span_ms: int, typology: str,
+) -> list[Candidate]:  # fmt: skip
     n = np.int64(max(snap.n_accounts, 1))
-    pair = snap.t_src.astype(np.int64) * n + snap.t_dst.astype(np.int64)
+    pair = hub_of.astype(np.int64) * n + peer_of.astype(np.int64)
     order = np.lexsort((snap.t_ts, pair))
     p, t = pair[order], snap.t_ts[order]
     first = np.concatenate([[True], p[1:] != p[:-1]])
@@ -170,23 +184,28 @@ def find_repeat_fan_out(
     total = np.bincount(pid)
     pair_sum = np.bincount(pid, snap.t_amt[order])
     fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst >= 2) & (in_burst == total)
-    src, dst = p[starts] // n, p[starts] % n
+    hubs, peers = p[starts] // n, p[starts] % n
     out: list[Candidate] = []
-    for s in np.unique(src[fresh]).tolist():
-        sel = np.nonzero(fresh & (src == s))[0]
+    for h in np.unique(hubs[fresh]).tolist():
+        sel = np.nonzero(fresh & (hubs == h))[0]
         sel = sel[np.argsort(t_first[sel], kind="stable")]
         tt = t_first[sel]
         ends = np.searchsorted(tt, tt + span_ms, "right")
         lo = int(np.argmax(ends - np.arange(tt.size)))
         pick = sel[lo : ends[lo]]
-        if pick.size < min_payees:
+        if pick.size < min_peers:
             continue
-        payees = [int(d) for d in dst[pick]]
-        roles = {d: "receiver" for d in payees} | {int(s): "source"}
-        sent = float(pair_sum[pick].sum())
+        ids = [int(d) for d in peers[pick]]
+        moved = float(pair_sum[pick].sum())
         days = max(1, round((int(tt[ends[lo] - 1]) - int(tt[lo])) / DAY_MS))
-        reason = (f"{snap.account_id(int(s))} paid {len(payees)} accounts it never paid before "
-                  f"{int(total[pick].sum())} times ({sent:,.0f}) within {days} days")  # fmt: skip
-        out.append(Candidate(frozenset(roles), "fan_out", 40.0 + 2.0 * min(len(payees), 5),
-                             [reason], roles, amount=sent))  # fmt: skip
+        times = int(total[pick].sum())
+        if typology == "fan_out":
+            roles = {d: "receiver" for d in ids} | {int(h): "source"}
+            reason = f"{snap.account_id(int(h))} paid {len(ids)} accounts it never paid before"
+        else:
+            roles = {d: "feeder" for d in ids} | {int(h): "collector"}
+            reason = f"{len(ids)} accounts that never paid {snap.account_id(int(h))} before paid it"
+        reason += f" {times} times ({moved:,.0f}) within {days} days, then stopped"
+        out.append(Candidate(frozenset(roles), f"{typology}_tranches", 40.0 + 2.0 * min(len(ids), 5),
+                             [reason], roles, amount=moved))  # fmt: skip
     return out

@@ -26,7 +26,7 @@ from detection.card_testing import find_card_testing
 from detection.communities import find_flow_communities
 from detection.controlled import find_controlled_devices
 from detection.cycles import find_cycles
-from detection.fans import find_fan_in, find_fan_out, find_repeat_fan_out
+from detection.fans import find_fan_in, find_fan_out, find_repeat_fans
 from detection.flows import build_out_index, chain_links
 from detection.identity import match_rings
 from detection.layering import find_scatter_gather
@@ -120,7 +120,7 @@ def _detect(
             snap, hi, out_index, evidence, window, collectors
         ),
         "fan_out": lambda: find_fan_out(snap, out_index, window),
-        "repeat_fan_out": lambda: find_repeat_fan_out(snap),
+        "repeat_fan": lambda: find_repeat_fans(snap),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),

@@ -17,11 +17,14 @@ from detection.snapshot import DAY_MS, Candidate, Snapshot
 NEW_DAYS = 30
 FLOW = frozenset(
     {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
-     "structuring"}
+     "structuring", "fan_in_tranches", "fan_out_tranches"}
 )  # fmt: skip
 # Money that comes back round to where it started, or that every receiver passes on at once, is
 # ring behaviour whatever the accounts' age.
-LOOPS = frozenset({"cycle", "same_sum_loop", "fan_out"})
+LOOPS = frozenset({"cycle", "same_sum_loop", "fan_out", "fan_in_tranches", "fan_out_tranches"})
+# Behaviour no family or club shows whatever the sums: money round a loop of 3+ accounts, and
+# several fresh accounts paid (or paying) in tranches within days, then never again.
+CAMO = frozenset({"cycle", "fan_in_tranches", "fan_out_tranches"})
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
 BEHAVIOUR = frozenset(
     {"card_testing", "refund_abuse", "device_takeover", "structuring", "controlled_device"}
@@ -198,7 +201,7 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     ordinary = sig < 0.35 if kinds & FLOW else passing < 0.6
     # money that went round 3+ accounts and came back, shrinking by a fee at each hop, is no
     # family's back and forth, however everyday the sums
-    if ordinary and not kinds & (BEHAVIOUR | {"cycle"}):
+    if ordinary and not kinds & (BEHAVIOUR | CAMO):
         # old accounts moving everyday sums: households, families, payroll; weighed by the
         # share of established members, so one new account does not cancel it (accounts worked
         # from one device across households are no household)
