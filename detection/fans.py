@@ -149,7 +149,6 @@ def find_fan_out(
     return out
 
 
-
 def find_repeat_fans(
     snap: Snapshot, min_peers: int = 4, burst_ms: int = 3 * DAY_MS, span_ms: int = 14 * DAY_MS
 ) -> list[Candidate]:

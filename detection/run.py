@@ -45,6 +45,7 @@ from detection.ring_store import (
 from detection.scoring import Ring, merge_candidates, score_ring
 from detection.shared_ids import find_shared_identifier_rings
 from detection.snapshot import Candidate, Snapshot, build_snapshot
+from detection.splits import find_equal_splits
 from detection.takeover import find_device_takeover
 from detection.victims import Evidence
 
@@ -121,6 +122,7 @@ def _detect(
         ),
         "fan_out": lambda: find_fan_out(snap, out_index, window),
         "repeat_fan": lambda: find_repeat_fans(snap),
+        "equal_split": lambda: find_equal_splits(snap),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),

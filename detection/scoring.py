@@ -17,14 +17,17 @@ from detection.snapshot import DAY_MS, Candidate, Snapshot
 NEW_DAYS = 30
 FLOW = frozenset(
     {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
-     "structuring", "fan_in_tranches", "fan_out_tranches"}
+     "structuring", "fan_in_tranches", "fan_out_tranches", "equal_split"}
 )  # fmt: skip
 # Money that comes back round to where it started, or that every receiver passes on at once, is
 # ring behaviour whatever the accounts' age.
-LOOPS = frozenset({"cycle", "same_sum_loop", "fan_out", "fan_in_tranches", "fan_out_tranches"})
+LOOPS = frozenset(
+    {"cycle", "same_sum_loop", "fan_out", "fan_in_tranches", "fan_out_tranches", "equal_split"}
+)
 # Behaviour no family or club shows whatever the sums: money round a loop of 3+ accounts, and
-# several fresh accounts paid (or paying) in tranches within days, then never again.
-CAMO = frozenset({"cycle", "fan_in_tranches", "fan_out_tranches"})
+# several fresh accounts paid (or paying) in tranches within days, then never again; gathered
+# money paid out in equal shares to the cent.
+CAMO = frozenset({"cycle", "fan_in_tranches", "fan_out_tranches", "equal_split"})
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
 BEHAVIOUR = frozenset(
     {"card_testing", "refund_abuse", "device_takeover", "structuring", "controlled_device"}
