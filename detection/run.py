@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import orjson
 from redis.exceptions import LockError
 
@@ -58,6 +59,7 @@ CYCLE_SHRINK = 0.2
 SLOW_HOP_MS = 7 * 86_400_000
 SLOW_CYCLE_MS = 14 * 86_400_000
 SLOW_SHRINK = 0.1
+SLOW_MIDDLE = 3  # a slow scatter-gather splits over three or more accounts
 VICTIMS_FOR_PAIR = 3
 
 
@@ -101,6 +103,12 @@ def _detect(
     evidence = Evidence(snap, hub)
     links = chain_links(snap, window, CYCLE_SHRINK)
     collectors: set[int] = set()  # mules found by fan_in: their payers need evidence of their own
+    slow: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def slow_links() -> tuple[np.ndarray, np.ndarray]:
+        if not slow:
+            slow.append(chain_links(snap, SLOW_HOP_MS, SLOW_SHRINK))
+        return slow[0]
 
     def fan_in() -> list[Candidate]:
         found = find_fan_in(snap, out_index, window, evidence)
@@ -112,9 +120,7 @@ def _detect(
         "shared_identifier": lambda: find_shared_identifier_rings(snap, hub, lo, hi),
         "flow_community": lambda: find_flow_communities(snap, lo, hi),
         "cycle": lambda: find_cycles(snap, links, window),
-        "slow_cycle": lambda: find_cycles(
-            snap, chain_links(snap, SLOW_HOP_MS, SLOW_SHRINK), SLOW_CYCLE_MS
-        ),
+        "slow_cycle": lambda: find_cycles(snap, slow_links(), SLOW_CYCLE_MS),
         "same_sum_loop": lambda: find_same_sum_loops(snap, window),
         "fan_in": fan_in,
         "fan_in_burst": lambda: find_fan_in_bursts(
@@ -124,6 +130,7 @@ def _detect(
         "repeat_fan": lambda: find_repeat_fans(snap),
         "equal_split": lambda: find_equal_splits(snap),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
+        "slow_scatter_gather": lambda: find_scatter_gather(snap, slow_links(), SLOW_MIDDLE),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
         "device_takeover": lambda: find_device_takeover(snap, hub, window),

@@ -26,7 +26,8 @@ LOOPS = frozenset(
 )
 # Behaviour no family or club shows whatever the sums: money round a loop of 3+ accounts, and
 # several fresh accounts paid (or paying) in tranches within days, then never again; gathered
-# money paid out in equal shares to the cent.
+# money paid out in equal shares to the cent; a split over three or more accounts that each
+# pass about what they got to one sink (scatter-gather).
 CAMO = frozenset({"cycle", "fan_in_tranches", "fan_out_tranches", "equal_split"})
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
 BEHAVIOUR = frozenset(
@@ -204,12 +205,14 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     ordinary = sig < 0.35 if kinds & FLOW else passing < 0.6
     # money that went round 3+ accounts and came back, shrinking by a fee at each hop, is no
     # family's back and forth, however everyday the sums
-    if ordinary and not kinds & (BEHAVIOUR | CAMO):
+    layers = sum(role == "layer" for role in ring.roles.values())
+    camo = bool(kinds & CAMO) or ("scatter_gather" in kinds and layers >= 3)
+    if ordinary and not (kinds & BEHAVIOUR or camo):
         # old accounts moving everyday sums: households, families, payroll; weighed by the
         # share of established members, so one new account does not cancel it (accounts worked
         # from one device across households are no household)
         score -= 15 * (1 - new_frac) * (1 - controlled)
-    if not kinds & (BEHAVIOUR | LOOPS):
+    if not (kinds & (BEHAVIOUR | LOOPS) or camo):
         # established members with no identifier shared among them and no money passing
         # through: only the shape says ring (rent, dues, small businesses); a camouflaged ring
         # still shows one of them
