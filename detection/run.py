@@ -130,7 +130,9 @@ def _detect(
         "repeat_fan": lambda: find_repeat_fans(snap),
         "equal_split": lambda: find_equal_splits(snap),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
-        "slow_scatter_gather": lambda: find_scatter_gather(snap, slow_links(), SLOW_MIDDLE),
+        "slow_scatter_gather": lambda: find_scatter_gather(
+            snap, slow_links(), SLOW_MIDDLE, "layered_scatter_gather"
+        ),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
         "device_takeover": lambda: find_device_takeover(snap, hub, window),

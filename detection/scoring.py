@@ -17,7 +17,8 @@ from detection.snapshot import DAY_MS, Candidate, Snapshot
 NEW_DAYS = 30
 FLOW = frozenset(
     {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
-     "structuring", "fan_in_tranches", "fan_out_tranches", "equal_split"}
+     "structuring", "fan_in_tranches", "fan_out_tranches", "equal_split",
+     "layered_scatter_gather"}
 )  # fmt: skip
 # Money that comes back round to where it started, or that every receiver passes on at once, is
 # ring behaviour whatever the accounts' age.
@@ -27,8 +28,10 @@ LOOPS = frozenset(
 # Behaviour no family or club shows whatever the sums: money round a loop of 3+ accounts, and
 # several fresh accounts paid (or paying) in tranches within days, then never again; gathered
 # money paid out in equal shares to the cent; a split over three or more accounts that each
-# pass about what they got to one sink (scatter-gather).
-CAMO = frozenset({"cycle", "fan_in_tranches", "fan_out_tranches", "equal_split"})
+# pass about what they got to one sink within a week (layered_scatter_gather).
+CAMO = frozenset(
+    {"cycle", "fan_in_tranches", "fan_out_tranches", "equal_split", "layered_scatter_gather"}
+)
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
 BEHAVIOUR = frozenset(
     {"card_testing", "refund_abuse", "device_takeover", "structuring", "controlled_device"}
@@ -205,8 +208,7 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     ordinary = sig < 0.35 if kinds & FLOW else passing < 0.6
     # money that went round 3+ accounts and came back, shrinking by a fee at each hop, is no
     # family's back and forth, however everyday the sums
-    layers = sum(role == "layer" for role in ring.roles.values())
-    camo = bool(kinds & CAMO) or ("scatter_gather" in kinds and layers >= 3)
+    camo = bool(kinds & CAMO)
     if ordinary and not (kinds & BEHAVIOUR or camo):
         # old accounts moving everyday sums: households, families, payroll; weighed by the
         # share of established members, so one new account does not cancel it (accounts worked
