@@ -162,6 +162,7 @@ def find_repeat_fans(
     if snap.t_src.size == 0:
         return []
     out = _repeat_fan(snap, snap.t_src, snap.t_dst, min_peers, burst_ms, span_ms, "fan_out")
+    out += _fresh_fan_out(snap, min_peers + 1, burst_ms)
     # payers acting together start within days of each other; customers trickle in
     gather_ms = min(span_ms, burst_ms)
     return out + _repeat_fan(snap, snap.t_dst, snap.t_src, min_peers, burst_ms, gather_ms, "fan_in")
@@ -207,4 +208,44 @@ def _repeat_fan(
         reason += f" {times} times ({moved:,.0f}) within {days} days, then stopped"
         out.append(Candidate(frozenset(roles), f"{typology}_tranches", 40.0 + 2.0 * min(len(ids), 5),
                              [reason], roles, amount=moved))  # fmt: skip
+    return out
+
+
+def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candidate]:
+    """An account that, within days, pays five or more payees it never paid before, once each or
+    more, when they are most of everyone it pays in the data: its own baseline says this is no
+    habit (a relative anomaly, whatever the sums and however old the account)."""
+    n = np.int64(max(snap.n_accounts, 1))
+    pair = snap.t_src.astype(np.int64) * n + snap.t_dst.astype(np.int64)
+    order = np.lexsort((snap.t_ts, pair))
+    p, t = pair[order], snap.t_ts[order]
+    first = np.concatenate([[True], p[1:] != p[:-1]])
+    pid = np.cumsum(first) - 1
+    starts = np.nonzero(first)[0]
+    t_first = t[starts]
+    in_burst = np.bincount(pid, (t - t_first[pid] <= span_ms).astype(np.float64))
+    total = np.bincount(pid)
+    pair_sum = np.bincount(pid, snap.t_amt[order])
+    fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst == total)
+    hubs, peers = p[starts] // n, p[starts] % n
+    out: list[Candidate] = []
+    for h in np.unique(hubs[fresh]).tolist():
+        sel = np.nonzero(fresh & (hubs == h))[0]
+        if sel.size < min_payees:
+            continue
+        sel = sel[np.argsort(t_first[sel], kind="stable")]
+        tt = t_first[sel]
+        ends = np.searchsorted(tt, tt + span_ms, "right")
+        lo = int(np.argmax(ends - np.arange(tt.size)))
+        pick = sel[lo : ends[lo]]
+        if pick.size < min_payees or pick.size < 0.6 * snap.out_degree[h]:
+            continue
+        ids = [int(d) for d in peers[pick]]
+        roles = {d: "receiver" for d in ids} | {int(h): "source"}
+        moved = float(pair_sum[pick].sum())
+        reason = (f"{snap.account_id(int(h))} paid {len(ids)} accounts it never paid before "
+                  f"({moved:,.0f}) within {max(1, round(span_ms / DAY_MS))} days: most of "
+                  "everyone it pays")  # fmt: skip
+        out.append(Candidate(frozenset(roles), "fresh_fan_out", 48.0, [reason], roles,
+                             amount=moved))  # fmt: skip
     return out

@@ -18,7 +18,7 @@ NEW_DAYS = 30
 FLOW = frozenset(
     {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
      "structuring", "fan_in_tranches", "fan_out_tranches", "equal_split",
-     "layered_scatter_gather"}
+     "layered_scatter_gather", "fresh_fan_out"}
 )  # fmt: skip
 # Money that comes back round to where it started, or that every receiver passes on at once, is
 # ring behaviour whatever the accounts' age.
@@ -30,8 +30,9 @@ LOOPS = frozenset(
 # money paid out in equal shares to the cent; a split over three or more accounts that each
 # pass about what they got to one sink within a week (layered_scatter_gather).
 CAMO = frozenset(
-    {"cycle", "fan_in_tranches", "fan_out_tranches", "equal_split", "layered_scatter_gather"}
-)
+    {"cycle", "fan_in_tranches", "fan_out_tranches", "equal_split", "layered_scatter_gather",
+     "fresh_fan_out"}
+)  # fmt: skip
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
 BEHAVIOUR = frozenset(
     {"card_testing", "refund_abuse", "device_takeover", "structuring", "controlled_device"}

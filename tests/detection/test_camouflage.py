@@ -120,3 +120,14 @@ def test_families_clubs_and_payroll_stay_low(tmp_path: Path) -> None:
     found = _rings(snap, tmp_path)
     for legit in (set(family), {*club, "ORGANISER"}, {"EMPLOYER", *staff}):
         assert _holding(found, legit) == []
+
+
+def test_an_aged_account_paying_mostly_fresh_payees_within_days_is_a_fan_out(
+    tmp_path: Path,
+) -> None:
+    payees = [f"Q{k}" for k in range(6)]  # against 4 payees of its own before
+    events = [_tx(500 + k, T0 + 21 * DAY + k * 11 * HOUR, "ORIGIN", p, 120.0 + 31 * k)
+              for k, p in enumerate(payees)]  # fmt: skip
+    snap = _snapshot(_history(["ORIGIN", *payees]) + events)
+    [(score, members, kinds)] = _holding(_rings(snap, tmp_path), {"ORIGIN", *payees})
+    assert members == {"ORIGIN", *payees} and "fresh_fan_out" in kinds and score >= 35
