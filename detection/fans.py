@@ -14,6 +14,7 @@ from detection.victims import Evidence
 _MAX_DEGREE = 400
 FAST_MS = 12 * 3_600_000  # "passed it on at once": mules move money within hours
 SPRAY_MS = 24 * 3_600_000
+BATCH_GAP_MS = 3_600_000
 
 
 def _best_window(ts: np.ndarray, peers: np.ndarray, window_ms: int) -> tuple[int, int]:
@@ -214,7 +215,8 @@ def _repeat_fan(
 def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candidate]:
     """An account that, within days, pays five or more payees it never paid before, once each or
     more, when they are most of everyone it pays in the data: its own baseline says this is no
-    habit (a relative anomaly, whatever the sums and however old the account)."""
+    habit (a relative anomaly, whatever the sums and however old the account). Payments made in
+    one batch (a median gap under an hour: a payroll run) do not count."""
     n = np.int64(max(snap.n_accounts, 1))
     pair = snap.t_src.astype(np.int64) * n + snap.t_dst.astype(np.int64)
     order = np.lexsort((snap.t_ts, pair))
@@ -240,6 +242,8 @@ def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candid
         pick = sel[lo : ends[lo]]
         if pick.size < min_payees or pick.size < 0.6 * snap.out_degree[h]:
             continue
+        if float(np.median(np.diff(tt[lo : ends[lo]]))) < BATCH_GAP_MS:
+            continue  # a payroll run pays its whole staff in one batch, minutes apart
         ids = [int(d) for d in peers[pick]]
         roles = {d: "receiver" for d in ids} | {int(h): "source"}
         moved = float(pair_sum[pick].sum())
