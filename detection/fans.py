@@ -187,8 +187,7 @@ def _repeat_fan(
     fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst >= 2) & (in_burst == total)
     hubs, peers = p[starts] // n, p[starts] % n
     out: list[Candidate] = []
-    for h in np.unique(hubs[fresh]).tolist():
-        sel = np.nonzero(fresh & (hubs == h))[0]
+    for h, sel in _by_hub(hubs, fresh, min_peers):
         sel = sel[np.argsort(t_first[sel], kind="stable")]
         tt = t_first[sel]
         ends = np.searchsorted(tt, tt + span_ms, "right")
@@ -231,10 +230,7 @@ def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candid
     fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst == total)
     hubs, peers = p[starts] // n, p[starts] % n
     out: list[Candidate] = []
-    for h in np.unique(hubs[fresh]).tolist():
-        sel = np.nonzero(fresh & (hubs == h))[0]
-        if sel.size < min_payees:
-            continue
+    for h, sel in _by_hub(hubs, fresh, min_payees):
         sel = sel[np.argsort(t_first[sel], kind="stable")]
         tt = t_first[sel]
         ends = np.searchsorted(tt, tt + span_ms, "right")
@@ -253,3 +249,15 @@ def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candid
         out.append(Candidate(frozenset(roles), "fresh_fan_out", 48.0, [reason], roles,
                              amount=moved))  # fmt: skip
     return out
+
+
+def _by_hub(hubs: np.ndarray, keep: np.ndarray, min_size: int) -> list[tuple[int, np.ndarray]]:
+    """Indices of the kept pairs of each hub with at least ``min_size`` of them (``hubs`` is
+    sorted: pairs are ordered by hub)."""
+    idx = np.nonzero(keep)[0]
+    if idx.size == 0:
+        return []
+    h = hubs[idx]
+    cut = np.nonzero(np.concatenate([[True], h[1:] != h[:-1], [True]]))[0]
+    return [(int(h[a]), idx[a:b]) for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)
+            if b - a >= min_size]  # fmt: skip
