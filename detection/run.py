@@ -59,6 +59,7 @@ CYCLE_SHRINK = 0.2
 SLOW_HOP_MS = 7 * 86_400_000
 SLOW_CYCLE_MS = 14 * 86_400_000
 SLOW_SHRINK = 0.1
+SLOW_CYCLE_LEN = 8  # AMLSim's cycles reach 7 accounts
 SLOW_MIDDLE = 3  # a slow scatter-gather splits over three or more accounts
 VICTIMS_FOR_PAIR = 3
 
@@ -120,7 +121,7 @@ def _detect(
         "shared_identifier": lambda: find_shared_identifier_rings(snap, hub, lo, hi),
         "flow_community": lambda: find_flow_communities(snap, lo, hi),
         "cycle": lambda: find_cycles(snap, links, window),
-        "slow_cycle": lambda: find_cycles(snap, slow_links(), SLOW_CYCLE_MS),
+        "slow_cycle": lambda: find_cycles(snap, slow_links(), SLOW_CYCLE_MS, SLOW_CYCLE_LEN),
         "same_sum_loop": lambda: find_same_sum_loops(snap, window),
         "fan_in": fan_in,
         "fan_in_burst": lambda: find_fan_in_bursts(
