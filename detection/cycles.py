@@ -56,7 +56,7 @@ def find_cycles(
                 Candidate(
                     members=members,
                     typology="cycle",
-                    points=45.0,
+                    points=45.0 + 2.5 * min(len(members) - 3, 4),  # a long loop is no chance
                     reasons=[
                         f"{amount:,.0f} went round {len(members)} accounts in "
                         f"{max(hours, 0.1):.0f} hours and {kept:.0%} came back"

@@ -8,12 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from detection.flows import OutIndex
-from detection.snapshot import Candidate, Snapshot
+from detection.snapshot import DAY_MS, Candidate, Snapshot
 from detection.victims import Evidence
 
 _MAX_DEGREE = 400
 FAST_MS = 12 * 3_600_000  # "passed it on at once": mules move money within hours
 SPRAY_MS = 24 * 3_600_000
+BATCH_GAP_MS = 3_600_000
 
 
 def _best_window(ts: np.ndarray, peers: np.ndarray, window_ms: int) -> tuple[int, int]:
@@ -147,3 +148,116 @@ def find_fan_out(
             )  # fmt: skip
         )
     return out
+
+
+def find_repeat_fans(
+    snap: Snapshot, min_peers: int = 4, burst_ms: int = 3 * DAY_MS, span_ms: int = 14 * DAY_MS
+) -> list[Candidate]:
+    """Fan-out: an account that, within two weeks, starts paying four or more payees it never
+    paid before (not in the first week of the data either), each several times within a few days
+    and never again: money split in tranches over fresh accounts, whatever the sums. Fan-in, the
+    mirror: four or more fresh payers each paying one account several times within a few days,
+    then never again. Wages, rent, dues and suppliers are paid once a period, to payees paid
+    before. Fan-in's payers must all start within ``burst_ms`` of each other. Typed
+    ``fan_out_tranches`` / ``fan_in_tranches``."""
+    if snap.t_src.size == 0:
+        return []
+    out = _repeat_fan(snap, snap.t_src, snap.t_dst, min_peers, burst_ms, span_ms, "fan_out")
+    out += _fresh_fan_out(snap, min_peers + 1, burst_ms)
+    # payers acting together start within days of each other; customers trickle in
+    gather_ms = min(span_ms, burst_ms)
+    return out + _repeat_fan(snap, snap.t_dst, snap.t_src, min_peers, burst_ms, gather_ms, "fan_in")
+
+
+def _repeat_fan(
+    snap: Snapshot, hub_of: np.ndarray, peer_of: np.ndarray, min_peers: int, burst_ms: int,
+    span_ms: int, typology: str,
+) -> list[Candidate]:  # fmt: skip
+    n = np.int64(max(snap.n_accounts, 1))
+    pair = hub_of.astype(np.int64) * n + peer_of.astype(np.int64)
+    order = np.lexsort((snap.t_ts, pair))
+    p, t = pair[order], snap.t_ts[order]
+    first = np.concatenate([[True], p[1:] != p[:-1]])
+    pid = np.cumsum(first) - 1
+    starts = np.nonzero(first)[0]
+    t_first = t[starts]
+    in_burst = np.bincount(pid, (t - t_first[pid] <= burst_ms).astype(np.float64))
+    total = np.bincount(pid)
+    pair_sum = np.bincount(pid, snap.t_amt[order])
+    fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst >= 2) & (in_burst == total)
+    hubs, peers = p[starts] // n, p[starts] % n
+    out: list[Candidate] = []
+    for h, sel in _by_hub(hubs, fresh, min_peers):
+        sel = sel[np.argsort(t_first[sel], kind="stable")]
+        tt = t_first[sel]
+        ends = np.searchsorted(tt, tt + span_ms, "right")
+        lo = int(np.argmax(ends - np.arange(tt.size)))
+        pick = sel[lo : ends[lo]]
+        if pick.size < min_peers:
+            continue
+        ids = [int(d) for d in peers[pick]]
+        moved = float(pair_sum[pick].sum())
+        days = max(1, round((int(tt[ends[lo] - 1]) - int(tt[lo])) / DAY_MS))
+        times = int(total[pick].sum())
+        if typology == "fan_out":
+            roles = {d: "receiver" for d in ids} | {int(h): "source"}
+            reason = f"{snap.account_id(int(h))} paid {len(ids)} accounts it never paid before"
+        else:
+            roles = {d: "feeder" for d in ids} | {int(h): "collector"}
+            reason = f"{len(ids)} accounts that never paid {snap.account_id(int(h))} before paid it"
+        reason += f" {times} times ({moved:,.0f}) within {days} days, then stopped"
+        out.append(Candidate(frozenset(roles), f"{typology}_tranches", 40.0 + 2.0 * min(len(ids), 5),
+                             [reason], roles, amount=moved))  # fmt: skip
+    return out
+
+
+def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candidate]:
+    """An account that, within days, pays five or more payees it never paid before, once each or
+    more, when they are most of everyone it pays in the data: its own baseline says this is no
+    habit (a relative anomaly, whatever the sums and however old the account). Payments made in
+    one batch (a median gap under an hour: a payroll run) do not count."""
+    n = np.int64(max(snap.n_accounts, 1))
+    pair = snap.t_src.astype(np.int64) * n + snap.t_dst.astype(np.int64)
+    order = np.lexsort((snap.t_ts, pair))
+    p, t = pair[order], snap.t_ts[order]
+    first = np.concatenate([[True], p[1:] != p[:-1]])
+    pid = np.cumsum(first) - 1
+    starts = np.nonzero(first)[0]
+    t_first = t[starts]
+    in_burst = np.bincount(pid, (t - t_first[pid] <= span_ms).astype(np.float64))
+    total = np.bincount(pid)
+    pair_sum = np.bincount(pid, snap.t_amt[order])
+    fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst == total)
+    hubs, peers = p[starts] // n, p[starts] % n
+    out: list[Candidate] = []
+    for h, sel in _by_hub(hubs, fresh, min_payees):
+        sel = sel[np.argsort(t_first[sel], kind="stable")]
+        tt = t_first[sel]
+        ends = np.searchsorted(tt, tt + span_ms, "right")
+        lo = int(np.argmax(ends - np.arange(tt.size)))
+        pick = sel[lo : ends[lo]]
+        if pick.size < min_payees or pick.size < 0.6 * snap.out_degree[h]:
+            continue
+        if float(np.median(np.diff(tt[lo : ends[lo]]))) < BATCH_GAP_MS:
+            continue  # a payroll run pays its whole staff in one batch, minutes apart
+        ids = [int(d) for d in peers[pick]]
+        roles = {d: "receiver" for d in ids} | {int(h): "source"}
+        moved = float(pair_sum[pick].sum())
+        reason = (f"{snap.account_id(int(h))} paid {len(ids)} accounts it never paid before "
+                  f"({moved:,.0f}) within {max(1, round(span_ms / DAY_MS))} days: most of "
+                  "everyone it pays")  # fmt: skip
+        out.append(Candidate(frozenset(roles), "fresh_fan_out", 48.0, [reason], roles,
+                             amount=moved))  # fmt: skip
+    return out
+
+
+def _by_hub(hubs: np.ndarray, keep: np.ndarray, min_size: int) -> list[tuple[int, np.ndarray]]:
+    """Indices of the kept pairs of each hub with at least ``min_size`` of them (``hubs`` is
+    sorted: pairs are ordered by hub)."""
+    idx = np.nonzero(keep)[0]
+    if idx.size == 0:
+        return []
+    h = hubs[idx]
+    cut = np.nonzero(np.concatenate([[True], h[1:] != h[:-1], [True]]))[0]
+    return [(int(h[a]), idx[a:b]) for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)
+            if b - a >= min_size]  # fmt: skip

@@ -9,7 +9,10 @@ from detection.snapshot import Candidate, Snapshot
 
 
 def find_scatter_gather(
-    snap: Snapshot, links: tuple[np.ndarray, np.ndarray], min_middle: int = 2
+    snap: Snapshot,
+    links: tuple[np.ndarray, np.ndarray],
+    min_middle: int = 2,
+    typology: str = "scatter_gather",
 ) -> list[Candidate]:
     i, j = links
     src, mid, dst = snap.t_src[i], snap.t_dst[i], snap.t_dst[j]
@@ -27,6 +30,6 @@ def find_scatter_gather(
         roles = {m: "layer" for m in middles} | {s: "source", t: "sink"}
         reason = (f"{snap.account_id(s)} split {amounts[(s, t)]:,.0f} over {len(middles)} accounts "
                   f"that all passed it to {snap.account_id(t)}")  # fmt: skip
-        out.append(Candidate(frozenset(roles), "scatter_gather", 35.0 + 3.0 * min(len(middles), 5),
+        out.append(Candidate(frozenset(roles), typology, 35.0 + 3.0 * min(len(middles), 5),
                              [reason], roles, amount=amounts[(s, t)]))  # fmt: skip
     return out

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import orjson
 
 from core.logcontext import bind_log
@@ -24,7 +25,7 @@ from detection.card_testing import find_card_testing
 from detection.communities import find_flow_communities
 from detection.controlled import find_controlled_devices
 from detection.cycles import find_cycles
-from detection.fans import find_fan_in, find_fan_out
+from detection.fans import find_fan_in, find_fan_out, find_repeat_fans
 from detection.flows import build_out_index, chain_links
 from detection.identity import match_rings
 from detection.layering import find_scatter_gather
@@ -34,6 +35,7 @@ from detection.ring_store import RingRow, load_rings, publish_ring_alerts, write
 from detection.scoring import Ring, merge_candidates, score_ring
 from detection.shared_ids import find_shared_identifier_rings
 from detection.snapshot import Candidate, Snapshot, build_snapshot
+from detection.splits import find_equal_splits
 from detection.takeover import find_device_takeover
 from detection.victims import Evidence
 from graph.falkordb_store import FalkorStore
@@ -43,6 +45,13 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 CYCLE_SHRINK = 0.2
+# Camouflaged cycles move everyday sums a hop every few days: each hop within a week, the whole
+# loop within two, shrinking a little at each hop (a fee), never growing.
+SLOW_HOP_MS = 7 * 86_400_000
+SLOW_CYCLE_MS = 14 * 86_400_000
+SLOW_SHRINK = 0.1
+SLOW_CYCLE_LEN = 8  # AMLSim's cycles reach 7 accounts
+SLOW_MIDDLE = 3  # a slow scatter-gather splits over three or more accounts
 VICTIMS_FOR_PAIR = 3
 
 
@@ -75,6 +84,12 @@ def _detect(
     evidence = Evidence(snap, hub)
     links = chain_links(snap, window, CYCLE_SHRINK)
     collectors: set[int] = set()  # mules found by fan_in: their payers need evidence of their own
+    slow: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def slow_links() -> tuple[np.ndarray, np.ndarray]:
+        if not slow:
+            slow.append(chain_links(snap, SLOW_HOP_MS, SLOW_SHRINK))
+        return slow[0]
 
     def fan_in() -> list[Candidate]:
         found = find_fan_in(snap, out_index, window, evidence)
@@ -86,13 +101,19 @@ def _detect(
         "shared_identifier": lambda: find_shared_identifier_rings(snap, hub, lo, hi),
         "flow_community": lambda: find_flow_communities(snap, lo, hi),
         "cycle": lambda: find_cycles(snap, links, window),
+        "slow_cycle": lambda: find_cycles(snap, slow_links(), SLOW_CYCLE_MS, SLOW_CYCLE_LEN),
         "same_sum_loop": lambda: find_same_sum_loops(snap, window),
         "fan_in": fan_in,
         "fan_in_burst": lambda: find_fan_in_bursts(
             snap, hi, out_index, evidence, window, collectors
         ),
         "fan_out": lambda: find_fan_out(snap, out_index, window),
+        "repeat_fan": lambda: find_repeat_fans(snap),
+        "equal_split": lambda: find_equal_splits(snap),
         "scatter_gather": lambda: find_scatter_gather(snap, links),
+        "slow_scatter_gather": lambda: find_scatter_gather(
+            snap, slow_links(), SLOW_MIDDLE, "layered_scatter_gather"
+        ),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
         "device_takeover": lambda: find_device_takeover(snap, hub, window),

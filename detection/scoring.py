@@ -17,11 +17,22 @@ from detection.snapshot import DAY_MS, Candidate, Snapshot
 NEW_DAYS = 30
 FLOW = frozenset(
     {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
-     "structuring"}
+     "structuring", "fan_in_tranches", "fan_out_tranches", "equal_split",
+     "layered_scatter_gather", "fresh_fan_out"}
 )  # fmt: skip
 # Money that comes back round to where it started, or that every receiver passes on at once, is
 # ring behaviour whatever the accounts' age.
-LOOPS = frozenset({"cycle", "same_sum_loop", "fan_out"})
+LOOPS = frozenset(
+    {"cycle", "same_sum_loop", "fan_out", "fan_in_tranches", "fan_out_tranches", "equal_split"}
+)
+# Behaviour no family or club shows whatever the sums: money round a loop of 3+ accounts, and
+# several fresh accounts paid (or paying) in tranches within days, then never again; gathered
+# money paid out in equal shares to the cent; a split over three or more accounts that each
+# pass about what they got to one sink within a week (layered_scatter_gather).
+CAMO = frozenset(
+    {"cycle", "fan_in_tranches", "fan_out_tranches", "equal_split", "layered_scatter_gather",
+     "fresh_fan_out"}
+)  # fmt: skip
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
 BEHAVIOUR = frozenset(
     {"card_testing", "refund_abuse", "device_takeover", "structuring", "controlled_device"}
@@ -196,12 +207,15 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
     if mean_risk is not None and top_risk is not None:
         score += 15 * (mean_risk / 100) + 10 * (top_risk / 100) - 8
     ordinary = sig < 0.35 if kinds & FLOW else passing < 0.6
-    if ordinary and not kinds & BEHAVIOUR:
+    # money that went round 3+ accounts and came back, shrinking by a fee at each hop, is no
+    # family's back and forth, however everyday the sums
+    camo = bool(kinds & CAMO)
+    if ordinary and not (kinds & BEHAVIOUR or camo):
         # old accounts moving everyday sums: households, families, payroll; weighed by the
         # share of established members, so one new account does not cancel it (accounts worked
         # from one device across households are no household)
         score -= 15 * (1 - new_frac) * (1 - controlled)
-    if not kinds & (BEHAVIOUR | LOOPS):
+    if not (kinds & (BEHAVIOUR | LOOPS) or camo):
         # established members with no identifier shared among them and no money passing
         # through: only the shape says ring (rent, dues, small businesses); a camouflaged ring
         # still shows one of them
