@@ -86,10 +86,13 @@ def _ui_routes() -> list[BaseRoute]:
 
 
 def create_app(
-    settings: Settings | None = None, *, store: Any = None, pipeline: Any = None,
+    settings: Settings | None = None,
+    *,
+    store: Any = None,
+    pipeline: Any = None,
     runner: Callable[[], Any] | None = None,
     ingest_health: Callable[[], str | None] | None = None,
-) -> Starlette:  # fmt: skip
+) -> Starlette:
     """The app; ``ingest_health`` (``ringscope up``) says why its ingest workers are down."""
     settings = settings or load_settings()
     reads, url = _reads_for(store, settings)
@@ -99,16 +102,24 @@ def create_app(
     if required is None:
         required = not is_loopback(settings.host)
     services = Services(
-        redis=client, broadcaster=broadcaster, settings=settings, pipeline=pipeline, runner=runner,
-        alerts=AlertFeed(client, broadcaster, settings.alerts_stream), auth_required=required,
+        redis=client,
+        broadcaster=broadcaster,
+        settings=settings,
+        pipeline=pipeline,
+        runner=runner,
+        alerts=AlertFeed(client, broadcaster, settings.alerts_stream),
+        auth_required=required,
         cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
         triage=RedisTriageStore(client, settings.graph),
-    )  # fmt: skip
+    )
     schema = build_schema(
-        max_depth=settings.api_max_depth, max_tokens=settings.api_max_tokens,
-        introspection=settings.api_introspection, max_cost=settings.api_max_cost,
-        max_page=settings.api_max_page, public_introspection=settings.api_public_introspection,
-    )  # fmt: skip
+        max_depth=settings.api_max_depth,
+        max_tokens=settings.api_max_tokens,
+        introspection=settings.api_introspection,
+        max_cost=settings.api_max_cost,
+        max_page=settings.api_max_page,
+        public_introspection=settings.api_public_introspection,
+    )
     view = GraphQLView(schema, reads, services)
     broadcaster.handlers[REVOKED_CHANNEL] = view.forget_key  # revocation reaches every process
 
@@ -117,8 +128,9 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         if not await reads.ping():
-            return JSONResponse({"status": "graph unreachable", "reason": "graph unreachable"},
-                                status_code=503)  # fmt: skip
+            return JSONResponse(
+                {"status": "graph unreachable", "reason": "graph unreachable"}, status_code=503
+            )
         reason = (ingest_health() if ingest_health else None) or await _ingest_problem(services)
         if reason:
             return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
@@ -151,17 +163,31 @@ def create_app(
             await shutdown_services(services, reads)
 
     routes: list[BaseRoute] = [
-        Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
-        Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics_endpoint),
+        Route("/graphql", view, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
         *_ui_routes(),
-    ]  # fmt: skip
-    middleware = [Middleware(GuardMiddleware, max_body=settings.api_max_body_bytes,
-                             timeout_s=settings.api_timeout_s,
-                             hosts=HostAllowlist(settings.allowed_hosts))]  # fmt: skip
+    ]
+    middleware = [
+        Middleware(
+            GuardMiddleware,
+            max_body=settings.api_max_body_bytes,
+            timeout_s=settings.api_timeout_s,
+            hosts=HostAllowlist(settings.allowed_hosts),
+        )
+    ]
     if settings.api_cors_origins:
-        middleware.insert(1, Middleware(
-            CORSMiddleware, allow_origins=settings.api_cors_origins, allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"]))  # fmt: skip
+        middleware.insert(
+            1,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.api_cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+            ),
+        )
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.services = services
     app.state.reads = reads
@@ -208,8 +234,10 @@ async def _ingest_problem(services: Services) -> str | None:
         return None
     lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
     if lag is not None and int(lag) > s.ready_max_lag:
-        return (f"ingest lag: {int(lag)} entries of {s.stream!r} wait for group "
-                f"{s.consumer_group!r} (limit RINGSCOPE_READY_MAX_LAG={s.ready_max_lag})")  # fmt: skip
+        return (
+            f"ingest lag: {int(lag)} entries of {s.stream!r} wait for group "
+            f"{s.consumer_group!r} (limit RINGSCOPE_READY_MAX_LAG={s.ready_max_lag})"
+        )
     return None
 
 

@@ -115,8 +115,14 @@ class CaseAuditEntry:
 
     @classmethod
     def of(cls, entry: AuditEntry) -> CaseAuditEntry:
-        return cls(at=_dt(entry.at), actor=entry.actor, role=entry.role, action=entry.action,
-                   before=cast(JSON, entry.before), after=cast(JSON, entry.after))  # fmt: skip
+        return cls(
+            at=_dt(entry.at),
+            actor=entry.actor,
+            role=entry.role,
+            action=entry.action,
+            before=cast(JSON, entry.before),
+            after=cast(JSON, entry.after),
+        )
 
 
 @strawberry.type(description="An investigation gathering alerts, rings and accounts.")
@@ -196,7 +202,7 @@ class Case:
                 at=_dt(a.at),
                 author=a.author,
                 case_id=self.view.id,
-            )  # fmt: skip
+            )
             for a in self.view.attachments
         ]
 
@@ -236,16 +242,25 @@ def _domain_errors(exc: CaseError) -> Exception:
 
 
 async def cases(
-    info: Info, first: int, after: str | None, status: CaseStatus | None, assignee: str | None,
-    priority: CasePriority | None, ring_id: str | None, account_id: str | None,
-) -> Connection[Case]:  # fmt: skip
+    info: Info,
+    first: int,
+    after: str | None,
+    status: CaseStatus | None,
+    assignee: str | None,
+    priority: CasePriority | None,
+    ring_id: str | None,
+    account_id: str | None,
+) -> Connection[Case]:
     info.context.require("viewer")
     check_first(first, info.context.max_page)
     offset = decode_offset(after)
-    flt = CaseFilter(status=status.value if status else None, assignee=assignee,
-                     priority=priority.value if priority else None,
-                     ring_id=str(ring_id) if ring_id else None,
-                     account_id=str(account_id) if account_id else None)  # fmt: skip
+    flt = CaseFilter(
+        status=status.value if status else None,
+        assignee=assignee,
+        priority=priority.value if priority else None,
+        ring_id=str(ring_id) if ring_id else None,
+        account_id=str(account_id) if account_id else None,
+    )
     store = case_store(info)
     found = await store.list_cases(flt, offset, first + 1)
 
@@ -262,17 +277,31 @@ async def case(info: Info, id: str) -> Case | None:
 
 
 async def create_case(
-    info: Info, title: str, priority: CasePriority, assignee: str | None, due_at: datetime | None,
-    alert_ids: list[strawberry.ID], ring_ids: list[strawberry.ID],
-    account_ids: list[strawberry.ID], note: str | None,
-) -> Case:  # fmt: skip
+    info: Info,
+    title: str,
+    priority: CasePriority,
+    assignee: str | None,
+    due_at: datetime | None,
+    alert_ids: list[strawberry.ID],
+    ring_ids: list[strawberry.ID],
+    account_ids: list[strawberry.ID],
+    note: str | None,
+) -> Case:
     actor = _actor(info, "investigator")
     now = _now()
     try:
-        view = new_case(f"case-{uuid.uuid4().hex[:12]}", title, actor, now,
-                        priority=priority.value, assignee=assignee, due_at=_ms(due_at),
-                        alert_ids=[str(i) for i in alert_ids], ring_ids=[str(i) for i in ring_ids],
-                        account_ids=[str(i) for i in account_ids])  # fmt: skip
+        view = new_case(
+            f"case-{uuid.uuid4().hex[:12]}",
+            title,
+            actor,
+            now,
+            priority=priority.value,
+            assignee=assignee,
+            due_at=_ms(due_at),
+            alert_ids=[str(i) for i in alert_ids],
+            ring_ids=[str(i) for i in ring_ids],
+            account_ids=[str(i) for i in account_ids],
+        )
         if note:
             view = add_note(view, note, actor, now)
     except CaseError as exc:
@@ -284,22 +313,34 @@ async def _change(info: Info, id: str, action: str, fn: Any) -> Case:
     actor = _actor(info, "investigator")
     now = _now()
     try:
-        view = await case_store(info).change_case(str(id), lambda c: fn(c, actor, now), action,
-                                                  actor)  # fmt: skip
+        view = await case_store(info).change_case(
+            str(id), lambda c: fn(c, actor, now), action, actor
+        )
     except CaseError as exc:
         raise _domain_errors(exc) from exc
     return Case(view=view)
 
 
 async def update_case(
-    info: Info, id: str, title: str | None, status: CaseStatus | None,
-    priority: CasePriority | None, assignee: str | None, unassign: bool,
-    due_at: datetime | None, disposition: CaseDisposition | None,
-) -> Case:  # fmt: skip
-    change = CaseChange(title=title, status=status.value if status else None,
-                        priority=priority.value if priority else None, assignee=assignee,
-                        clear_assignee=unassign, due_at=_ms(due_at),
-                        disposition=disposition.value if disposition else None)  # fmt: skip
+    info: Info,
+    id: str,
+    title: str | None,
+    status: CaseStatus | None,
+    priority: CasePriority | None,
+    assignee: str | None,
+    unassign: bool,
+    due_at: datetime | None,
+    disposition: CaseDisposition | None,
+) -> Case:
+    change = CaseChange(
+        title=title,
+        status=status.value if status else None,
+        priority=priority.value if priority else None,
+        assignee=assignee,
+        clear_assignee=unassign,
+        due_at=_ms(due_at),
+        disposition=disposition.value if disposition else None,
+    )
     return await _change(info, id, "update", lambda c, a, now: apply_change(c, change, a, now))
 
 
@@ -308,16 +349,24 @@ async def add_case_note(info: Info, id: str, text: str) -> Case:
 
 
 async def attach_to_case(
-    info: Info, id: str, alert_ids: list[strawberry.ID], ring_ids: list[strawberry.ID],
-    account_ids: list[strawberry.ID], file: CaseFileInput | None,
-) -> Case:  # fmt: skip
+    info: Info,
+    id: str,
+    alert_ids: list[strawberry.ID],
+    ring_ids: list[strawberry.ID],
+    account_ids: list[strawberry.ID],
+    file: CaseFileInput | None,
+) -> Case:
     actor = _actor(info, "investigator")
     now = _now()
     upload = None if file is None else _attachment(file, actor, now)
 
     def apply(c: CaseView, a: Actor, at: int) -> CaseView:
-        c = attach(c, [str(i) for i in alert_ids], [str(i) for i in ring_ids],
-                   [str(i) for i in account_ids])  # fmt: skip
+        c = attach(
+            c,
+            [str(i) for i in alert_ids],
+            [str(i) for i in ring_ids],
+            [str(i) for i in account_ids],
+        )
         files = c.attachments if upload is None else (*c.attachments, upload[0])
         return replace(c, attachments=files, updated_at=at)
 
@@ -342,9 +391,15 @@ def _attachment(file: CaseFileInput, actor: Actor, now: int) -> tuple[CaseAttach
         data = base64.b64decode(file.data_base64, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise BadInputError("file.dataBase64: not valid base64") from exc
-    meta = CaseAttachment(id=uuid.uuid4().hex[:12], name=name, content_type=file.content_type,
-                          size=len(data), sha256=hashlib.sha256(data).hexdigest(), at=now,
-                          author=actor.name)  # fmt: skip
+    meta = CaseAttachment(
+        id=uuid.uuid4().hex[:12],
+        name=name,
+        content_type=file.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        at=now,
+        author=actor.name,
+    )
     return meta, data
 
 

@@ -121,10 +121,11 @@ def offset_connection(
     page = list(items[:first])
     edges = [Edge(node=item, cursor=encode_cursor("o", offset + i)) for i, item in enumerate(page)]
     info = PageInfo(
-        has_next_page=len(items) > first, has_previous_page=offset > 0,
+        has_next_page=len(items) > first,
+        has_previous_page=offset > 0,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
-    )  # fmt: skip
+    )
     return Connection(edges=edges, page_info=info, total=total)
 
 

@@ -60,12 +60,16 @@ class Loaders:
             return [None if item is None else item[0] for item in found]
 
         return cls(
-            account=_loader(store.accounts), transaction=_loader(store.transactions),
-            account_links=_loader(store.account_links), account_rings=_loader(store.account_rings),
-            ring=DataLoader(load_fn=rings), ring_members=ring_members,
-            ring_versions=_loader(store.ring_versions), verdicts=_loader(store.verdicts),
+            account=_loader(store.accounts),
+            transaction=_loader(store.transactions),
+            account_links=_loader(store.account_links),
+            account_rings=_loader(store.account_rings),
+            ring=DataLoader(load_fn=rings),
+            ring_members=ring_members,
+            ring_versions=_loader(store.ring_versions),
+            verdicts=_loader(store.verdicts),
             ring_victims=_loader(store.ring_victims),
-        )  # fmt: skip
+        )
 
 
 @dataclass

@@ -71,8 +71,11 @@ class DocumentLRU:
 def build_rules(
     max_depth: int, max_aliases: int, introspection: bool
 ) -> tuple[type[ASTValidationRule], ...]:
-    rules: list[type[ASTValidationRule]] = [*specified_rules, depth_rule(max_depth, None, None),
-                                            alias_rule(max_aliases)]  # fmt: skip
+    rules: list[type[ASTValidationRule]] = [
+        *specified_rules,
+        depth_rule(max_depth, None, None),
+        alias_rule(max_aliases),
+    ]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return tuple(rules)
@@ -156,6 +159,7 @@ def check_operation(
     return None
 
 
-def _validate(schema: Any, document: DocumentNode,
-              rules: Sequence[type[ASTValidationRule]]) -> list[GraphQLError]:  # fmt: skip
+def _validate(
+    schema: Any, document: DocumentNode, rules: Sequence[type[ASTValidationRule]]
+) -> list[GraphQLError]:
     return list(validate_document(schema, document, tuple(rules)))

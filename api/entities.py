@@ -51,9 +51,14 @@ class AccountLink:
     @classmethod
     def of(cls, link: LinkView) -> AccountLink:
         return cls(
-            id=strawberry.ID(link.id), type=link.type, direction=link.direction, count=link.count,
-            total=link.total, first_ts=to_datetime(link.first_ts), last_ts=to_datetime(link.last_ts),
-        )  # fmt: skip
+            id=strawberry.ID(link.id),
+            type=link.type,
+            direction=link.direction,
+            count=link.count,
+            total=link.total,
+            first_ts=to_datetime(link.first_ts),
+            last_ts=to_datetime(link.last_ts),
+        )
 
 
 @strawberry.type
@@ -176,9 +181,13 @@ class Account:
 
     @described_field("Newest first; `since`/`until` bound the time window.")
     async def transactions(
-        self, info: Info, first: int = 20, after: str | None = None,
-        since: datetime | None = None, until: datetime | None = None,
-    ) -> Connection[Transaction]:  # fmt: skip
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Connection[Transaction]:
         return await account_transactions(info, self.view.id, first, after, since, until)
 
     @strawberry.field
@@ -186,8 +195,7 @@ class Account:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Ring]:
         views = await info.context.loaders.account_rings.load(self.view.id)
-        return paginate_list([Ring(view=v) for v in views], first, after,
-                             info.context.max_page)  # fmt: skip
+        return paginate_list([Ring(view=v) for v in views], first, after, info.context.max_page)
 
     @strawberry.field
     async def verdicts(self, info: Info) -> list[VerdictRecord]:
@@ -232,8 +240,7 @@ class RingMember:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Ring]:
         views = await info.context.loaders.account_rings.load(self.member.account_id)
-        return paginate_list([Ring(view=v) for v in views], first, after,
-                             info.context.max_page)  # fmt: skip
+        return paginate_list([Ring(view=v) for v in views], first, after, info.context.max_page)
 
 
 @strawberry.type
@@ -247,8 +254,14 @@ class RingVersion:
 
     @classmethod
     def of(cls, v: RingVersionView) -> RingVersion:
-        return cls(version=v.version, at=to_datetime(v.at), change=v.change, score=v.score,
-                   size=v.size, members=[strawberry.ID(m) for m in v.members])  # fmt: skip
+        return cls(
+            version=v.version,
+            at=to_datetime(v.at),
+            change=v.change,
+            score=v.score,
+            size=v.size,
+            members=[strawberry.ID(m) for m in v.members],
+        )
 
 
 @strawberry.type
@@ -339,9 +352,13 @@ class Ring:
 
 
 async def account_transactions(
-    info: Info, account_id: str, first: int, after: str | None,
-    since: datetime | None, until: datetime | None,
-) -> Connection[Transaction]:  # fmt: skip
+    info: Info,
+    account_id: str,
+    first: int,
+    after: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Connection[Transaction]:
     ctx = info.context
     check_first(first, ctx.max_page)
     before = decode_time_cursor(after)
@@ -351,9 +368,12 @@ async def account_transactions(
     edges = [
         Edge(node=Transaction(record=r), cursor=encode_cursor("t", f"{r.ts}|{r.id}")) for r in page
     ]
-    info_ = PageInfo(has_next_page=len(records) > first, has_previous_page=before is not None,
-                     start_cursor=edges[0].cursor if edges else None,
-                     end_cursor=edges[-1].cursor if edges else None)  # fmt: skip
+    info_ = PageInfo(
+        has_next_page=len(records) > first,
+        has_previous_page=before is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
 
     async def total() -> int:
         return len(await ctx.store.account_transactions(account_id, lo, hi, None, 100_000))

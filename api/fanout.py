@@ -73,10 +73,10 @@ def replays(query: str, operation_name: str | None, variables: dict[str, Any] | 
     return False
 
 
-def share_key(query: str, operation_name: str | None, variables: dict[str, Any] | None,
-              role: str | None) -> Hashable:  # fmt: skip
-    return (query, operation_name, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS),
-            role)  # fmt: skip
+def share_key(
+    query: str, operation_name: str | None, variables: dict[str, Any] | None, role: str | None
+) -> Hashable:
+    return (query, operation_name, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS), role)
 
 
 def next_payload(result: ExecutionResult) -> dict[str, Any]:
@@ -131,9 +131,9 @@ class SharedStreams:
         self._groups: dict[Hashable, _Group] = {}
 
     @contextlib.asynccontextmanager
-    async def join(self, key: Hashable, start: Start, encode: Encode) -> AsyncIterator[
-        asyncio.Queue[Any]
-    ]:  # fmt: skip
+    async def join(
+        self, key: Hashable, start: Start, encode: Encode
+    ) -> AsyncIterator[asyncio.Queue[Any]]:
         """A queue of payload texts (then DONE, or FALLBACK when the document did not run)."""
         group = self._groups.get(key)
         if group is None or group.task.done():

@@ -62,8 +62,12 @@ def alert_from_entry(entry_id: Any, fields: dict[Any, Any]) -> Alert | None:
 class Broadcaster:
     """One pub/sub connection per process, fanned out to in-process subscriber queues."""
 
-    def __init__(self, client: aioredis.Redis[Any], alerts_channel: str = "alerts",
-                 rings_channel: str = "ring-updates") -> None:  # fmt: skip
+    def __init__(
+        self,
+        client: aioredis.Redis[Any],
+        alerts_channel: str = "alerts",
+        rings_channel: str = "ring-updates",
+    ) -> None:
         self.client = client
         self.channels = {alerts_channel: "alert", rings_channel: "ring"}
         self.alerts_channel, self.rings_channel = alerts_channel, rings_channel

@@ -79,8 +79,11 @@ class GuardMiddleware:
     ) -> None:
         body = await self._read_body(receive)
         if body is None:
-            await _reply(send, 413, error_body(f"request body larger than {self.max_body} bytes",
-                                               "PAYLOAD_TOO_LARGE"))  # fmt: skip
+            await _reply(
+                send,
+                413,
+                error_body(f"request body larger than {self.max_body} bytes", "PAYLOAD_TOO_LARGE"),
+            )
             return
         done = False
 
@@ -96,8 +99,13 @@ class GuardMiddleware:
                 await self.app(scope, replay, send)
         except TimeoutError:
             if not status["sent"]:
-                await _reply(send, 200, error_body(
-                    f"the request took longer than {self.timeout_s:g}s; narrow it", "TIMEOUT"))  # fmt: skip
+                await _reply(
+                    send,
+                    200,
+                    error_body(
+                        f"the request took longer than {self.timeout_s:g}s; narrow it", "TIMEOUT"
+                    ),
+                )
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -152,7 +160,14 @@ def _limit_messages(receive: Receive, send: Send, max_bytes: int) -> tuple[Recei
 
 
 async def _reply(send: Send, code: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": code,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

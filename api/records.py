@@ -26,10 +26,15 @@ class VerdictRecord:
     @classmethod
     def of(cls, v: VerdictView) -> VerdictRecord:
         return cls(
-            id=strawberry.ID(v.id), target_type=v.target_type, target_id=strawberry.ID(v.target_id),
-            verdict=Verdict(v.verdict), reason_code=v.reason_code, note=v.note, author=v.author,
+            id=strawberry.ID(v.id),
+            target_type=v.target_type,
+            target_id=strawberry.ID(v.target_id),
+            verdict=Verdict(v.verdict),
+            reason_code=v.reason_code,
+            note=v.note,
+            author=v.author,
             at=to_datetime(v.at),
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="One alert: a transaction scored risky, or a ring flagged.")
@@ -50,11 +55,17 @@ class Alert:
     @classmethod
     def of(cls, alert: AlertRecord) -> Alert:
         return cls(
-            id=strawberry.ID(alert.id), kind=alert.kind, score=alert.score,
-            created_at=alert.created_at, account_id=opt_id(alert.account_id),
-            transaction_id=opt_id(alert.transaction_id), ring_id=opt_id(alert.ring_id),
-            reasons=list(alert.reasons), decision=alert.decision, stream_id=alert.stream_id,
-        )  # fmt: skip
+            id=strawberry.ID(alert.id),
+            kind=alert.kind,
+            score=alert.score,
+            created_at=alert.created_at,
+            account_id=opt_id(alert.account_id),
+            transaction_id=opt_id(alert.transaction_id),
+            ring_id=opt_id(alert.ring_id),
+            reasons=list(alert.reasons),
+            decision=alert.decision,
+            stream_id=alert.stream_id,
+        )
 
 
 @strawberry.type
@@ -74,12 +85,18 @@ class DetectionRun:
     @classmethod
     def of(cls, run: DetectionRunView) -> DetectionRun:
         return cls(
-            id=strawberry.ID(run.id), started_at=to_datetime(run.started_at),
-            finished_at=to_datetime(run.finished_at), duration_ms=run.duration_ms,
-            detector_ms=json_or_text(run.detector_ms), rings_new=run.rings_new,
-            rings_changed=run.rings_changed, rings_unchanged=run.rings_unchanged,
-            rings_total=run.rings_total, status=run.status, error=run.error,
-        )  # fmt: skip
+            id=strawberry.ID(run.id),
+            started_at=to_datetime(run.started_at),
+            finished_at=to_datetime(run.finished_at),
+            duration_ms=run.duration_ms,
+            detector_ms=json_or_text(run.detector_ms),
+            rings_new=run.rings_new,
+            rings_changed=run.rings_changed,
+            rings_unchanged=run.rings_unchanged,
+            rings_total=run.rings_total,
+            status=run.status,
+            error=run.error,
+        )
 
 
 @strawberry.type

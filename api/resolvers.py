@@ -82,18 +82,30 @@ async def ring(info: Info, id: str) -> Ring | None:
 
 
 async def rings(
-    info: Info, first: int, after: str | None, min_score: float | None,
-    status: RingStatus | None, typology: str | None, since: datetime | None,
-    until: datetime | None, sort: RingSort, descending: bool,
-) -> Connection[Ring]:  # fmt: skip
+    info: Info,
+    first: int,
+    after: str | None,
+    min_score: float | None,
+    status: RingStatus | None,
+    typology: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    sort: RingSort,
+    descending: bool,
+) -> Connection[Ring]:
     ctx = info.context
     ctx.require("viewer")
     check_first(first, ctx.max_page)
     offset = decode_offset(after)
     flt = RingFilter(
-        status=status.value if status else None, min_score=min_score, typology=typology,
-        since=_ms(since), until=_ms(until), sort=sort.value, descending=descending,
-    )  # fmt: skip
+        status=status.value if status else None,
+        min_score=min_score,
+        typology=typology,
+        since=_ms(since),
+        until=_ms(until),
+        sort=sort.value,
+        descending=descending,
+    )
     views = await ctx.store.list_rings(flt, offset, first + 1)
     for view in views:  # prime the loader: members {...} below need not fetch rings again
         ctx.loaders.ring.prime(view.id, view)
@@ -115,9 +127,12 @@ async def alerts(
     items = await feed.page(start, first + 1, min_score)
     page = await alert_rings.fill(ctx.store, [Alert.of(a) for a in items[:first]])
     edges = [Edge(node=a, cursor=encode_cursor("s", a.stream_id or "")) for a in page]
-    page_info = PageInfo(has_next_page=len(items) > first, has_previous_page=start is not None,
-                         start_cursor=edges[0].cursor if edges else None,
-                         end_cursor=edges[-1].cursor if edges else None)  # fmt: skip
+    page_info = PageInfo(
+        has_next_page=len(items) > first,
+        has_previous_page=start is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
 
     async def total() -> int:
         return await feed.count(min_score)
@@ -126,9 +141,15 @@ async def alerts(
 
 
 async def neighbourhood(
-    info: Info, id: str, hops: int, limit: int, since: datetime | None, until: datetime | None,
-    types: list[NodeType] | None, as_of: datetime | None = None,
-) -> Subgraph:  # fmt: skip
+    info: Info,
+    id: str,
+    hops: int,
+    limit: int,
+    since: datetime | None,
+    until: datetime | None,
+    types: list[NodeType] | None,
+    as_of: datetime | None = None,
+) -> Subgraph:
     ctx = info.context
     ctx.require("viewer")
     check_limit(hops, "hops", MAX_HOPS)
@@ -170,8 +191,9 @@ async def detection_runs(info: Info, first: int, after: str | None) -> Connectio
     check_first(first, ctx.max_page)
     offset = decode_offset(after)
     runs = await ctx.store.detection_runs(offset, first + 1)
-    return offset_connection([DetectionRun.of(r) for r in runs], offset, first,
-                             ctx.store.count_detection_runs)  # fmt: skip
+    return offset_connection(
+        [DetectionRun.of(r) for r in runs], offset, first, ctx.store.count_detection_runs
+    )
 
 
 async def detection_run(info: Info, id: str) -> DetectionRun | None:
@@ -192,29 +214,42 @@ async def stats(info: Info, since: datetime | None, until: datetime | None, buck
 
 
 # --- mutations -----------------------------------------------------------------------------
-def _verdict(info: Info, target_type: str, target_id: str, verdict: Verdict,
-             note: str | None, reason_code: str | None) -> VerdictView:  # fmt: skip
+def _verdict(
+    info: Info,
+    target_type: str,
+    target_id: str,
+    verdict: Verdict,
+    note: str | None,
+    reason_code: str | None,
+) -> VerdictView:
     if note is not None and len(note) > 4000:
         raise BadInputError("note: at most 4000 characters")
     if reason_code is not None and len(reason_code) > 64:
         raise BadInputError("reasonCode: at most 64 characters")
     return VerdictView(
-        id=f"verdict-{uuid.uuid4().hex[:16]}", target_type=target_type, target_id=target_id,
-        verdict=verdict.value, reason_code=reason_code, note=note,
-        author=info.context.principal, at=_now_ms(),
-    )  # fmt: skip
+        id=f"verdict-{uuid.uuid4().hex[:16]}",
+        target_type=target_type,
+        target_id=target_id,
+        verdict=verdict.value,
+        reason_code=reason_code,
+        note=note,
+        author=info.context.principal,
+        at=_now_ms(),
+    )
 
 
-async def label_ring(info: Info, id: str, verdict: Verdict, note: str | None,
-                     reason_code: str | None) -> Ring:  # fmt: skip
+async def label_ring(
+    info: Info, id: str, verdict: Verdict, note: str | None, reason_code: str | None
+) -> Ring:
     info.context.require("investigator")
     record = _verdict(info, "ring", str(id), verdict, note, reason_code)
     await info.context.store.record_verdict(record)
     return await _fresh_ring(info, str(id), "verdict")
 
 
-async def label_account(info: Info, id: str, verdict: Verdict, note: str | None,
-                        reason_code: str | None) -> Account:  # fmt: skip
+async def label_account(
+    info: Info, id: str, verdict: Verdict, note: str | None, reason_code: str | None
+) -> Account:
     info.context.require("investigator")
     record = _verdict(info, "account", str(id), verdict, note, reason_code)
     await info.context.store.record_verdict(record)
@@ -234,8 +269,9 @@ async def update_ring(info: Info, id: str, status: RingStatus | None, assignee: 
         raise BadInputError(f"status: a {current.status} ring cannot move to {status.value}")
     if assignee is not None and len(assignee) > 128:
         raise BadInputError("assignee: at most 128 characters")
-    await ctx.store.update_ring_workflow(str(id), status.value if status else None, assignee,
-                                         _now_ms())  # fmt: skip
+    await ctx.store.update_ring_workflow(
+        str(id), status.value if status else None, assignee, _now_ms()
+    )
     return await _fresh_ring(info, str(id), "workflow")
 
 
@@ -294,9 +330,12 @@ def _ingest_result(result: Any) -> IngestResult:
             index = int(source[4:]) if source.startswith("api:") and source[4:].isdigit() else i
             items.append(Rejection(index=index, reason=str(_attr(item, "reason") or item)))
     count = rejected if isinstance(rejected, int) else len(items)
-    return IngestResult(applied=int(_attr(result, "applied") or 0),
-                        duplicates=int(_attr(result, "duplicates") or 0),
-                        rejected=count, rejections=items)  # fmt: skip
+    return IngestResult(
+        applied=int(_attr(result, "applied") or 0),
+        duplicates=int(_attr(result, "duplicates") or 0),
+        rejected=count,
+        rejections=items,
+    )
 
 
 # --- subscriptions -------------------------------------------------------------------------

@@ -44,13 +44,21 @@ class Query(InvestigatorQueries):
 
     @described_field("Rings, highest score first unless `sort` says otherwise.")
     async def rings(
-        self, info: Info, first: int = 20, after: str | None = None,
-        min_score: float | None = None, status: RingStatus | None = None,
-        typology: str | None = None, since: datetime | None = None, until: datetime | None = None,
-        sort: RingSort = RingSort.SCORE, descending: bool = True,
-    ) -> Connection[Ring]:  # fmt: skip
-        return await r.rings(info, first, after, min_score, status, typology, since, until, sort,
-                             descending)  # fmt: skip
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        min_score: float | None = None,
+        status: RingStatus | None = None,
+        typology: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: RingSort = RingSort.SCORE,
+        descending: bool = True,
+    ) -> Connection[Ring]:
+        return await r.rings(
+            info, first, after, min_score, status, typology, since, until, sort, descending
+        )
 
     @described_field("Alerts from the `alerts` stream, newest first.")
     async def alerts(
@@ -63,10 +71,16 @@ class Query(InvestigatorQueries):
         "graph as it stood then: only edges that existed, money totals summed up to that instant."
     )
     async def neighbourhood(
-        self, info: Info, id: strawberry.ID, hops: int = 1, limit: int = 200,
-        since: datetime | None = None, until: datetime | None = None,
-        types: list[NodeType] | None = None, as_of: datetime | None = None,
-    ) -> Subgraph:  # fmt: skip
+        self,
+        info: Info,
+        id: strawberry.ID,
+        hops: int = 1,
+        limit: int = 200,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        types: list[NodeType] | None = None,
+        as_of: datetime | None = None,
+    ) -> Subgraph:
         return await r.neighbourhood(info, id, hops, limit, since, until, types, as_of)
 
     @described_field(
@@ -74,9 +88,13 @@ class Query(InvestigatorQueries):
         "existed then, with totals as of then."
     )
     async def shortest_path(
-        self, info: Info, from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
-        to: strawberry.ID, max_hops: int = 6, as_of: datetime | None = None,
-    ) -> Subgraph | None:  # fmt: skip
+        self,
+        info: Info,
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
+        max_hops: int = 6,
+        as_of: datetime | None = None,
+    ) -> Subgraph | None:
         return await r.shortest_path(info, from_, to, max_hops, as_of)
 
     @described_field("Detection runs, newest first.")
@@ -93,13 +111,19 @@ class Query(InvestigatorQueries):
         "Cases, newest first, filtered by status, assignee, priority, ring or account."
     )
     async def cases(
-        self, info: Info, first: int = 20, after: str | None = None,
-        status: CaseStatus | None = None, assignee: str | None = None,
-        priority: CasePriority | None = None, ring_id: strawberry.ID | None = None,
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        status: CaseStatus | None = None,
+        assignee: str | None = None,
+        priority: CasePriority | None = None,
+        ring_id: strawberry.ID | None = None,
         account_id: strawberry.ID | None = None,
-    ) -> Connection[Case]:  # fmt: skip
-        return await cases.cases(info, first, after, status, assignee, priority, ring_id,
-                                 account_id)  # fmt: skip
+    ) -> Connection[Case]:
+        return await cases.cases(
+            info, first, after, status, assignee, priority, ring_id, account_id
+        )
 
     @strawberry.field
     async def case(self, info: Info, id: strawberry.ID) -> Case | None:
@@ -119,9 +143,12 @@ class Query(InvestigatorQueries):
 
     @described_field("Dashboard figures over a window (default: the last 24 h).")
     async def stats(
-        self, info: Info, since: datetime | None = None, until: datetime | None = None,
+        self,
+        info: Info,
+        since: datetime | None = None,
+        until: datetime | None = None,
         buckets: int = 24,
-    ) -> Stats:  # fmt: skip
+    ) -> Stats:
         return await r.stats(info, since, until, buckets)
 
 
@@ -129,23 +156,34 @@ class Query(InvestigatorQueries):
 class Mutation:
     @described_mutation("Record a verdict on a ring (investigator).")
     async def label_ring(
-        self, info: Info, id: strawberry.ID, verdict: Verdict, note: str | None = None,
+        self,
+        info: Info,
+        id: strawberry.ID,
+        verdict: Verdict,
+        note: str | None = None,
         reason_code: str | None = None,
-    ) -> Ring:  # fmt: skip
+    ) -> Ring:
         return await r.label_ring(info, id, verdict, note, reason_code)
 
     @described_mutation("Record a verdict on an account (investigator).")
     async def label_account(
-        self, info: Info, id: strawberry.ID, verdict: Verdict, note: str | None = None,
+        self,
+        info: Info,
+        id: strawberry.ID,
+        verdict: Verdict,
+        note: str | None = None,
         reason_code: str | None = None,
-    ) -> Account:  # fmt: skip
+    ) -> Account:
         return await r.label_account(info, id, verdict, note, reason_code)
 
     @described_mutation("Move a ring through open -> investigating -> closed.")
     async def update_ring(
-        self, info: Info, id: strawberry.ID, status: RingStatus | None = None,
+        self,
+        info: Info,
+        id: strawberry.ID,
+        status: RingStatus | None = None,
         assignee: str | None = None,
-    ) -> Ring:  # fmt: skip
+    ) -> Ring:
         return await r.update_ring(info, id, status, assignee)
 
     @described_mutation("Run ring detection now (admin); returns the run record.")
@@ -154,26 +192,48 @@ class Mutation:
 
     @described_mutation("Open a case from alerts, rings and accounts (investigator).")
     async def create_case(
-        self, info: Info, title: str, priority: CasePriority = CasePriority.MEDIUM,
-        assignee: str | None = None, due_at: datetime | None = None,
-        alert_ids: list[strawberry.ID] | None = None, ring_ids: list[strawberry.ID] | None = None,
-        account_ids: list[strawberry.ID] | None = None, note: str | None = None,
-    ) -> Case:  # fmt: skip
-        return await cases.create_case(info, title, priority, assignee, due_at, alert_ids or [],
-                                       ring_ids or [], account_ids or [], note)  # fmt: skip
+        self,
+        info: Info,
+        title: str,
+        priority: CasePriority = CasePriority.MEDIUM,
+        assignee: str | None = None,
+        due_at: datetime | None = None,
+        alert_ids: list[strawberry.ID] | None = None,
+        ring_ids: list[strawberry.ID] | None = None,
+        account_ids: list[strawberry.ID] | None = None,
+        note: str | None = None,
+    ) -> Case:
+        return await cases.create_case(
+            info,
+            title,
+            priority,
+            assignee,
+            due_at,
+            alert_ids or [],
+            ring_ids or [],
+            account_ids or [],
+            note,
+        )
 
     @described_mutation(
         "Change a case's status (new -> investigating -> escalated -> closed; closing needs a "
         "disposition), priority, assignee (reassigning someone else's case: admin) or due date."
     )
     async def update_case(
-        self, info: Info, id: strawberry.ID, title: str | None = None,
-        status: CaseStatus | None = None, priority: CasePriority | None = None,
-        assignee: str | None = None, unassign: bool = False, due_at: datetime | None = None,
+        self,
+        info: Info,
+        id: strawberry.ID,
+        title: str | None = None,
+        status: CaseStatus | None = None,
+        priority: CasePriority | None = None,
+        assignee: str | None = None,
+        unassign: bool = False,
+        due_at: datetime | None = None,
         disposition: CaseDisposition | None = None,
-    ) -> Case:  # fmt: skip
-        return await cases.update_case(info, id, title, status, priority, assignee, unassign,
-                                       due_at, disposition)  # fmt: skip
+    ) -> Case:
+        return await cases.update_case(
+            info, id, title, status, priority, assignee, unassign, due_at, disposition
+        )
 
     @described_mutation("Append a note to a case (investigator); notes are never edited.")
     async def add_case_note(self, info: Info, id: strawberry.ID, text: str) -> Case:
@@ -181,12 +241,17 @@ class Mutation:
 
     @described_mutation("Attach alerts, rings, accounts and/or an export file to a case.")
     async def attach_to_case(
-        self, info: Info, id: strawberry.ID, alert_ids: list[strawberry.ID] | None = None,
+        self,
+        info: Info,
+        id: strawberry.ID,
+        alert_ids: list[strawberry.ID] | None = None,
         ring_ids: list[strawberry.ID] | None = None,
-        account_ids: list[strawberry.ID] | None = None, file: CaseFileInput | None = None,
-    ) -> Case:  # fmt: skip
-        return await cases.attach_to_case(info, id, alert_ids or [], ring_ids or [],
-                                          account_ids or [], file)  # fmt: skip
+        account_ids: list[strawberry.ID] | None = None,
+        file: CaseFileInput | None = None,
+    ) -> Case:
+        return await cases.attach_to_case(
+            info, id, alert_ids or [], ring_ids or [], account_ids or [], file
+        )
 
     @described_mutation("Assign alerts to an investigator (takes them out of the queue).")
     async def assign_alerts(
@@ -205,9 +270,13 @@ class Mutation:
         "account, which training uses as a label."
     )
     async def disposition_alerts(
-        self, info: Info, ids: list[strawberry.ID], disposition: AlertDisposition,
-        reason_code: str | None = None, note: str | None = None,
-    ) -> list[AlertTriageRecord]:  # fmt: skip
+        self,
+        info: Info,
+        ids: list[strawberry.ID],
+        disposition: AlertDisposition,
+        reason_code: str | None = None,
+        note: str | None = None,
+    ) -> list[AlertTriageRecord]:
         return await triage.disposition_alerts(info, ids, disposition, reason_code, note)
 
     @described_mutation("Submit transactions, validated exactly like the stream (admin).")
@@ -248,19 +317,34 @@ class RingscopeSchema(strawberry.Schema):
 
 
 def build_schema(
-    *, max_depth: int = 10, max_tokens: int = 2000, max_aliases: int = 30,
-    introspection: bool = True, extra: list[Any] | None = None, max_cost: int = 20_000,
-    max_page: int = 100, public_introspection: bool = True,
-) -> strawberry.Schema:  # fmt: skip
+    *,
+    max_depth: int = 10,
+    max_tokens: int = 2000,
+    max_aliases: int = 30,
+    introspection: bool = True,
+    extra: list[Any] | None = None,
+    max_cost: int = 20_000,
+    max_page: int = 100,
+    public_introspection: bool = True,
+) -> strawberry.Schema:
     """The schema with its limits; each distinct document is parsed and validated once."""
-    limits = Limits(max_depth=max_depth, max_tokens=max_tokens, max_aliases=max_aliases,
-                    introspection=introspection, max_cost=max_cost, max_page=max_page,
-                    public_introspection=public_introspection)  # fmt: skip
+    limits = Limits(
+        max_depth=max_depth,
+        max_tokens=max_tokens,
+        max_aliases=max_aliases,
+        introspection=introspection,
+        max_cost=max_cost,
+        max_page=max_page,
+        public_introspection=public_introspection,
+    )
     extensions: list[Any] = [document_cache(limits), *(extra or [])]
     return RingscopeSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
-    )  # fmt: skip
+    )
 
 
 schema = build_schema()  # the default shape, exported to api/schema.graphql

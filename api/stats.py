@@ -35,9 +35,16 @@ class TimeBucket:
     def of(cls, b: StatsBucket) -> TimeBucket:
         start = to_datetime(b.start)
         assert start is not None
-        return cls(start=start, transactions=b.transactions, amount=b.amount, alerts=b.alerts,
-                   blocked=b.blocked, fraud=b.fraud, alert_rate=_rate(b.alerts, b.transactions),
-                   fraud_rate=_rate(b.fraud, b.transactions))  # fmt: skip
+        return cls(
+            start=start,
+            transactions=b.transactions,
+            amount=b.amount,
+            alerts=b.alerts,
+            blocked=b.blocked,
+            fraud=b.fraud,
+            alert_rate=_rate(b.alerts, b.transactions),
+            fraud_rate=_rate(b.fraud, b.transactions),
+        )
 
 
 @strawberry.type(description="Alerts here are transactions scored review or block.")
@@ -65,10 +72,21 @@ class Stats:
         since, until = to_datetime(s.since), to_datetime(s.until)
         assert since is not None and until is not None
         return cls(
-            since=since, until=until, transactions=s.transactions, amount=s.amount,
-            alerts=s.alerts, alert_rate=_rate(s.alerts, s.transactions), blocked=s.blocked,
-            fraud=s.fraud, fraud_rate=_rate(s.fraud, s.transactions),
-            amount_at_risk=s.amount_at_risk, amount_blocked=s.amount_blocked, accounts=s.accounts,
-            rings_by_status=[StatusCount(status=k, count=v) for k, v in sorted(s.rings_by_status.items())],
-            risk_histogram=list(s.risk_histogram), buckets=[TimeBucket.of(b) for b in s.buckets],
-        )  # fmt: skip
+            since=since,
+            until=until,
+            transactions=s.transactions,
+            amount=s.amount,
+            alerts=s.alerts,
+            alert_rate=_rate(s.alerts, s.transactions),
+            blocked=s.blocked,
+            fraud=s.fraud,
+            fraud_rate=_rate(s.fraud, s.transactions),
+            amount_at_risk=s.amount_at_risk,
+            amount_blocked=s.amount_blocked,
+            accounts=s.accounts,
+            rings_by_status=[
+                StatusCount(status=k, count=v) for k, v in sorted(s.rings_by_status.items())
+            ],
+            risk_histogram=list(s.risk_histogram),
+            buckets=[TimeBucket.of(b) for b in s.buckets],
+        )

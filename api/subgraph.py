@@ -22,8 +22,13 @@ class GraphNode:
     @classmethod
     def of(cls, node: NodeView) -> GraphNode:
         label = f"{node.type} {node.id}"
-        return cls(id=strawberry.ID(node.id), type=node.type, label=label,
-                   risk_score=node.risk_score, props=JSON(node.props))  # fmt: skip
+        return cls(
+            id=strawberry.ID(node.id),
+            type=node.type,
+            label=label,
+            risk_score=node.risk_score,
+            props=JSON(node.props),
+        )
 
 
 @strawberry.type(description="An aggregated edge: every transaction between the pair summed.")
@@ -39,10 +44,14 @@ class GraphEdge:
     @classmethod
     def of(cls, edge: EdgeView) -> GraphEdge:
         return cls(
-            source=strawberry.ID(edge.source), target=strawberry.ID(edge.target), type=edge.type,
-            count=edge.count, total=edge.total, first_ts=to_datetime(edge.first_ts),
+            source=strawberry.ID(edge.source),
+            target=strawberry.ID(edge.target),
+            type=edge.type,
+            count=edge.count,
+            total=edge.total,
+            first_ts=to_datetime(edge.first_ts),
             last_ts=to_datetime(edge.last_ts),
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="Nodes and edges; `truncated` says the node budget cut it short.")

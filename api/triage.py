@@ -48,10 +48,16 @@ class AlertTriageRecord:
 
     @classmethod
     def of(cls, t: AlertTriage) -> AlertTriageRecord:
-        return cls(alert_id=strawberry.ID(t.alert_id), state=t.state, assignee=t.assignee,
-                   reason_code=t.reason_code, note=t.note, by=t.by,
-                   at=datetime.fromtimestamp(t.at / 1000, UTC),
-                   account_id=strawberry.ID(t.account_id) if t.account_id else None)  # fmt: skip
+        return cls(
+            alert_id=strawberry.ID(t.alert_id),
+            state=t.state,
+            assignee=t.assignee,
+            reason_code=t.reason_code,
+            note=t.note,
+            by=t.by,
+            at=datetime.fromtimestamp(t.at / 1000, UTC),
+            account_id=strawberry.ID(t.account_id) if t.account_id else None,
+        )
 
 
 @strawberry.type(description="An alert waiting for triage, with how long it has waited.")
@@ -82,8 +88,9 @@ async def _newest_alerts(info: Info, limit: int) -> list[AlertRecord]:
     seen: set[str] = set()
     upper = "+"
     while len(out) < limit:
-        entries = await services.redis.xrevrange(services.settings.alerts_stream, upper, "-",
-                                                 count=min(1000, limit - len(out)))  # fmt: skip
+        entries = await services.redis.xrevrange(
+            services.settings.alerts_stream, upper, "-", count=min(1000, limit - len(out))
+        )
         if not entries:
             break
         # a deduplicated alert is re-sent under the same id as it grows: keep its newest entry
@@ -115,8 +122,10 @@ async def triage_queue(
         if str(a.id) not in done and (min_score is None or a.score >= min_score)
     ]
     waiting.sort(key=lambda pair: (-pair[0].score, pair[1] if pair[1] is not None else now))
-    items = [TriageItem(alert=Alert.of(a), age_minutes=round((now - (ms or now)) / 60_000, 1))
-             for a, ms in waiting]  # fmt: skip
+    items = [
+        TriageItem(alert=Alert.of(a), age_minutes=round((now - (ms or now)) / 60_000, 1))
+        for a, ms in waiting
+    ]
     return offset_connection(items[offset : offset + first + 1], offset, first, len(items))
 
 
@@ -150,11 +159,20 @@ async def assign_alerts(info: Info, ids: Sequence[str], assignee: str) -> list[A
         raise BadInputError("assignee: 1 to 128 characters")
     found = await _find(info, [str(i) for i in ids])
     now = int(time.time() * 1000)
-    return await _record(info, [
-        AlertTriage(alert_id=i, state="assigned", by=ctx.principal, at=now,
-                    assignee=assignee.strip(), account_id=_account(a))
-        for i, a in found.items()
-    ])  # fmt: skip
+    return await _record(
+        info,
+        [
+            AlertTriage(
+                alert_id=i,
+                state="assigned",
+                by=ctx.principal,
+                at=now,
+                assignee=assignee.strip(),
+                account_id=_account(a),
+            )
+            for i, a in found.items()
+        ],
+    )
 
 
 async def dismiss_alerts(
@@ -165,17 +183,30 @@ async def dismiss_alerts(
     _reason(reason_code, note)
     found = await _find(info, [str(i) for i in ids])
     now = int(time.time() * 1000)
-    return await _record(info, [
-        AlertTriage(alert_id=i, state="dismissed", by=ctx.principal, at=now,
-                    reason_code=reason_code, note=note, account_id=_account(a))
-        for i, a in found.items()
-    ])  # fmt: skip
+    return await _record(
+        info,
+        [
+            AlertTriage(
+                alert_id=i,
+                state="dismissed",
+                by=ctx.principal,
+                at=now,
+                reason_code=reason_code,
+                note=note,
+                account_id=_account(a),
+            )
+            for i, a in found.items()
+        ],
+    )
 
 
 async def disposition_alerts(
-    info: Info, ids: Sequence[str], disposition: AlertDisposition, reason_code: str | None,
+    info: Info,
+    ids: Sequence[str],
+    disposition: AlertDisposition,
+    reason_code: str | None,
     note: str | None,
-) -> list[AlertTriageRecord]:  # fmt: skip
+) -> list[AlertTriageRecord]:
     """Record true / false positive, and the matching verdict on each alert's account."""
     ctx = info.context
     ctx.require("investigator")
@@ -183,18 +214,31 @@ async def disposition_alerts(
     found = await _find(info, [str(i) for i in ids])
     now = int(time.time() * 1000)
     records = [
-        AlertTriage(alert_id=i, state=disposition.value, by=ctx.principal, at=now,
-                    reason_code=reason_code, note=note, account_id=_account(a))
+        AlertTriage(
+            alert_id=i,
+            state=disposition.value,
+            by=ctx.principal,
+            at=now,
+            reason_code=reason_code,
+            note=note,
+            account_id=_account(a),
+        )
         for i, a in found.items()
-    ]  # fmt: skip
+    ]
     for account in sorted({r.account_id for r in records if r.account_id}):
         alerts = ", ".join(r.alert_id for r in records if r.account_id == account)
-        await ctx.store.record_verdict(VerdictView(
-            id=f"verdict-{uuid.uuid4().hex[:16]}", target_type="account", target_id=account,
-            verdict=DISPOSITION_VERDICTS[disposition.value], reason_code=reason_code,
-            note=f"alert disposition ({alerts})" + (f": {note}" if note else ""),
-            author=ctx.principal, at=now,
-        ))  # fmt: skip
+        await ctx.store.record_verdict(
+            VerdictView(
+                id=f"verdict-{uuid.uuid4().hex[:16]}",
+                target_type="account",
+                target_id=account,
+                verdict=DISPOSITION_VERDICTS[disposition.value],
+                reason_code=reason_code,
+                note=f"alert disposition ({alerts})" + (f": {note}" if note else ""),
+                author=ctx.principal,
+                at=now,
+            )
+        )
     return await _record(info, records)
 
 

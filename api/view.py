@@ -49,11 +49,13 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, schema: Any, store: InvestigationStore, services: Any) -> None:
         settings = services.settings
         super().__init__(
-            schema, graphql_ide=None, allow_queries_via_get=True,
+            schema,
+            graphql_ide=None,
+            allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             max_subscriptions_per_connection=settings.api_max_subscriptions,
             allowed_origins=settings.api_cors_origins,
-        )  # fmt: skip
+        )
         self.store = store
         self.services = services
         self.operation_timeout_s = float(settings.api_timeout_s)
@@ -134,14 +136,28 @@ class GraphQLView(GraphQL[Context, None]):
         token = bearer(request.headers.get("authorization"))
         role, principal = await self._role_for(token)
         settings = self.services.settings
-        return Context(store=self.store, services=self.services, role=role, principal=principal,
-                       max_page=settings.api_max_page, max_nodes=settings.api_max_nodes,
-                       request=request, response=response, token=token)  # fmt: skip
+        return Context(
+            store=self.store,
+            services=self.services,
+            role=role,
+            principal=principal,
+            max_page=settings.api_max_page,
+            max_nodes=settings.api_max_nodes,
+            request=request,
+            response=response,
+            token=token,
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
-        token = next((bearer(params.get(k)) for k in ("Authorization", "authorization", "apiKey",
-                      "token") if params.get(k)), None)  # fmt: skip
+        token = next(
+            (
+                bearer(params.get(k))
+                for k in ("Authorization", "authorization", "apiKey", "token")
+                if params.get(k)
+            ),
+            None,
+        )
         if token:
             context.role, context.principal = await self._role_for(token)
             context.token = token

@@ -104,9 +104,13 @@ def _timeout_of(handler: Any) -> float:
 
 
 async def run_shared(
-    handler: Any, query: str, operation_name: str | None, variables: dict[str, Any] | None,
-    prefix: str, suffix: str,
-) -> bool:  # fmt: skip
+    handler: Any,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    prefix: str,
+    suffix: str,
+) -> bool:
     """Serve one subscriber from a shared execution; False when it must run on its own."""
     hub: SharedStreams | None = getattr(handler.view, "shared_streams", None)
     if hub is None or replays(query, operation_name, variables):
@@ -114,9 +118,12 @@ async def run_shared(
 
     async def start() -> Any:
         return await handler.schema.subscribe(
-            query, variable_values=variables, context_value=handler.context,
-            root_value=handler.root_value, operation_name=operation_name,
-        )  # fmt: skip
+            query,
+            variable_values=variables,
+            context_value=handler.context,
+            root_value=handler.root_value,
+            operation_name=operation_name,
+        )
 
     key = share_key(query, operation_name, variables, getattr(handler.context, "role", None))
     async with hub.join(key, start, handler.view.encode_json) as queue:
@@ -180,8 +187,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def _run_shared(self, operation: Operation[Any, Any]) -> bool:
         prefix, suffix = _frame("next", operation.id)
         try:
-            shared = await run_shared(self, operation.query, operation.operation_name,
-                                      operation.variables, prefix, suffix)  # fmt: skip
+            shared = await run_shared(
+                self, operation.query, operation.operation_name, operation.variables, prefix, suffix
+            )
         except WebSocketDisconnected:
             return True
         if shared:
@@ -223,9 +231,12 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
         await self.websocket.close(REVOKED_CODE, "API key revoked")
 
     async def handle_async_results(
-        self, operation_id: str, query: str, operation_name: str | None,
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
         variables: dict[str, object] | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if is_subscription(query, operation_name):
             if not await self._run_shared(operation_id, query, operation_name, variables):
                 await super().handle_async_results(operation_id, query, operation_name, variables)
@@ -239,8 +250,13 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
             message = {"type": "error", "id": operation_id, "payload": timeout_error(timeout_s)}
             await self.send_message(cast("ErrorMessage", message))
 
-    async def _run_shared(self, operation_id: str, query: str, operation_name: str | None,
-                          variables: dict[str, object] | None) -> bool:  # fmt: skip
+    async def _run_shared(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> bool:
         prefix, suffix = _frame("data", operation_id)
         try:
             if not await run_shared(self, query, operation_name, variables, prefix, suffix):

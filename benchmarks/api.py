@@ -77,8 +77,9 @@ def build_graph(args: argparse.Namespace, settings: Settings, store: FalkorStore
     from ingest.simulator import SimConfig, simulate
     from ringscope.runtime import build_pipeline
 
-    cfg = SimConfig(accounts=args.accounts, days=args.days, seed=7,
-                    tx_per_account_per_day=args.rate)  # fmt: skip
+    cfg = SimConfig(
+        accounts=args.accounts, days=args.days, seed=7, tx_per_account_per_day=args.rate
+    )
     sim = simulate(cfg)
     pipeline = build_pipeline(settings, store, scoring=False)
     raws = sim.accounts + sim.transactions
@@ -245,8 +246,9 @@ def ingest_feed(url: str, graph: str, rate: float, seconds: float) -> None:
     print(json.dumps({"ingested": sent, "tx_per_s": round(sent / (time.monotonic() - start), 1)}))
 
 
-async def fan_out(ws_url: str, r: redis.Redis, channel: str, subscribers: int,
-                  alerts: int) -> dict[str, float]:  # fmt: skip
+async def fan_out(
+    ws_url: str, r: redis.Redis, channel: str, subscribers: int, alerts: int
+) -> dict[str, float]:
     arrivals: dict[str, list[float]] = {}
     conns = []
     for n in range(subscribers):
@@ -272,16 +274,26 @@ async def fan_out(ws_url: str, r: redis.Redis, channel: str, subscribers: int,
     sent: dict[str, float] = {}
     for k in range(alerts):
         alert_id = f"bench-{k}"
-        payload = orjson.dumps({"id": alert_id, "kind": "TRANSACTION", "score": 90.0,
-                                "accountId": "a-1", "reasons": ["benchmark"]})  # fmt: skip
+        payload = orjson.dumps(
+            {
+                "id": alert_id,
+                "kind": "TRANSACTION",
+                "score": 90.0,
+                "accountId": "a-1",
+                "reasons": ["benchmark"],
+            }
+        )
         sent[alert_id] = time.perf_counter()
         r.publish(channel, payload)
         deadline = time.monotonic() + 10
         while len(arrivals.get(alert_id, ())) < subscribers and time.monotonic() < deadline:
             await asyncio.sleep(0.002)
         await asyncio.sleep(0.05)
-    reach_all = [(max(arrivals[a]) - t) * 1000 for a, t in sent.items()
-                 if len(arrivals.get(a, ())) == subscribers]  # fmt: skip
+    reach_all = [
+        (max(arrivals[a]) - t) * 1000
+        for a, t in sent.items()
+        if len(arrivals.get(a, ())) == subscribers
+    ]
     each = [(x - t) * 1000 for a, t in sent.items() for x in arrivals.get(a, ())]
     for task in readers:
         task.cancel()

@@ -24,16 +24,29 @@ def events(n: int, accounts: int) -> list[str]:
     out = []
     for i in range(n):
         a, b = rng.randrange(accounts), rng.randrange(accounts)
-        out.append(json.dumps({"tx_id": f"t{i}", "ts": 1_700_000_000_000 + i, "kind": "transfer",
-                               "amount": 10.0, "account_id": f"a{a}", "counterparty_id": f"a{b}",
-                               "device_id": f"d{a % 5000}"}))  # fmt: skip
+        out.append(
+            json.dumps(
+                {
+                    "tx_id": f"t{i}",
+                    "ts": 1_700_000_000_000 + i,
+                    "kind": "transfer",
+                    "amount": 10.0,
+                    "account_id": f"a{a}",
+                    "counterparty_id": f"a{b}",
+                    "device_id": f"d{a % 5000}",
+                }
+            )
+        )
     return out
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedFalkorDB(Path(tmp) / "a") as a, \
-            EmbeddedFalkorDB(Path(tmp) / "b") as b:  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedFalkorDB(Path(tmp) / "a") as a,
+        EmbeddedFalkorDB(Path(tmp) / "b") as b,
+    ):
         settings = load_settings(falkordb_url=a.url, data_dir=Path(tmp) / "data")
         store = FalkorStore(a.url, settings.graph)
         store.ensure_schema()
@@ -48,12 +61,19 @@ def main() -> None:
         target = FalkorStore(b.url, settings.graph)
         restore_backup(settings.model_copy(update={"falkordb_url": b.url}), target, path)
         t2 = time.perf_counter()
-        print(json.dumps({
-            "benchmark": "backup_restore", "transactions": n,
-            "accounts": manifest["counts"].get("Account"),
-            "keys": len(manifest["keys"]), "bytes": path.stat().st_size,
-            "backup_s": round(t1 - t0, 3), "restore_s": round(t2 - t1, 3),
-        }))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "benchmark": "backup_restore",
+                    "transactions": n,
+                    "accounts": manifest["counts"].get("Account"),
+                    "keys": len(manifest["keys"]),
+                    "bytes": path.stat().st_size,
+                    "backup_s": round(t1 - t0, 3),
+                    "restore_s": round(t2 - t1, 3),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -40,9 +40,10 @@ def main() -> None:
     sim = simulate(SimConfig(accounts=args.accounts, days=args.days, seed=3))
     events = [parse_event(e, "bench") for e in [*sim.accounts, *sim.transactions]]
     bolt_port = random.randint(20000, 32000)  # FalkorDB takes Bolt ports below 32768 only
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedFalkorDB(
-        Path(tmp), bolt_port=bolt_port
-    ) as server:  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedFalkorDB(Path(tmp), bolt_port=bolt_port) as server,
+    ):
         bolt = BoltStore(f"bolt://127.0.0.1:{bolt_port}", "falkordb", "")
         native = FalkorStore(server.url, "native")
         bolt.ensure_schema()
@@ -52,11 +53,18 @@ def main() -> None:
         same = bolt.counts() == native.counts()
         bolt.close()
         native.close()
-    print(json.dumps({
-        "benchmark": "bolt_ingest", "events": len(events), "batch": args.batch,
-        "bolt_events_per_s": round(len(events) / bolt_s), "native_events_per_s":
-        round(len(events) / native_s), "same_counts": same,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "benchmark": "bolt_ingest",
+                "events": len(events),
+                "batch": args.batch,
+                "bolt_events_per_s": round(len(events) / bolt_s),
+                "native_events_per_s": round(len(events) / native_s),
+                "same_counts": same,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -66,8 +66,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     started = time.perf_counter()
-    sim = simulate(SimConfig(accounts=args.accounts, days=30, seed=args.seed,
-                             unlabelled_share=1 - args.labelled_share))  # fmt: skip
+    sim = simulate(
+        SimConfig(
+            accounts=args.accounts,
+            days=30,
+            seed=args.seed,
+            unlabelled_share=1 - args.labelled_share,
+        )
+    )
     rings: dict[str, dict[str, Any]] = sim.truth["rings"]
     in_rings = {m for r in rings.values() for m in r["members"]}
     everyone = {e["account_id"] for e in sim.accounts}
@@ -82,9 +88,12 @@ def main() -> None:
         run_detection(settings, store)
         unlabelled = {k: set(r["members"]) for k, r in rings.items() if not r.get("labelled")}
         # rings an investigator would confirm: detected ones that overlap a real unlabelled ring
-        candidates = [(rid, truth_id) for rid, members in detected_rings(store)
-                      for truth_id, truth in unlabelled.items()
-                      if len(members & truth) >= max(2, len(members) // 2)]  # fmt: skip
+        candidates = [
+            (rid, truth_id)
+            for rid, members in detected_rings(store)
+            for truth_id, truth in unlabelled.items()
+            if len(members & truth) >= max(2, len(members) // 2)
+        ]
         picked: list[tuple[str, str]] = []
         for rid, truth_id in candidates:
             if truth_id not in {t for _, t in picked}:
@@ -97,22 +106,35 @@ def main() -> None:
                     results.append({"k": k, "skipped": f"only {len(picked)} confirmable rings"})
                     continue
                 labelled_truth = {t for _, t in picked[:k]}
-                held_out = set().union(*(m for t, m in unlabelled.items()
-                                         if t not in labelled_truth))  # fmt: skip
+                held_out = set().union(
+                    *(m for t, m in unlabelled.items() if t not in labelled_truth)
+                )
                 negatives = everyone - in_rings
                 before = auc_on(store, args.seed, held_out, negatives)
                 for rid, _ in picked[done:k]:
-                    body = client.post("/graphql", json={"query": LABEL_RING,
-                                                         "variables": {"id": rid}}).json()  # fmt: skip
+                    body = client.post(
+                        "/graphql", json={"query": LABEL_RING, "variables": {"id": rid}}
+                    ).json()
                     if body.get("errors"):
                         raise SystemExit(f"labelRing {rid} failed: {body['errors']}")
                 after = auc_on(store, args.seed, held_out, negatives)
-                results.append({"k": k, "held_out_members": len(held_out),
-                                "auc_before": before, "auc_after": after})  # fmt: skip
+                results.append(
+                    {
+                        "k": k,
+                        "held_out_members": len(held_out),
+                        "auc_before": before,
+                        "auc_after": after,
+                    }
+                )
                 done = k
         store.close()
-    out.update({"confirmable_rings": len(picked), "steps": results,
-                "seconds": round(time.perf_counter() - started, 1)})  # fmt: skip
+    out.update(
+        {
+            "confirmable_rings": len(picked),
+            "steps": results,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    )
     print(json.dumps(out))
 
 

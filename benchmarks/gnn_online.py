@@ -46,8 +46,9 @@ def main() -> None:
     sim = simulate(
         SimConfig(accounts=args.accounts, days=30, seed=args.seed, start_ms=1_700_000_000_000)
     )
-    events = sorted((parse_event(e, "bench") for e in [*sim.accounts, *sim.transactions]),
-                    key=_when)  # fmt: skip
+    events = sorted(
+        (parse_event(e, "bench") for e in [*sim.accounts, *sim.transactions]), key=_when
+    )
     tx_ts = np.array([e.ts for e in events if isinstance(e, TransactionEvent)])
     cut = int(np.quantile(tx_ts, args.train_share))
     past = [e for e in events if _when(e) < cut]
@@ -64,15 +65,19 @@ def main() -> None:
     risk.refresh(data, table)
     # accounts with a transaction before the cut; the others are new when they first transact
     accounts = data["account"].ids
-    known = {accounts[int(i)] for i in np.unique(np.r_[table.cols["src"], table.cols["dst_acc"]])
-             if i >= 0}  # fmt: skip
+    known = {
+        accounts[int(i)]
+        for i in np.unique(np.r_[table.cols["src"], table.cols["dst_acc"]])
+        if i >= 0
+    }
     members = {m for ring in sim.truth["rings"].values() for m in ring["members"]}
 
     batch_ms, per_account_ms, first_score = [], [], {}
     for start in range(0, len(future), args.batch):
         batch = future[start : start + args.batch]
-        senders = list(dict.fromkeys(e.account_id for e in batch
-                                     if isinstance(e, TransactionEvent)))  # fmt: skip
+        senders = list(
+            dict.fromkeys(e.account_id for e in batch if isinstance(e, TransactionEvent))
+        )
         t0 = time.perf_counter()
         risk.observe(batch)
         observe_s = time.perf_counter() - t0
@@ -103,17 +108,29 @@ def main() -> None:
     def pct(v: list[float], q: float) -> float | None:
         return round(float(np.percentile(v, q)), 3) if v else None
 
-    print(json.dumps({
-        "model": args.model, "accounts": args.accounts, "train_share": args.train_share,
-        "train_s": round(train_s, 2), "batch_events": args.batch, "batches": len(batch_ms),
-        "batch_ms": {"p50": pct(batch_ms, 50), "p99": pct(batch_ms, 99)},
-        "per_scored_account_ms": {"p50": pct(per_account_ms, 50), "p99": pct(per_account_ms, 99)},
-        "single_tx_ms": {"p50": pct(single, 50), "p99": pct(single, 99)},
-        "new_accounts": len(new), "new_ring_accounts": int(sum(truth)),
-        "new_accounts_auc": round(float(roc_auc_score(truth, scores)), 4) if both else None,
-        "new_accounts_off_median": sum(1 for s in scores if s != risk.cold_score),
-        "median_score_before": risk.cold_score,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "model": args.model,
+                "accounts": args.accounts,
+                "train_share": args.train_share,
+                "train_s": round(train_s, 2),
+                "batch_events": args.batch,
+                "batches": len(batch_ms),
+                "batch_ms": {"p50": pct(batch_ms, 50), "p99": pct(batch_ms, 99)},
+                "per_scored_account_ms": {
+                    "p50": pct(per_account_ms, 50),
+                    "p99": pct(per_account_ms, 99),
+                },
+                "single_tx_ms": {"p50": pct(single, 50), "p99": pct(single, 99)},
+                "new_accounts": len(new),
+                "new_ring_accounts": int(sum(truth)),
+                "new_accounts_auc": round(float(roc_auc_score(truth, scores)), 4) if both else None,
+                "new_accounts_off_median": sum(1 for s in scores if s != risk.cold_score),
+                "median_score_before": risk.cold_score,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

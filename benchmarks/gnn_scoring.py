@@ -59,13 +59,21 @@ def main() -> None:
             risk.score_accounts(pair)
             lat.append((time.perf_counter() - t0) * 1000)
         store.close()
-    print(json.dumps({
-        "model": args.model, "transactions": len(sim.transactions), "accounts": len(ids),
-        "log_rows_per_s": round(table.rows / read_s), "export_s": round(export_s, 2),
-        "train_s": round(train_s, 2), "batch_score": batch,
-        "online_p50_ms": round(float(np.percentile(lat, 50)), 4),
-        "online_p99_ms": round(float(np.percentile(lat, 99)), 4),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "model": args.model,
+                "transactions": len(sim.transactions),
+                "accounts": len(ids),
+                "log_rows_per_s": round(table.rows / read_s),
+                "export_s": round(export_s, 2),
+                "train_s": round(train_s, 2),
+                "batch_score": batch,
+                "online_p50_ms": round(float(np.percentile(lat, 50)), 4),
+                "online_p99_ms": round(float(np.percentile(lat, 99)), 4),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -76,9 +76,13 @@ def boost(
     x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, seed: int
 ) -> np.ndarray:
     model = HistGradientBoostingClassifier(
-        max_iter=600, learning_rate=0.04, max_leaf_nodes=31, min_samples_leaf=30,
-        l2_regularization=1.0, random_state=seed,
-    )  # fmt: skip
+        max_iter=600,
+        learning_rate=0.04,
+        max_leaf_nodes=31,
+        min_samples_leaf=30,
+        l2_regularization=1.0,
+        random_state=seed,
+    )
     model.fit(x[fit], y[fit])
     return model.predict_proba(x[score])[:, 1]
 
@@ -96,8 +100,10 @@ def gnn_scores(
     structure = structure_features(keys, t, data["amount"], causal=causal)
     full, per_fold, fold = fold_label_features(keys, t, y, train, seed=seed)
     labelled = train & (y < 2)
-    fold_x = [np.concatenate([structure, x, label_inputs(y, labelled & (fold != f))], axis=1)
-              for f, x in enumerate(per_fold)]  # fmt: skip
+    fold_x = [
+        np.concatenate([structure, x, label_inputs(y, labelled & (fold != f))], axis=1)
+        for f, x in enumerate(per_fold)
+    ]
     all_x = np.concatenate([structure, full, label_inputs(y, labelled)], axis=1)
     edge_index, edge_type = tx_edges(keys[:, : len(KEY_COLUMNS)], t, per_key=2, causal=causal)
     gnn = TxSageClassifier(epochs=epochs, seed=seed, device=device)
@@ -124,9 +130,14 @@ def apply_stack(w: np.ndarray, gnn: np.ndarray, feats: np.ndarray) -> np.ndarray
 
 
 def candidates(
-    data: dict[str, np.ndarray], train: np.ndarray, score: np.ndarray, causal: bool, seed: int,
-    epochs: int, device: str,
-) -> dict[str, np.ndarray]:  # fmt: skip
+    data: dict[str, np.ndarray],
+    train: np.ndarray,
+    score: np.ndarray,
+    causal: bool,
+    seed: int,
+    epochs: int,
+    device: str,
+) -> dict[str, np.ndarray]:
     """Each candidate final model's probabilities on ``score`` rows, trained on ``train``."""
     y = data["labels"]
     features, prob, emb = gnn_scores(data, train, causal, seed, epochs, device)
@@ -170,8 +181,9 @@ def evaluate(
     val = time_validation(train, data["time"], val_share)
     inner, val_rows = train & ~val, val & (y < 2)
     on_val = candidates(data, inner, val_rows, **run)
-    weights = stack(on_val["gnn_only"], on_val["features_only"], y[val_rows],
-                    np.ones(int(val_rows.sum()), bool))  # fmt: skip
+    weights = stack(
+        on_val["gnn_only"], on_val["features_only"], y[val_rows], np.ones(int(val_rows.sum()), bool)
+    )
     on_val["stacked"] = apply_stack(weights, on_val["gnn_only"], on_val["features_only"])
     val_auc = {k: round(float(roc_auc_score(y[val_rows], p)), 4) for k, p in on_val.items()}
     chosen = max(choose_from, key=lambda k: val_auc[k])
@@ -240,11 +252,17 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1, help="run seeds seed .. seed+N-1")
     parser.add_argument("--epochs", type=int, default=60, help="GNN full-batch epochs")
     parser.add_argument("--device", choices=DEVICES, default="auto")
-    parser.add_argument("--choose-from", default="gnn_only,combined",
-                        help="candidates the time-validation slice chooses among "
-                             "(gnn_only, features_only, combined, stacked)")  # fmt: skip
-    parser.add_argument("--protocols", default=",".join(PROTOCOLS),
-                        help=f"comma-separated subset of {','.join(PROTOCOLS)}")  # fmt: skip
+    parser.add_argument(
+        "--choose-from",
+        default="gnn_only,combined",
+        help="candidates the time-validation slice chooses among "
+        "(gnn_only, features_only, combined, stacked)",
+    )
+    parser.add_argument(
+        "--protocols",
+        default=",".join(PROTOCOLS),
+        help=f"comma-separated subset of {','.join(PROTOCOLS)}",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     data = load(args.zip)
@@ -252,23 +270,34 @@ def main() -> None:
     protocols = [p for p in args.protocols.split(",") if p]
     torch.set_num_threads(min(torch.get_num_threads(), 4))  # same seed, same figure
     choose_from = tuple(c for c in args.choose_from.split(",") if c)
-    runs = [run_protocols(data, protocols, args.seed + i, args.epochs, device, choose_from)
-            for i in range(args.seeds)]  # fmt: skip
+    runs = [
+        run_protocols(data, protocols, args.seed + i, args.epochs, device, choose_from)
+        for i in range(args.seeds)
+    ]
     first = runs[0]
-    print(json.dumps({
-        **first.get("rgtan", {}),
-        "protocol": "RGTAN: stratified 60% test, random_state=2, labelled test rows",
-        "model": "chosen on a time-validation slice (the latest 20% of the training rows) among "
-                 f"{list(choose_from)}: TxSAGE head (PyG GraphSAGE, gnn_only), its embeddings and "
-                 "score with the features -> HistGradientBoosting (combined)",
-        "gtan_protocol": first.get("gtan"), "time_split": first.get("time_split"),
-        "seed": args.seed, "seeds": args.seeds, "device": device,
-        "spread": spread(runs) if args.seeds > 1 else None,
-        "per_seed_auc": [{k: v["auc"] for k, v in r.items()} for r in runs],
-        "published": {"rgtan": {"auc": 0.8461, "f1": 0.7513, "ap": 0.6939},
-                      "gtan": {"auc": 0.8286, "f1": 0.7336, "ap": 0.6585}},
-        "seconds": round(time.perf_counter() - started, 1),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                **first.get("rgtan", {}),
+                "protocol": "RGTAN: stratified 60% test, random_state=2, labelled test rows",
+                "model": "chosen on a time-validation slice (the latest 20% of the training rows) among "
+                f"{list(choose_from)}: TxSAGE head (PyG GraphSAGE, gnn_only), its embeddings and "
+                "score with the features -> HistGradientBoosting (combined)",
+                "gtan_protocol": first.get("gtan"),
+                "time_split": first.get("time_split"),
+                "seed": args.seed,
+                "seeds": args.seeds,
+                "device": device,
+                "spread": spread(runs) if args.seeds > 1 else None,
+                "per_seed_auc": [{k: v["auc"] for k, v in r.items()} for r in runs],
+                "published": {
+                    "rgtan": {"auc": 0.8461, "f1": 0.7513, "ap": 0.6939},
+                    "gtan": {"auc": 0.8286, "f1": 0.7336, "ap": 0.6585},
+                },
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -83,8 +83,13 @@ def generate_bank(
     with open(path, "wb") as fh:
         for i in range(n):
             k = int(kind[i])
-            e: dict[str, Any] = {"tx_id": f"{prefix}{i:09d}", "ts": int(ts[i]), "kind": kinds[k],
-                                 "amount": float(amount[i]), "account_id": f"a{acct[i]}"}  # fmt: skip
+            e: dict[str, Any] = {
+                "tx_id": f"{prefix}{i:09d}",
+                "ts": int(ts[i]),
+                "kind": kinds[k],
+                "amount": float(amount[i]),
+                "account_id": f"a{acct[i]}",
+            }
             if k == 0:
                 e["counterparty_id"] = f"a{cp[i]}"
             elif k in (1, 4):
@@ -108,8 +113,12 @@ def shape(path: Path) -> dict[str, int]:
         other = e.get("counterparty_id") or e.get("merchant_id")
         if other:
             pairs.add((e["account_id"], other))
-    return {"transactions": n, "distinct_ips": len(ips), "devices": len(devs) - (None in devs),
-            "distinct_pairs": len(pairs)}  # fmt: skip
+    return {
+        "transactions": n,
+        "distinct_ips": len(ips),
+        "devices": len(devs) - (None in devs),
+        "distinct_pairs": len(pairs),
+    }
 
 
 def server_cpu(port: int) -> float:
@@ -127,8 +136,12 @@ def run_ingest(
     if code is not None:
         env["PYTHONPATH"] = str(code)
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "ringscope", "ingest", str(data), *extra],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ringscope", "ingest", str(data), *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -186,8 +199,10 @@ def python_side(path: Path, batch: int = 10_000, limit: int = 100_000) -> dict[s
             plan_batch(events, set())
             t_plan += time.perf_counter() - t
     n = len(lines)
-    return {"parse_us_per_tx": round(t_parse / n * 1e6, 2),
-            "plan_us_per_tx": round(t_plan / n * 1e6, 2)}  # fmt: skip
+    return {
+        "parse_us_per_tx": round(t_parse / n * 1e6, 2),
+        "plan_us_per_tx": round(t_plan / n * 1e6, 2),
+    }
 
 
 def profile_batch(url: str, graph: str, path: Path, skip: int, size: int) -> dict[str, Any]:
@@ -223,8 +238,11 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="1M accounts, 2 tx per account")
     parser.add_argument("--no-bulk", action="store_true", help="skip the --bulk run")
     parser.add_argument("--data", type=Path, help="keep the data set in this directory")
-    parser.add_argument("--before", type=Path,
-                        help="a checkout of older code: its append path is measured in the same run")  # fmt: skip
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of older code: its append path is measured in the same run",
+    )
     args = parser.parse_args()
     if args.large:
         args.accounts, args.tx_per_account = 1_000_000, 2
@@ -234,16 +252,20 @@ def main() -> None:
         n = generate_bank(args.accounts, args.tx_per_account, data)
         extra = Path(tmp) / "extra.jsonl"
         generate_bank(args.accounts, 0.5, extra, seed=2, prefix="x")  # unseen tx_ids
-        out: dict[str, Any] = {"data": f"generate_bank({args.accounts}, {args.tx_per_account})",
-                               **shape(data)}  # fmt: skip
+        out: dict[str, Any] = {
+            "data": f"generate_bank({args.accounts}, {args.tx_per_account})",
+            **shape(data),
+        }
         out["python"] = python_side(data)
         with EmbeddedFalkorDB(Path(tmp) / "db") as server:
             cpu0 = server_cpu(server.port)
             seconds, rss, cpu = run_ingest(server.url, "bench", data)
             out["ingest_tx_per_s"] = round(n / seconds)
             out["ingest_peak_rss_mib"] = round(rss)
-            out["ingest_cpu_us_per_tx"] = {"loader": round(cpu / n * 1e6),
-                                           "server": round((server_cpu(server.port) - cpu0) / n * 1e6)}  # fmt: skip
+            out["ingest_cpu_us_per_tx"] = {
+                "loader": round(cpu / n * 1e6),
+                "server": round((server_cpu(server.port) - cpu0) / n * 1e6),
+            }
             first = counts(server.port, "bench")
             seconds2, _, _ = run_ingest(server.url, "bench", data)
             out["again_seconds"] = round(seconds2, 1)
@@ -255,16 +277,23 @@ def main() -> None:
             if args.before:
                 cpu0 = server_cpu(server.port)
                 seconds0, rss0, cpu_0 = run_ingest(server.url, "before", data, code=args.before)
-                out["before"] = {"tx_per_s": round(n / seconds0), "peak_rss_mib": round(rss0),
-                                 "cpu_us_per_tx": {"loader": round(cpu_0 / n * 1e6), "server":
-                                     round((server_cpu(server.port) - cpu0) / n * 1e6)},
-                                 "counts_equal": counts(server.port, "before") == first}  # fmt: skip
+                out["before"] = {
+                    "tx_per_s": round(n / seconds0),
+                    "peak_rss_mib": round(rss0),
+                    "cpu_us_per_tx": {
+                        "loader": round(cpu_0 / n * 1e6),
+                        "server": round((server_cpu(server.port) - cpu0) / n * 1e6),
+                    },
+                    "counts_equal": counts(server.port, "before") == first,
+                }
             if not args.no_bulk:
                 cpu0 = server_cpu(server.port)
                 seconds3, rss3, cpu3 = run_ingest(server.url, "bulk", data, "--bulk")
                 out["bulk_tx_per_s"] = round(n / seconds3)
-                out["bulk_cpu_us_per_tx"] = {"loader": round(cpu3 / n * 1e6),
-                                             "server": round((server_cpu(server.port) - cpu0) / n * 1e6)}  # fmt: skip
+                out["bulk_cpu_us_per_tx"] = {
+                    "loader": round(cpu3 / n * 1e6),
+                    "server": round((server_cpu(server.port) - cpu0) / n * 1e6),
+                }
                 out["bulk_peak_rss_mib"] = round(rss3)
                 out["bulk_counts_equal"] = counts(server.port, "bulk") == first
                 out["bulk_over_append"] = round(seconds / seconds3, 2)

@@ -48,8 +48,13 @@ def serve_worker(url: str, graph: str) -> None:
     store = FalkorStore(url, graph)
     store.ensure_schema()
     scorer, publisher = build_scoring(store.redis, settings)
-    pipeline = Pipeline(store, identity_salt(settings), scorer=scorer, publisher=publisher,
-                        dead_letter=DeadLetterStream(store.redis, settings.dead_letter_stream))  # fmt: skip
+    pipeline = Pipeline(
+        store,
+        identity_salt(settings),
+        scorer=scorer,
+        publisher=publisher,
+        dead_letter=DeadLetterStream(store.redis, settings.dead_letter_stream),
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     StreamWorker(store.redis, pipeline, settings, name="bench").run(stop)
@@ -69,10 +74,17 @@ class Traffic:
 
     def ev(self, t: datetime, a: str, amount: float, **kw: Any) -> dict[str, Any]:
         self.n += 1
-        e = {"tx_id": f"b-{self.n:07d}", "ts": t.isoformat(), "kind": "payment",
-             "amount": round(amount, 2), "currency": "EUR", "account_id": a,
-             "merchant_id": f"m-{self.rng.randrange(40):02d}", "device_id": f"dev-{a}",
-             "country": self.home[a]}  # fmt: skip
+        e = {
+            "tx_id": f"b-{self.n:07d}",
+            "ts": t.isoformat(),
+            "kind": "payment",
+            "amount": round(amount, 2),
+            "currency": "EUR",
+            "account_id": a,
+            "merchant_id": f"m-{self.rng.randrange(40):02d}",
+            "device_id": f"dev-{a}",
+            "country": self.home[a],
+        }
         e.update(kw)
         return e
 
@@ -132,9 +144,13 @@ def send(r: redis.Redis[Any], live: list[dict[str, Any]], rate: float) -> dict[s
 
 
 def measure(
-    r: redis.Redis[Any], start_id: str, live: list[dict[str, Any]], special: dict[str, str],
-    sent_at: dict[str, int], rate: float,
-) -> dict[str, Any]:  # fmt: skip
+    r: redis.Redis[Any],
+    start_id: str,
+    live: list[dict[str, Any]],
+    special: dict[str, str],
+    sent_at: dict[str, int],
+    rate: float,
+) -> dict[str, Any]:
     flagged: dict[str, dict[str, Any]] = {}
     lat: list[float] = []
     for aid, f in r.xrange("alerts", min=f"({start_id}"):
@@ -149,8 +165,11 @@ def measure(
     bursts = {e["account_id"] for e in live if special.get(e["tx_id"]) == "burst"}
     tot["burst"] = len(bursts)
     hit["burst"] = len({flagged[tx]["accountId"] for tx in flagged if special.get(tx) == "burst"})
-    travel = [(e["account_id"], datetime.fromisoformat(e["ts"])) for e in live
-              if special.get(e["tx_id"]) == "impossible_travel"]  # fmt: skip
+    travel = [
+        (e["account_id"], datetime.fromisoformat(e["ts"]))
+        for e in live
+        if special.get(e["tx_id"]) == "impossible_travel"
+    ]
 
     def ambiguous(e: dict[str, Any]) -> bool:
         t = datetime.fromisoformat(e["ts"])
@@ -163,20 +182,23 @@ def measure(
         return float(lat[min(len(lat) - 1, int(q * len(lat)))]) if lat else None
 
     return {
-        "benchmark": "scoring", "rate_tx_s": rate, "transactions": len(live),
+        "benchmark": "scoring",
+        "rate_tx_s": rate,
+        "transactions": len(live),
         "recall": {k: f"{hit[k]}/{tot[k]}" for k in tot},
         "recall_all": round(sum(hit.values()) / max(1, sum(tot.values())), 3),
         "false_alert_rate": round(sum(tx in flagged for tx in ordinary) / max(1, len(ordinary)), 4),
         "latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": lat[-1] if lat else None},
-    }  # fmt: skip
+    }
 
 
 def run(url: str, rates: list[float], seconds: float, accounts: int, cli: bool) -> None:
     r = redis.Redis.from_url(url, decode_responses=True)
     graph = f"bench-{os.getpid()}"
     env = {**os.environ, "FALKORDB_URL": url, "RINGSCOPE_GRAPH": graph}
-    cmd = (["ringscope", "worker"] if cli else
-           [sys.executable, __file__, "--serve-worker", url, graph])  # fmt: skip
+    cmd = (
+        ["ringscope", "worker"] if cli else [sys.executable, __file__, "--serve-worker", url, graph]
+    )
     worker = subprocess.Popen(cmd, env=env)
     try:
         traffic = Traffic(accounts, seed=5)

@@ -65,16 +65,27 @@ def main() -> None:
         store.redis.delete("bench-ui")
         store.close()
     med = lambda key: round(statistics.median(r[key] for r in runs), 1)  # noqa: E731
-    print(json.dumps({
-        "benchmark": "ui_render", "nodes": runs[0]["nodes"], "edges": runs[0]["edges"],
-        "runs": len(runs), "fetch_ms_p50": med("fetchMs"), "first_draw_ms_p50": med("drawMs"),
-        "render_and_stabilise_ms_p50": med("renderMs"),
-        "render_and_stabilise_ms_max": round(max(r["renderMs"] for r in runs), 1),
-        "fetch_render_and_stabilise_ms_p50": med("stabilizedMs"),
-        "stabilisation_iterations": runs[0]["iterations"], "frame_after_layout_ms_p50": med("frame_ms"),
-        "page_load_to_stable_s_p50": round(statistics.median(r["page_wall_s"] for r in runs), 2),
-        "goal_ms": 2000,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "benchmark": "ui_render",
+                "nodes": runs[0]["nodes"],
+                "edges": runs[0]["edges"],
+                "runs": len(runs),
+                "fetch_ms_p50": med("fetchMs"),
+                "first_draw_ms_p50": med("drawMs"),
+                "render_and_stabilise_ms_p50": med("renderMs"),
+                "render_and_stabilise_ms_max": round(max(r["renderMs"] for r in runs), 1),
+                "fetch_render_and_stabilise_ms_p50": med("stabilizedMs"),
+                "stabilisation_iterations": runs[0]["iterations"],
+                "frame_after_layout_ms_p50": med("frame_ms"),
+                "page_load_to_stable_s_p50": round(
+                    statistics.median(r["page_wall_s"] for r in runs), 2
+                ),
+                "goal_ms": 2000,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,17 @@ class Alert:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], stream_id: str | None = None) -> Alert:
-        known = ("id", "kind", "score", "createdAt", "accountId", "transactionId", "ringId",
-                 "reasons", "decision")  # fmt: skip
+        known = (
+            "id",
+            "kind",
+            "score",
+            "createdAt",
+            "accountId",
+            "transactionId",
+            "ringId",
+            "reasons",
+            "decision",
+        )
         try:
             score = float(data.get("score") or 0.0)
         except (TypeError, ValueError):
@@ -114,14 +123,30 @@ class RingUpdate:
 
     @classmethod
     def of(cls, view: RingView, change: str) -> RingUpdate:
-        return cls(id=view.id, score=view.score, size=view.size, status=view.status or "open",
-                   typologies=tuple(view.typologies), reasons=tuple(view.reasons), change=change,
-                   verdict=view.verdict, assignee=view.assignee)  # fmt: skip
+        return cls(
+            id=view.id,
+            score=view.score,
+            size=view.size,
+            status=view.status or "open",
+            typologies=tuple(view.typologies),
+            reasons=tuple(view.reasons),
+            change=change,
+            verdict=view.verdict,
+            assignee=view.assignee,
+        )
 
     def view(self) -> RingView:
-        return RingView(id=self.id, score=self.score, size=self.size, status=self.status,
-                        typologies=self.typologies, reasons=self.reasons, last_change=self.change,
-                        verdict=self.verdict, assignee=self.assignee)  # fmt: skip
+        return RingView(
+            id=self.id,
+            score=self.score,
+            size=self.size,
+            status=self.status,
+            typologies=self.typologies,
+            reasons=self.reasons,
+            last_change=self.change,
+            verdict=self.verdict,
+            assignee=self.assignee,
+        )
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -148,16 +148,29 @@ def _text(value: str, name: str, limit: int = MAX_TEXT) -> str:
 
 
 def new_case(
-    case_id: str, title: str, actor: Actor, now: int, *, priority: str = "medium",
-    assignee: str | None = None, due_at: int | None = None, alert_ids: Sequence[str] = (),
-    ring_ids: Sequence[str] = (), account_ids: Sequence[str] = (),
-) -> CaseView:  # fmt: skip
+    case_id: str,
+    title: str,
+    actor: Actor,
+    now: int,
+    *,
+    priority: str = "medium",
+    assignee: str | None = None,
+    due_at: int | None = None,
+    alert_ids: Sequence[str] = (),
+    ring_ids: Sequence[str] = (),
+    account_ids: Sequence[str] = (),
+) -> CaseView:
     require_role(actor, "investigator", "open a case")
     case = CaseView(
-        id=case_id, title=_text(title, "title", 300), created_at=now, updated_at=now,
-        created_by=actor.name, priority=_one_of(priority, CASE_PRIORITIES, "priority"),
-        assignee=_text(assignee, "assignee", 128) if assignee else None, due_at=due_at,
-    )  # fmt: skip
+        id=case_id,
+        title=_text(title, "title", 300),
+        created_at=now,
+        updated_at=now,
+        created_by=actor.name,
+        priority=_one_of(priority, CASE_PRIORITIES, "priority"),
+        assignee=_text(assignee, "assignee", 128) if assignee else None,
+        due_at=due_at,
+    )
     return attach(case, alert_ids, ring_ids, account_ids)
 
 
@@ -211,14 +224,17 @@ def _merged(have: tuple[str, ...], more: Sequence[str], name: str) -> tuple[str,
 
 
 def attach(
-    case: CaseView, alert_ids: Sequence[str] = (), ring_ids: Sequence[str] = (),
+    case: CaseView,
+    alert_ids: Sequence[str] = (),
+    ring_ids: Sequence[str] = (),
     account_ids: Sequence[str] = (),
-) -> CaseView:  # fmt: skip
+) -> CaseView:
     return replace(
-        case, alert_ids=_merged(case.alert_ids, alert_ids, "alertIds"),
+        case,
+        alert_ids=_merged(case.alert_ids, alert_ids, "alertIds"),
         ring_ids=_merged(case.ring_ids, ring_ids, "ringIds"),
         account_ids=_merged(case.account_ids, account_ids, "accountIds"),
-    )  # fmt: skip
+    )
 
 
 def add_note(case: CaseView, text: str, actor: Actor, now: int) -> CaseView:
@@ -235,8 +251,12 @@ class CaseStore(Protocol):
     async def list_cases(self, flt: CaseFilter, offset: int, limit: int) -> list[CaseView]: ...
     async def count_cases(self, flt: CaseFilter) -> int: ...
     async def change_case(
-        self, case_id: str, change: Callable[[CaseView], CaseView], action: str, actor: Actor,
+        self,
+        case_id: str,
+        change: Callable[[CaseView], CaseView],
+        action: str,
+        actor: Actor,
         attachment: tuple[CaseAttachment, bytes] | None = None,
-    ) -> CaseView: ...  # fmt: skip
+    ) -> CaseView: ...
     async def audit_trail(self, case_id: str) -> list[AuditEntry]: ...
     async def attachment_bytes(self, case_id: str, attachment_id: str) -> bytes | None: ...

@@ -200,9 +200,17 @@ class InvestigationStore(Protocol):
     async def detection_run(self, run_id: str | None) -> DetectionRunView | None: ...
     async def count_detection_runs(self) -> int: ...
     async def neighbourhood(
-        self, node_id: str, hops: int, limit: int, since: int | None, until: int | None,
-        types: Sequence[str] | None, props: bool = True, edges: bool = True, nodes: bool = True,
-    ) -> SubgraphView: ...  # fmt: skip
+        self,
+        node_id: str,
+        hops: int,
+        limit: int,
+        since: int | None,
+        until: int | None,
+        types: Sequence[str] | None,
+        props: bool = True,
+        edges: bool = True,
+        nodes: bool = True,
+    ) -> SubgraphView: ...
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView: ...
     async def shortest_path(
         self, source: str, target: str, max_hops: int, as_of: int | None = None

@@ -86,9 +86,13 @@ def _unusual(snap: Snapshot, usual: np.ndarray, win: np.ndarray) -> float:
 
 
 def find_fan_in_bursts(
-    snap: Snapshot, max_size: int, out_index: OutIndex, evidence: Evidence, window_ms: int,
+    snap: Snapshot,
+    max_size: int,
+    out_index: OutIndex,
+    evidence: Evidence,
+    window_ms: int,
     mules: set[int] | frozenset[int] = frozenset(),
-) -> list[Candidate]:  # fmt: skip
+) -> list[Candidate]:
     if snap.t_src.size == 0:
         return []
     idx = _first_contacts(snap)
@@ -101,35 +105,52 @@ def find_fan_in_bursts(
         hub = int(snap.t_dst[win[0]])
         total = float(amounts.sum())
         t_first, t_last = int(snap.t_ts[win[0]]), int(snap.t_ts[win[-1]])
-        sent_on = float(out_index.amount_between(np.asarray([hub], np.int64),
-                                                 np.asarray([t_first]),
-                                                 np.asarray([t_last + window_ms]))[0])  # fmt: skip
+        sent_on = float(
+            out_index.amount_between(
+                np.asarray([hub], np.int64), np.asarray([t_first]), np.asarray([t_last + window_ms])
+            )[0]
+        )
         # Senders of like sums into an account that keeps them act together (structuring);
         # payers of a mule that passes the money straight on must each show it themselves.
         forwards = min(sent_on, total) >= 0.6 * max(sent_on, total) or hub in mules
         # four or more sums this close are coordinated even when the receiver passes them on
         tight = win.size >= TIGHT_SENDERS and amounts.max() <= TIGHT * amounts.min()
-        members, victims = evidence.split(hub, win, np.asarray([hub]),
-                                          vouched=tight or not forwards)  # fmt: skip
+        members, victims = evidence.split(
+            hub, win, np.asarray([hub]), vouched=tight or not forwards
+        )
         if members.size < 2:
             continue
         roles = {int(s): "feeder" for s in members} | {hub: "collector"}
         hours = (t_last - t_first) / 3_600_000
-        reason = (f"{win.size} accounts that had never paid {snap.account_id(hub)} each sent "
-                  f"it {amounts.min():,.0f}-{amounts.max():,.0f} within {max(hours, 0.1):.0f} "
-                  f"hours ({total:,.0f} in all)")  # fmt: skip
+        reason = (
+            f"{win.size} accounts that had never paid {snap.account_id(hub)} each sent "
+            f"it {amounts.min():,.0f}-{amounts.max():,.0f} within {max(hours, 0.1):.0f} "
+            f"hours ({total:,.0f} in all)"
+        )
         unusual = _unusual(snap, usual, win)
         if unusual > 0.5:
             reason += "; far more than each of them usually sends"
         points = 30.0 + 3.0 * min(win.size, 5) + 20.0 * unusual
         # Like but uneven sums kept by the receiver: structured placement. Dues, rent and
         # club contributions are round sums, and stay an ordinary fan-in.
-        held = ((tight or not forwards) and unusual >= HELD_UNUSUAL
-                and float(amounts.min()) >= snap.scale  # not pocket money
-                and not bool(np.all(np.round(amounts) % 10 == 0)))  # fmt: skip
+        held = (
+            (tight or not forwards)
+            and unusual >= HELD_UNUSUAL
+            and float(amounts.min()) >= snap.scale  # not pocket money
+            and not bool(np.all(np.round(amounts) % 10 == 0))
+        )
         if held:
             reason += "; sums this alike look structured" if tight else "; the receiver keeps them"
         typology = "structuring" if held else "fan_in"
-        out.append(Candidate(frozenset(roles), typology, points, [reason], roles, amount=total,
-                             victims=frozenset(int(v) for v in victims)))  # fmt: skip
+        out.append(
+            Candidate(
+                frozenset(roles),
+                typology,
+                points,
+                [reason],
+                roles,
+                amount=total,
+                victims=frozenset(int(v) for v in victims),
+            )
+        )
     return out

@@ -76,8 +76,10 @@ def _groups(
     snap: Snapshot, edges: np.ndarray, testers: np.ndarray, min_size: int
 ) -> list[list[int]]:
     graph = ig.Graph(n=snap.n_accounts + len(snap.state.idents), edges=edges.tolist())
-    return [comp[np.isin(comp, testers)].tolist()
-            for comp in account_groups(graph, snap.n_accounts, min_size, testers)]  # fmt: skip
+    return [
+        comp[np.isin(comp, testers)].tolist()
+        for comp in account_groups(graph, snap.n_accounts, min_size, testers)
+    ]
 
 
 def find_card_testing(snap: Snapshot, min_size: int, window_ms: int, hub: int) -> list[Candidate]:
@@ -97,7 +99,9 @@ def _candidate(snap: Snapshot, idx: np.ndarray, accs: list[int], bonus: float) -
     mine = idx[np.isin(c["src"][idx], accs)]
     merchants = np.unique(c["dst"][mine]).size
     hours = (int(c["ts"][mine].max()) - int(c["ts"][mine].min())) / 3_600_000
-    reason = (f"{mine.size} payments of at most {TINY_AMOUNT:.0f} at {merchants} merchants "
-              f"by {len(accs)} accounts in {max(hours, 0.1):.0f} hours")  # fmt: skip
+    reason = (
+        f"{mine.size} payments of at most {TINY_AMOUNT:.0f} at {merchants} merchants "
+        f"by {len(accs)} accounts in {max(hours, 0.1):.0f} hours"
+    )
     points = 30.0 + bonus + 10.0 * (merchants <= 3) + min(15.0, mine.size / len(accs))
     return Candidate(frozenset(accs), "card_testing", points, [reason], {a: "tester" for a in accs})

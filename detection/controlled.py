@@ -32,8 +32,7 @@ def find_controlled_devices(snap: Snapshot, hub: int, max_size: int) -> list[Can
         if group.size < MIN_ACCOUNTS or places.size < MIN_PLACES:
             continue
         name = snap.ident_name(int(d[0]))[2:]
-        reason = (f"device {name} works {group.size} accounts at {places.size} different "
-                  "addresses")  # fmt: skip
+        reason = f"device {name} works {group.size} accounts at {places.size} different addresses"
         roles = {int(a): "controlled" for a in group}
         out.append(Candidate(frozenset(roles), "controlled_device", 30.0, [reason], roles))
     return out

@@ -63,6 +63,6 @@ def find_cycles(
                     ],
                     roles={m: "cycle" for m in members},
                     amount=amount * len(members),
-                )  # fmt: skip
+                )
             )
     return out

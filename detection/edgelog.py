@@ -24,8 +24,15 @@ logger = logging.getLogger(__name__)
 
 KIND_CODES = {"transfer": 0, "payment": 1, "withdrawal": 2, "deposit": 3, "refund": 4}
 TRANSFER, PAYMENT, WITHDRAWAL, DEPOSIT, REFUND = range(5)
-_TX_COLUMNS = {"ts": np.int64, "kind": np.int8, "amount": np.float64, "src": np.int32,
-               "dst": np.int32, "device": np.int32, "ip": np.int32}  # fmt: skip
+_TX_COLUMNS = {
+    "ts": np.int64,
+    "kind": np.int8,
+    "amount": np.float64,
+    "src": np.int32,
+    "dst": np.int32,
+    "device": np.int32,
+    "ip": np.int32,
+}
 # Log entries per XRANGE page. Ingest writes one entry per batch (up to 5,000 rows), and a big
 # reply holds up the server's main thread, so every graph query waits behind it: keep pages small.
 _READ_COUNT = 4
@@ -108,9 +115,12 @@ def _tx_columns(state: EdgeLogState, rows: list[list[Any]]) -> dict[str, np.ndar
     dst_all = np.asarray(dst, dtype=object)
     dst_ids = np.full(len(rows), -1, np.int32)
     cols: dict[str, np.ndarray] = {
-        "ts": np.asarray(ts, np.int64), "kind": kinds, "amount": np.asarray(amount, np.float64),
-        "src": _intern(state.accounts, src), "dst": dst_ids,
-    }  # fmt: skip
+        "ts": np.asarray(ts, np.int64),
+        "kind": kinds,
+        "amount": np.asarray(amount, np.float64),
+        "src": _intern(state.accounts, src),
+        "dst": dst_ids,
+    }
     tr, shop = kinds == TRANSFER, (kinds == PAYMENT) | (kinds == REFUND)
     dst_ids[tr] = _intern(state.accounts, dst_all[tr].tolist())
     dst_ids[shop] = _intern(state.merchants, dst_all[shop].tolist())
@@ -194,11 +204,15 @@ def save_state(state: EdgeLogState, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     np.savez(folder / "columns.tmp.npz", allow_pickle=False, **state.cols)
     meta = {
-        "last_id": state.last_id, "first_id": state.first_id,
-        "accounts": state.accounts.names, "merchants": state.merchants.names,
-        "idents": state.idents.names, "opened": list(state.opened.items()),
-        "identity": state.identity, "n_tx": state.n_tx,
-    }  # fmt: skip
+        "last_id": state.last_id,
+        "first_id": state.first_id,
+        "accounts": state.accounts.names,
+        "merchants": state.merchants.names,
+        "idents": state.idents.names,
+        "opened": list(state.opened.items()),
+        "identity": state.identity,
+        "n_tx": state.n_tx,
+    }
     (folder / "meta.tmp.json").write_bytes(orjson.dumps(meta))
     (folder / "columns.tmp.npz").replace(folder / "columns.npz")
     (folder / "meta.tmp.json").replace(folder / "meta.json")
@@ -216,9 +230,12 @@ def load_state(folder: Path) -> EdgeLogState:
         logger.warning("detection state in %s is inconsistent; rebuilding it", folder)
         return EdgeLogState()
     return EdgeLogState(
-        last_id=meta["last_id"], first_id=meta["first_id"],
-        accounts=Interner(meta["accounts"]), merchants=Interner(meta["merchants"]),
-        idents=Interner(meta["idents"]), cols=cols,
+        last_id=meta["last_id"],
+        first_id=meta["first_id"],
+        accounts=Interner(meta["accounts"]),
+        merchants=Interner(meta["merchants"]),
+        idents=Interner(meta["idents"]),
+        cols=cols,
         opened={int(a): int(ms) for a, ms in meta["opened"]},
         identity=[(int(a), int(i)) for a, i in meta["identity"]],
-    )  # fmt: skip
+    )

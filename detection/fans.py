@@ -76,8 +76,19 @@ def find_fan_in(
         feeders, victims = evidence.split(hub, win, np.asarray([hub, *receivers], np.int64))
         if feeders.size + victims.size < 2:
             continue
-        out.append(_fan_in_candidate(snap, hub, feeders, victims, receivers, float(received[k]),
-                                     float(share[k]), t_first, t_last + window_ms))  # fmt: skip
+        out.append(
+            _fan_in_candidate(
+                snap,
+                hub,
+                feeders,
+                victims,
+                receivers,
+                float(received[k]),
+                float(share[k]),
+                t_first,
+                t_last + window_ms,
+            )
+        )
     return out
 
 
@@ -93,22 +104,32 @@ def _receivers(snap: Snapshot, hub: int, t0: int, t1: int) -> list[int]:
 
 
 def _fan_in_candidate(
-    snap: Snapshot, hub: int, feeders: np.ndarray, victims: np.ndarray, receivers: list[int],
-    received: float, share: float, t0: int, t1: int,
-) -> Candidate:  # fmt: skip
+    snap: Snapshot,
+    hub: int,
+    feeders: np.ndarray,
+    victims: np.ndarray,
+    receivers: list[int],
+    received: float,
+    share: float,
+    t0: int,
+    t1: int,
+) -> Candidate:
     typology = "gather_scatter" if len(receivers) >= 3 else "fan_in"
     roles = {int(f): "feeder" for f in feeders} | {r: "receiver" for r in receivers}
     roles[hub] = "collector"
     hours = (t1 - t0) / 3_600_000
     senders = feeders.size + victims.size
-    reason = (f"{snap.account_id(hub)} collected {received:,.0f} from {senders} accounts and "
-              f"passed on {share:.0%} within {hours:.0f} hours")  # fmt: skip
+    reason = (
+        f"{snap.account_id(hub)} collected {received:,.0f} from {senders} accounts and "
+        f"passed on {share:.0%} within {hours:.0f} hours"
+    )
     if victims.size:
         reason += f"; {victims.size} of the senders look like victims (one-off payers)"
     points = 25.0 + 15.0 * share + 3.0 * min(senders, 5)
     victim_set = frozenset(int(v) for v in victims) - frozenset(roles)
-    return Candidate(frozenset(roles), typology, points, [reason], roles, amount=received,
-                     victims=victim_set)  # fmt: skip
+    return Candidate(
+        frozenset(roles), typology, points, [reason], roles, amount=received, victims=victim_set
+    )
 
 
 def find_fan_out(
@@ -135,8 +156,10 @@ def find_fan_out(
         roles = {int(r): "mule" for r in passing}
         roles[int(src)] = "source"
         hours = (int(snap.t_ts[win[-1]]) - int(snap.t_ts[win[0]])) / 3_600_000
-        reason = (f"{snap.account_id(int(src))} sent {sent:,.0f} to {np.unique(snap.t_dst[win]).size} "
-                  f"accounts in {max(hours, 0.1):.0f} hours; {passing.size} passed it on at once")  # fmt: skip
+        reason = (
+            f"{snap.account_id(int(src))} sent {sent:,.0f} to {np.unique(snap.t_dst[win]).size} "
+            f"accounts in {max(hours, 0.1):.0f} hours; {passing.size} passed it on at once"
+        )
         out.append(
             Candidate(
                 frozenset(roles),
@@ -145,7 +168,7 @@ def find_fan_out(
                 [reason],
                 roles,
                 amount=sent,
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -170,9 +193,14 @@ def find_repeat_fans(
 
 
 def _repeat_fan(
-    snap: Snapshot, hub_of: np.ndarray, peer_of: np.ndarray, min_peers: int, burst_ms: int,
-    span_ms: int, typology: str,
-) -> list[Candidate]:  # fmt: skip
+    snap: Snapshot,
+    hub_of: np.ndarray,
+    peer_of: np.ndarray,
+    min_peers: int,
+    burst_ms: int,
+    span_ms: int,
+    typology: str,
+) -> list[Candidate]:
     n = np.int64(max(snap.n_accounts, 1))
     pair = hub_of.astype(np.int64) * n + peer_of.astype(np.int64)
     order = np.lexsort((snap.t_ts, pair))
@@ -206,8 +234,16 @@ def _repeat_fan(
             roles = {d: "feeder" for d in ids} | {int(h): "collector"}
             reason = f"{len(ids)} accounts that never paid {snap.account_id(int(h))} before paid it"
         reason += f" {times} times ({moved:,.0f}) within {days} days, then stopped"
-        out.append(Candidate(frozenset(roles), f"{typology}_tranches", 40.0 + 2.0 * min(len(ids), 5),
-                             [reason], roles, amount=moved))  # fmt: skip
+        out.append(
+            Candidate(
+                frozenset(roles),
+                f"{typology}_tranches",
+                40.0 + 2.0 * min(len(ids), 5),
+                [reason],
+                roles,
+                amount=moved,
+            )
+        )
     return out
 
 
@@ -243,11 +279,14 @@ def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candid
         ids = [int(d) for d in peers[pick]]
         roles = {d: "receiver" for d in ids} | {int(h): "source"}
         moved = float(pair_sum[pick].sum())
-        reason = (f"{snap.account_id(int(h))} paid {len(ids)} accounts it never paid before "
-                  f"({moved:,.0f}) within {max(1, round(span_ms / DAY_MS))} days: most of "
-                  "everyone it pays")  # fmt: skip
-        out.append(Candidate(frozenset(roles), "fresh_fan_out", 48.0, [reason], roles,
-                             amount=moved))  # fmt: skip
+        reason = (
+            f"{snap.account_id(int(h))} paid {len(ids)} accounts it never paid before "
+            f"({moved:,.0f}) within {max(1, round(span_ms / DAY_MS))} days: most of "
+            "everyone it pays"
+        )
+        out.append(
+            Candidate(frozenset(roles), "fresh_fan_out", 48.0, [reason], roles, amount=moved)
+        )
     return out
 
 
@@ -259,5 +298,8 @@ def _by_hub(hubs: np.ndarray, keep: np.ndarray, min_size: int) -> list[tuple[int
         return []
     h = hubs[idx]
     cut = np.nonzero(np.concatenate([[True], h[1:] != h[:-1], [True]]))[0]
-    return [(int(h[a]), idx[a:b]) for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)
-            if b - a >= min_size]  # fmt: skip
+    return [
+        (int(h[a]), idx[a:b])
+        for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)
+        if b - a >= min_size
+    ]

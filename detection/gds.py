@@ -64,9 +64,13 @@ def flow_candidates(
 
 
 def find_flow_communities_gds(
-    snap: Snapshot, gds: Any, min_size: int, max_size: int, algorithm: Algorithm = "leiden",
+    snap: Snapshot,
+    gds: Any,
+    min_size: int,
+    max_size: int,
+    algorithm: Algorithm = "leiden",
     seed: int = 7,
-) -> list[Candidate]:  # fmt: skip
+) -> list[Candidate]:
     """``find_flow_communities`` with its community step in GDS instead of igraph."""
     if snap.t_src.size == 0:
         return []

@@ -105,6 +105,9 @@ def match_rings(new: list[tuple[Ring, frozenset[str]]], old: list[StoredRing]) -
         absorbed = claimed.get(o.id) == 0
         if (o.id not in claimed or absorbed) and o.members and o.verdict is None:
             kind = "merged" if absorbed else "shrunk"
-            out.append(RingChange(o.id, kind, o.version + 1, frozenset(), None,
-                                  removed=o.members, material=False))  # fmt: skip
+            out.append(
+                RingChange(
+                    o.id, kind, o.version + 1, frozenset(), None, removed=o.members, material=False
+                )
+            )
     return out

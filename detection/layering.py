@@ -19,8 +19,13 @@ def find_scatter_gather(
     keep = src != dst
     groups: dict[tuple[int, int], set[int]] = {}
     amounts: dict[tuple[int, int], float] = {}
-    for s, m, t, a in zip(src[keep].tolist(), mid[keep].tolist(), dst[keep].tolist(),
-                          snap.t_amt[j][keep].tolist(), strict=True):  # fmt: skip
+    for s, m, t, a in zip(
+        src[keep].tolist(),
+        mid[keep].tolist(),
+        dst[keep].tolist(),
+        snap.t_amt[j][keep].tolist(),
+        strict=True,
+    ):
         groups.setdefault((s, t), set()).add(m)
         amounts[(s, t)] = amounts.get((s, t), 0.0) + a
     out: list[Candidate] = []
@@ -28,8 +33,18 @@ def find_scatter_gather(
         if len(middles) < min_middle:
             continue
         roles = {m: "layer" for m in middles} | {s: "source", t: "sink"}
-        reason = (f"{snap.account_id(s)} split {amounts[(s, t)]:,.0f} over {len(middles)} accounts "
-                  f"that all passed it to {snap.account_id(t)}")  # fmt: skip
-        out.append(Candidate(frozenset(roles), typology, 35.0 + 3.0 * min(len(middles), 5),
-                             [reason], roles, amount=amounts[(s, t)]))  # fmt: skip
+        reason = (
+            f"{snap.account_id(s)} split {amounts[(s, t)]:,.0f} over {len(middles)} accounts "
+            f"that all passed it to {snap.account_id(t)}"
+        )
+        out.append(
+            Candidate(
+                frozenset(roles),
+                typology,
+                35.0 + 3.0 * min(len(middles), 5),
+                [reason],
+                roles,
+                amount=amounts[(s, t)],
+            )
+        )
     return out

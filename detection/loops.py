@@ -62,8 +62,18 @@ def find_same_sum_loops(snap: Snapshot, window_ms: int, max_len: int = 6) -> lis
             members = frozenset(np.concatenate([snap.t_src[txs], snap.t_dst[txs]]).tolist())
             amount = float(snap.t_amt[txs[0]])
             hours = (int(snap.t_ts[txs].max()) - int(snap.t_ts[txs].min())) / 3_600_000
-            reason = (f"{amount:,.2f} was sent round a loop of {len(members)} accounts "
-                      f"({txs.size} transfers of that exact sum) within {max(hours, 0.1):.0f} hours")  # fmt: skip
-            out.append(Candidate(members, "cycle", 40.0, [reason], {m: "cycle" for m in members},
-                                 amount=amount * len(members)))  # fmt: skip
+            reason = (
+                f"{amount:,.2f} was sent round a loop of {len(members)} accounts "
+                f"({txs.size} transfers of that exact sum) within {max(hours, 0.1):.0f} hours"
+            )
+            out.append(
+                Candidate(
+                    members,
+                    "cycle",
+                    40.0,
+                    [reason],
+                    {m: "cycle" for m in members},
+                    amount=amount * len(members),
+                )
+            )
     return out

@@ -33,8 +33,10 @@ def _shop_edges(snap: Snapshot, abusers: np.ndarray) -> np.ndarray:
     c = snap.state.cols
     ref = (c["kind"] == REFUND) & np.isin(c["src"], abusers)
     row = np.searchsorted(abusers, c["src"][ref])
-    m = sparse.csr_matrix((np.ones(row.size), (row, c["dst"][ref])),
-                          shape=(abusers.size, max(len(snap.state.merchants), 1)))  # fmt: skip
+    m = sparse.csr_matrix(
+        (np.ones(row.size), (row, c["dst"][ref])),
+        shape=(abusers.size, max(len(snap.state.merchants), 1)),
+    )
     m.data[:] = 1.0
     m.sum_duplicates()
     m.data[:] = 1.0
@@ -65,9 +67,14 @@ def find_refund_abuse(snap: Snapshot, hub_accounts: int, min_size: int) -> list[
         ref = (c["kind"] == REFUND) & np.isin(c["src"], accs)
         shops = np.unique(c["dst"][ref]).size
         total = float(refunded[accs].sum())
-        reason = (f"{len(accs)} accounts got {total:,.0f} refunded by {shops} merchants, "
-                  "most of what they paid")  # fmt: skip
+        reason = (
+            f"{len(accs)} accounts got {total:,.0f} refunded by {shops} merchants, "
+            "most of what they paid"
+        )
         points = 35.0 + min(15.0, 2.0 * ref.sum() / len(accs))
-        out.append(Candidate(frozenset(accs), "refund_abuse", points, [reason],
-                             {a: "refunder" for a in accs}))  # fmt: skip
+        out.append(
+            Candidate(
+                frozenset(accs), "refund_abuse", points, [reason], {a: "refunder" for a in accs}
+            )
+        )
     return out

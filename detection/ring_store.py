@@ -39,21 +39,48 @@ class RingRow:
 
 def write_rings(repo: RingRepository, rows: Sequence[RingRow], now_ms: int) -> None:
     written = [r for r in rows if r.change.change != "unchanged"]
-    upserts = [[r.change.ring_id, r.score, len(r.change.members), r.typologies, r.reasons,
-                orjson.dumps(r.evidence).decode(), r.change.version, now_ms, r.change.change]
-               for r in written]  # fmt: skip
-    versions = [[r.change.ring_id, r.change.version, now_ms, r.change.change, r.score,
-                 len(r.change.members), sorted(r.change.members)] for r in written]  # fmt: skip
-    repo.write_rings({
-        "ring_upsert": upserts,
-        "ring_member_remove": [[r.change.ring_id, a] for r in written for a in sorted(r.change.removed)],
-        "ring_member_add": [[r.change.ring_id, *m] for r in written for m in r.member_rows],
-        "ring_version_add": versions,
-        # every ring's victims as they stand now (unchanged rings too: victims may come and go
-        # without changing the ring, its version or its alerts)
-        "ring_victim_remove": [[r.change.ring_id, sorted(r.victims)] for r in rows],
-        "ring_victim_add": [[r.change.ring_id, v, "victim"] for r in rows for v in sorted(r.victims)],
-    })  # fmt: skip
+    upserts = [
+        [
+            r.change.ring_id,
+            r.score,
+            len(r.change.members),
+            r.typologies,
+            r.reasons,
+            orjson.dumps(r.evidence).decode(),
+            r.change.version,
+            now_ms,
+            r.change.change,
+        ]
+        for r in written
+    ]
+    versions = [
+        [
+            r.change.ring_id,
+            r.change.version,
+            now_ms,
+            r.change.change,
+            r.score,
+            len(r.change.members),
+            sorted(r.change.members),
+        ]
+        for r in written
+    ]
+    repo.write_rings(
+        {
+            "ring_upsert": upserts,
+            "ring_member_remove": [
+                [r.change.ring_id, a] for r in written for a in sorted(r.change.removed)
+            ],
+            "ring_member_add": [[r.change.ring_id, *m] for r in written for m in r.member_rows],
+            "ring_version_add": versions,
+            # every ring's victims as they stand now (unchanged rings too: victims may come and go
+            # without changing the ring, its version or its alerts)
+            "ring_victim_remove": [[r.change.ring_id, sorted(r.victims)] for r in rows],
+            "ring_victim_add": [
+                [r.change.ring_id, v, "victim"] for r in rows for v in sorted(r.victims)
+            ],
+        }
+    )
 
 
 def publish_ring_alerts(
@@ -68,14 +95,26 @@ def publish_ring_alerts(
     for r in rows:
         if not r.change.material or r.change.ring is None:
             continue
-        alerts.append(Alert(
-            id=f"alert-{uuid.uuid4().hex[:16]}", kind="RING", score=r.score, created_at=created,
-            ring_id=r.change.ring_id, reasons=(f"ring {r.change.change}", *r.reasons),
-            decision="review",
-        ))  # fmt: skip
-        updates.append(RingUpdate(
-            id=r.change.ring_id, score=r.score, size=len(r.change.members),
-            typologies=tuple(r.typologies), reasons=tuple(r.reasons), change=r.change.change,
-        ))  # fmt: skip
+        alerts.append(
+            Alert(
+                id=f"alert-{uuid.uuid4().hex[:16]}",
+                kind="RING",
+                score=r.score,
+                created_at=created,
+                ring_id=r.change.ring_id,
+                reasons=(f"ring {r.change.change}", *r.reasons),
+                decision="review",
+            )
+        )
+        updates.append(
+            RingUpdate(
+                id=r.change.ring_id,
+                score=r.score,
+                size=len(r.change.members),
+                typologies=tuple(r.typologies),
+                reasons=tuple(r.reasons),
+                change=r.change.change,
+            )
+        )
     repo.publish(alerts, updates, settings)
     return len(alerts)

@@ -93,8 +93,13 @@ def _detect(
 
     def fan_in() -> list[Candidate]:
         found = find_fan_in(snap, out_index, window, evidence)
-        collectors.update(m for c in found if len(c.victims) >= VICTIMS_FOR_PAIR
-                          for m, role in c.roles.items() if role == "collector")  # fmt: skip
+        collectors.update(
+            m
+            for c in found
+            if len(c.victims) >= VICTIMS_FOR_PAIR
+            for m, role in c.roles.items()
+            if role == "collector"
+        )
         return found
 
     detectors: dict[str, Callable[[], list[Candidate]]] = {
@@ -152,8 +157,10 @@ def _rows(rings: list[Ring], snap: Snapshot, repo: FalkorRings) -> list[RingRow]
         if r is None:
             out.append(RingRow(ch, 0.0, [], [], {}, []))
             continue
-        members = [[snap.account_id(m), round(r.member_risk.get(m, r.score), 1), r.roles.get(m, "member")]
-                   for m in sorted(r.members)]  # fmt: skip
+        members = [
+            [snap.account_id(m), round(r.member_risk.get(m, r.score), 1), r.roles.get(m, "member")]
+            for m in sorted(r.members)
+        ]
         victims = sorted(snap.account_id(v) for v in r.victims)
         out.append(RingRow(ch, r.score, r.typologies, r.reasons[:8], r.evidence, members, victims))
     return out
@@ -182,19 +189,29 @@ def run_detection(
         finally:
             summary.duration_ms = int((time.perf_counter() - started) * 1000)
             repo.finish_run(summary.run_id, _run_fields(summary, status, error))
-    logger.info("detection run %s: %d rings (%d new, %d changed) in %d ms", summary.run_id,
-                summary.rings_total, summary.rings_new, summary.rings_changed, summary.duration_ms)  # fmt: skip
+    logger.info(
+        "detection run %s: %d rings (%d new, %d changed) in %d ms",
+        summary.run_id,
+        summary.rings_total,
+        summary.rings_new,
+        summary.rings_changed,
+        summary.duration_ms,
+    )
     return summary
 
 
 def _run_fields(summary: RunSummary, status: str, error: str | None) -> dict[str, object]:
     return {
-        "finished_at": int(time.time() * 1000), "duration_ms": summary.duration_ms,
+        "finished_at": int(time.time() * 1000),
+        "duration_ms": summary.duration_ms,
         "detector_ms": orjson.dumps(summary.detector_ms).decode(),
-        "rings_new": summary.rings_new, "rings_changed": summary.rings_changed,
-        "rings_unchanged": summary.rings_unchanged, "rings_total": summary.rings_total,
-        "status": status, "error": error,
-    }  # fmt: skip
+        "rings_new": summary.rings_new,
+        "rings_changed": summary.rings_changed,
+        "rings_unchanged": summary.rings_unchanged,
+        "rings_total": summary.rings_total,
+        "status": status,
+        "error": error,
+    }
 
 
 def _timed(summary: RunSummary, name: str) -> Callable[[float], None]:
@@ -232,5 +249,7 @@ def _run(settings: Settings, store: FalkorStore, summary: RunSummary, say: Progr
     summary.rings_new = sum(r.change.change == "new" for r in live)
     summary.rings_unchanged = sum(r.change.change == "unchanged" for r in live)
     summary.rings_changed = summary.rings_total - summary.rings_new - summary.rings_unchanged
-    summary.top = [(r.change.ring_id, r.score, len(r.change.members), ",".join(r.typologies))
-                   for r in sorted(live, key=lambda r: -r.score)[:10]]  # fmt: skip
+    summary.top = [
+        (r.change.ring_id, r.score, len(r.change.members), ",".join(r.typologies))
+        for r in sorted(live, key=lambda r: -r.score)[:10]
+    ]

@@ -47,9 +47,11 @@ def run_once_safely(settings: Settings, store: FalkorStore) -> RunSummary | None
 
 
 def run_forever(
-    settings: Settings, store: FalkorStore, stop_event: threading.Event,
+    settings: Settings,
+    store: FalkorStore,
+    stop_event: threading.Event,
     on_run: Callable[[RunSummary], None] | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Run detection at every cron time until ``stop_event`` is set; returns the runs done.
 
     ``on_run`` sees each finished run (the metrics of ``ringscope scheduler`` count them).

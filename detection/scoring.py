@@ -16,10 +16,21 @@ from detection.snapshot import DAY_MS, Candidate, Snapshot
 
 NEW_DAYS = 30
 FLOW = frozenset(
-    {"cycle", "scatter_gather", "fan_in", "gather_scatter", "fan_out", "device_takeover",
-     "structuring", "fan_in_tranches", "fan_out_tranches", "equal_split",
-     "layered_scatter_gather", "fresh_fan_out"}
-)  # fmt: skip
+    {
+        "cycle",
+        "scatter_gather",
+        "fan_in",
+        "gather_scatter",
+        "fan_out",
+        "device_takeover",
+        "structuring",
+        "fan_in_tranches",
+        "fan_out_tranches",
+        "equal_split",
+        "layered_scatter_gather",
+        "fresh_fan_out",
+    }
+)
 # Money that comes back round to where it started, or that every receiver passes on at once, is
 # ring behaviour whatever the accounts' age.
 LOOPS = frozenset(
@@ -30,9 +41,15 @@ LOOPS = frozenset(
 # money paid out in equal shares to the cent; a split over three or more accounts that each
 # pass about what they got to one sink within a week (layered_scatter_gather).
 CAMO = frozenset(
-    {"cycle", "fan_in_tranches", "fan_out_tranches", "equal_split", "layered_scatter_gather",
-     "fresh_fan_out"}
-)  # fmt: skip
+    {
+        "cycle",
+        "fan_in_tranches",
+        "fan_out_tranches",
+        "equal_split",
+        "layered_scatter_gather",
+        "fresh_fan_out",
+    }
+)
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
 BEHAVIOUR = frozenset(
     {"card_testing", "refund_abuse", "device_takeover", "structuring", "controlled_device"}
@@ -75,8 +92,16 @@ def merge_candidates(cands: list[Candidate], max_size: int = 60) -> list[Ring]:
         target = next((i for i in near if _overlaps(rings[i].members, c.members)), None)
         if target is None:
             target = len(rings)
-            rings.append(Ring(frozenset(), [c.typology], c.points, list(c.reasons), dict(c.roles),
-                              amount=c.amount))  # fmt: skip
+            rings.append(
+                Ring(
+                    frozenset(),
+                    [c.typology],
+                    c.points,
+                    list(c.reasons),
+                    dict(c.roles),
+                    amount=c.amount,
+                )
+            )
         else:
             _absorb(rings[target], c)
         for m in c.members - rings[target].members:
@@ -106,9 +131,11 @@ def _coalesce(rings: list[Ring], max_size: int) -> list[Ring]:
             if not alive[i]:
                 continue
             for j in sorted({j for m in r.members for j in holding.get(m, ()) if j > i}):
-                if (alive[j] and len(r.members | rings[j].members) <= max_size
-                        and (_fragment(core[i], core[j])
-                             or _same_collection(r, rings[j]))):  # fmt: skip
+                if (
+                    alive[j]
+                    and len(r.members | rings[j].members) <= max_size
+                    and (_fragment(core[i], core[j]) or _same_collection(r, rings[j]))
+                ):
                     _absorb_ring(r, rings[j])
                     alive[j], changed = False, True
     return [r for r, keep in zip(rings, alive, strict=True) if keep]
@@ -221,29 +248,43 @@ def score_ring(ring: Ring, snap: Snapshot, hub: int, risk: dict[int, float]) -> 
         # still shows one of them
         score -= 15 * (1 - new_frac) * (1 - max(tied, controlled)) * (1 - passing)
     ring.score = round(float(np.clip(score, 0, 100)), 1)
-    ring.evidence = {"size": float(members.size), "new_accounts": round(new_frac, 3),
-                     "shared_identifier": round(tied, 3), "exclusive_identifier": round(exclusive, 3),
-                     "controlled_device": round(controlled, 3), "pass_through": round(passing, 3), "amount_significance": round(sig, 3),
-                     "mean_model_risk": round(mean_risk or 0.0, 1),
-                     "top_model_risk": round(top_risk or 0.0, 1),
-                     "model_scored_members": float(len(known)),
-                     "victims": float(len(ring.victims))}  # fmt: skip
+    ring.evidence = {
+        "size": float(members.size),
+        "new_accounts": round(new_frac, 3),
+        "shared_identifier": round(tied, 3),
+        "exclusive_identifier": round(exclusive, 3),
+        "controlled_device": round(controlled, 3),
+        "pass_through": round(passing, 3),
+        "amount_significance": round(sig, 3),
+        "mean_model_risk": round(mean_risk or 0.0, 1),
+        "top_model_risk": round(top_risk or 0.0, 1),
+        "model_scored_members": float(len(known)),
+        "victims": float(len(ring.victims)),
+    }
     ring.member_risk = {m: risk.get(m, ring.score) for m in ring.members}
     _add_reasons(ring, int(new.sum()), opened[new], snap.now_ms, mean_risk, top_risk)
     if controlled:
-        ring.reasons.append(f"{round(controlled * members.size)} accounts at different addresses "
-                            "are worked from the same device")  # fmt: skip
+        ring.reasons.append(
+            f"{round(controlled * members.size)} accounts at different addresses "
+            "are worked from the same device"
+        )
 
 
 def _add_reasons(
-    ring: Ring, n_new: int, new_opened: np.ndarray, now_ms: int, mean_risk: float | None,
+    ring: Ring,
+    n_new: int,
+    new_opened: np.ndarray,
+    now_ms: int,
+    mean_risk: float | None,
     top_risk: float | None,
-) -> None:  # fmt: skip
+) -> None:
     if n_new:
         days = max(1, int(np.ceil((now_ms - new_opened.min()) / DAY_MS)))
         ring.reasons.append(
             f"{n_new} of {len(ring.members)} accounts opened in the last {days} days"
         )
     if mean_risk is not None:
-        ring.reasons.append(f"members' mean model risk is {mean_risk:.0f}/100"
-                            f" (riskier half {top_risk or 0:.0f}/100)")  # fmt: skip
+        ring.reasons.append(
+            f"members' mean model risk is {mean_risk:.0f}/100"
+            f" (riskier half {top_risk or 0:.0f}/100)"
+        )

@@ -72,6 +72,6 @@ def find_shared_identifier_rings(
                     typology="shared_identifier",
                     points=10.0,
                     reasons=[_describe(snap, ident, count)],
-                )  # fmt: skip
+                )
             )
     return out

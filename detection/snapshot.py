@@ -125,9 +125,15 @@ def build_snapshot(state: EdgeLogState) -> Snapshot:
     keys = np.unique(np.concatenate(acc_parts).astype(np.int64) * n_id + np.concatenate(id_parts))
     link_acc, link_ident = keys // n_id, keys % n_id
     return Snapshot(
-        state=state, now_ms=now, opened=state.opened_at(),
-        t_src=t_src, t_dst=t_dst, t_ts=t_ts, t_amt=t_amt,
-        link_acc=link_acc, link_ident=link_ident,
+        state=state,
+        now_ms=now,
+        opened=state.opened_at(),
+        t_src=t_src,
+        t_dst=t_dst,
+        t_ts=t_ts,
+        t_amt=t_amt,
+        link_acc=link_acc,
+        link_ident=link_ident,
         link_ptr=np.searchsorted(link_acc, np.arange(n + 1)),
         ident_accounts=np.bincount(link_ident, minlength=len(state.idents)),
         ident_strong=_strong(state.idents.names),
@@ -139,9 +145,10 @@ def build_snapshot(state: EdgeLogState) -> Snapshot:
         cash_out=np.bincount(c["src"][wd], c["amount"][wd], minlength=n),
         scale=max(float(np.median(t_amt)) if t_amt.size else 1.0, 1.0),
         t_first=int(c["ts"].min()) if state.n_tx else 0,
-        first_seen=_first_seen(state), opened_known=_opened_known(state),
+        first_seen=_first_seen(state),
+        opened_known=_opened_known(state),
         ident_kind=np.asarray([n[:2] for n in state.idents.names], "U2"),
-    )  # fmt: skip
+    )
 
 
 def _first_seen(state: EdgeLogState) -> np.ndarray:

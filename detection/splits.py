@@ -43,7 +43,9 @@ def find_equal_splits(snap: Snapshot, window_ms: int = SPLIT_MS) -> list[Candida
         if payees.size < _MIN_PAYEES:
             continue
         first = int(snap.t_ts[idx[0]])
-        a, b = np.searchsorted(in_key, [hub * span + first - window_ms - t0, hub * span + first - t0], "right")  # fmt: skip
+        a, b = np.searchsorted(
+            in_key, [hub * span + first - window_ms - t0, hub * span + first - t0], "right"
+        )
         got = inc[a:b]
         got = got[~np.isin(src[got], payees)]
         sent = float(snap.t_amt[idx].sum())
@@ -56,8 +58,10 @@ def find_equal_splits(snap: Snapshot, window_ms: int = SPLIT_MS) -> list[Candida
         roles = {int(p): "feeder" for p in payers} | {int(p): "receiver" for p in payees}
         roles[hub] = "collector"
         days = max(1, round((int(snap.t_ts[idx[-1]]) - first) / DAY_MS))
-        reason = (f"{snap.account_id(hub)} gathered {received:,.0f} from {payers.size} accounts, "
-                  f"then paid {float(snap.t_amt[idx[0]]):,.2f} each to {payees.size} accounts "
-                  f"within {days} days")  # fmt: skip
+        reason = (
+            f"{snap.account_id(hub)} gathered {received:,.0f} from {payers.size} accounts, "
+            f"then paid {float(snap.t_amt[idx[0]]):,.2f} each to {payees.size} accounts "
+            f"within {days} days"
+        )
         out.append(Candidate(frozenset(roles), "equal_split", 45.0, [reason], roles, amount=sent))
     return out

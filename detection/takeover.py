@@ -74,8 +74,10 @@ def find_device_takeover(snap: Snapshot, hub: int, window_ms: int) -> list[Candi
         hours = (int(last[i]) - int(first[i])) / 3_600_000
         name = snap.ident_name(i)
         what = ("device " if name.startswith("d:") else "IP ") + name[2:]
-        reason = (f"{what}, active {max(hours, 0.1):.0f} hours, moved {amount:,.0f} out of "
-                  f"{senders.size} accounts into {drops.size}")  # fmt: skip
+        reason = (
+            f"{what}, active {max(hours, 0.1):.0f} hours, moved {amount:,.0f} out of "
+            f"{senders.size} accounts into {drops.size}"
+        )
         roles = {int(s): "victim" for s in senders} | {int(d): "drop" for d in drops}
         points = 35.0 + 2.0 * min(senders.size, 6)
         out.append(Candidate(members, "device_takeover", points, [reason], roles, amount=amount))

@@ -37,8 +37,7 @@ def random_split(
     y = data["account"].y.numpy()
     labelled = np.flatnonzero(y >= 0)
     strat = y[labelled] if min(np.bincount(y[labelled], minlength=2)) >= 2 else None
-    train, test = train_test_split(labelled, test_size=test_size, stratify=strat,
-                                   random_state=seed)  # fmt: skip
+    train, test = train_test_split(labelled, test_size=test_size, stratify=strat, random_state=seed)
     return np.sort(train), np.sort(test)
 
 
@@ -48,10 +47,15 @@ def time_split(before: HeteroData, after: HeteroData) -> tuple[np.ndarray, np.nd
     ``before`` is the export as of the cut-off, ``after`` the full one; indices are into
     ``before`` and ``after`` respectively.
     """
-    known = {a for a, y in zip(before["account"].ids, before["account"].y.tolist(), strict=True)
-             if y >= 0}  # fmt: skip
+    known = {
+        a
+        for a, y in zip(before["account"].ids, before["account"].y.tolist(), strict=True)
+        if y >= 0
+    }
     train = np.flatnonzero(before["account"].y.numpy() >= 0)
     y_after = after["account"].y.numpy()
-    test = np.array([i for i, a in enumerate(after["account"].ids)
-                     if y_after[i] >= 0 and a not in known], dtype=np.int64)  # fmt: skip
+    test = np.array(
+        [i for i, a in enumerate(after["account"].ids) if y_after[i] >= 0 and a not in known],
+        dtype=np.int64,
+    )
     return train, test

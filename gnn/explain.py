@@ -15,8 +15,13 @@ from torch_geometric.data import HeteroData
 
 from gnn.export import NODE_TYPES
 
-_LINKS = (("used", "device"), ("from_ip", "ip"), ("has_identity", "identity"),
-          ("paid", "merchant"), ("transferred", "account"))  # fmt: skip
+_LINKS = (
+    ("used", "device"),
+    ("from_ip", "ip"),
+    ("has_identity", "identity"),
+    ("paid", "merchant"),
+    ("transferred", "account"),
+)
 
 
 def feature_effects(model: Any, data: HeteroData, idx: int, top: int = 8) -> list[dict]:
@@ -75,6 +80,11 @@ def explain_account(model: Any, data: HeteroData, account_id: str) -> dict[str, 
     if getattr(model, "kind", "") == "ring_sage":
         _gradient_weights(model, data, idx, nodes)
     nodes.sort(key=lambda n: -n["weight"])
-    return {"account": account_id, "score": round(score, 2),
-            "features": feature_effects(model, data, idx), "neighbours": nodes[:20],
-            "edges": edges[:50], "node_types": list(NODE_TYPES)}  # fmt: skip
+    return {
+        "account": account_id,
+        "score": round(score, 2),
+        "features": feature_effects(model, data, idx),
+        "neighbours": nodes[:20],
+        "edges": edges[:50],
+        "node_types": list(NODE_TYPES),
+    }

@@ -58,9 +58,12 @@ class TxTable:
     """The log's transactions and account events as columns (one row per transaction)."""
 
     ids: dict[str, _Index] = field(default_factory=lambda: {t: _Index() for t in NODE_TYPES})
-    cols: dict[str, list[Any]] = field(default_factory=lambda: {
-        k: [] for k in ("ts", "kind", "amount", "src", "dst_acc", "merchant", "device", "ip",
-                        "label")})  # fmt: skip
+    cols: dict[str, list[Any]] = field(
+        default_factory=lambda: {
+            k: []
+            for k in ("ts", "kind", "amount", "src", "dst_acc", "merchant", "device", "ip", "label")
+        }
+    )
     opened: dict[int, int] = field(default_factory=dict)
     identity: list[tuple[int, int]] = field(default_factory=list)
     rows: int = 0
@@ -90,8 +93,10 @@ class TxTable:
             c["label"].append(1 if label == "fraud" else 0 if label == "legit" else -1)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        out = {k: np.asarray(v, dtype=np.float64 if k == "amount" else np.int64)
-               for k, v in self.cols.items()}  # fmt: skip
+        out = {
+            k: np.asarray(v, dtype=np.float64 if k == "amount" else np.int64)
+            for k, v in self.cols.items()
+        }
         if not len(out["ts"]):
             out = {k: np.zeros(0, dtype=v.dtype) for k, v in out.items()}
         return out
@@ -111,8 +116,12 @@ def read_log(source: LogSource, cutoff_ms: int | None = None, chunk: int = 500) 
         last = entries[-1][0]
         start = "(" + (last.decode() if isinstance(last, bytes) else last)
     seconds = time.perf_counter() - started
-    logger.info("read %d log rows in %.2fs (%.0f rows/s)", table.rows, seconds,
-                table.rows / max(seconds, 1e-9))  # fmt: skip
+    logger.info(
+        "read %d log rows in %.2fs (%.0f rows/s)",
+        table.rows,
+        seconds,
+        table.rows / max(seconds, 1e-9),
+    )
     return table
 
 

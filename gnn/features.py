@@ -11,12 +11,32 @@ import numpy as np
 
 DAY_MS = 86_400_000
 ACCOUNT_FEATURES = (
-    "out_count", "out_total", "in_count", "in_total", "out_partners", "in_partners",
-    "payments", "merchants", "devices", "ips", "mean_amount", "max_amount", "age_days",
-    "opened_days", "device_sharers", "ip_sharers", "identity_sharers", "identities",
-    "withdrawals", "deposits", "refunds", "pass_through", "small_payment_share",
-    "tx_per_day", "active_days",
-)  # fmt: skip
+    "out_count",
+    "out_total",
+    "in_count",
+    "in_total",
+    "out_partners",
+    "in_partners",
+    "payments",
+    "merchants",
+    "devices",
+    "ips",
+    "mean_amount",
+    "max_amount",
+    "age_days",
+    "opened_days",
+    "device_sharers",
+    "ip_sharers",
+    "identity_sharers",
+    "identities",
+    "withdrawals",
+    "deposits",
+    "refunds",
+    "pass_through",
+    "small_payment_share",
+    "tx_per_day",
+    "active_days",
+)
 ENTITY_FEATURES = ("accounts", "transactions", "total", "active_days")
 
 
@@ -79,17 +99,32 @@ def account_features(
     payments = kind == 1
     small = _count(np.where(payments & (amt < 5), src, -1), na)
     cols = [
-        out_count, out_total, in_count, in_total, _distinct(src, dst, na), _distinct(dst, src, na),
-        _count(np.where(payments, src, -1), na), _distinct(src, tx["merchant"], na),
-        _distinct(src, tx["device"], na), _distinct(src, tx["ip"], na),
-        out_total / np.maximum(out_count, 1), max_amt, age, opened_days,
-        _sharers(src, tx["device"], na, n["device"]), _sharers(src, tx["ip"], na, n["ip"]),
-        _sharers(ident[:, 0], ident[:, 1], na, n["identity"]), _count(ident[:, 0], na),
-        _count(np.where(kind == 2, src, -1), na), _count(np.where(kind == 3, src, -1), na),
+        out_count,
+        out_total,
+        in_count,
+        in_total,
+        _distinct(src, dst, na),
+        _distinct(dst, src, na),
+        _count(np.where(payments, src, -1), na),
+        _distinct(src, tx["merchant"], na),
+        _distinct(src, tx["device"], na),
+        _distinct(src, tx["ip"], na),
+        out_total / np.maximum(out_count, 1),
+        max_amt,
+        age,
+        opened_days,
+        _sharers(src, tx["device"], na, n["device"]),
+        _sharers(src, tx["ip"], na, n["ip"]),
+        _sharers(ident[:, 0], ident[:, 1], na, n["identity"]),
+        _count(ident[:, 0], na),
+        _count(np.where(kind == 2, src, -1), na),
+        _count(np.where(kind == 3, src, -1), na),
         _count(np.where(kind == 4, src, -1), na),
-        np.log1p(out_total) - np.log1p(in_total), small / np.maximum(out_count, 1),
-        (out_count + in_count) / np.maximum(span, 1.0), span,
-    ]  # fmt: skip
+        np.log1p(out_total) - np.log1p(in_total),
+        small / np.maximum(out_count, 1),
+        (out_count + in_count) / np.maximum(span, 1.0),
+        span,
+    ]
     x = np.stack(cols, axis=1)
     logged = [
         i
@@ -111,6 +146,7 @@ def entity_features(
     idx = tx[node_type]
     first, last = _minmax(idx, tx["ts"].astype(np.float64), n)
     span = np.where(np.isfinite(first), (last - first) / DAY_MS, 0.0)
-    x = np.stack([_distinct(idx, tx["src"], n), _count(idx, n), _count(idx, n, tx["amount"]),
-                  span], axis=1)  # fmt: skip
+    x = np.stack(
+        [_distinct(idx, tx["src"], n), _count(idx, n), _count(idx, n, tx["amount"]), span], axis=1
+    )
     return np.log1p(np.maximum(x, 0)).astype(np.float32)

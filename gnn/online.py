@@ -31,14 +31,31 @@ from gnn.export import NODE_TYPES, TxTable, build_hetero
 
 logger = logging.getLogger(__name__)
 
-_ROW_NODES = (("src", "account"), ("dst_acc", "account"), ("merchant", "merchant"),
-              ("device", "device"), ("ip", "ip"))  # fmt: skip
+_ROW_NODES = (
+    ("src", "account"),
+    ("dst_acc", "account"),
+    ("merchant", "merchant"),
+    ("device", "device"),
+    ("ip", "ip"),
+)
 
 
 def tx_row(e: TransactionEvent) -> list[Any]:
     """The edge-log row of a transaction event (``graph.batch`` writes the same)."""
-    return ["t", e.tx_id, e.ts, e.kind, e.amount, e.account_id, e.receiver, e.device_id, e.ip,
-            e.card_id, e.country, e.label]  # fmt: skip
+    return [
+        "t",
+        e.tx_id,
+        e.ts,
+        e.kind,
+        e.amount,
+        e.account_id,
+        e.receiver,
+        e.device_id,
+        e.ip,
+        e.card_id,
+        e.country,
+        e.label,
+    ]
 
 
 def account_row(e: AccountEvent) -> list[Any]:
@@ -190,9 +207,11 @@ class LiveGraph:
         for identity in identities:
             for a in sorted(self.holders[identity])[: self.fanout]:
                 piece.identity.append(
-                    (acc.add(self.keys["account"][a]), piece.ids["identity"].add(
-                        self.keys["identity"][identity]))
-                )  # fmt: skip
+                    (
+                        acc.add(self.keys["account"][a]),
+                        piece.ids["identity"].add(self.keys["identity"][identity]),
+                    )
+                )
         for key, a in acc.items():
             opened = self.table.opened.get(self.table.ids["account"][key])
             if opened is not None:

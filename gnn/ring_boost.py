@@ -22,8 +22,12 @@ import scipy.sparse as sp
 from sklearn.ensemble import HistGradientBoostingClassifier
 from torch_geometric.data import HeteroData
 
-RELATIONS = (("used", "device"), ("from_ip", "ip"), ("has_identity", "identity"),
-             ("paid", "merchant"))  # fmt: skip
+RELATIONS = (
+    ("used", "device"),
+    ("from_ip", "ip"),
+    ("has_identity", "identity"),
+    ("paid", "merchant"),
+)
 
 
 def _adjacency(data: HeteroData, rel: str, dst: str) -> sp.csr_matrix:
@@ -81,9 +85,14 @@ class RingBoost:
     def __init__(self, seed: int = 0, max_iter: int = 300) -> None:
         self.seed = seed
         self.clf = HistGradientBoostingClassifier(
-            max_iter=max_iter, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10,
-            l2_regularization=1.0, class_weight="balanced", random_state=seed,
-        )  # fmt: skip
+            max_iter=max_iter,
+            learning_rate=0.05,
+            max_leaf_nodes=15,
+            min_samples_leaf=10,
+            l2_regularization=1.0,
+            class_weight="balanced",
+            random_state=seed,
+        )
 
     def fit(
         self, data: HeteroData, train_idx: np.ndarray, progress: Progress | None = None

@@ -71,10 +71,14 @@ class Standardiser:
 
     @classmethod
     def fit(cls, data: HeteroData) -> Standardiser:
-        return cls({t: (data[t].x.mean(0), data[t].x.std(0).clamp_min(1e-3))
-                    if data[t].num_nodes > 1 else (torch.zeros(data[t].x.size(1)),
-                                                   torch.ones(data[t].x.size(1)))
-                    for t in data.node_types})  # fmt: skip
+        return cls(
+            {
+                t: (data[t].x.mean(0), data[t].x.std(0).clamp_min(1e-3))
+                if data[t].num_nodes > 1
+                else (torch.zeros(data[t].x.size(1)), torch.ones(data[t].x.size(1)))
+                for t in data.node_types
+            }
+        )
 
     def __call__(self, data: HeteroData) -> dict[str, Tensor]:
         return {t: (data[t].x - m) / s for t, (m, s) in self.stats.items() if t in data.node_types}
@@ -141,7 +145,7 @@ class SageClassifier:
                 "seed": self.seed,
                 "in_dims": self.in_dims,
                 "edge_types": [list(et) for et in self.edge_types],
-            },  # fmt: skip
+            },
             "weights": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
             "scaler": {t: [m.cpu(), s.cpu()] for t, (m, s) in self.scaler.stats.items()},
         }

@@ -59,8 +59,12 @@ class GnnRiskModel:
         self.scores = dict(zip(data["account"].ids, risk.tolist(), strict=True))
         if len(risk):
             self.cold_score = float(np.median(risk))
-        logger.info("scored %d accounts in %.2fs with %s", len(risk),
-                    time.perf_counter() - started, self.version)  # fmt: skip
+        logger.info(
+            "scored %d accounts in %.2fs with %s",
+            len(risk),
+            time.perf_counter() - started,
+            self.version,
+        )
         return self.scores
 
     def observe(self, events: Sequence[TransactionEvent | AccountEvent]) -> None:
@@ -96,5 +100,9 @@ def score_all(source: LogSource, risk_model: GnnRiskModel, batch: int = 1000) ->
     data = export_hetero(source)
     scores = risk_model.refresh(data)
     written = write_scores(source, scores, risk_model.version, batch)
-    return {"accounts": len(scores), "written": written, "version": risk_model.version,
-            "seconds": round(time.perf_counter() - started, 2)}  # fmt: skip
+    return {
+        "accounts": len(scores),
+        "written": written,
+        "version": risk_model.version,
+        "seconds": round(time.perf_counter() - started, 2),
+    }

@@ -152,8 +152,10 @@ class TxSageClassifier:
         relations = len(edges)
         self.model = TxSAGE(xs[0].size(1), relations, self.hidden).to(self.device)
         y = torch.as_tensor(labels == 1, dtype=torch.float32, device=self.device)
-        rows = [torch.as_tensor(np.flatnonzero(targets & (folds == f)), device=self.device)
-                for f in range(len(xs))]  # fmt: skip
+        rows = [
+            torch.as_tensor(np.flatnonzero(targets & (folds == f)), device=self.device)
+            for f in range(len(xs))
+        ]
         pos = float((labels[targets] == 1).sum())
         pos_weight = torch.tensor(min(max((targets.sum() - pos) / max(pos, 1.0), 1.0), 50.0))
         opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr, weight_decay=1e-4)

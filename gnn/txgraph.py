@@ -134,8 +134,9 @@ def fold_label_features(
     prior = float((labels[labelled] == 1).mean()) if labelled.any() else 0.0
     fold = fold_assignment(len(labels), folds, seed)
     full = label_features(keys, time, labels, labelled, prior)
-    per_fold = [label_features(keys, time, labels, labelled & (fold != f), prior)
-                for f in range(folds)]  # fmt: skip
+    per_fold = [
+        label_features(keys, time, labels, labelled & (fold != f), prior) for f in range(folds)
+    ]
     return full, per_fold, fold
 
 

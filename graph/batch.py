@@ -36,9 +36,23 @@ EDGE_ENDS: dict[str, tuple[str, str]] = {
 # The Transaction node's properties, in the order of a row of $txs in apply_batch.cypher:
 # the event's fields (tx_id stored as id), then risk_score, decision, reasons.
 TX_EVENT_COLUMNS = (
-    "tx_id", "ts", "kind", "amount", "currency", "account_id", "counterparty_id", "merchant_id",
-    "device_id", "ip", "card_id", "country", "city", "lat", "lon", "label",
-)  # fmt: skip
+    "tx_id",
+    "ts",
+    "kind",
+    "amount",
+    "currency",
+    "account_id",
+    "counterparty_id",
+    "merchant_id",
+    "device_id",
+    "ip",
+    "card_id",
+    "country",
+    "city",
+    "lat",
+    "lon",
+    "label",
+)
 # The Transaction node's property names, in the same order.
 TX_PROPERTIES = ("id", *TX_EVENT_COLUMNS[1:], "risk_score", "decision", "reasons")
 _MONEY_EDGE = {"transfer": "transferred", "payment": "paid", "refund": "refunded"}
@@ -152,9 +166,21 @@ class BatchPlan:
                 if ts < from_ip.get(link, _NEVER):
                     from_ip[link] = ts
             log_append(
-                ["t", e.tx_id, ts, kind, e.amount, acc, e.receiver, device, ip, e.card_id,
-                 e.country, e.label]
-            )  # fmt: skip
+                [
+                    "t",
+                    e.tx_id,
+                    ts,
+                    kind,
+                    e.amount,
+                    acc,
+                    e.receiver,
+                    device,
+                    ip,
+                    e.card_id,
+                    e.country,
+                    e.label,
+                ]
+            )
 
     def add_account(self, e: AccountEvent) -> None:
         ts = e.opened_at or 0

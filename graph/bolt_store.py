@@ -35,8 +35,11 @@ logger = logging.getLogger(__name__)
 Flavour = Literal["neo4j", "falkordb"]
 DIALECT = "neo4j"
 # transaction kind -> the query that stores it with its money edge (other kinds: no edge)
-_MONEY_QUERIES = {"transfer": "apply_transfers", "payment": "apply_payments",
-                  "refund": "apply_refunds"}  # fmt: skip
+_MONEY_QUERIES = {
+    "transfer": "apply_transfers",
+    "payment": "apply_payments",
+    "refund": "apply_refunds",
+}
 
 
 class BoltStore(PlannedWrites):
@@ -50,9 +53,13 @@ class BoltStore(PlannedWrites):
     """
 
     def __init__(
-        self, uri: str, user: str, password: str, graph_name: str = "ringscope",
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        graph_name: str = "ringscope",
         database: str | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.uri = uri
         self.graph_name = graph_name
         self.database = database
@@ -138,9 +145,11 @@ class BoltStore(PlannedWrites):
                 raise RingscopeError(f"graph write failed, batch not applied: {exc}") from exc
         # a concurrent writer may have stored some of these meanwhile: they count as duplicates
         return ApplyResult(
-            applied=created, duplicates=plan.duplicates + len(plan.txs) - created,
-            accounts=len(plan.accounts), applied_ids=tuple(plan.tx_ids),
-        )  # fmt: skip
+            applied=created,
+            duplicates=plan.duplicates + len(plan.txs) - created,
+            accounts=len(plan.accounts),
+            applied_ids=tuple(plan.tx_ids),
+        )
 
     def _write_plan(self, tx: ManagedTransaction, plan: BatchPlan) -> int:
         """Every query of one batch, inside one managed transaction; returns transactions made.

@@ -87,8 +87,9 @@ class BulkWriter(PlannedWrites):
     several loader processes never both apply one.
     """
 
-    def __init__(self, store: FalkorStore, sink: Callable[[BulkPart], None], first: int = 0,
-                 step: int = 1) -> None:  # fmt: skip
+    def __init__(
+        self, store: FalkorStore, sink: Callable[[BulkPart], None], first: int = 0, step: int = 1
+    ) -> None:
         self.store = store
         self.graph_name = store.graph_name
         self.sink = sink
@@ -117,9 +118,11 @@ class BulkWriter(PlannedWrites):
             ]
         self.sink(part)
         return ApplyResult(
-            applied=len(plan.txs), duplicates=plan.duplicates, accounts=len(plan.accounts),
+            applied=len(plan.txs),
+            duplicates=plan.duplicates,
+            accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
-        )  # fmt: skip
+        )
 
     # the rest of the GraphStore port: reads see what has been built so far
     def ensure_schema(self) -> None:
@@ -297,8 +300,10 @@ class BulkBuilder:
             if name in MONEY_EDGES:
                 head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
                 money = bulkformat.money_record
-                records = (money(src[s], dst[d], c, float(t), f, la)
-                           for (s, d), (c, t, f, la) in self._money[name].items())  # fmt: skip
+                records = (
+                    money(src[s], dst[d], c, float(t), f, la)
+                    for (s, d), (c, t, f, la) in self._money[name].items()
+                )
             elif name in LINK_EDGES:
                 head = bulkformat.header(name.upper(), ["first_ts"])
                 link = bulkformat.link_record

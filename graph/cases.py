@@ -94,9 +94,13 @@ class RedisCaseStore:
         return sum(1 for c in await self._all() if flt.matches(c))
 
     async def change_case(
-        self, case_id: str, change: Callable[[CaseView], CaseView], action: str, actor: Actor,
+        self,
+        case_id: str,
+        change: Callable[[CaseView], CaseView],
+        action: str,
+        actor: Actor,
         attachment: tuple[CaseAttachment, bytes] | None = None,
-    ) -> CaseView:  # fmt: skip
+    ) -> CaseView:
         key = self._key(case_id)
         async with self.client.pipeline(transaction=True) as pipe:
             while True:
@@ -107,8 +111,9 @@ class RedisCaseStore:
                         raise NotFoundError(f"id: no case {case_id[:80]!r}")
                     before = _case_from_json(raw)
                     after = change(before)
-                    entry = AuditEntry(after.updated_at, actor.name, actor.role, action,
-                                       *_diff(before, after))  # fmt: skip
+                    entry = AuditEntry(
+                        after.updated_at, actor.name, actor.role, action, *_diff(before, after)
+                    )
                     pipe.multi()
                     pipe.set(key, orjson.dumps(asdict(after)))
                     if attachment is not None:

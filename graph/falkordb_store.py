@@ -122,9 +122,11 @@ class FalkorStore(PlannedWrites):
             ids, created = self._resolve_nodes(plan)
             self._commit(plan, ids, created)
         return ApplyResult(
-            applied=len(plan.txs), duplicates=plan.duplicates, accounts=len(plan.accounts),
+            applied=len(plan.txs),
+            duplicates=plan.duplicates,
+            accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
-        )  # fmt: skip
+        )
 
     def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
         if not tx_ids:

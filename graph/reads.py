@@ -173,16 +173,32 @@ class FalkorReads:
 
     async def account_links(self, ids: Sequence[str]) -> list[list[LinkView]]:
         rows = await self._rows("api_account_links", {"ids": list(ids), "limit": 500 * len(ids)})
-        return _group(ids, rows, lambda r: LinkView(
-            id=r[1], type=r[2], direction="out" if r[3] else "in", count=r[4] or 0, total=r[5],
-            first_ts=r[6], last_ts=r[7]))  # fmt: skip
+        return _group(
+            ids,
+            rows,
+            lambda r: LinkView(
+                id=r[1],
+                type=r[2],
+                direction="out" if r[3] else "in",
+                count=r[4] or 0,
+                total=r[5],
+                first_ts=r[6],
+                last_ts=r[7],
+            ),
+        )
 
     async def account_transactions(
         self, account_id: str, since: int, until: int, before: tuple[int, str] | None, limit: int
     ) -> list[TransactionRecord]:
         b_ts, b_id = before if before else (2**62, "")
-        params = {"account": account_id, "since": since, "until": until, "before_ts": b_ts,
-                  "before_id": b_id, "limit": limit}  # fmt: skip
+        params = {
+            "account": account_id,
+            "since": since,
+            "until": until,
+            "before_ts": b_ts,
+            "before_id": b_id,
+            "limit": limit,
+        }
         if before is None:  # "strictly older than" with no cursor: everything up to `until`
             params["before_ts"] = until + 1
         sent = await self._rows("api_account_transactions_sent", params)
@@ -217,13 +233,23 @@ class FalkorReads:
 
     async def ring_members(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
         rows = await self._rows("api_ring_members", {"ids": list(ids)})
-        return _group(ids, rows, lambda r: RingMemberView(
-            ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]))  # fmt: skip
+        return _group(
+            ids,
+            rows,
+            lambda r: RingMemberView(
+                ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]
+            ),
+        )
 
     async def ring_victims(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
         rows = await self._rows("api_ring_victims", {"ids": list(ids)})
-        return _group(ids, rows, lambda r: RingMemberView(
-            ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]))  # fmt: skip
+        return _group(
+            ids,
+            rows,
+            lambda r: RingMemberView(
+                ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]
+            ),
+        )
 
     async def ring_versions(self, ids: Sequence[str]) -> list[list[RingVersionView]]:
         rows = await self._rows("api_ring_versions", {"ids": list(ids)})
@@ -236,12 +262,22 @@ class FalkorReads:
     # --- lists ------------------------------------------------------------------------------
     @staticmethod
     def _ring_params(flt: RingFilter) -> dict[str, Any]:
-        return {"status": flt.status, "min_score": flt.min_score, "typology": flt.typology,
-                "since": flt.since, "until": flt.until}  # fmt: skip
+        return {
+            "status": flt.status,
+            "min_score": flt.min_score,
+            "typology": flt.typology,
+            "since": flt.since,
+            "until": flt.until,
+        }
 
     async def list_rings(self, flt: RingFilter, offset: int, limit: int) -> list[RingView]:
-        params = {**self._ring_params(flt), "sort": flt.sort, "desc": flt.descending,
-                  "skip": offset, "limit": limit}  # fmt: skip
+        params = {
+            **self._ring_params(flt),
+            "sort": flt.sort,
+            "desc": flt.descending,
+            "skip": offset,
+            "limit": limit,
+        }
         return [_pick(RingView, r[0]) for r in await self._rows("api_list_rings", params)]
 
     async def count_rings(self, flt: RingFilter) -> int:
@@ -268,10 +304,21 @@ class FalkorReads:
         rows = await self._rows("api_find_node", {"id": node_id})
         return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
-    async def _expand(self, nodes: list[int], types: Sequence[str], since: int | None,
-                      until: int | None, limit: int) -> list[list[Any]]:  # fmt: skip
-        params = {"nodes": nodes, "types": list(types), "since": since, "until": until,
-                  "limit": limit}  # fmt: skip
+    async def _expand(
+        self,
+        nodes: list[int],
+        types: Sequence[str],
+        since: int | None,
+        until: int | None,
+        limit: int,
+    ) -> list[list[Any]]:
+        params = {
+            "nodes": nodes,
+            "types": list(types),
+            "since": since,
+            "until": until,
+            "limit": limit,
+        }
         return await self._rows("api_expand", params)
 
     async def _props(self, nodes: list[int]) -> dict[int, dict[str, Any]]:
@@ -287,9 +334,17 @@ class FalkorReads:
         return edge_rows(rows)
 
     async def neighbourhood(
-        self, node_id: str, hops: int, limit: int, since: int | None, until: int | None,
-        types: Sequence[str] | None, props: bool = True, edges: bool = True, nodes: bool = True,
-    ) -> SubgraphView:  # fmt: skip
+        self,
+        node_id: str,
+        hops: int,
+        limit: int,
+        since: int | None,
+        until: int | None,
+        types: Sequence[str] | None,
+        props: bool = True,
+        edges: bool = True,
+        nodes: bool = True,
+    ) -> SubgraphView:
         """Nodes within ``hops`` of ``node_id``, nearest first, in one query (two with edges or
         props): ``nodes=False`` returns only the count, ``props=False`` skips stored properties."""
         params = {
@@ -319,8 +374,11 @@ class FalkorReads:
         """``sub`` as it stood at ``as_of``: money edges re-summed from their transactions up to
         then, edges (and the nodes only they reached) that did not exist yet left out."""
         ring_ids = [n.id for n in sub.nodes if n.type == "Ring"]
-        later = {r.id for r in await self.rings(ring_ids)
-                 if r is not None and r.created_at is not None and r.created_at > as_of}  # fmt: skip
+        later = {
+            r.id
+            for r in await self.rings(ring_ids)
+            if r is not None and r.created_at is not None and r.created_at > as_of
+        }
         sums = await self._rows(
             "api_money_as_of", {"pairs": money_pairs(sub.edges), "as_of": as_of}
         )
@@ -446,19 +504,35 @@ class FalkorReads:
         from core.errors import NotFoundError
 
         name = "api_label_ring" if verdict.target_type == "ring" else "api_label_account"
-        params = {"vid": verdict.id, "target_id": verdict.target_id, "verdict": verdict.verdict,
-                  "reason_code": verdict.reason_code, "note": verdict.note,
-                  "author": verdict.author, "at": verdict.at}  # fmt: skip
+        params = {
+            "vid": verdict.id,
+            "target_id": verdict.target_id,
+            "verdict": verdict.verdict,
+            "reason_code": verdict.reason_code,
+            "note": verdict.note,
+            "author": verdict.author,
+            "at": verdict.at,
+        }
         if not await self._write(name, params):
             raise NotFoundError(f"id: no {verdict.target_type} {verdict.target_id[:80]!r}")
-        logger.info("verdict %s on %s %s by %s", verdict.verdict, verdict.target_type,
-                    verdict.target_id, verdict.author)  # fmt: skip
+        logger.info(
+            "verdict %s on %s %s by %s",
+            verdict.verdict,
+            verdict.target_type,
+            verdict.target_id,
+            verdict.author,
+        )
 
     async def update_ring_workflow(
         self, ring_id: str, status: str | None, assignee: str | None, at: int
     ) -> RingView | None:
-        params = {"id": ring_id, "status": status, "assignee": assignee or None,
-                  "clear_assignee": assignee == "", "at": at}  # fmt: skip
+        params = {
+            "id": ring_id,
+            "status": status,
+            "assignee": assignee or None,
+            "clear_assignee": assignee == "",
+            "at": at,
+        }
         rows = await self._write("api_update_ring", params)
         return _pick(RingView, rows[0][0]) if rows else None
 

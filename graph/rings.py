@@ -22,8 +22,14 @@ from graph.falkordb_store import FalkorStore
 
 WRITE_BATCH = 200
 # The order ring writes run in: rings first, then who belongs to them, then history.
-RING_WRITES = ("ring_upsert", "ring_member_remove", "ring_member_add", "ring_version_add",
-               "ring_victim_remove", "ring_victim_add")  # fmt: skip
+RING_WRITES = (
+    "ring_upsert",
+    "ring_member_remove",
+    "ring_member_add",
+    "ring_version_add",
+    "ring_victim_remove",
+    "ring_victim_add",
+)
 StoredRingRow = tuple[str, float, int, int, "str | None", list[str]]
 
 
@@ -44,8 +50,17 @@ class FalkorRings:
         if not self.store.redis.exists(self.graph_name):
             return []
         rows = self.store.graph.ro_query(load_query("ring_list_current")).result_set
-        return [(str(rid), float(score or 0), int(version or 1), int(created or 0), verdict,
-                 list(members)) for rid, score, version, created, verdict, members in rows]  # fmt: skip
+        return [
+            (
+                str(rid),
+                float(score or 0),
+                int(version or 1),
+                int(created or 0),
+                verdict,
+                list(members),
+            )
+            for rid, score, version, created, verdict, members in rows
+        ]
 
     def account_risk(self, account_ids: Sequence[str]) -> dict[str, float]:
         """Model risk of the accounts that have one."""
@@ -75,8 +90,12 @@ class FalkorRings:
         pipe = self.store.redis.pipeline(transaction=False)
         for alert in alerts:
             payload = orjson.dumps(alert.to_json())
-            pipe.xadd(settings.alerts_stream, {"alert": payload},
-                      maxlen=settings.alerts_stream_maxlen, approximate=True)  # fmt: skip
+            pipe.xadd(
+                settings.alerts_stream,
+                {"alert": payload},
+                maxlen=settings.alerts_stream_maxlen,
+                approximate=True,
+            )
             pipe.publish(settings.alerts_channel, payload)
         for update in updates:
             pipe.publish(settings.ring_updates_channel, orjson.dumps(update.to_json()))

@@ -57,9 +57,16 @@ def ensure_schema(graph: Graph) -> None:
     for label in UNIQUE_IDS:
         try:
             graph.execute_command(
-                "GRAPH.CONSTRAINT", "CREATE", graph.name, "UNIQUE", "NODE", label,
-                "PROPERTIES", 1, "id",
-            )  # fmt: skip
+                "GRAPH.CONSTRAINT",
+                "CREATE",
+                graph.name,
+                "UNIQUE",
+                "NODE",
+                label,
+                "PROPERTIES",
+                1,
+                "id",
+            )
         except redis.ResponseError as exc:
             if "already exists" not in str(exc).lower():
                 raise

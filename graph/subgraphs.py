@@ -67,20 +67,37 @@ class SubgraphBuilder:
         nodes = []
         for nid, (node_id, node_type, risk) in self.nodes.items():
             p = props.get(nid, {})
-            nodes.append(NodeView(id=node_id, type=node_type,
-                                  risk_score=risk if risk is not None else p.get("risk_score"),
-                                  props=p))  # fmt: skip
+            nodes.append(
+                NodeView(
+                    id=node_id,
+                    type=node_type,
+                    risk_score=risk if risk is not None else p.get("risk_score"),
+                    props=p,
+                )
+            )
         edges = [
-            EdgeView(source=self.nodes[s][0], target=self.nodes[d][0], type=typ, count=r[7],
-                     total=r[8], first_ts=r[9], last_ts=r[10])
+            EdgeView(
+                source=self.nodes[s][0],
+                target=self.nodes[d][0],
+                type=typ,
+                count=r[7],
+                total=r[8],
+                first_ts=r[9],
+                last_ts=r[10],
+            )
             for (s, d, typ), r in self.edges.items()
-        ]  # fmt: skip
+        ]
         return SubgraphView(nodes=tuple(nodes), edges=tuple(edges), truncated=self.truncated)
 
 
 async def bfs_path(
-    a: tuple[int, str], b: tuple[int, str], a_id: str, b_id: str, max_hops: int, expand: Expand,
-) -> SubgraphBuilder | None:  # fmt: skip
+    a: tuple[int, str],
+    b: tuple[int, str],
+    a_id: str,
+    b_id: str,
+    max_hops: int,
+    expand: Expand,
+) -> SubgraphBuilder | None:
     """Bidirectional breadth-first search; the path's nodes and edges, or None past max_hops."""
     if a[0] == b[0]:
         builder = SubgraphBuilder(1)
@@ -105,8 +122,12 @@ async def bfs_path(
     return None
 
 
-def _join(meet: int, parents: list[dict[int, Row | None]], a: tuple[tuple[int, str], str],
-          b: tuple[tuple[int, str], str]) -> SubgraphBuilder:  # fmt: skip
+def _join(
+    meet: int,
+    parents: list[dict[int, Row | None]],
+    a: tuple[tuple[int, str], str],
+    b: tuple[tuple[int, str], str],
+) -> SubgraphBuilder:
     rows: list[Row] = []
     for side in (0, 1):
         node = meet
@@ -124,8 +145,11 @@ def _join(meet: int, parents: list[dict[int, Row | None]], a: tuple[tuple[int, s
 
 
 # Money edge type -> transaction kind, and whether the account pays (is the edge's source).
-MONEY_KINDS = {"TRANSFERRED": ("transfer", True), "PAID": ("payment", True),
-               "REFUNDED": ("refund", False)}  # fmt: skip
+MONEY_KINDS = {
+    "TRANSFERRED": ("transfer", True),
+    "PAID": ("payment", True),
+    "REFUNDED": ("refund", False),
+}
 
 
 def money_pairs(edges: tuple[EdgeView, ...]) -> list[list[Any]]:

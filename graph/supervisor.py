@@ -47,8 +47,11 @@ class ServerSupervisor:
             backoff = self._restart(backoff)
 
     def _restart(self, backoff: float) -> float:
-        logger.error("embedded FalkorDB on %s died; restarting it from its AOF (log %s)",
-                     self.server.url, self.server.log_file)  # fmt: skip
+        logger.error(
+            "embedded FalkorDB on %s died; restarting it from its AOF (log %s)",
+            self.server.url,
+            self.server.log_file,
+        )
         try:
             self.server.restart()
         except EmbeddedServerError as exc:

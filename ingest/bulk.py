@@ -77,8 +77,13 @@ def _load_shard(job: _Job, parts: Any, progress: Any, results: Any) -> None:
         mine, of = job.shard
         pipeline.store = BulkWriter(store, parts.put, first=mine, step=of)
         with loader_gc():
-            summary = load_files(job.paths, pipeline, job.batch_size,
-                                 lambda n, r: progress.put((n, r.applied)), shard=job.shard)  # fmt: skip
+            summary = load_files(
+                job.paths,
+                pipeline,
+                job.batch_size,
+                lambda n, r: progress.put((n, r.applied)),
+                shard=job.shard,
+            )
         store.close()
         results.put(("ok", summary))
     except BaseException as exc:  # handed to the parent, which raises it
@@ -88,19 +93,31 @@ def _load_shard(job: _Job, parts: Any, progress: Any, results: Any) -> None:
 
 
 def _parallel(
-    paths: list[Path], settings: Settings, builder: BulkBuilder, processes: int,
-    batch_size: int, on_progress: Callable[[int, BatchResult], None] | None,
-) -> LoadSummary:  # fmt: skip
+    paths: list[Path],
+    settings: Settings,
+    builder: BulkBuilder,
+    processes: int,
+    batch_size: int,
+    on_progress: Callable[[int, BatchResult], None] | None,
+) -> LoadSummary:
     started = time.perf_counter()
     ctx = mp.get_context("spawn")
     progress, results = ctx.Queue(), ctx.Queue()
     parts = [ctx.Queue(maxsize=_PARTS_QUEUED) for _ in range(processes)]
     url = builder.store.url
     procs = [
-        ctx.Process(target=_load_shard, daemon=True, args=(
-            _Job(settings, url, paths, batch_size, (k, processes)), parts[k], progress, results))
+        ctx.Process(
+            target=_load_shard,
+            daemon=True,
+            args=(
+                _Job(settings, url, paths, batch_size, (k, processes)),
+                parts[k],
+                progress,
+                results,
+            ),
+        )
         for k in range(processes)
-    ]  # fmt: skip
+    ]
     for proc in procs:
         proc.start()
     try:
@@ -138,9 +155,12 @@ def _parallel(
 
 
 def _next(
-    source: Any, proc: Any, progress: Any,
-    on_progress: Callable[[int, BatchResult], None] | None, builder: BulkBuilder,
-) -> BulkPart | None:  # fmt: skip
+    source: Any,
+    proc: Any,
+    progress: Any,
+    on_progress: Callable[[int, BatchResult], None] | None,
+    builder: BulkBuilder,
+) -> BulkPart | None:
     """The next part from one loader process (None at its end), keeping progress moving."""
     while True:
         _drain(progress, on_progress)

@@ -153,5 +153,9 @@ class DeadLetterStream:
         for rej in rejections:
             pipe.xadd(self.stream, self.fields(rej))
         pipe.execute()
-        logger.warning("%d event(s) dead-lettered to %s, first: %s", len(rejections),
-                       self.stream, rejections[0].reason[:200])  # fmt: skip
+        logger.warning(
+            "%d event(s) dead-lettered to %s, first: %s",
+            len(rejections),
+            self.stream,
+            rejections[0].reason[:200],
+        )

@@ -51,8 +51,14 @@ class LoadSummary:
 
 def _format(path: Path) -> str:
     name = path.name.lower().removesuffix(".gz")
-    for ext, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"),
-                     (".csv", "csv"), (".parquet", "parquet"), (".pq", "parquet")):  # fmt: skip
+    for ext, fmt in (
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".json", "jsonl"),
+        (".csv", "csv"),
+        (".parquet", "parquet"),
+        (".pq", "parquet"),
+    ):
         if name.endswith(ext):
             return fmt
     raise RingscopeError(
@@ -303,8 +309,10 @@ def _read_guarded(
             n += 1
             yield item
     except _corrupt_errors() as exc:
-        message = (f"{path}: corrupt or unreadable {_format(path)} file, stopped after "
-                   f"{n:,} rows of it were read and loaded ({type(exc).__name__}: {exc})")  # fmt: skip
+        message = (
+            f"{path}: corrupt or unreadable {_format(path)} file, stopped after "
+            f"{n:,} rows of it were read and loaded ({type(exc).__name__}: {exc})"
+        )
         logger.error("%s", message)
         errors.append(message)
 

@@ -40,8 +40,13 @@ def _load_shard(job: _Job, progress: Any) -> LoadSummary:
     pipeline = build_pipeline(job.settings, store, scoring=job.score)
     try:
         with loader_gc():
-            return load_files(job.paths, pipeline, job.batch_size,
-                              lambda n, r: progress.put((n, r.applied)), shard=job.shard)  # fmt: skip
+            return load_files(
+                job.paths,
+                pipeline,
+                job.batch_size,
+                lambda n, r: progress.put((n, r.applied)),
+                shard=job.shard,
+            )
     finally:
         pipeline.close()
         store.close()

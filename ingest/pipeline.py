@@ -124,8 +124,9 @@ class Pipeline:
     def commit(self, prepared: Prepared) -> BatchResult:
         """Write a prepared batch to the graph, exactly once in effect."""
         applied = self.store.apply_prepared(prepared.batch)
-        return BatchResult(applied.applied, applied.duplicates, applied.accounts,
-                           flagged=prepared.flagged)  # fmt: skip
+        return BatchResult(
+            applied.applied, applied.duplicates, applied.accounts, flagged=prepared.flagged
+        )
 
     def close(self) -> None:
         """Let the publisher deliver what it has queued (webhooks)."""

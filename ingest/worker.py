@@ -28,8 +28,12 @@ from ingest.pipeline import BatchResult, Pipeline
 
 logger = logging.getLogger(__name__)
 
-_RETRYABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError,
-              GraphUnavailableError)  # fmt: skip
+_RETRYABLE = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.BusyLoadingError,
+    GraphUnavailableError,
+)
 
 # An entry as read: raw bytes from the stream, or text (tests and callers with a decoding client)
 Entry = tuple[bytes | str, Mapping[Any, Any]]
@@ -141,9 +145,13 @@ class StreamWorker:
 
     def _reclaim(self) -> int:
         reply = self.raw.xautoclaim(
-            self.stream, self.group, self.name, min_idle_time=self.claim_idle_ms,
-            start_id=self._claim_cursor, count=self.batch_size,
-        )  # fmt: skip
+            self.stream,
+            self.group,
+            self.name,
+            min_idle_time=self.claim_idle_ms,
+            start_id=self._claim_cursor,
+            count=self.batch_size,
+        )
         self._claim_cursor, entries = _text(reply[0]), reply[1]
         entries = [e for e in entries if e[1] is not None]
         if not entries:

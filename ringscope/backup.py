@@ -56,8 +56,14 @@ class BackupError(RingscopeError):
 
 def stream_names(settings: Settings) -> list[str]:
     """The streams of DESIGN.md and docs/contracts.md, as named by the settings."""
-    return [settings.stream, settings.dead_letter_stream, settings.approved_stream,
-            settings.flagged_stream, settings.alerts_stream, settings.webhook_dead_stream]  # fmt: skip
+    return [
+        settings.stream,
+        settings.dead_letter_stream,
+        settings.approved_stream,
+        settings.flagged_stream,
+        settings.alerts_stream,
+        settings.webhook_dead_stream,
+    ]
 
 
 def _versions(store: FalkorStore) -> dict[str, str]:
@@ -87,8 +93,14 @@ def create_backup(settings: Settings, store: FalkorStore, path: Path) -> dict[st
         manifest = _manifest(store, snap, hashes)
         _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
     part.replace(path)  # a backup file is complete or absent
-    logger.info("backup of graph %s: %d keys, %d files in %.1fs to %s", store.graph_name,
-                len(snap.dumps), len(manifest["files"]), time.perf_counter() - started, path)  # fmt: skip
+    logger.info(
+        "backup of graph %s: %d keys, %d files in %.1fs to %s",
+        store.graph_name,
+        len(snap.dumps),
+        len(manifest["files"]),
+        time.perf_counter() - started,
+        path,
+    )
     return manifest
 
 
@@ -146,7 +158,7 @@ def _manifest(store: FalkorStore, snap: Snapshot, hashes: dict[str, str]) -> dic
                 "ttl_ms": d.ttl_ms,
             }
             for d in snap.dumps
-        ],  # fmt: skip
+        ],
         "files": sorted(name for name in hashes if name.startswith("data/")),
         "sha256": hashes,
     }
@@ -199,8 +211,13 @@ def restore_backup(
         _restore_files(staged, data_dir, settings.graph)
     store._forget_ids()  # internal node ids belong to the graph that was replaced
     _check_counts(store, manifest)
-    logger.info("restored graph %s: %d keys, %d files from %s", store.graph_name, restored,
-                len(manifest["files"]), path)  # fmt: skip
+    logger.info(
+        "restored graph %s: %d keys, %d files from %s",
+        store.graph_name,
+        restored,
+        len(manifest["files"]),
+        path,
+    )
     return manifest
 
 
@@ -234,13 +251,16 @@ def _stage_verified(
         raise BackupError(f"{path}: the manifest lists no hashes; the backup is damaged")
     for name in hashes:
         if name != "redis.keys" and not _allowed(name, graph):
-            raise BackupError(f"{path}: the manifest names {name!r}, outside the data folders "
-                              "a backup may hold; refusing a tampered archive")  # fmt: skip
+            raise BackupError(
+                f"{path}: the manifest names {name!r}, outside the data folders "
+                "a backup may hold; refusing a tampered archive"
+            )
     members = {m.name: m for m in tar.getmembers()}
     for name, member in members.items():
         if name != "manifest.json" and name not in hashes and not member.isdir():
-            raise BackupError(f"{path}: member {name!r} is not in the manifest; "
-                              "refusing a tampered archive")  # fmt: skip
+            raise BackupError(
+                f"{path}: member {name!r} is not in the manifest; refusing a tampered archive"
+            )
     for name, want in hashes.items():
         found = members.get(name)
         if found is None or not found.isfile():
@@ -255,8 +275,10 @@ def _stage_verified(
                 digest.update(chunk)
                 out.write(chunk)
         if digest.hexdigest() != want:
-            raise BackupError(f"{path}: {name!r} does not match its SHA-256 in the manifest; "
-                              "refusing a tampered or damaged archive")  # fmt: skip
+            raise BackupError(
+                f"{path}: {name!r} does not match its SHA-256 in the manifest; "
+                "refusing a tampered or damaged archive"
+            )
     return tmp / "data"
 
 
@@ -276,5 +298,6 @@ def _check_counts(store: FalkorStore, manifest: dict[str, Any]) -> None:
         raise BackupError(f"restored counts {now} differ from the backup's {want}")
     for name, length in manifest["streams"].items():
         if store.redis.xlen(name) != length:
-            raise BackupError(f"restored stream {name} has {store.redis.xlen(name)} entries, "
-                              f"the backup {length}")  # fmt: skip
+            raise BackupError(
+                f"restored stream {name} has {store.redis.xlen(name)} entries, the backup {length}"
+            )

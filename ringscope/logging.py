@@ -122,8 +122,14 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
             ms = (time.perf_counter() - started) * 1000
             level = logging.WARNING if status[0] >= 500 else logging.DEBUG
-            logger.log(level, "%s %s -> %d in %.1f ms", scope.get("method", "WS"),
-                       scope.get("path", ""), status[0], ms)  # fmt: skip
+            logger.log(
+                level,
+                "%s %s -> %d in %.1f ms",
+                scope.get("method", "WS"),
+                scope.get("path", ""),
+                status[0],
+                ms,
+            )
 
 
 def _incoming_id(scope: Scope) -> str | None:

@@ -27,20 +27,24 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 INGEST_EVENTS = Counter(
-    "ringscope_ingest_events_total", "Events handled by stream workers, by outcome "
-    "(applied, duplicate, rejected, account)", ["outcome"], registry=REGISTRY,
-)  # fmt: skip
-INGEST_FLAGGED = Counter(
-    "ringscope_ingest_flagged_total", "Transactions scored review or block (alerts raised)",
+    "ringscope_ingest_events_total",
+    "Events handled by stream workers, by outcome (applied, duplicate, rejected, account)",
+    ["outcome"],
     registry=REGISTRY,
-)  # fmt: skip
+)
+INGEST_FLAGGED = Counter(
+    "ringscope_ingest_flagged_total",
+    "Transactions scored review or block (alerts raised)",
+    registry=REGISTRY,
+)
 INGEST_BATCHES = Counter(
     "ringscope_ingest_batches_total", "Batches acknowledged", registry=REGISTRY
 )
 STREAM_PENDING = Gauge(
-    "ringscope_ingest_pending_entries", "Entries delivered to a consumer but not acknowledged",
+    "ringscope_ingest_pending_entries",
+    "Entries delivered to a consumer but not acknowledged",
     registry=REGISTRY,
-)  # fmt: skip
+)
 STREAM_CONSUMERS = Gauge(
     "ringscope_ingest_consumers", "Consumers known to the consumer group", registry=REGISTRY
 )
@@ -51,13 +55,17 @@ DEAD_LETTERS = Gauge(
     "ringscope_dead_letters", "Entries in the dead-letter stream", registry=REGISTRY
 )
 DETECTION_SECONDS = Histogram(
-    "ringscope_detection_run_seconds", "Duration of detection runs",
-    buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800), registry=REGISTRY,
-)  # fmt: skip
+    "ringscope_detection_run_seconds",
+    "Duration of detection runs",
+    buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+    registry=REGISTRY,
+)
 DETECTION_RINGS = Counter(
-    "ringscope_detection_rings_total", "Rings written by detection runs, by change (new, "
-    "changed)", ["change"], registry=REGISTRY,
-)  # fmt: skip
+    "ringscope_detection_rings_total",
+    "Rings written by detection runs, by change (new, changed)",
+    ["change"],
+    registry=REGISTRY,
+)
 DETECTION_LIVE = Gauge(
     "ringscope_detection_live_rings", "Rings after the last run", registry=REGISTRY
 )
@@ -65,24 +73,32 @@ DETECTION_ALERTS = Counter(
     "ringscope_detection_ring_alerts_total", "Ring alerts raised by detection", registry=REGISTRY
 )
 DETECTION_LAST = Gauge(
-    "ringscope_detection_last_run_timestamp_seconds", "When the last successful run ended",
+    "ringscope_detection_last_run_timestamp_seconds",
+    "When the last successful run ended",
     registry=REGISTRY,
-)  # fmt: skip
+)
 WORKER_RESTARTS = Counter(
-    "ringscope_worker_restarts_total", "Supervised parts (stream workers, scheduler) restarted "
-    "after they died, by part", ["part"], registry=REGISTRY,
-)  # fmt: skip
-WORKERS_DOWN = Gauge(
-    "ringscope_ingest_workers_down", "Supervised ingest workers of this process now down",
+    "ringscope_worker_restarts_total",
+    "Supervised parts (stream workers, scheduler) restarted after they died, by part",
+    ["part"],
     registry=REGISTRY,
-)  # fmt: skip
+)
+WORKERS_DOWN = Gauge(
+    "ringscope_ingest_workers_down",
+    "Supervised ingest workers of this process now down",
+    registry=REGISTRY,
+)
 
 
 def record_batch(result: BatchResult) -> None:
     """The worker's ``on_batch``: count what a batch did."""
     INGEST_BATCHES.inc()
-    for outcome, n in (("applied", result.applied), ("duplicate", result.duplicates),
-                       ("rejected", len(result.rejected)), ("account", result.accounts)):  # fmt: skip
+    for outcome, n in (
+        ("applied", result.applied),
+        ("duplicate", result.duplicates),
+        ("rejected", len(result.rejected)),
+        ("account", result.accounts),
+    ):
         if n:
             INGEST_EVENTS.labels(outcome).inc(n)
     if result.flagged:

@@ -102,10 +102,17 @@ def build_scoring(
 
 
 def train_model(
-    settings: Settings, store: FalkorStore, kind: str = "ring_boost", seed: int = 0,
-    *, score: bool = True, show: bool = False, device: str = "cpu",
-    cutoff_ms: int | None = None, time_split: bool = True,
-) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:  # fmt: skip
+    settings: Settings,
+    store: FalkorStore,
+    kind: str = "ring_boost",
+    seed: int = 0,
+    *,
+    score: bool = True,
+    show: bool = False,
+    device: str = "cpu",
+    cutoff_ms: int | None = None,
+    time_split: bool = True,
+) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:
     """Train on every labelled account, register the model and (optionally) score all accounts.
 
     The model card records both splits: random, and time (train before ``cutoff_ms``, by
@@ -133,8 +140,10 @@ def train_model(
     cutoff = cutoff_ms if cutoff_ms is not None else time_cutoff(store) if time_split else None
     if cutoff is not None:
         before = export_hetero(store, cutoff_ms=cutoff)
-        result["time_split"] = {"cutoff_ms": cutoff,
-                                **evaluate_time_split(before, data, kind, seed, device)}  # fmt: skip
+        result["time_split"] = {
+            "cutoff_ms": cutoff,
+            **evaluate_time_split(before, data, kind, seed, device),
+        }
     card = model_card(model, data, result, seed, seconds, device)
     record = register(ModelRegistry(settings.data_dir / "models"), model, data, result, card)
     figures = None

@@ -93,8 +93,11 @@ def supervised_thread(
 ) -> threading.Thread:
     """A daemon thread running ``supervise(name, target, ...)``; already started."""
     thread = threading.Thread(
-        target=supervise, args=(name, target, stop), name=name, daemon=True,
+        target=supervise,
+        args=(name, target, stop),
+        name=name,
+        daemon=True,
         kwargs={"health": health, "max_backoff_s": max_backoff_s},
-    )  # fmt: skip
+    )
     thread.start()
     return thread

@@ -57,13 +57,18 @@ class RedisAlertPublisher:
         self.prefix = f"ringscope:{settings.graph}:alerts:"
         self.stream = settings.alerts_stream
         self.config = orjson.dumps(
-            {"window_ms": settings.alert_dedup_window_s * 1000,
-             "window_s": settings.alert_dedup_window_s,
-             "marker_ttl": settings.feature_marker_ttl_s, "stream": settings.alerts_stream,
-             "channel": settings.alerts_channel, "maxlen": settings.alerts_stream_maxlen,
-             "approved": settings.approved_stream, "flagged": settings.flagged_stream,
-             "results_maxlen": settings.results_stream_maxlen}
-        )  # fmt: skip
+            {
+                "window_ms": settings.alert_dedup_window_s * 1000,
+                "window_s": settings.alert_dedup_window_s,
+                "marker_ttl": settings.feature_marker_ttl_s,
+                "stream": settings.alerts_stream,
+                "channel": settings.alerts_channel,
+                "maxlen": settings.alerts_stream_maxlen,
+                "approved": settings.approved_stream,
+                "flagged": settings.flagged_stream,
+                "results_maxlen": settings.results_stream_maxlen,
+            }
+        )
         self.webhooks = webhooks
         self._script = client.register_script(_SCRIPT)
 
@@ -90,10 +95,16 @@ class RedisAlertPublisher:
 def _item(e: TransactionEvent, score: TxScore) -> list[Any]:
     """``[tx_id, result, dedup_key, ts, alert]`` for the script; no alert for approvals."""
     result = orjson.dumps(
-        {"txId": e.tx_id, "accountId": e.account_id, "ts": e.ts, "score": score.score,
-         "decision": score.decision, "reasons": list(score.reasons),
-         "modelVersion": score.model_version}
-    ).decode()  # fmt: skip
+        {
+            "txId": e.tx_id,
+            "accountId": e.account_id,
+            "ts": e.ts,
+            "score": score.score,
+            "decision": score.decision,
+            "reasons": list(score.reasons),
+            "modelVersion": score.model_version,
+        }
+    ).decode()
     if score.decision == "approve":
         return [e.tx_id, result, False, e.ts, False]
     reasons = list(score.reasons) or [f"SCORE: risk {score.score:.0f}"]

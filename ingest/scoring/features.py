@@ -85,9 +85,14 @@ class FeatureStore:
         self.client = client
         self.prefix = f"ringscope:{graph}:f:"
         self.config = orjson.dumps(
-            {"ttl": ttl_s, "marker_ttl": marker_ttl_s, "cap": window_cap,
-             "alpha": alpha, "clip": clip}
-        )  # fmt: skip
+            {
+                "ttl": ttl_s,
+                "marker_ttl": marker_ttl_s,
+                "cap": window_cap,
+                "alpha": alpha,
+                "clip": clip,
+            }
+        )
         self.ttl_s = ttl_s
         self._script = client.register_script(_SCRIPT)
 
@@ -119,5 +124,15 @@ class FeatureStore:
 
 
 def _row(e: TransactionEvent) -> list[Any]:
-    return [e.tx_id, e.ts, e.kind, e.amount, e.account_id, e.device_id, e.ip, e.country,
-            e.counterparty_id, e.merchant_id]  # fmt: skip
+    return [
+        e.tx_id,
+        e.ts,
+        e.kind,
+        e.amount,
+        e.account_id,
+        e.device_id,
+        e.ip,
+        e.country,
+        e.counterparty_id,
+        e.merchant_id,
+    ]

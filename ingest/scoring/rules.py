@@ -145,9 +145,15 @@ def _new_account(p: NewAccount, e: TransactionEvent, f: Features) -> str | None:
 
 
 RuleType = Literal[
-    "amount_spike", "impossible_travel", "velocity", "new_entity", "shared_entity",
-    "new_counterparty", "refund_without_payment", "new_account",
-]  # fmt: skip
+    "amount_spike",
+    "impossible_travel",
+    "velocity",
+    "new_entity",
+    "shared_entity",
+    "new_counterparty",
+    "refund_without_payment",
+    "new_account",
+]
 CHECKS: dict[str, tuple[type[_Params], Check]] = {
     "amount_spike": (AmountSpike, _amount_spike),
     "impossible_travel": (ImpossibleTravel, _impossible_travel),

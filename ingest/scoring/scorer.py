@@ -48,10 +48,14 @@ class RuleScorer:
             )
         self.client = client
         self.features = FeatureStore(
-            client, settings.graph, ttl_s=settings.feature_ttl_s,
-            marker_ttl_s=settings.feature_marker_ttl_s, window_cap=settings.feature_window_cap,
-            alpha=settings.feature_ewma_alpha, clip=settings.feature_ewma_clip,
-        )  # fmt: skip
+            client,
+            settings.graph,
+            ttl_s=settings.feature_ttl_s,
+            marker_ttl_s=settings.feature_marker_ttl_s,
+            window_cap=settings.feature_window_cap,
+            alpha=settings.feature_ewma_alpha,
+            clip=settings.feature_ewma_clip,
+        )
         self.rulebook = RuleBook(rules_path or settings.rules_path)
         self.model = model
         self.review = settings.score_review_threshold
@@ -105,8 +109,11 @@ class RuleScorer:
         try:
             observe(events)
         except (RingscopeError, ValueError, KeyError, IndexError) as exc:
-            logger.warning("account model %s could not follow the batch: %s",
-                           getattr(self.model, "version", "?"), exc)  # fmt: skip
+            logger.warning(
+                "account model %s could not follow the batch: %s",
+                getattr(self.model, "version", "?"),
+                exc,
+            )
 
     def _model_scores(self, events: Sequence[TransactionEvent]) -> dict[str, float]:
         if self.model is None:
@@ -115,6 +122,9 @@ class RuleScorer:
         try:
             return self.model.score_accounts(accounts)
         except (RingscopeError, ValueError, KeyError, IndexError) as exc:
-            logger.warning("account model %s failed, scoring by rules only: %s",
-                           getattr(self.model, "version", "?"), exc)  # fmt: skip
+            logger.warning(
+                "account model %s failed, scoring by rules only: %s",
+                getattr(self.model, "version", "?"),
+                exc,
+            )
             return {}

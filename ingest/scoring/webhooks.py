@@ -90,10 +90,14 @@ class WebhookNotifier:
         if not settings.webhook_urls:
             return None
         return cls(
-            settings.webhook_urls, settings.webhook_secret, dead_letter,
-            dead_stream=settings.webhook_dead_stream, max_attempts=settings.webhook_max_attempts,
-            backoff_s=settings.webhook_backoff_s, timeout_s=settings.webhook_timeout_s,
-        )  # fmt: skip
+            settings.webhook_urls,
+            settings.webhook_secret,
+            dead_letter,
+            dead_stream=settings.webhook_dead_stream,
+            max_attempts=settings.webhook_max_attempts,
+            backoff_s=settings.webhook_backoff_s,
+            timeout_s=settings.webhook_timeout_s,
+        )
 
     def notify(self, alert: dict[str, Any]) -> None:
         """Queue an alert for every URL; never blocks (a full queue dead-letters it)."""
@@ -155,7 +159,8 @@ class WebhookNotifier:
             self.dead_letter.xadd(
                 self.dead_stream,
                 {"url": url, "alert": orjson.dumps(alert), "error": error, "attempts": attempts},
-                maxlen=100_000, approximate=True,
-            )  # fmt: skip
+                maxlen=100_000,
+                approximate=True,
+            )
         except redis.RedisError as exc:
             logger.error("webhook dead-letter to %s failed: %s", self.dead_stream, exc)

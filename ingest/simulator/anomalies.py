@@ -57,8 +57,15 @@ def anomaly(world: World, kind: str, account: int, t: int, rng: Rng) -> Tagged:
         abroad = (home + int(rng.integers(1, len(COUNTRIES)))) % len(COUNTRIES)
         later = t + int(rng.integers(10, 55)) * MINUTE_MS
         first = _payment(world, account, t, usual * rng.uniform(0.5, 1.5), merchant, label="legit")
-        second = _payment(world, account, later, usual * rng.uniform(1, 4), merchant,
-                          ip=world.new_ips(1)[0], country=abroad)  # fmt: skip
+        second = _payment(
+            world,
+            account,
+            later,
+            usual * rng.uniform(1, 4),
+            merchant,
+            ip=world.new_ips(1)[0],
+            country=abroad,
+        )
         return [(first, None), (second, kind)]
     if kind == "velocity_burst":
         burst: Tagged = []

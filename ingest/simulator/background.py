@@ -81,20 +81,55 @@ def _to_events(
     for t, k, a, s, mer, p, d, i, c, h in zip(*(col.tolist() for col in columns), strict=True):
         # Literal dicts per kind: one allocation each, no resizing while millions are built.
         if k == 0 or k == 4:
-            ev = {"tx_id": "", "ts": t, "kind": KINDS[k], "amount": a, "account_id": ids[s],
-                  "merchant_id": merchants[mer], "device_id": devices[d], "ip": ips[i],
-                  "card_id": cards[s], "country": countries[c], "label": "legit"}  # fmt: skip
+            ev = {
+                "tx_id": "",
+                "ts": t,
+                "kind": KINDS[k],
+                "amount": a,
+                "account_id": ids[s],
+                "merchant_id": merchants[mer],
+                "device_id": devices[d],
+                "ip": ips[i],
+                "card_id": cards[s],
+                "country": countries[c],
+                "label": "legit",
+            }
         elif k == 1:
-            ev = {"tx_id": "", "ts": t, "kind": "transfer", "amount": a, "account_id": ids[s],
-                  "counterparty_id": ids[p], "device_id": devices[d], "ip": ips[i],
-                  "country": countries[c], "label": "legit"}  # fmt: skip
+            ev = {
+                "tx_id": "",
+                "ts": t,
+                "kind": "transfer",
+                "amount": a,
+                "account_id": ids[s],
+                "counterparty_id": ids[p],
+                "device_id": devices[d],
+                "ip": ips[i],
+                "country": countries[c],
+                "label": "legit",
+            }
         elif k == 2:
-            ev = {"tx_id": "", "ts": t, "kind": "withdrawal", "amount": a, "account_id": ids[s],
-                  "card_id": cards[s], "country": countries[c], "label": "legit"}  # fmt: skip
+            ev = {
+                "tx_id": "",
+                "ts": t,
+                "kind": "withdrawal",
+                "amount": a,
+                "account_id": ids[s],
+                "card_id": cards[s],
+                "country": countries[c],
+                "label": "legit",
+            }
         else:
-            ev = {"tx_id": "", "ts": t, "kind": "deposit", "amount": a, "account_id": ids[s],
-                  "device_id": devices[d], "ip": ips[i], "country": countries[c],
-                  "label": "legit"}  # fmt: skip
+            ev = {
+                "tx_id": "",
+                "ts": t,
+                "kind": "deposit",
+                "amount": a,
+                "account_id": ids[s],
+                "device_id": devices[d],
+                "ip": ips[i],
+                "country": countries[c],
+                "label": "legit",
+            }
         if h:
             del ev["label"]
         append(ev)

@@ -25,12 +25,26 @@ class Emitter:
         self.world, self.plan = world, plan
         self.events: list[Event] = []
 
-    def tx(self, kind: str, ts: int, amount: float, src: int, *, dst: int | None = None,
-           merchant: int | None = None, device: int | None = None, card: str | None = None,
-           ) -> None:  # fmt: skip
+    def tx(
+        self,
+        kind: str,
+        ts: int,
+        amount: float,
+        src: int,
+        *,
+        dst: int | None = None,
+        merchant: int | None = None,
+        device: int | None = None,
+        card: str | None = None,
+    ) -> None:
         w, plan = self.world, self.plan
-        ev: Event = {"tx_id": "", "ts": int(ts), "kind": kind, "amount": round(float(amount), 2),
-                     "account_id": w.ids[src]}  # fmt: skip
+        ev: Event = {
+            "tx_id": "",
+            "ts": int(ts),
+            "kind": kind,
+            "amount": round(float(amount), 2),
+            "account_id": w.ids[src],
+        }
         if dst is not None:
             ev["counterparty_id"] = w.ids[dst]
         if merchant is not None:
@@ -58,8 +72,14 @@ def synthetic_identity(e: Emitter, rng: Rng, t0: int) -> None:
         e.tx("deposit", t0 - DAY_MS + _minutes(rng, 0, 600), rng.uniform(200, 800), m)
         for merchant in rng.choice(e.plan.merchants, size=int(rng.integers(2, 5)), replace=False):
             t += _minutes(rng, 5, 90)
-            e.tx("payment", t, rng.uniform(400, 2500), m, merchant=int(merchant),
-                 device=e.plan.devices[k % 2])  # fmt: skip
+            e.tx(
+                "payment",
+                t,
+                rng.uniform(400, 2500),
+                m,
+                merchant=int(merchant),
+                device=e.plan.devices[k % 2],
+            )
         for _ in range(int(rng.integers(1, 3))):
             t += _minutes(rng, 10, 120)
             e.tx("withdrawal", t, 20 * int(rng.integers(25, 50)), m)
@@ -180,13 +200,21 @@ def card_testing(e: Emitter, rng: Rng, t0: int) -> None:
         cards = [f"card-x{v:012x}" for v in rng.integers(0, 16**12, size=n_cards).tolist()]
         for card in cards:
             t += int(rng.integers(5, 40)) * 1000
-            e.tx("payment", t, rng.uniform(0.5, 3.0), m,
-                 merchant=int(rng.choice(plan.merchants)), device=device, card=card)  # fmt: skip
+            e.tx(
+                "payment",
+                t,
+                rng.uniform(0.5, 3.0),
+                m,
+                merchant=int(rng.choice(plan.merchants)),
+                device=device,
+                card=card,
+            )
         for card in cards[: int(rng.integers(1, 4))]:
             t += _minutes(rng, 5, 60)
             merchant = int(rng.choice(len(w.merchants), p=w.merchant_p))
-            e.tx("payment", t, rng.uniform(200, 900), m, merchant=merchant, device=device,
-                 card=card)  # fmt: skip
+            e.tx(
+                "payment", t, rng.uniform(200, 900), m, merchant=merchant, device=device, card=card
+            )
 
 
 def refund_abuse(e: Emitter, rng: Rng, t0: int) -> None:
@@ -200,8 +228,9 @@ def refund_abuse(e: Emitter, rng: Rng, t0: int) -> None:
             e.tx("refund", t + _minutes(rng, 6 * 60, 40 * 60), amount, m, merchant=merchant)
             t += _minutes(rng, 10, 120)
         for merchant in rng.choice(e.plan.merchants, size=int(rng.integers(1, 4))).tolist():
-            e.tx("refund", t + _minutes(rng, 60, 20 * 60), rng.uniform(50, 400), m,
-                 merchant=merchant)  # fmt: skip
+            e.tx(
+                "refund", t + _minutes(rng, 60, 20 * 60), rng.uniform(50, 400), m, merchant=merchant
+            )
 
 
 PATTERNS: dict[str, Callable[[Emitter, Rng, int], None]] = {

@@ -26,9 +26,11 @@ def backup(
 
         manifest = create_backup(settings, store, path)
     counts = manifest["counts"]
-    console.print(f"backup of graph {manifest['graph']!r} written to {path}: "
-                  f"{len(manifest['keys'])} keys, {counts.get('Transaction', 0):,.0f} transactions, "
-                  f"{len(manifest['files'])} files")  # fmt: skip
+    console.print(
+        f"backup of graph {manifest['graph']!r} written to {path}: "
+        f"{len(manifest['keys'])} keys, {counts.get('Transaction', 0):,.0f} transactions, "
+        f"{len(manifest['files'])} files"
+    )
 
 
 def restore(
@@ -41,8 +43,10 @@ def restore(
         from ringscope.backup import restore_backup
 
         manifest = restore_backup(settings, store, path, force=force)
-    console.print(f"restored graph {manifest['graph']!r} from {path} "
-                  f"(taken {manifest['created_at']}): counts verified")  # fmt: skip
+    console.print(
+        f"restored graph {manifest['graph']!r} from {path} "
+        f"(taken {manifest['created_at']}): counts verified"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -40,9 +40,15 @@ def train(
     settings = load_settings()
     with open_store(settings) as store:
         record, result, figures = train_model(
-            settings, store, kind, seed, score=score, show=True,
-            device=resolve_device(device), cutoff_ms=cutoff_ms,
-        )  # fmt: skip
+            settings,
+            store,
+            kind,
+            seed,
+            score=score,
+            show=True,
+            device=resolve_device(device),
+            cutoff_ms=cutoff_ms,
+        )
         console.print(f"model [bold]{record.version}[/] {json.dumps(result)}")
         if figures is not None:
             console.print(f"scored {figures}")
@@ -66,8 +72,10 @@ def evaluate(
         _, result = train_and_evaluate(data, kind, seed, show=True, device=on)
         cutoff = cutoff_ms if cutoff_ms is not None else time_cutoff(store)
         if cutoff is not None:
-            result["time_split"] = {"cutoff_ms": cutoff, **evaluate_time_split(
-                export_hetero(store, cutoff_ms=cutoff), data, kind, seed, on)}  # fmt: skip
+            result["time_split"] = {
+                "cutoff_ms": cutoff,
+                **evaluate_time_split(export_hetero(store, cutoff_ms=cutoff), data, kind, seed, on),
+            }
     console.print_json(json.dumps(result))
 
 

@@ -56,9 +56,13 @@ def ingest(
         if bulk and not isinstance(store, FalkorStore):
             raise typer.BadParameter("--bulk needs FalkorDB (not RINGSCOPE_STORE=bolt)")
         with Progress(
-            TextColumn("[bold]ingest"), BarColumn(), TextColumn("{task.completed:,} events"),
-            TextColumn("{task.fields[rate]:,.0f} ev/s"), TimeElapsedColumn(), console=console,
-        ) as progress:  # fmt: skip
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            TextColumn("{task.completed:,} events"),
+            TextColumn("{task.fields[rate]:,.0f} ev/s"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             task = progress.add_task("ingest", total=None, rate=0.0)
 
             def advance(n: int, _result: BatchResult) -> None:
@@ -68,8 +72,14 @@ def ingest(
             if bulk:
                 summary = _bulk(paths, settings, store, batch_size, score, processes, advance)
             elif processes > 1 and not score and isinstance(store, FalkorStore):
-                summary = load_files_parallel(paths, settings, store.url, processes=processes,
-                                              batch_size=batch_size, on_progress=advance)  # fmt: skip
+                summary = load_files_parallel(
+                    paths,
+                    settings,
+                    store.url,
+                    processes=processes,
+                    batch_size=batch_size,
+                    on_progress=advance,
+                )
             else:
                 pipeline = build_pipeline(settings, store, scoring=score)
                 try:
@@ -84,13 +94,25 @@ def ingest(
 
 
 def _bulk(
-    paths: list[Path], settings: Settings, store: FalkorStore, batch_size: int, score: bool,
-    processes: int, advance: Callable[[int, BatchResult], None],
-) -> LoadSummary:  # fmt: skip
+    paths: list[Path],
+    settings: Settings,
+    store: FalkorStore,
+    batch_size: int,
+    score: bool,
+    processes: int,
+    advance: Callable[[int, BatchResult], None],
+) -> LoadSummary:
     pipeline = build_pipeline(settings, store, scoring=score)
     try:
-        return load_files_bulk(paths, pipeline, BulkBuilder(store), batch_size, advance,
-                               processes=processes, settings=settings)  # fmt: skip
+        return load_files_bulk(
+            paths,
+            pipeline,
+            BulkBuilder(store),
+            batch_size,
+            advance,
+            processes=processes,
+            settings=settings,
+        )
     except GraphNotEmptyError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -102,12 +124,15 @@ def _print_summary(summary: LoadSummary, dead_stream: str) -> None:
     r = summary.result
     table = Table(title="ingest summary", show_header=False)
     for label, value in (
-        ("files", f"{summary.files}"), ("events read", f"{summary.read:,}"),
-        ("transactions loaded", f"{r.applied:,}"), ("account events", f"{r.accounts:,}"),
+        ("files", f"{summary.files}"),
+        ("events read", f"{summary.read:,}"),
+        ("transactions loaded", f"{r.applied:,}"),
+        ("account events", f"{r.accounts:,}"),
         ("duplicates (already loaded)", f"{r.duplicates:,}"),
         ("rejected", f"{len(r.rejected):,} (in stream {dead_stream})"),
-        ("seconds", f"{summary.seconds:.1f}"), ("rate", f"{summary.rate:,.0f} events/s"),
-    ):  # fmt: skip
+        ("seconds", f"{summary.seconds:.1f}"),
+        ("rate", f"{summary.rate:,.0f} events/s"),
+    ):
         table.add_row(label, value)
     Console().print(table)
     for reason, count in summary.reasons():
@@ -128,8 +153,12 @@ def worker(
         worker = StreamWorker(store.redis, pipeline, settings, name=name, on_batch=record_batch)
         try:
             # a crash inside the loop restarts it with backoff instead of ending the process
-            supervise("worker", lambda: worker.run(stop), stop,
-                      max_backoff_s=settings.worker_restart_max_s)  # fmt: skip
+            supervise(
+                "worker",
+                lambda: worker.run(stop),
+                stop,
+                max_backoff_s=settings.worker_restart_max_s,
+            )
         finally:
             worker.close()
             metrics.close()

@@ -26,8 +26,10 @@ def register(app: typer.Typer) -> None:
     keys = typer.Typer(help="API keys with roles, stored hashed in Redis.")
 
     @keys.command("create")
-    def create(role: str = typer.Option(..., help="viewer | investigator | admin"),
-               name: str = typer.Option("", help="who or what the key is for")) -> None:  # fmt: skip
+    def create(
+        role: str = typer.Option(..., help="viewer | investigator | admin"),
+        name: str = typer.Option("", help="who or what the key is for"),
+    ) -> None:
         """Create a key; it is shown once and only its hash is stored."""
         token, key = _store().create(role, name)
         typer.echo(f"{token}\n(id {key.key_id}, role {key.role}; shown once, keep it safe)")

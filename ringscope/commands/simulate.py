@@ -99,9 +99,13 @@ def _stream(config: SimConfig, rate: float, url: str | None, limit: int | None) 
 
         try:
             publish_events(
-                client, settings.stream, live_events(config, rate), rate,
-                limit=limit, on_progress=progress,
-            )  # fmt: skip
+                client,
+                settings.stream,
+                live_events(config, rate),
+                rate,
+                limit=limit,
+                on_progress=progress,
+            )
         except KeyboardInterrupt:
             logger.info("simulator stream stopped by the user")
         finally:

@@ -214,8 +214,10 @@ def _train_demo_model(settings: Settings, url: str) -> None:
     store = FalkorStore(url, settings.graph)
     try:
         record, result, _ = train_model(settings, store)
-        console.print(f"demo: model {record.version} trained (held-out AUC {result['random_split'].get('auc', float('nan')):.3f}); "
-                      "accounts scored")  # fmt: skip
+        console.print(
+            f"demo: model {record.version} trained (held-out AUC {result['random_split'].get('auc', float('nan')):.3f}); "
+            "accounts scored"
+        )
         run_detection(settings, store)
     finally:
         store.close()
@@ -260,12 +262,23 @@ def up(
             _seed_demo(settings, store)
         health = IngestHealth()  # supervised workers: restarted with backoff, seen by /readyz
         threads = [
-            supervised_thread(f"worker-{i}", partial(_run_worker, settings, store.url, i, stop),
-                              stop, health=health, max_backoff_s=settings.worker_restart_max_s)
+            supervised_thread(
+                f"worker-{i}",
+                partial(_run_worker, settings, store.url, i, stop),
+                stop,
+                health=health,
+                max_backoff_s=settings.worker_restart_max_s,
+            )
             for i in range(workers)
-        ]  # fmt: skip
-        threads.append(supervised_thread("scheduler", partial(_run_scheduler, settings, store.url, stop),
-                                         stop, max_backoff_s=settings.worker_restart_max_s))  # fmt: skip
+        ]
+        threads.append(
+            supervised_thread(
+                "scheduler",
+                partial(_run_scheduler, settings, store.url, stop),
+                stop,
+                max_backoff_s=settings.worker_restart_max_s,
+            )
+        )
         metrics = serve_metrics(settings, store.redis, port=0)  # served by the API's /metrics
         if demo:
             threads.append(_thread("traffic", _run_traffic, settings, store.url, rate, stop))
@@ -276,9 +289,13 @@ def up(
             f"\n[bold green]ringscope is up[/]\n  investigator UI  {base}/\n"
             f"  GraphQL          {base}/graphql\n  metrics          {base}/metrics\n"
             f"  FalkorDB         {store.url} (graph {settings.graph!r}, data in {settings.data_dir})\n"
-            + (f"  demo traffic     {rate:g} tx/s into stream {settings.stream!r}\n" if demo else "")
+            + (
+                f"  demo traffic     {rate:g} tx/s into stream {settings.stream!r}\n"
+                if demo
+                else ""
+            )
             + "  Ctrl-C stops everything.\n"
-        )  # fmt: skip
+        )
         try:
             _serve_app(settings, store, api_processes(settings, api_workers), health)
         finally:

@@ -26,8 +26,9 @@ class LocalClient(TestClient):
     def __init__(self, app: Any, **kwargs: Any) -> None:
         super().__init__(app, base_url=LOCAL, **kwargs)
 
-    def websocket_connect(self, url: str, subprotocols: Sequence[str] | None = None,
-                          **kwargs: Any) -> WebSocketTestSession:  # fmt: skip
+    def websocket_connect(
+        self, url: str, subprotocols: Sequence[str] | None = None, **kwargs: Any
+    ) -> WebSocketTestSession:
         return super().websocket_connect(urljoin("ws://127.0.0.1", url), subprotocols, **kwargs)
 
 
@@ -52,27 +53,55 @@ def seed(store: FalkorStore) -> None:
     events, scores = [], {}
     for i in range(12):
         src, dst = f"acc-{i % 6 + 1}", f"acc-{(i + 1) % 6 + 1}"
-        raw = {"tx_id": f"tx-{i}", "ts": T0 + i * 60_000, "kind": "transfer", "amount": 100 + i,
-               "account_id": src, "counterparty_id": dst, "device_id": "d-1" if i < 3 else f"d-{i}",
-               "ip": "10.0.0.1"}  # fmt: skip
+        raw = {
+            "tx_id": f"tx-{i}",
+            "ts": T0 + i * 60_000,
+            "kind": "transfer",
+            "amount": 100 + i,
+            "account_id": src,
+            "counterparty_id": dst,
+            "device_id": "d-1" if i < 3 else f"d-{i}",
+            "ip": "10.0.0.1",
+        }
         events.append(parse_event(raw, "salt"))
-        scores[f"tx-{i}"] = TxScore(80.0 if i % 4 == 0 else 10.0, "block" if i % 4 == 0 else "approve",
-                                    ("amount far above usual",) if i % 4 == 0 else ())  # fmt: skip
-    events.append(parse_event({"tx_id": "tx-pay", "ts": T0, "kind": "payment", "amount": 5,
-                               "account_id": "acc-1", "merchant_id": "m-1"}, "salt"))  # fmt: skip
+        scores[f"tx-{i}"] = TxScore(
+            80.0 if i % 4 == 0 else 10.0,
+            "block" if i % 4 == 0 else "approve",
+            ("amount far above usual",) if i % 4 == 0 else (),
+        )
+    events.append(
+        parse_event(
+            {
+                "tx_id": "tx-pay",
+                "ts": T0,
+                "kind": "payment",
+                "amount": 5,
+                "account_id": "acc-1",
+                "merchant_id": "m-1",
+            },
+            "salt",
+        )
+    )
     store.apply_batch(events, scores)
     rows = [[r[0], r[1], r[2], r[3], r[4]] for r in RINGS]
     store.graph.query(SEED_RINGS, {"rings": rows, "t0": T0})
     store.graph.query(
         "CREATE (:DetectionRun {id: 'run-1', started_at: $t0, finished_at: $t0 + 900, "
         "duration_ms: 900, detector_ms: '{\"wcc\": 12}', rings_new: 3, rings_changed: 0, "
-        "rings_unchanged: 0, rings_total: 3, status: 'ok'})", {"t0": T0})  # fmt: skip
+        "rings_unchanged: 0, rings_total: 3, status: 'ok'})",
+        {"t0": T0},
+    )
 
 
 def make_settings(falkordb_url: str, graph_name: str, **extra: object) -> Settings:
-    return Settings(falkordb_url=falkordb_url, graph=graph_name,
-                    alerts_stream=f"{graph_name}:alerts", alerts_channel=f"{graph_name}:alerts",
-                    ring_updates_channel=f"{graph_name}:rings", **extra)  # type: ignore[arg-type]  # fmt: skip
+    return Settings(
+        falkordb_url=falkordb_url,
+        graph=graph_name,
+        alerts_stream=f"{graph_name}:alerts",
+        alerts_channel=f"{graph_name}:alerts",
+        ring_updates_channel=f"{graph_name}:rings",
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -92,8 +121,12 @@ def client(settings: Settings, seeded: FalkorStore) -> Iterator[TestClient]:
         yield c
 
 
-def gql(client: TestClient, query: str, variables: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None) -> dict[str, object]:  # fmt: skip
+def gql(
+    client: TestClient,
+    query: str,
+    variables: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, object]:
     r = client.post(
         "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
     )

@@ -23,12 +23,20 @@ CASE = "id title status priority assignee disposition ringIds alertIds accountId
 
 @pytest.fixture
 def keyed(seeded: FalkorStore) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    settings = make_settings(seeded.url, seeded.graph_name, host="0.0.0.0",
-                             case_updates_channel=f"{seeded.graph_name}:cases")  # fmt: skip
+    settings = make_settings(
+        seeded.url,
+        seeded.graph_name,
+        host="0.0.0.0",
+        case_updates_channel=f"{seeded.graph_name}:cases",
+    )
     keys = KeyStore(redis.Redis.from_url(seeded.url))
     who = {}
-    for name, role in (("vera", "viewer"), ("alice", "investigator"), ("bob", "investigator"),
-                       ("ada", "admin")):  # fmt: skip
+    for name, role in (
+        ("vera", "viewer"),
+        ("alice", "investigator"),
+        ("bob", "investigator"),
+        ("ada", "admin"),
+    ):
         token, _ = keys.create(role, name)
         who[name] = {"Authorization": f"Bearer {token}"}
     with LocalClient(create_app(settings, store=seeded)) as client:
@@ -47,32 +55,77 @@ def code(body: dict[str, Any]) -> str:
 
 def test_a_case_from_a_ring_noted_attached_closed_with_its_audit_trail(keyed: Any) -> None:
     c, who = keyed
-    made = ok(gql(c, f"""mutation {{ createCase(title: "Mule ring A", priority: HIGH,
+    made = ok(
+        gql(
+            c,
+            f"""mutation {{ createCase(title: "Mule ring A", priority: HIGH,
         ringIds: ["ring-a"], alertIds: ["al-1"], note: "opened from the ring view") {{ {CASE}
-        rings {{ id }} notes {{ author text }} }} }}""", headers=who["alice"]), "createCase")  # fmt: skip
+        rings {{ id }} notes {{ author text }} }} }}""",
+            headers=who["alice"],
+        ),
+        "createCase",
+    )
     case_id = made["id"]
     assert made["status"] == "NEW" and made["ringIds"] == ["ring-a"]
     assert made["rings"] == [{"id": "ring-a"}] and made["createdBy"].startswith("alice (key:")
     assert made["notes"][0]["text"] == "opened from the ring view"
 
-    ok(gql(c, f'mutation {{ updateCase(id: "{case_id}", status: INVESTIGATING, assignee: "alice") {{ id }} }}',
-           headers=who["alice"]), "updateCase")  # fmt: skip
-    ok(gql(c, f'mutation {{ addCaseNote(id: "{case_id}", text: "devices match") {{ id }} }}',
-           headers=who["alice"]), "addCaseNote")  # fmt: skip
+    ok(
+        gql(
+            c,
+            f'mutation {{ updateCase(id: "{case_id}", status: INVESTIGATING, assignee: "alice") {{ id }} }}',
+            headers=who["alice"],
+        ),
+        "updateCase",
+    )
+    ok(
+        gql(
+            c,
+            f'mutation {{ addCaseNote(id: "{case_id}", text: "devices match") {{ id }} }}',
+            headers=who["alice"],
+        ),
+        "addCaseNote",
+    )
     attach = """mutation($id: ID!, $f: CaseFileInput) { attachToCase(id: $id, accountIds: ["acc-1"],
         file: $f) { accountIds attachments { id name size contentType dataBase64 } } }"""
-    done = ok(gql(c, attach, {"id": case_id, "f": {"name": "ring-a.png", "contentType": "image/png",
-                                                  "dataBase64": PNG}}, who["alice"]), "attachToCase")  # fmt: skip
+    done = ok(
+        gql(
+            c,
+            attach,
+            {
+                "id": case_id,
+                "f": {"name": "ring-a.png", "contentType": "image/png", "dataBase64": PNG},
+            },
+            who["alice"],
+        ),
+        "attachToCase",
+    )
     assert done["accountIds"] == ["acc-1"] and done["attachments"][0]["dataBase64"] == PNG
-    not_yet = gql(c, f'mutation {{ updateCase(id: "{case_id}", status: CLOSED) {{ id }} }}',
-                  headers=who["alice"])  # fmt: skip
+    not_yet = gql(
+        c,
+        f'mutation {{ updateCase(id: "{case_id}", status: CLOSED) {{ id }} }}',
+        headers=who["alice"],
+    )
     assert code(not_yet) == "BAD_USER_INPUT" and "disposition" in not_yet["errors"][0]["message"]  # type: ignore[index]
-    closed = ok(gql(c, f"""mutation {{ updateCase(id: "{case_id}", status: CLOSED,
-        disposition: CONFIRMED_FRAUD) {{ status disposition }} }}""", headers=who["alice"]), "updateCase")  # fmt: skip
+    closed = ok(
+        gql(
+            c,
+            f"""mutation {{ updateCase(id: "{case_id}", status: CLOSED,
+        disposition: CONFIRMED_FRAUD) {{ status disposition }} }}""",
+            headers=who["alice"],
+        ),
+        "updateCase",
+    )
     assert closed == {"status": "CLOSED", "disposition": "CONFIRMED_FRAUD"}
 
-    trail = ok(gql(c, f'{{ case(id: "{case_id}") {{ audit {{ actor role action before after }} }} }}',
-                   headers=who["vera"]), "case")["audit"]  # fmt: skip
+    trail = ok(
+        gql(
+            c,
+            f'{{ case(id: "{case_id}") {{ audit {{ actor role action before after }} }} }}',
+            headers=who["vera"],
+        ),
+        "case",
+    )["audit"]
     assert [e["action"] for e in trail] == ["create", "update", "note", "attach", "update"]
     assert all(e["actor"].startswith("alice (key:") and e["role"] == "investigator" for e in trail)
     assert trail[1]["before"]["status"] == "new" and trail[1]["after"]["status"] == "investigating"
@@ -84,8 +137,14 @@ def test_roles_viewers_read_investigators_work_admins_reassign(keyed: Any) -> No
     c, who = keyed
     denied = gql(c, 'mutation { createCase(title: "x") { id } }', headers=who["vera"])
     assert code(denied) == "FORBIDDEN"
-    case_id = ok(gql(c, 'mutation { createCase(title: "x", assignee: "alice (key:1)") { id } }',
-                     headers=who["alice"]), "createCase")["id"]  # fmt: skip
+    case_id = ok(
+        gql(
+            c,
+            'mutation { createCase(title: "x", assignee: "alice (key:1)") { id } }',
+            headers=who["alice"],
+        ),
+        "createCase",
+    )["id"]
     note = f'mutation {{ addCaseNote(id: "{case_id}", text: "hi") {{ id }} }}'
     assert code(gql(c, note, headers=who["vera"])) == "FORBIDDEN"
     grab = f'mutation {{ updateCase(id: "{case_id}", assignee: "bob") {{ assignee }} }}'
@@ -98,17 +157,39 @@ def test_roles_viewers_read_investigators_work_admins_reassign(keyed: Any) -> No
 def test_filters_pages_and_bad_input(keyed: Any) -> None:
     c, who = keyed
     for i in range(3):
-        ok(gql(c, f'mutation {{ createCase(title: "c{i}", ringIds: ["ring-{"ab"[i % 2]}"]) {{ id }} }}',
-               headers=who["alice"]), "createCase")  # fmt: skip
-    page = ok(gql(c, '{ cases(first: 1, ringId: "ring-a") { totalCount edges { cursor node { title } } pageInfo { hasNextPage endCursor } } }',
-                  headers=who["vera"]), "cases")  # fmt: skip
+        ok(
+            gql(
+                c,
+                f'mutation {{ createCase(title: "c{i}", ringIds: ["ring-{"ab"[i % 2]}"]) {{ id }} }}',
+                headers=who["alice"],
+            ),
+            "createCase",
+        )
+    page = ok(
+        gql(
+            c,
+            '{ cases(first: 1, ringId: "ring-a") { totalCount edges { cursor node { title } } pageInfo { hasNextPage endCursor } } }',
+            headers=who["vera"],
+        ),
+        "cases",
+    )
     assert page["totalCount"] == 2 and page["edges"][0]["node"]["title"] == "c2"
     after = page["pageInfo"]["endCursor"]
-    rest = ok(gql(c, 'query($a: String) { cases(first: 5, ringId: "ring-a", after: $a) { edges { node { title } } } }',
-                  {"a": after}, who["vera"]), "cases")  # fmt: skip
+    rest = ok(
+        gql(
+            c,
+            'query($a: String) { cases(first: 5, ringId: "ring-a", after: $a) { edges { node { title } } } }',
+            {"a": after},
+            who["vera"],
+        ),
+        "cases",
+    )
     assert [e["node"]["title"] for e in rest["edges"]] == ["c0"]
-    bad = gql(c, 'mutation { attachToCase(id: "nope", file: {name: "a", contentType: "image/png", dataBase64: "!!"}) { id } }',
-              headers=who["alice"])  # fmt: skip
+    bad = gql(
+        c,
+        'mutation { attachToCase(id: "nope", file: {name: "a", contentType: "image/png", dataBase64: "!!"}) { id } }',
+        headers=who["alice"],
+    )
     assert code(bad) == "BAD_USER_INPUT"
     assert (
         code(gql(c, 'mutation { addCaseNote(id: "nope", text: "x") { id } }', headers=who["alice"]))
@@ -129,16 +210,27 @@ def test_case_updates_reach_a_live_subscriber(keyed: Any, seeded: FalkorStore) -
     with c.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send_json({"type": "connection_init", "payload": who["vera"]})
         assert ws.receive_json()["type"] == "connection_ack"
-        ws.send_json({"id": "1", "type": "subscribe",
-                      "payload": {"query": "subscription { caseUpdates { id notes { text } } }"}})  # fmt: skip
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": "subscription { caseUpdates { id notes { text } } }"},
+            }
+        )
         channel = f"{seeded.graph_name}:cases"
         for _ in range(250):
             if r.pubsub_numsub(channel)[0][1]:
                 break
 
             time.sleep(0.02)
-        ok(gql(c, f'mutation {{ addCaseNote(id: "{case_id}", text: "live note") {{ id }} }}',
-               headers=who["alice"]), "addCaseNote")  # fmt: skip
+        ok(
+            gql(
+                c,
+                f'mutation {{ addCaseNote(id: "{case_id}", text: "live note") {{ id }} }}',
+                headers=who["alice"],
+            ),
+            "addCaseNote",
+        )
         msg = ws.receive_json()
         assert msg["type"] == "next", msg
         assert msg["payload"]["data"]["caseUpdates"] == {

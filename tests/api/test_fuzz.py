@@ -29,9 +29,17 @@ from graph.falkordb_store import FalkorStore  # noqa: E402
 
 HOST = "http://127.0.0.1"
 # What a generated request may earn: its own mistake, a missing id, or a part not wired in here.
-CLIENT_CODES = {"BAD_USER_INPUT", "BAD_REQUEST", "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED",
-                "NOT_FOUND", "NOT_CONFIGURED", "FORBIDDEN", "UNAUTHENTICATED",
-                "QUERY_TOO_EXPENSIVE"}  # fmt: skip
+CLIENT_CODES = {
+    "BAD_USER_INPUT",
+    "BAD_REQUEST",
+    "GRAPHQL_VALIDATION_FAILED",
+    "GRAPHQL_PARSE_FAILED",
+    "NOT_FOUND",
+    "NOT_CONFIGURED",
+    "FORBIDDEN",
+    "UNAUTHENTICATED",
+    "QUERY_TOO_EXPENSIVE",
+}
 EXAMPLES_PER_FIELD = 7  # 15 Query and Mutation fields: about 100 requests in all
 
 KEYS = st.sampled_from(["tx_id", "ts", "kind", "amount", "account_id", "counterparty_id", "x"])
@@ -51,16 +59,23 @@ def _node(value: Any) -> graphql.ValueNode:
         return nodes.String(value)
     if isinstance(value, list):
         return nodes.List([_node(v) for v in value])
-    return nodes.Object([graphql.ObjectFieldNode(name=graphql.NameNode(value=k), value=_node(v))
-                         for k, v in value.items()])  # fmt: skip
+    return nodes.Object(
+        [
+            graphql.ObjectFieldNode(name=graphql.NameNode(value=k), value=_node(v))
+            for k, v in value.items()
+        ]
+    )
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False,
-    allow_infinity=False) | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=5),
     max_leaves=8,
-)  # fmt: skip
+)
 schemathesis.graphql.scalar("JSON", JSON_VALUES.map(_node))
 
 # The schema comes from the code (no server needed at import); requests go to the live app.
@@ -81,8 +96,12 @@ def fuzz_client(settings: Settings, seeded: FalkorStore) -> Iterator[Any]:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_FIELD, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
+@settings(
+    max_examples=EXAMPLES_PER_FIELD,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_server_errors(case: Any, fuzz_client: Any) -> None:
     response = case.call(session=fuzz_client, base_url=HOST)
     assert response.status_code < 500, response.text[:500]

@@ -72,9 +72,14 @@ def test_transaction_score_and_reasons(client: TestClient) -> None:
             '{ transaction(id: "tx-0") { id score decision reasons amount account { id } } }',
         )
     )
-    assert tx["transaction"] == {"id": "tx-0", "score": 80.0, "decision": "block",
-                                 "reasons": ["amount far above usual"], "amount": 100.0,
-                                 "account": {"id": "acc-1"}}  # fmt: skip
+    assert tx["transaction"] == {
+        "id": "tx-0",
+        "score": 80.0,
+        "decision": "block",
+        "reasons": ["amount far above usual"],
+        "amount": 100.0,
+        "account": {"id": "acc-1"},
+    }
     assert data(gql(client, '{ transaction(id: "nope") { id } }'))["transaction"] is None
 
 

@@ -23,14 +23,17 @@ def test_committed_sdl_matches_code() -> None:
     assert committed.strip() == schema.as_str().strip(), "regenerate api/schema.graphql"
 
 
-@pytest.mark.parametrize(("query", "code"), [
-    ("{ rings(first: 5) { edges { node { id ", "GRAPHQL_PARSE_FAILED"),
-    ("{ nosuchfield }", "GRAPHQL_VALIDATION_FAILED"),
-    ("{ rings(first: 100000) { edges { node { id } } } }", "BAD_USER_INPUT"),
-    (DEEP, "GRAPHQL_VALIDATION_FAILED"),
-    ('{ rings(after: "bm9wZQ==") { totalCount } }', "BAD_USER_INPUT"),
-    ('{ neighbourhood(id: "acc-1", hops: 9) { nodeCount } }', "BAD_USER_INPUT"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("{ rings(first: 5) { edges { node { id ", "GRAPHQL_PARSE_FAILED"),
+        ("{ nosuchfield }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ rings(first: 100000) { edges { node { id } } } }", "BAD_USER_INPUT"),
+        (DEEP, "GRAPHQL_VALIDATION_FAILED"),
+        ('{ rings(after: "bm9wZQ==") { totalCount } }', "BAD_USER_INPUT"),
+        ('{ neighbourhood(id: "acc-1", hops: 9) { nodeCount } }', "BAD_USER_INPUT"),
+    ],
+)
 def test_client_mistakes_are_coded_graphql_errors(
     client: TestClient, query: str, code: str
 ) -> None:

@@ -60,8 +60,13 @@ def test_live_alerts_filter_and_replay_after_reconnect(
         with client.websocket_connect("/graphql", subprotocols=["graphql-ws"]) as ws:
             ws.send_json({"type": "connection_init", "payload": {}})
             assert ws.receive_json()["type"] == "connection_ack"
-            ws.send_json({"id": "2", "type": "start",
-                          "payload": {"query": SUB, "variables": {"after": "al-2"}}})  # fmt: skip
+            ws.send_json(
+                {
+                    "id": "2",
+                    "type": "start",
+                    "payload": {"query": SUB, "variables": {"after": "al-2"}},
+                }
+            )
             ids = [ws.receive_json()["payload"]["data"]["alerts"]["id"] for _ in range(2)]
             assert ids == ["al-3", "al-4"]
     finally:

@@ -16,9 +16,15 @@ QUEUE = "query($m: Float) { triageQueue(first: 20, minScore: $m) { totalCount ed
 def seed_alerts(settings: Settings) -> None:
     r = redis.Redis.from_url(settings.falkordb_url or "")
     for n in range(8):
-        alert = {"id": f"al-{n}", "kind": "TRANSACTION", "score": [60, 90, 75, 90][n % 4] + n / 100,
-                 "accountId": f"acc-{n % 3 + 1}", "transactionId": f"tx-{n}",
-                 "createdAt": f"2024-01-01T00:0{n}:00Z", "reasons": ["velocity"]}  # fmt: skip
+        alert = {
+            "id": f"al-{n}",
+            "kind": "TRANSACTION",
+            "score": [60, 90, 75, 90][n % 4] + n / 100,
+            "accountId": f"acc-{n % 3 + 1}",
+            "transactionId": f"tx-{n}",
+            "createdAt": f"2024-01-01T00:0{n}:00Z",
+            "reasons": ["velocity"],
+        }
         r.xadd(settings.alerts_stream, {"alert": orjson.dumps(alert)})
 
 
@@ -82,9 +88,16 @@ def test_a_regrown_alert_is_queued_once_as_it_stands_now(
 ) -> None:
     r = redis.Redis.from_url(settings.falkordb_url or "")
     for count in (1, 2):  # the dedup script re-sends an open alert under its id as it grows
-        alert = {"id": "al-grown", "kind": "TRANSACTION", "score": 70.0 + count,
-                 "accountId": "acc-1", "transactionId": f"tx-{count}",
-                 "createdAt": "2024-01-01T00:00:00Z", "reasons": ["velocity"], "count": count}  # fmt: skip
+        alert = {
+            "id": "al-grown",
+            "kind": "TRANSACTION",
+            "score": 70.0 + count,
+            "accountId": "acc-1",
+            "transactionId": f"tx-{count}",
+            "createdAt": "2024-01-01T00:00:00Z",
+            "reasons": ["velocity"],
+            "count": count,
+        }
         r.xadd(settings.alerts_stream, {"alert": orjson.dumps(alert)})
     body = gql(
         client, "{ triageQueue { totalCount edges { node { alert { id score transactionId } } } } }"

@@ -16,11 +16,15 @@ def test_ws_query_times_out_but_subscription_lives(seeded: FalkorStore) -> None:
     settings = make_settings(seeded.url, seeded.graph_name, api_timeout_s=0.000001)
     r = redis.Redis.from_url(seeded.url)
     try:
-        with LocalClient(create_app(settings, store=seeded)) as c, c.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:  # fmt: skip
+        with (
+            LocalClient(create_app(settings, store=seeded)) as c,
+            c.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+        ):
             ws.send_json({"type": "connection_init", "payload": {}})
             assert ws.receive_json()["type"] == "connection_ack"
-            ws.send_json({"id": "q", "type": "subscribe",
-                          "payload": {"query": "{ rings { totalCount } }"}})  # fmt: skip
+            ws.send_json(
+                {"id": "q", "type": "subscribe", "payload": {"query": "{ rings { totalCount } }"}}
+            )
             msg = ws.receive_json()
             assert msg["type"] == "error" and msg["id"] == "q", msg
             assert msg["payload"][0]["extensions"]["code"] == "TIMEOUT"

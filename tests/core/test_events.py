@@ -10,9 +10,13 @@ SALT = "test-salt"
 
 def tx(**kw: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "tx_id": "t1", "ts": "2024-03-01T12:00:00+01:00", "kind": "transfer", "amount": 10.5,
-        "account_id": "a1", "counterparty_id": "a2",
-    }  # fmt: skip
+        "tx_id": "t1",
+        "ts": "2024-03-01T12:00:00+01:00",
+        "kind": "transfer",
+        "amount": 10.5,
+        "account_id": "a1",
+        "counterparty_id": "a2",
+    }
     base.update(kw)
     return base
 
@@ -66,15 +70,26 @@ def test_oversized_payload_rejected_before_parsing() -> None:
 
 def test_account_event_hashes_normalised_identities() -> None:
     a = parse_event(
-        {"event": "account", "account_id": "a1", "opened_at": "2024-01-01T00:00:00Z",
-         "phone": "+44 (20) 7946-0000", "email": " Jo@Example.COM ", "address": "1, High St."},
+        {
+            "event": "account",
+            "account_id": "a1",
+            "opened_at": "2024-01-01T00:00:00Z",
+            "phone": "+44 (20) 7946-0000",
+            "email": " Jo@Example.COM ",
+            "address": "1, High St.",
+        },
         SALT,
-    )  # fmt: skip
+    )
     b = parse_event(
-        {"event": "account", "account_id": "a2", "phone": "+442079460000",
-         "email": "jo@example.com", "address": "1 high st"},
+        {
+            "event": "account",
+            "account_id": "a2",
+            "phone": "+442079460000",
+            "email": "jo@example.com",
+            "address": "1 high st",
+        },
         SALT,
-    )  # fmt: skip
+    )
     assert isinstance(a, AccountEvent) and isinstance(b, AccountEvent)
     assert a.phone == b.phone and a.email == b.email and a.address == b.address
     assert a.phone is not None and "7946" not in a.phone and "example" not in (a.email or "")

@@ -26,13 +26,27 @@ def _history(names: list[str]) -> list[dict[str, Any]]:
     for day in range(45):
         for _ in range(15):
             a, b = rng.choice(N_BG, 2, replace=False)
-            out.append(_tx(n, T0 + day * DAY + int(rng.integers(DAY)), f"bg{a}", f"bg{b}",
-                           round(float(rng.uniform(20, 300)), 2)))  # fmt: skip
+            out.append(
+                _tx(
+                    n,
+                    T0 + day * DAY + int(rng.integers(DAY)),
+                    f"bg{a}",
+                    f"bg{b}",
+                    round(float(rng.uniform(20, 300)), 2),
+                )
+            )
             n += 1
     for k, name in enumerate(names):  # seen on the first day, then ordinary payments
         for j, day in enumerate((0, 9, 31, 40)):
-            out.append(_tx(n, T0 + day * DAY + HOUR + k, name, f"bg{(7 * k + j) % N_BG}",
-                           round(float(rng.uniform(20, 90)), 2)))  # fmt: skip
+            out.append(
+                _tx(
+                    n,
+                    T0 + day * DAY + HOUR + k,
+                    name,
+                    f"bg{(7 * k + j) % N_BG}",
+                    round(float(rng.uniform(20, 90)), 2),
+                )
+            )
             n += 1
     return out
 
@@ -63,9 +77,17 @@ def test_a_slow_cycle_of_aged_accounts_with_everyday_sums_is_a_ring(tmp_path: Pa
 
 def test_tranches_to_fresh_payees_are_a_fan_out(tmp_path: Path) -> None:
     payees = [f"P{k}" for k in range(5)]
-    events = [_tx(100 + 3 * k + j, T0 + 20 * DAY + k * DAY + j * 7 * HOUR, "SRC", p,
-                  round(90.0 + 37 * k + 11 * j, 2))
-              for k, p in enumerate(payees) for j in range(3)]  # fmt: skip
+    events = [
+        _tx(
+            100 + 3 * k + j,
+            T0 + 20 * DAY + k * DAY + j * 7 * HOUR,
+            "SRC",
+            p,
+            round(90.0 + 37 * k + 11 * j, 2),
+        )
+        for k, p in enumerate(payees)
+        for j in range(3)
+    ]
     snap = _snapshot(_history(["SRC", *payees]) + events)
     [(score, members, kinds)] = _holding(_rings(snap, tmp_path), {"SRC", *payees})
     assert members == {"SRC", *payees} and "fan_out_tranches" in kinds and score >= 35
@@ -73,10 +95,13 @@ def test_tranches_to_fresh_payees_are_a_fan_out(tmp_path: Path) -> None:
 
 def test_gathered_money_split_in_equal_shares_is_a_gather_scatter(tmp_path: Path) -> None:
     feeders, payees = ["F0", "F1", "F2"], ["R0", "R1", "R2"]
-    events = [_tx(200 + k, T0 + 25 * DAY + k * 5 * HOUR, f, "HUB", 190.0 + 13 * k)
-              for k, f in enumerate(feeders)]  # fmt: skip
-    events += [_tx(210 + k, T0 + 26 * DAY + k * 6 * HOUR, "HUB", p, 179.42)
-               for k, p in enumerate(payees)]  # fmt: skip
+    events = [
+        _tx(200 + k, T0 + 25 * DAY + k * 5 * HOUR, f, "HUB", 190.0 + 13 * k)
+        for k, f in enumerate(feeders)
+    ]
+    events += [
+        _tx(210 + k, T0 + 26 * DAY + k * 6 * HOUR, "HUB", p, 179.42) for k, p in enumerate(payees)
+    ]
     snap = _snapshot(_history(["HUB", *feeders, *payees]) + events)
     ring = {"HUB", *feeders, *payees}
     [(score, members, kinds)] = _holding(_rings(snap, tmp_path), ring)
@@ -113,8 +138,10 @@ def test_families_clubs_and_payroll_stay_low(tmp_path: Path) -> None:
         events.append(_tx(n + 50, start + 2 * DAY, "ORGANISER", club[month], 1500.0))
         n += 100
     for month in range(2):  # payroll: the same wage monthly to each employee
-        events += [_tx(n + k, T0 + (15 + 30 * month) * DAY + k * 60_000, "EMPLOYER", e, 2100.0)
-                   for k, e in enumerate(staff)]  # fmt: skip
+        events += [
+            _tx(n + k, T0 + (15 + 30 * month) * DAY + k * 60_000, "EMPLOYER", e, 2100.0)
+            for k, e in enumerate(staff)
+        ]
         n += 100
     snap = _snapshot(_history([*family, *club, "ORGANISER", "EMPLOYER", *staff]) + events)
     found = _rings(snap, tmp_path)
@@ -126,8 +153,10 @@ def test_an_aged_account_paying_mostly_fresh_payees_within_days_is_a_fan_out(
     tmp_path: Path,
 ) -> None:
     payees = [f"Q{k}" for k in range(6)]  # against 4 payees of its own before
-    events = [_tx(500 + k, T0 + 21 * DAY + k * 11 * HOUR, "ORIGIN", p, 120.0 + 31 * k)
-              for k, p in enumerate(payees)]  # fmt: skip
+    events = [
+        _tx(500 + k, T0 + 21 * DAY + k * 11 * HOUR, "ORIGIN", p, 120.0 + 31 * k)
+        for k, p in enumerate(payees)
+    ]
     snap = _snapshot(_history(["ORIGIN", *payees]) + events)
     [(score, members, kinds)] = _holding(_rings(snap, tmp_path), {"ORIGIN", *payees})
     assert members == {"ORIGIN", *payees} and "fresh_fan_out" in kinds and score >= 35

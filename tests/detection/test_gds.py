@@ -37,10 +37,17 @@ def clusters(prefix: str) -> list[Event]:
         ids = [f"{prefix}c{c}a{i}" for i in range(4)]
         for k in range(12):
             src, dst = ids[k % 4], ids[(k + 1) % 4]
-            events.append(TransactionEvent(
-                tx_id=f"{prefix}t{c}-{k}", ts=T0 + 60_000 * (k + 20 * c), kind="transfer",
-                amount=900.0 + k, account_id=src, counterparty_id=dst, device_id=f"{prefix}d{c}",
-            ))  # fmt: skip
+            events.append(
+                TransactionEvent(
+                    tx_id=f"{prefix}t{c}-{k}",
+                    ts=T0 + 60_000 * (k + 20 * c),
+                    kind="transfer",
+                    amount=900.0 + k,
+                    account_id=src,
+                    counterparty_id=dst,
+                    device_id=f"{prefix}d{c}",
+                )
+            )
     return events
 
 

@@ -28,14 +28,32 @@ def _background(rng: random.Random) -> list[dict[str, Any]]:
     for k in range(1500):
         a, b = rng.sample(accounts, 2)
         dev = f"dev-{a}"
-        out.append({"tx_id": f"bg-t{k}", "ts": T0 + rng.randrange(20 * DAY), "kind": "transfer",
-                    "amount": round(rng.uniform(5, 500), 2), "account_id": a, "counterparty_id": b,
-                    "device_id": dev, "ip": f"ip-{a}"})  # fmt: skip
+        out.append(
+            {
+                "tx_id": f"bg-t{k}",
+                "ts": T0 + rng.randrange(20 * DAY),
+                "kind": "transfer",
+                "amount": round(rng.uniform(5, 500), 2),
+                "account_id": a,
+                "counterparty_id": b,
+                "device_id": dev,
+                "ip": f"ip-{a}",
+            }
+        )
     # a household of three old accounts sharing a tablet and sending money back and forth
     for k in range(30):
         a, b = rng.sample(accounts[:3], 2)
-        out.append({"tx_id": f"hh-t{k}", "ts": T0 + rng.randrange(20 * DAY), "kind": "transfer",
-                    "amount": 50.0, "account_id": a, "counterparty_id": b, "device_id": "tablet-1"})  # fmt: skip
+        out.append(
+            {
+                "tx_id": f"hh-t{k}",
+                "ts": T0 + rng.randrange(20 * DAY),
+                "kind": "transfer",
+                "amount": 50.0,
+                "account_id": a,
+                "counterparty_id": b,
+                "device_id": "tablet-1",
+            }
+        )
     return out
 
 
@@ -44,8 +62,17 @@ def _cycle_ring() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     amount, t = 48_200.0, T0 + 15 * DAY
     for a, b in zip(members, members[1:] + members[:1], strict=True):
-        out.append({"tx_id": f"cy-{a}-{b}", "ts": t, "kind": "transfer", "amount": round(amount, 2),
-                    "account_id": a, "counterparty_id": b, "device_id": f"dev-{a}"})  # fmt: skip
+        out.append(
+            {
+                "tx_id": f"cy-{a}-{b}",
+                "ts": t,
+                "kind": "transfer",
+                "amount": round(amount, 2),
+                "account_id": a,
+                "counterparty_id": b,
+                "device_id": f"dev-{a}",
+            }
+        )
         amount *= 0.98
         t += 2 * HOUR
     return out
@@ -55,10 +82,25 @@ def _device_ring() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i in range(6):
         acc = f"syn-{i}"
-        out.append({"event": "account", "account_id": acc, "opened_at": T0 + 12 * DAY + i * HOUR,
-                    "phone": "+1 555 0100"})  # fmt: skip
-        out.append({"tx_id": f"syn-t{i}", "ts": T0 + 14 * DAY + i * HOUR, "kind": "withdrawal",
-                    "amount": 900.0, "account_id": acc, "device_id": "d-91", "ip": f"ip-syn-{i}"})  # fmt: skip
+        out.append(
+            {
+                "event": "account",
+                "account_id": acc,
+                "opened_at": T0 + 12 * DAY + i * HOUR,
+                "phone": "+1 555 0100",
+            }
+        )
+        out.append(
+            {
+                "tx_id": f"syn-t{i}",
+                "ts": T0 + 14 * DAY + i * HOUR,
+                "kind": "withdrawal",
+                "amount": 900.0,
+                "account_id": acc,
+                "device_id": "d-91",
+                "ip": f"ip-syn-{i}",
+            }
+        )
     return out
 
 
@@ -83,10 +125,13 @@ def _rings(store: FalkorStore) -> dict[str, tuple[float, set[str]]]:
 
 
 def test_detect_finds_planted_rings_and_keeps_ids(planted: FalkorStore, data_dir: Path) -> None:
-    settings = Settings(data_dir=data_dir, graph=planted.graph_name,
-                        alerts_stream=f"{planted.graph_name}:alerts",
-                        alerts_channel=f"{planted.graph_name}:alerts-live",
-                        ring_updates_channel=f"{planted.graph_name}:rings")  # fmt: skip
+    settings = Settings(
+        data_dir=data_dir,
+        graph=planted.graph_name,
+        alerts_stream=f"{planted.graph_name}:alerts",
+        alerts_channel=f"{planted.graph_name}:alerts-live",
+        ring_updates_channel=f"{planted.graph_name}:rings",
+    )
     alerts = redis.Redis.from_url(planted.url)
     live = alerts.pubsub()
     live.subscribe(settings.alerts_channel, settings.ring_updates_channel)
@@ -101,8 +146,11 @@ def test_detect_finds_planted_rings_and_keeps_ids(planted: FalkorStore, data_dir
     # ring alerts land on the configured stream and channels, not on literal names
     n_alerts = alerts.xlen(settings.alerts_stream)
     assert n_alerts == len(rings) and alerts.xlen("alerts") == 0
-    heard = [m["channel"] for m in iter(lambda: live.get_message(timeout=1.0), None)
-             if m["type"] == "message"]  # fmt: skip
+    heard = [
+        m["channel"]
+        for m in iter(lambda: live.get_message(timeout=1.0), None)
+        if m["type"] == "message"
+    ]
     assert heard.count(settings.alerts_channel.encode()) == len(rings)
     assert heard.count(settings.ring_updates_channel.encode()) == len(rings)
     live.close()

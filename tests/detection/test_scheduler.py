@@ -21,10 +21,16 @@ HOUR = 3_600_000
 def _cycle_events() -> list[dict[str, object]]:
     members = [f"sch-{i}" for i in range(4)]
     return [
-        {"tx_id": f"sch-t{k}", "ts": T0 + k * HOUR, "kind": "transfer",
-         "amount": round(30_000 * 0.97**k, 2), "account_id": a, "counterparty_id": b}
+        {
+            "tx_id": f"sch-t{k}",
+            "ts": T0 + k * HOUR,
+            "kind": "transfer",
+            "amount": round(30_000 * 0.97**k, 2),
+            "account_id": a,
+            "counterparty_id": b,
+        }
         for k, (a, b) in enumerate(zip(members, members[1:] + members[:1], strict=True))
-    ]  # fmt: skip
+    ]
 
 
 def _runs(store: FalkorStore) -> list[str]:

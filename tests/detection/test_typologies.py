@@ -21,8 +21,14 @@ WINDOW = 72 * HOUR
 
 
 def _tx(n: int, ts: int, src: str, dst: str, amount: float) -> dict[str, Any]:
-    return {"tx_id": f"t{n}", "ts": ts, "kind": "transfer", "amount": amount,
-            "account_id": src, "counterparty_id": dst}  # fmt: skip
+    return {
+        "tx_id": f"t{n}",
+        "ts": ts,
+        "kind": "transfer",
+        "amount": amount,
+        "account_id": src,
+        "counterparty_id": dst,
+    }
 
 
 def _background() -> list[dict[str, Any]]:
@@ -30,8 +36,15 @@ def _background() -> list[dict[str, Any]]:
     out = []
     for k in range(400):
         a, b = rng.choice(40, 2, replace=False)
-        out.append(_tx(10_000 + k, T0 + int(rng.integers(20 * DAY)), f"bg{a}", f"bg{b}",
-                       round(float(rng.uniform(20, 200)), 2)))  # fmt: skip
+        out.append(
+            _tx(
+                10_000 + k,
+                T0 + int(rng.integers(20 * DAY)),
+                f"bg{a}",
+                f"bg{b}",
+                round(float(rng.uniform(20, 200)), 2),
+            )
+        )
     return out
 
 
@@ -73,8 +86,10 @@ def test_no_loop_when_sums_differ_or_it_takes_too_long() -> None:
 
 
 def test_a_burst_of_new_senders_with_similar_sums_is_a_fan_in() -> None:
-    burst = [_tx(i, T0 + 10 * DAY + i * 3 * HOUR, f"bg{i}", "collector", 480.0 + 10 * i)
-             for i in range(4)]  # fmt: skip
+    burst = [
+        _tx(i, T0 + 10 * DAY + i * 3 * HOUR, f"bg{i}", "collector", 480.0 + 10 * i)
+        for i in range(4)
+    ]
     snap = _snapshot(_background() + burst)
     found = _bursts(snap)
     [ring] = [c for c in found if snap.state.accounts.index["collector"] in c.members]

@@ -36,8 +36,16 @@ class World:
         extra.setdefault("ip", f"ip-{acc}")
         if kind == "withdrawal":
             extra.pop("device_id"), extra.pop("ip")
-        self.events.append({"tx_id": f"t{self.n}", "ts": ts, "kind": kind,
-                            "amount": round(amount, 2), "account_id": acc, **extra})  # fmt: skip
+        self.events.append(
+            {
+                "tx_id": f"t{self.n}",
+                "ts": ts,
+                "kind": kind,
+                "amount": round(amount, 2),
+                "account_id": acc,
+                **extra,
+            }
+        )
 
     def transfer(self, ts: int, amount: float, src: str, dst: str, **extra: Any) -> None:
         self.tx(ts, "transfer", amount, src, counterparty_id=dst, **extra)
@@ -46,8 +54,13 @@ class World:
         """Card payments and small transfers over 25 days from the account's own device."""
         for _ in range(n):
             ts = T0 + self.rng.randrange(25 * DAY)
-            self.tx(ts, "payment", self.rng.uniform(8, 120), acc,
-                    merchant_id=f"shop-{self.rng.randrange(30)}")  # fmt: skip
+            self.tx(
+                ts,
+                "payment",
+                self.rng.uniform(8, 120),
+                acc,
+                merchant_id=f"shop-{self.rng.randrange(30)}",
+            )
 
 
 def _background(w: World) -> list[str]:
@@ -71,8 +84,9 @@ def _customers(w: World, prefix: str, n: int) -> list[str]:
     return out
 
 
-def _mule_with_victims(w: World, mule: str, exits: list[str], victims: list[str],
-                       recruited: list[str], day: int) -> None:  # fmt: skip
+def _mule_with_victims(
+    w: World, mule: str, exits: list[str], victims: list[str], recruited: list[str], day: int
+) -> None:
     """An established mule collects one-off payments from ordinary customers (victims) and from
     recruited established accounts that pass on cash deposited just before, then forwards
     about what came in to its exits, who take it out in cash."""
@@ -109,8 +123,15 @@ def _card_testers(w: World, crew: list[str], ip: str, device: str | None, day: i
             w.ordinary_life(acc)
         for k in range(12):
             t += w.rng.randrange(5, 120) * 1000
-            w.tx(t, "payment", w.rng.uniform(0.5, 3.0), acc, merchant_id=f"tiny-shop-{k % 2}",
-                 device_id=device or f"dev-{acc}", ip=ip)  # fmt: skip
+            w.tx(
+                t,
+                "payment",
+                w.rng.uniform(0.5, 3.0),
+                acc,
+                merchant_id=f"tiny-shop-{k % 2}",
+                device_id=device or f"dev-{acc}",
+                ip=ip,
+            )
         t += 20 * MINUTE
 
 
@@ -142,10 +163,16 @@ def _herded(w: World) -> None:
         w.ordinary_life(f"hh-{k}")
     for n in range(8):
         t = T0 + (5 + 2 * n) * DAY
-        w.transfer(t, w.rng.uniform(40, 300), f"herd-{n % 4}", f"herd-{(n + 1) % 4}",
-                   device_id="herder-phone")  # fmt: skip
-        w.transfer(t, w.rng.uniform(40, 300), f"hh-{n % 3}", f"hh-{(n + 1) % 3}",
-                   device_id="family-tablet")  # fmt: skip
+        w.transfer(
+            t,
+            w.rng.uniform(40, 300),
+            f"herd-{n % 4}",
+            f"herd-{(n + 1) % 4}",
+            device_id="herder-phone",
+        )
+        w.transfer(
+            t, w.rng.uniform(40, 300), f"hh-{n % 3}", f"hh-{(n + 1) % 3}", device_id="family-tablet"
+        )
 
 
 @pytest.fixture

@@ -26,28 +26,44 @@ CRASH_QUERY = (
 
 
 def drill_settings(graph: str, **extra: Any) -> Settings:
-    return load_settings(graph=graph, stream=f"{graph}:in", dead_letter_stream=f"{graph}:dead",
-                         alerts_stream=f"{graph}:alerts", alerts_channel=f"{graph}:alerts",
-                         claim_idle_ms=1000, batch_size=200, **extra)  # fmt: skip
+    return load_settings(
+        graph=graph,
+        stream=f"{graph}:in",
+        dead_letter_stream=f"{graph}:dead",
+        alerts_stream=f"{graph}:alerts",
+        alerts_channel=f"{graph}:alerts",
+        claim_idle_ms=1000,
+        batch_size=200,
+        **extra,
+    )
 
 
 def drill_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RINGSCOPE_", "FALKORDB_"))}
-    env.update({
-        "RINGSCOPE_GRAPH": settings.graph, "RINGSCOPE_STREAM": settings.stream,
-        "RINGSCOPE_DEAD_LETTER_STREAM": settings.dead_letter_stream,
-        "RINGSCOPE_ALERTS_STREAM": settings.alerts_stream,
-        "RINGSCOPE_ALERTS_CHANNEL": settings.alerts_channel,
-        "RINGSCOPE_CLAIM_IDLE_MS": str(settings.claim_idle_ms),
-        "RINGSCOPE_BATCH_SIZE": str(settings.batch_size), "RINGSCOPE_LOG_FORMAT": "json", **extra,
-    })  # fmt: skip
+    env.update(
+        {
+            "RINGSCOPE_GRAPH": settings.graph,
+            "RINGSCOPE_STREAM": settings.stream,
+            "RINGSCOPE_DEAD_LETTER_STREAM": settings.dead_letter_stream,
+            "RINGSCOPE_ALERTS_STREAM": settings.alerts_stream,
+            "RINGSCOPE_ALERTS_CHANNEL": settings.alerts_channel,
+            "RINGSCOPE_CLAIM_IDLE_MS": str(settings.claim_idle_ms),
+            "RINGSCOPE_BATCH_SIZE": str(settings.batch_size),
+            "RINGSCOPE_LOG_FORMAT": "json",
+            **extra,
+        }
+    )
     return env
 
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "ringscope", *args], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        return subprocess.Popen(
+            [sys.executable, "-m", "ringscope", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> int:
@@ -68,8 +84,11 @@ def drained(url: str, settings: Settings, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            groups = [g for g in client.xinfo_groups(settings.stream)
-                      if g["name"] == settings.consumer_group]  # fmt: skip
+            groups = [
+                g
+                for g in client.xinfo_groups(settings.stream)
+                if g["name"] == settings.consumer_group
+            ]
             if groups and groups[0]["lag"] == 0 and groups[0]["pending"] == 0:
                 return True
         except redis.RedisError:

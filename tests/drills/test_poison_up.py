@@ -25,9 +25,11 @@ def readyz(base: str) -> tuple[int, str]:
 
 def landed(client: redis.Redis, graph: str, ids: list[str]) -> int:
     reply = client.execute_command(
-        "GRAPH.RO_QUERY", graph, "CYPHER ids=" + json.dumps(ids) + " "
+        "GRAPH.RO_QUERY",
+        graph,
+        "CYPHER ids=" + json.dumps(ids) + " "
         "MATCH (t:Transaction) WHERE t.id IN $ids RETURN count(t)",
-    )  # fmt: skip
+    )
     return int(reply[1][0][0])
 
 
@@ -36,8 +38,12 @@ def test_up_survives_junk_and_a_worker_crash(falkordb: EmbeddedFalkorDB, tmp_pat
     settings = drill_settings(graph)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = drill_env(settings, FALKORDB_URL=falkordb.url, RINGSCOPE_DATA_DIR=str(tmp_path / "d"),
-                    RINGSCOPE_WORKER_RESTART_MAX_S="1")  # fmt: skip
+    env = drill_env(
+        settings,
+        FALKORDB_URL=falkordb.url,
+        RINGSCOPE_DATA_DIR=str(tmp_path / "d"),
+        RINGSCOPE_WORKER_RESTART_MAX_S="1",
+    )
     proc = spawn(["up", "--port", str(port)], env, tmp_path / "up.log")
     client = redis.Redis.from_url(falkordb.url)
     try:
@@ -65,8 +71,11 @@ def test_up_survives_junk_and_a_worker_crash(falkordb: EmbeddedFalkorDB, tmp_pat
         assert drained(falkordb.url, settings, timeout=30)
         assert landed(client, graph, [e["tx_id"] for e in later]) == 10
         metrics = httpx.get(f"{base}/metrics", timeout=5).text
-        restarts = [line for line in metrics.splitlines()
-                    if line.startswith('ringscope_worker_restarts_total{part="worker-0"}')]  # fmt: skip
+        restarts = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith('ringscope_worker_restarts_total{part="worker-0"}')
+        ]
         assert restarts and float(restarts[0].split()[-1]) >= 1
     finally:
         code = stop(proc)

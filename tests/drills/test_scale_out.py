@@ -34,8 +34,9 @@ def answers(base: str) -> bool:
 
 
 def graphql(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    reply = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables or {}},
-                       timeout=30)  # fmt: skip
+    reply = httpx.post(
+        f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=30
+    )
     assert reply.status_code == 200, reply.text
     body: dict[str, Any] = reply.json()
     assert not body.get("errors"), body
@@ -68,8 +69,12 @@ def test_two_workers_two_apis_nothing_lost_nothing_doubled(
         for base in bases:
             result = graphql(base, INGEST, {"e": events[:200]})["ingestTransactions"]
             assert result["applied"] + result["duplicates"] == 200
-        too_big = httpx.post(f"{bases[0]}/graphql", content=b"{" + b" " * FIVE_MB + b"}",
-                             headers={"content-type": "application/json"}, timeout=30)  # fmt: skip
+        too_big = httpx.post(
+            f"{bases[0]}/graphql",
+            content=b"{" + b" " * FIVE_MB + b"}",
+            headers={"content-type": "application/json"},
+            timeout=30,
+        )
         assert too_big.status_code == 413
         assert drained(url, settings, 90)
         store = FalkorStore(url, graph)
@@ -80,7 +85,9 @@ def test_two_workers_two_apis_nothing_lost_nothing_doubled(
             assert tx == {"id": "tx-61-1499", "amount": events[-1]["amount"]}
             assert "ringscope_api_request_seconds" in httpx.get(f"{base}/metrics").text
         client = redis.Redis.from_url(url, decode_responses=True)
-        consumers = {c["name"] for c in client.xinfo_consumers(settings.stream, settings.consumer_group)}  # fmt: skip
+        consumers = {
+            c["name"] for c in client.xinfo_consumers(settings.stream, settings.consumer_group)
+        }
         assert consumers == {"w1", "w2"}
         dead = client.xrange(settings.dead_letter_stream)
         assert len(dead) == 1 and "bytes" in dead[0][1]["reason"]

@@ -22,7 +22,7 @@ from tests.drills.conftest import (
     transactions,
     wait_for,
     xadd_events,
-)  # fmt: skip
+)
 from tests.ingest.conftest import expected_counts, make_events, observed
 
 GRAPH = "drill"
@@ -79,7 +79,15 @@ def test_query_crash_brings_embedded_server_back_and_ingest_resumes(tmp_path: Pa
             redis.Redis.from_url(url).execute_command("GRAPH.QUERY", "crash-probe", CRASH_QUERY)
         except redis.ConnectionError:
             pass  # the server died under the query, as FalkorDB 4.16 does
-        wait_for(lambda: not Path(f"/proc/{pid}/cmdline").read_bytes() if Path(f"/proc/{pid}").exists() else True, 10, "the crash")  # fmt: skip
+        wait_for(
+            lambda: (
+                not Path(f"/proc/{pid}/cmdline").read_bytes()
+                if Path(f"/proc/{pid}").exists()
+                else True
+            ),
+            10,
+            "the crash",
+        )
         assert drained(url, settings, 60), (tmp_path / "worker.log").read_text()[-3000:]
         assert int((data_dir / "falkordb" / "falkordb.pid").read_text()) != pid  # a new server
         check_exact(url, events)

@@ -61,14 +61,19 @@ def test_ring_sage_learns_planted_rings(planted: tuple, tmp_path: Path) -> None:
 
 def test_ring_sage_shapes_on_tiny_heterodata() -> None:
     table = TxTable()
-    table.add_rows([["t", "t1", T0, "payment", 5.0, "a", "m", "d", "ip", None, None, "fraud"],
-                    ["t", "t2", T0 + 1, "transfer", 9.0, "a", "b", "d", "ip", None, None, None]],
-                   None)  # fmt: skip
+    table.add_rows(
+        [
+            ["t", "t1", T0, "payment", 5.0, "a", "m", "d", "ip", None, None, "fraud"],
+            ["t", "t2", T0 + 1, "transfer", 9.0, "a", "b", "d", "ip", None, None, None],
+        ],
+        None,
+    )
     data = build_hetero(table)
     dims = {t: data[t].x.size(1) for t in data.node_types}
     net = RingSAGE(dims, list(data.edge_types), hidden=8)
-    out = net({t: data[t].x for t in data.node_types},
-              {et: data[et].edge_index for et in data.edge_types})  # fmt: skip
+    out = net(
+        {t: data[t].x for t in data.node_types}, {et: data[et].edge_index for et in data.edge_types}
+    )
     assert out.shape == (2,)
     assert data["account"].y.tolist() == [1, -1]
 
@@ -118,12 +123,24 @@ def _events(rows: list) -> list:
     out = []
     for r in rows:
         if r[0] == "a":
-            out.append(parse_event({"event": "account", "account_id": r[1], "opened_at": r[2],
-                                    "phone": r[3]}, SALT))  # fmt: skip
+            out.append(
+                parse_event(
+                    {"event": "account", "account_id": r[1], "opened_at": r[2], "phone": r[3]}, SALT
+                )
+            )
             continue
         _, tx, ts, kind, amount, acc, recv, dev, ip, _c, country, label = r
-        ev = {"tx_id": tx, "ts": ts, "kind": kind, "amount": amount, "account_id": acc,
-              "device_id": dev, "ip": ip, "country": country, "label": label}  # fmt: skip
+        ev = {
+            "tx_id": tx,
+            "ts": ts,
+            "kind": kind,
+            "amount": amount,
+            "account_id": acc,
+            "device_id": dev,
+            "ip": ip,
+            "country": country,
+            "label": label,
+        }
         ev["counterparty_id" if kind == "transfer" else "merchant_id"] = recv
         out.append(parse_event(ev, SALT))
     return out

@@ -43,23 +43,73 @@ def _newcomer_rows(ring: int, account: str, ts: int) -> list[list[Any]]:
     dev, ip = f"d-R{ring}-0", f"ip-R{ring}"
     rows = [
         ["a", account, ts - 3 * DAY, f"p-R{ring}", None, None],
-        ["t", f"{account}-in", ts, "transfer", 903.0, f"R{ring}-5", account, dev, ip, None,
-         "US", None],
-        ["t", f"{account}-out", ts + 3_600_000, "transfer", 904.0, account, f"R{ring}-0", dev,
-         ip, None, "US", None],
-    ]  # fmt: skip
+        [
+            "t",
+            f"{account}-in",
+            ts,
+            "transfer",
+            903.0,
+            f"R{ring}-5",
+            account,
+            dev,
+            ip,
+            None,
+            "US",
+            None,
+        ],
+        [
+            "t",
+            f"{account}-out",
+            ts + 3_600_000,
+            "transfer",
+            904.0,
+            account,
+            f"R{ring}-0",
+            dev,
+            ip,
+            None,
+            "US",
+            None,
+        ],
+    ]
     for k in range(3):
-        rows.append(["t", f"{account}-p{k}", ts + (k + 2) * 3_600_000, "payment", 1.5 + k,
-                     account, f"m{k}", dev, ip, None, "US", None])  # fmt: skip
+        rows.append(
+            [
+                "t",
+                f"{account}-p{k}",
+                ts + (k + 2) * 3_600_000,
+                "payment",
+                1.5 + k,
+                account,
+                f"m{k}",
+                dev,
+                ip,
+                None,
+                "US",
+                None,
+            ]
+        )
     return rows
 
 
 def _legit_newcomer_rows(account: str, ts: int) -> list[list[Any]]:
     return [
         ["a", account, ts - 400 * DAY, "p-own", None, None],
-        ["t", f"{account}-t1", ts, "payment", 33.0, account, "m4", "d-own", "ip-own", None,
-         "US", None],
-    ]  # fmt: skip
+        [
+            "t",
+            f"{account}-t1",
+            ts,
+            "payment",
+            33.0,
+            account,
+            "m4",
+            "d-own",
+            "ip-own",
+            None,
+            "US",
+            None,
+        ],
+    ]
 
 
 def train_planted() -> tuple[list[list[Any]], RingBoost, set[str]]:
@@ -127,8 +177,16 @@ def _event(row: list[Any]) -> dict[str, Any]:
     if row[0] == "a":
         return {"event": "account", "account_id": row[1], "opened_at": row[2], "email": row[3]}
     _, tx_id, ts, kind, amount, sender, receiver, device, ip, _card, country, label = row
-    ev: dict[str, Any] = {"tx_id": tx_id, "ts": ts, "kind": kind,
-                          "amount": amount, "account_id": sender, "device_id": device, "ip": ip,
-                          "country": country, "label": label}  # fmt: skip
+    ev: dict[str, Any] = {
+        "tx_id": tx_id,
+        "ts": ts,
+        "kind": kind,
+        "amount": amount,
+        "account_id": sender,
+        "device_id": device,
+        "ip": ip,
+        "country": country,
+        "label": label,
+    }
     ev["counterparty_id" if kind == "transfer" else "merchant_id"] = receiver
     return {k: v for k, v in ev.items() if v is not None}

@@ -55,8 +55,9 @@ def test_tx_sage_learns_a_planted_party_pattern_without_seeing_test_labels() -> 
     d = planted()
     y, train = d["labels"], d["train"]
     folds = fold_assignment(len(y), 5, seed=0)
-    fold_x = [np.concatenate([d["x"], label_inputs(y, train & (folds != f))], axis=1)
-              for f in range(5)]  # fmt: skip
+    fold_x = [
+        np.concatenate([d["x"], label_inputs(y, train & (folds != f))], axis=1) for f in range(5)
+    ]
     all_x = np.concatenate([d["x"], label_inputs(y, train)], axis=1)
     edge_index, edge_type = tx_edges(d["keys"], d["time"], per_key=2)
     clf = TxSageClassifier(hidden=16, epochs=80, seed=0, device="cpu")
@@ -75,8 +76,9 @@ def test_same_seed_same_scores() -> None:
     d = planted()
     y, train = d["labels"], d["train"]
     folds = fold_assignment(len(y), 5, seed=0)
-    fold_x = [np.concatenate([d["x"], label_inputs(y, train & (folds != f))], axis=1)
-              for f in range(5)]  # fmt: skip
+    fold_x = [
+        np.concatenate([d["x"], label_inputs(y, train & (folds != f))], axis=1) for f in range(5)
+    ]
     all_x = np.concatenate([d["x"], label_inputs(y, train)], axis=1)
     edge_index, edge_type = tx_edges(d["keys"], d["time"], per_key=2)
     runs = []

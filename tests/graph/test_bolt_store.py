@@ -156,8 +156,12 @@ def test_transaction_lookups(bolt: BoltStore, dataset: Path) -> None:
     record = bolt.find_transaction(tx.tx_id)
     assert record is not None
     assert (record.id, record.ts, record.amount, record.account_id, record.counterparty_id) == (
-        tx.tx_id, tx.ts, tx.amount, tx.account_id, tx.counterparty_id,
-    )  # fmt: skip
+        tx.tx_id,
+        tx.ts,
+        tx.amount,
+        tx.account_id,
+        tx.counterparty_id,
+    )
     assert bolt.find_transaction("no-such-tx") is None
     since, until = txs[100].ts, txs[199].ts
     window = bolt.find_transactions_between(since, until, limit=5000)
@@ -209,9 +213,12 @@ def test_cli_ingest_through_bolt_gives_exact_counts(
     from ringscope.cli import app
 
     for name, value in {
-        "RINGSCOPE_STORE": "bolt", "NEO4J_URI": f"bolt://127.0.0.1:{bolt_server.bolt_port}",
-        "NEO4J_USER": "falkordb", "NEO4J_PASSWORD": "", "RINGSCOPE_DATA_DIR": str(tmp_path),
-    }.items():  # fmt: skip
+        "RINGSCOPE_STORE": "bolt",
+        "NEO4J_URI": f"bolt://127.0.0.1:{bolt_server.bolt_port}",
+        "NEO4J_USER": "falkordb",
+        "NEO4J_PASSWORD": "",
+        "RINGSCOPE_DATA_DIR": str(tmp_path),
+    }.items():
         monkeypatch.setenv(name, value)
     files = [str(dataset / "accounts.jsonl"), str(dataset / "transactions.jsonl")]
     try:

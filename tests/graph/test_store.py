@@ -12,10 +12,23 @@ SALT = "s"
 T0 = 1_700_000_000_000
 
 
-def ev(tx_id: str, kind: str, amount: float, account: str, other: str | None = None,
-       ts: int = T0, **kw: Any) -> Event:  # fmt: skip
-    raw: dict[str, Any] = {"tx_id": tx_id, "ts": ts, "kind": kind, "amount": amount,
-                           "account_id": account, **kw}  # fmt: skip
+def ev(
+    tx_id: str,
+    kind: str,
+    amount: float,
+    account: str,
+    other: str | None = None,
+    ts: int = T0,
+    **kw: Any,
+) -> Event:
+    raw: dict[str, Any] = {
+        "tx_id": tx_id,
+        "ts": ts,
+        "kind": kind,
+        "amount": amount,
+        "account_id": account,
+        **kw,
+    }
     if kind == "transfer":
         raw["counterparty_id"] = other
     elif kind in ("payment", "refund"):
@@ -24,8 +37,10 @@ def ev(tx_id: str, kind: str, amount: float, account: str, other: str | None = N
 
 
 def edge(store: FalkorStore, rel: str, src: str, dst: str) -> list[Any]:
-    q = (f"MATCH (a {{id: $s}})-[e:{rel}]->(b {{id: $d}}) "
-         "RETURN e.count, e.total, e.first_ts, e.last_ts")  # fmt: skip
+    q = (
+        f"MATCH (a {{id: $s}})-[e:{rel}]->(b {{id: $d}}) "
+        "RETURN e.count, e.total, e.first_ts, e.last_ts"
+    )
     rows = store.graph.ro_query(q, {"s": src, "d": dst}).result_set
     assert len(rows) == 1, rows
     return list(rows[0])
@@ -95,10 +110,18 @@ def test_transactions_found_by_id_and_time_with_scores(store: FalkorStore) -> No
 
 def test_account_events_link_shared_identities(store: FalkorStore) -> None:
     accounts = [
-        parse_event({"event": "account", "account_id": f"a{i}", "opened_at": T0,
-                     "phone": "+1 555 0100", "email": f"u{i}@x.org"}, SALT)
+        parse_event(
+            {
+                "event": "account",
+                "account_id": f"a{i}",
+                "opened_at": T0,
+                "phone": "+1 555 0100",
+                "email": f"u{i}@x.org",
+            },
+            SALT,
+        )
         for i in range(3)
-    ]  # fmt: skip
+    ]
     assert store.apply_batch(accounts).accounts == 3
     store.apply_batch(accounts)  # idempotent: MERGE, no counters
     q = "MATCH (a:Account)-[:HAS_PHONE]->(p:Phone) RETURN p.id, count(a)"

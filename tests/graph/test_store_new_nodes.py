@@ -12,18 +12,22 @@ def _one(store: FalkorStore, query: str) -> int:
 
 
 def test_writers_with_cold_caches_share_nodes_and_edges(store: FalkorStore) -> None:
-    store.apply_batch([
-        ev("t1", "transfer", 10, "a", "b", ts=T0 + 5, ip="1.1.1.1", device_id="d1"),
-        ev("t2", "payment", 5, "a", "m", ts=T0 + 3, ip="2.2.2.2", device_id="d1"),
-    ])  # fmt: skip
+    store.apply_batch(
+        [
+            ev("t1", "transfer", 10, "a", "b", ts=T0 + 5, ip="1.1.1.1", device_id="d1"),
+            ev("t2", "payment", 5, "a", "m", ts=T0 + 3, ip="2.2.2.2", device_id="d1"),
+        ]
+    )
     other = FalkorStore(store.url, store.graph_name)  # a second process: empty caches
     try:
-        result = other.apply_batch([
-            ev("t3", "transfer", 1, "a", "b", ts=T0 + 1, ip="1.1.1.1", device_id="d1"),
-            ev("t4", "transfer", 2, "b", "c", ts=T0 + 9, ip="3.3.3.3", device_id="d2"),
-            ev("t5", "payment", 4, "a", "m", ts=T0 + 2, ip="2.2.2.2"),
-            ev("t6", "payment", 6, "c", "m", ts=T0 + 7, ip="3.3.3.3"),
-        ])  # fmt: skip
+        result = other.apply_batch(
+            [
+                ev("t3", "transfer", 1, "a", "b", ts=T0 + 1, ip="1.1.1.1", device_id="d1"),
+                ev("t4", "transfer", 2, "b", "c", ts=T0 + 9, ip="3.3.3.3", device_id="d2"),
+                ev("t5", "payment", 4, "a", "m", ts=T0 + 2, ip="2.2.2.2"),
+                ev("t6", "payment", 6, "c", "m", ts=T0 + 7, ip="3.3.3.3"),
+            ]
+        )
     finally:
         other.close()
     assert result.applied == 4

@@ -19,10 +19,14 @@ def make_events(n: int, seed: int = 1, accounts: int = 50) -> list[dict[str, Any
     out = []
     for i in range(n):
         kind = rng.choice(["transfer", "payment", "payment", "refund", "deposit"])
-        e: dict[str, Any] = {"tx_id": f"tx-{seed}-{i}", "ts": T0 + i * 1000, "kind": kind,
-                             "amount": round(rng.uniform(1, 300), 2),
-                             "account_id": f"acc-{rng.randrange(accounts)}",
-                             "device_id": f"dev-{rng.randrange(accounts)}"}  # fmt: skip
+        e: dict[str, Any] = {
+            "tx_id": f"tx-{seed}-{i}",
+            "ts": T0 + i * 1000,
+            "kind": kind,
+            "amount": round(rng.uniform(1, 300), 2),
+            "account_id": f"acc-{rng.randrange(accounts)}",
+            "device_id": f"dev-{rng.randrange(accounts)}",
+        }
         if kind == "transfer":
             e["counterparty_id"] = f"acc-{rng.randrange(accounts)}"
         if kind in ("payment", "refund"):
@@ -37,12 +41,13 @@ def expected_counts(events: list[dict[str, Any]]) -> dict[str, float]:
     }
     merchants = {e["merchant_id"] for e in events if "merchant_id" in e}
     return {
-        "Account": len(accounts), "Merchant": len(merchants),
+        "Account": len(accounts),
+        "Merchant": len(merchants),
         "Device": len({e["device_id"] for e in events}),
         "TRANSFERRED": sum(e["kind"] == "transfer" for e in events),
         "PAID": sum(e["kind"] == "payment" for e in events),
         "Transaction": len(events),
-    }  # fmt: skip
+    }
 
 
 def observed(store: FalkorStore) -> dict[str, float]:
@@ -61,9 +66,13 @@ def write_jsonl(path: Path, events: list[dict[str, Any]]) -> Path:
 @pytest.fixture
 def settings(store: FalkorStore) -> Settings:
     return load_settings(
-        falkordb_url=store.url, graph=store.graph_name, stream=f"{store.graph_name}:in",
-        dead_letter_stream=f"{store.graph_name}:dead", claim_idle_ms=1000, batch_size=200,
-    )  # fmt: skip
+        falkordb_url=store.url,
+        graph=store.graph_name,
+        stream=f"{store.graph_name}:in",
+        dead_letter_stream=f"{store.graph_name}:dead",
+        claim_idle_ms=1000,
+        batch_size=200,
+    )
 
 
 @pytest.fixture

@@ -35,9 +35,17 @@ def _rich_events(n: int, seed: int) -> list[dict[str, Any]]:
         if i % 11 == 0:
             e["ts"] = T0 - i * 500  # out of order: first_seen/first_ts come from the batch
     for a in range(0, 80, 3):
-        events.insert(a * 7, {"event": "account", "account_id": f"acc-{a}",
-                              "opened_at": T0 - a * 1000, "email": f"p{a % 9}@x.org",
-                              "phone": f"+44 7700 {a % 5:06d}", "address": f"{a % 4} High St"})  # fmt: skip
+        events.insert(
+            a * 7,
+            {
+                "event": "account",
+                "account_id": f"acc-{a}",
+                "opened_at": T0 - a * 1000,
+                "email": f"p{a % 9}@x.org",
+                "phone": f"+44 7700 {a % 5:06d}",
+                "address": f"{a % 4} High St",
+            },
+        )
     events.insert(40, {"event": "account", "account_id": "acc-3", "opened_at": None})
     return events + events[:50]  # the same tx_ids again: duplicates
 
@@ -53,12 +61,14 @@ def _state(r: redis.Redis, graph: str) -> dict[str, Any]:
     return {
         "nodes": rows("MATCH (n) RETURN labels(n), properties(n)"),
         "edges": rows("MATCH (a)-[e]->(b) RETURN a.id, type(e), properties(e), b.id"),
-        "indexes": rows("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types"),
+        "indexes": rows(
+            "CALL db.indexes() YIELD label, properties, types RETURN label, properties, types"
+        ),
         "constraints": rows("CALL db.constraints()"),
         "applied": sorted(r.smembers(f"ringscope:{graph}:applied")),
         "found_by_index": [_via_index(r, graph, q) for q in _INDEXED],
         "log": log,
-    }  # fmt: skip
+    }
 
 
 _INDEXED = [
@@ -96,8 +106,11 @@ def two_graphs(falkordb: EmbeddedFalkorDB) -> Iterator[tuple[FalkorStore, Falkor
 def _settings(store: FalkorStore) -> Any:
     from core.settings import load_settings
 
-    return load_settings(falkordb_url=store.url, graph=store.graph_name,
-                         dead_letter_stream=f"{store.graph_name}:dead")  # fmt: skip
+    return load_settings(
+        falkordb_url=store.url,
+        graph=store.graph_name,
+        dead_letter_stream=f"{store.graph_name}:dead",
+    )
 
 
 def test_bulk_leaves_the_append_paths_state(
@@ -105,8 +118,10 @@ def test_bulk_leaves_the_append_paths_state(
 ) -> None:
     append, bulk = two_graphs
     events = _rich_events(1200, seed=5)
-    files = [write_jsonl(tmp_path / "a.jsonl", events[:700]),
-             write_jsonl(tmp_path / "b.jsonl", events[700:])]  # fmt: skip
+    files = [
+        write_jsonl(tmp_path / "a.jsonl", events[:700]),
+        write_jsonl(tmp_path / "b.jsonl", events[700:]),
+    ]
     with (tmp_path / "b.jsonl").open("a") as fh:
         fh.write('{"tx_id": "bad", "kind": "payment"}\n')  # rejected alike by both paths
     pipe = build_pipeline(_settings(append), append, scoring=False)
@@ -114,7 +129,11 @@ def test_bulk_leaves_the_append_paths_state(
     pipe2 = build_pipeline(_settings(bulk), bulk, scoring=False)
     b = load_files_bulk(files, pipe2, BulkBuilder(bulk, chunk_bytes=20_000), batch_size=256)
     assert (b.result.applied, b.result.duplicates, b.result.accounts, len(b.result.rejected)) == (
-        a.result.applied, a.result.duplicates, a.result.accounts, len(a.result.rejected))  # fmt: skip
+        a.result.applied,
+        a.result.duplicates,
+        a.result.accounts,
+        len(a.result.rejected),
+    )
     assert a.result.duplicates == 46 and len(a.result.rejected) == 1  # 4 of the 50 are accounts
     r = redis.Redis.from_url(append.url)
     want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
@@ -140,8 +159,14 @@ def test_bulk_with_loader_processes_builds_the_same_graph(
     pipe = build_pipeline(_settings(append), append, scoring=False)
     a = load_files(files, pipe, batch_size=200)
     pipe2 = build_pipeline(_settings(bulk), bulk, scoring=False)
-    b = load_files_bulk(files, pipe2, BulkBuilder(bulk, chunk_bytes=30_000), batch_size=200,
-                        processes=2, settings=_settings(bulk))  # fmt: skip
+    b = load_files_bulk(
+        files,
+        pipe2,
+        BulkBuilder(bulk, chunk_bytes=30_000),
+        batch_size=200,
+        processes=2,
+        settings=_settings(bulk),
+    )
     assert (b.result.applied, b.result.accounts, b.read) == (1500, a.result.accounts, a.read)
     r = redis.Redis.from_url(append.url)
     want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)

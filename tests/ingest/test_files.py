@@ -66,11 +66,16 @@ def test_bad_rows_are_dead_lettered_with_reasons(
     tmp_path: Path, store: FalkorStore, pipeline: Pipeline, settings
 ) -> None:  # type: ignore[no-untyped-def]
     good = make_events(50, seed=3)
-    lines = [json.dumps(e) for e in good[:25]] + [
-        "{broken json", json.dumps({"tx_id": "x1", "ts": 1, "kind": "transfer"}),
-        json.dumps({**good[0], "tx_id": "neg", "amount": -3}),
-        json.dumps({**good[0], "tx_id": "huge", "account_id": "a" * 100_000}),
-    ] + [json.dumps(e) for e in good[25:]]  # fmt: skip
+    lines = (
+        [json.dumps(e) for e in good[:25]]
+        + [
+            "{broken json",
+            json.dumps({"tx_id": "x1", "ts": 1, "kind": "transfer"}),
+            json.dumps({**good[0], "tx_id": "neg", "amount": -3}),
+            json.dumps({**good[0], "tx_id": "huge", "account_id": "a" * 100_000}),
+        ]
+        + [json.dumps(e) for e in good[25:]]
+    )
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines) + "\n")
     summary = load_files([path], pipeline)

@@ -109,12 +109,20 @@ def test_ingest_command_reports_a_corrupt_file_without_a_traceback(
     cut = tmp_path / "cut.jsonl.gz"
     cut.write_bytes(whole[: len(whole) * 2 // 3])
     good = write_jsonl(tmp_path / "good.jsonl", make_events(20, seed=66))
-    env = {**os.environ, "FALKORDB_URL": store.url, "RINGSCOPE_GRAPH": store.graph_name,
-           "RINGSCOPE_DEAD_LETTER_STREAM": settings.dead_letter_stream, "COLUMNS": "200"}  # fmt: skip
+    env = {
+        **os.environ,
+        "FALKORDB_URL": store.url,
+        "RINGSCOPE_GRAPH": store.graph_name,
+        "RINGSCOPE_DEAD_LETTER_STREAM": settings.dead_letter_stream,
+        "COLUMNS": "200",
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "ringscope", "ingest", str(cut), str(good), "--batch-size", "300"],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]

@@ -102,8 +102,14 @@ def test_dead_lettered_account_events_keep_no_clear_text_identity(
     store: FalkorStore, pipeline: Pipeline, settings: Settings
 ) -> None:
     phone, email, address = "+44 7700 900123", "Jane.Doe@example.com", "1 Secret Lane, Leeds"
-    bad_time = {"event": "account", "account_id": "acc-pii", "opened_at": "yesterday",
-                "phone": phone, "email": email, "address": address}  # fmt: skip
+    bad_time = {
+        "event": "account",
+        "account_id": "acc-pii",
+        "opened_at": "yesterday",
+        "phone": phone,
+        "email": email,
+        "address": address,
+    }
     typo = {"event": "acount", "account_id": "acc-pii", "Phone": phone, "EMAIL": email}
     padded = {**bad_time, "opened_at": None, "pad": "p" * 70_000}  # over max_event_bytes
     cut = json.dumps(bad_time)[:-12]  # not JSON any more

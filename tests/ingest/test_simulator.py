@@ -94,8 +94,14 @@ def _ordinary_per_account_day(sim: Simulation, config: SimConfig) -> float:
 
 def test_rate_roughly_as_configured(sim: Simulation) -> None:
     assert 0.85 * 1.5 < _ordinary_per_account_day(sim, CONFIG) < 1.15 * 1.5
-    slow = SimConfig(accounts=800, days=5, seed=1, start_ms=START, rings_per_typology=1,
-                     tx_per_account_per_day=0.5)  # fmt: skip
+    slow = SimConfig(
+        accounts=800,
+        days=5,
+        seed=1,
+        start_ms=START,
+        rings_per_typology=1,
+        tx_per_account_per_day=0.5,
+    )
     assert 0.8 * 0.5 < _ordinary_per_account_day(simulate(slow), slow) < 1.2 * 0.5
 
 
@@ -298,8 +304,20 @@ def test_cli_writes_files_and_streams(
     assert (tmp_path / "truth.json").exists() and (tmp_path / "transactions.jsonl").stat().st_size
 
     monkeypatch.setenv("RINGSCOPE_STREAM", stream_name)
-    args = ["simulate", "--stream", "--rate", "2000", "--limit", "300", "--url", falkordb.url,
-            "--accounts", "800", "--rings", "1"]  # fmt: skip
+    args = [
+        "simulate",
+        "--stream",
+        "--rate",
+        "2000",
+        "--limit",
+        "300",
+        "--url",
+        falkordb.url,
+        "--accounts",
+        "800",
+        "--rings",
+        "1",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     client = redis.Redis.from_url(falkordb.url)

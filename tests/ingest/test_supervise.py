@@ -71,10 +71,14 @@ def test_readyz_is_503_with_the_reason_while_ingest_is_down_or_behind(
 ) -> None:
     health = IngestHealth()
     app_settings = load_settings(
-        falkordb_url=store.url, graph=store.graph_name, stream=settings.stream,
-        alerts_stream=f"{store.graph_name}:alerts", alerts_channel=f"{store.graph_name}:alerts",
-        ring_updates_channel=f"{store.graph_name}:rings", ready_max_lag=20,
-    )  # fmt: skip
+        falkordb_url=store.url,
+        graph=store.graph_name,
+        stream=settings.stream,
+        alerts_stream=f"{store.graph_name}:alerts",
+        alerts_channel=f"{store.graph_name}:alerts",
+        ring_updates_channel=f"{store.graph_name}:rings",
+        ready_max_lag=20,
+    )
     with LocalClient(create_app(app_settings, store=store, ingest_health=health.problem)) as c:
         assert c.get("/readyz").status_code == 200
         health.down("worker-0", "crashed (ValueError: boom); restart in 2.0s")
@@ -99,10 +103,13 @@ def test_readyz_is_503_when_no_stream_worker_checks_in(
     store: FalkorStore, pipeline: Pipeline, settings: Settings
 ) -> None:
     app_settings = load_settings(
-        falkordb_url=store.url, graph=store.graph_name, stream=settings.stream,
-        alerts_stream=f"{store.graph_name}:alerts", alerts_channel=f"{store.graph_name}:alerts",
+        falkordb_url=store.url,
+        graph=store.graph_name,
+        stream=settings.stream,
+        alerts_stream=f"{store.graph_name}:alerts",
+        alerts_channel=f"{store.graph_name}:alerts",
         ring_updates_channel=f"{store.graph_name}:rings",
-    )  # fmt: skip
+    )
     worker = StreamWorker(store.redis, pipeline, settings, name="w-beat")
     with LocalClient(create_app(app_settings, store=store)) as c:
         assert c.get("/readyz").status_code == 200  # no worker ever ran: only lag counts

@@ -75,10 +75,20 @@ def test_garbage_flood_is_dead_lettered_and_good_events_land(
     good = make_events(300, seed=5)
     garbage = []
     for i in range(10_000):
-        garbage.append(rng.choice([
-            "", "null", "{", "[]", '{"tx_id": 1}', json.dumps({**good[0], "amount": -1, "tx_id": f"g{i}"}),
-            json.dumps({**good[0], "kind": "steal", "tx_id": f"k{i}"}), "x" * rng.randrange(1, 3000),
-        ]))  # fmt: skip
+        garbage.append(
+            rng.choice(
+                [
+                    "",
+                    "null",
+                    "{",
+                    "[]",
+                    '{"tx_id": 1}',
+                    json.dumps({**good[0], "amount": -1, "tx_id": f"g{i}"}),
+                    json.dumps({**good[0], "kind": "steal", "tx_id": f"k{i}"}),
+                    "x" * rng.randrange(1, 3000),
+                ]
+            )
+        )
     mixed = [json.dumps(e) for e in good] + garbage
     rng.shuffle(mixed)
     xadd_all(store.redis, settings.stream, mixed)
@@ -95,9 +105,15 @@ def test_garbage_flood_is_dead_lettered_and_good_events_land(
 def test_sigkilled_workers_lose_and_double_nothing(store: FalkorStore, settings: Settings) -> None:
     events = make_events(6000, seed=6, accounts=400)
     xadd_all(store.redis, settings.stream, [json.dumps(e) for e in events])
-    env = {**os.environ, "FALKORDB_URL": store.url, "RINGSCOPE_GRAPH": store.graph_name,
-           "RINGSCOPE_STREAM": settings.stream, "RINGSCOPE_DEAD_LETTER_STREAM": settings.dead_letter_stream,
-           "RINGSCOPE_CLAIM_IDLE_MS": "1000", "RINGSCOPE_BATCH_SIZE": "100"}  # fmt: skip
+    env = {
+        **os.environ,
+        "FALKORDB_URL": store.url,
+        "RINGSCOPE_GRAPH": store.graph_name,
+        "RINGSCOPE_STREAM": settings.stream,
+        "RINGSCOPE_DEAD_LETTER_STREAM": settings.dead_letter_stream,
+        "RINGSCOPE_CLAIM_IDLE_MS": "1000",
+        "RINGSCOPE_BATCH_SIZE": "100",
+    }
     cmd = [sys.executable, "-m", "ringscope", "worker"]
     for _kill in range(2):
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -42,10 +42,24 @@ def planted_ring() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i in range(6):
         acc = f"syn-{i}"
-        out.append({"event": "account", "account_id": acc, "opened_at": T0 + 12 * DAY + i * HOUR,
-                    "phone": "+1 555 0100"})  # fmt: skip
-        out.append({"tx_id": f"syn-t{i}", "ts": T0 + 14 * DAY + i * HOUR, "kind": "withdrawal",
-                    "amount": 900.0, "account_id": acc, "device_id": "d-91"})  # fmt: skip
+        out.append(
+            {
+                "event": "account",
+                "account_id": acc,
+                "opened_at": T0 + 12 * DAY + i * HOUR,
+                "phone": "+1 555 0100",
+            }
+        )
+        out.append(
+            {
+                "tx_id": f"syn-t{i}",
+                "ts": T0 + 14 * DAY + i * HOUR,
+                "kind": "withdrawal",
+                "amount": 900.0,
+                "account_id": acc,
+                "device_id": "d-91",
+            }
+        )
     return out
 
 
@@ -60,9 +74,16 @@ def with_data_dir(settings: Settings, url: str, data_dir: Path) -> Settings:
 
 
 def stream_state(client: redis.Redis, settings: Settings) -> tuple[Any, ...]:
-    groups = [(g["name"], g["pending"], g["last-delivered-id"]) for g in client.xinfo_groups(settings.stream)]  # fmt: skip
-    return (client.xrange(settings.stream), client.xrange(settings.alerts_stream), groups,
-            client.xrange(settings.dead_letter_stream))  # fmt: skip
+    groups = [
+        (g["name"], g["pending"], g["last-delivered-id"])
+        for g in client.xinfo_groups(settings.stream)
+    ]
+    return (
+        client.xrange(settings.stream),
+        client.xrange(settings.alerts_stream),
+        groups,
+        client.xrange(settings.dead_letter_stream),
+    )
 
 
 def test_round_trip_into_a_second_server(
@@ -79,7 +100,9 @@ def test_round_trip_into_a_second_server(
         client.xadd(settings.stream, {"event": json.dumps(e)})
     client.xreadgroup(settings.consumer_group, "c1", {settings.stream: ">"}, count=2)  # 2 pending
     assert run_detection(settings, store).rings_total >= 1
-    record = ModelRegistry(settings.data_dir / "models").save(tiny_model(), {"fingerprint": "abc123"})  # fmt: skip
+    record = ModelRegistry(settings.data_dir / "models").save(
+        tiny_model(), {"fingerprint": "abc123"}
+    )
 
     path = tmp_path / "backup.tar.gz"
     manifest = create_backup(settings, store, path)
@@ -106,7 +129,9 @@ def test_round_trip_into_a_second_server(
     # the restored system carries on: re-sent events change nothing, detection still runs
     model, _ = ModelRegistry(target_settings.data_dir / "models").load(record.version)
     np.testing.assert_array_equal(model.clf.predict_proba(X), tiny_model().clf.predict_proba(X))
-    again = build_pipeline(target_settings, target, scoring=False).process_raw([json.dumps(e) for e in make_events(400, seed=41)])  # fmt: skip
+    again = build_pipeline(target_settings, target, scoring=False).process_raw(
+        [json.dumps(e) for e in make_events(400, seed=41)]
+    )
     assert (again.applied, again.duplicates) == (0, 400)
     assert run_detection(target_settings, target).rings_total == len(rings)
 

@@ -25,9 +25,12 @@ def run_compose(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     assert COMPOSE is not None
     return subprocess.run(
         [COMPOSE, "-f", str(ROOT / "compose.yaml"), *args, "config"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", **SECRETS, **env},
-    )  # fmt: skip
+    )
 
 
 def compose_config(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:

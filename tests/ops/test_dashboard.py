@@ -14,8 +14,12 @@ def test_dashboard_queries_only_metrics_we_export() -> None:
     dash = json.loads(DASHBOARD.read_text())
     suffixes = ("", "_total", "_bucket", "_count", "_sum")
     exported = {fam.name + sfx for fam in REGISTRY.collect() for sfx in suffixes}
-    used = {m for p in dash["panels"] for t in p["targets"]
-            for m in re.findall(r"ringscope_[a-z_]+", t["expr"])}  # fmt: skip
+    used = {
+        m
+        for p in dash["panels"]
+        for t in p["targets"]
+        for m in re.findall(r"ringscope_[a-z_]+", t["expr"])
+    }
     assert used and used <= exported, used - exported
     titles = [p["title"] for p in dash["panels"]]
     assert any("Fraud rate in real time" in t for t in titles)

@@ -21,11 +21,18 @@ from tests.ingest.test_worker import drained, xadd_all
 def ops_settings(store: FalkorStore) -> Settings:
     g = store.graph_name
     return load_settings(
-        falkordb_url=store.url, graph=g, stream=f"{g}:in", dead_letter_stream=f"{g}:dead",
-        alerts_stream=f"{g}:alerts", alerts_channel=f"{g}:alerts", approved_stream=f"{g}:ok",
-        flagged_stream=f"{g}:flagged", webhook_dead_stream=f"{g}:wh-dead", batch_size=100,
+        falkordb_url=store.url,
+        graph=g,
+        stream=f"{g}:in",
+        dead_letter_stream=f"{g}:dead",
+        alerts_stream=f"{g}:alerts",
+        alerts_channel=f"{g}:alerts",
+        approved_stream=f"{g}:ok",
+        flagged_stream=f"{g}:flagged",
+        webhook_dead_stream=f"{g}:wh-dead",
+        batch_size=100,
         claim_idle_ms=1000,
-    )  # fmt: skip
+    )
 
 
 def value(name: str, **labels: str) -> float:
@@ -37,8 +44,13 @@ def test_worker_counts_and_stream_gauges(store: FalkorStore) -> None:
     events = make_events(300, seed=31)
     payloads = [json.dumps(e) for e in events] + [json.dumps(events[0]), "{broken"]
     xadd_all(store.redis, settings.stream, payloads)
-    before = {k: value("ringscope_ingest_events_total", outcome=k) for k in ("applied", "duplicate", "rejected")}  # fmt: skip
-    worker = StreamWorker(store.redis, build_pipeline(settings, store), settings, on_batch=record_batch)  # fmt: skip
+    before = {
+        k: value("ringscope_ingest_events_total", outcome=k)
+        for k in ("applied", "duplicate", "rejected")
+    }
+    worker = StreamWorker(
+        store.redis, build_pipeline(settings, store), settings, on_batch=record_batch
+    )
     worker.ensure_group()
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
@@ -80,8 +92,12 @@ def test_metrics_port_serves_the_registry(store: FalkorStore) -> None:
         body = httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5).text
     finally:
         server.close()
-    for name in ("ringscope_ingest_events_total", "ringscope_ingest_lag_entries",
-                 "ringscope_detection_run_seconds_bucket", "ringscope_api_request_seconds"):  # fmt: skip
+    for name in (
+        "ringscope_ingest_events_total",
+        "ringscope_ingest_lag_entries",
+        "ringscope_detection_run_seconds_bucket",
+        "ringscope_api_request_seconds",
+    ):
         assert name in body
     off = serve_metrics(settings, store.redis)  # RINGSCOPE_METRICS_PORT unset: no endpoint
     off.close()

@@ -23,17 +23,41 @@ def tx(tx_id: str, ts: int, kind: str, amount: float, account: str, **kw: Any) -
 
 
 def write_ring(
-    store: FalkorStore, ring_id: str, members: Sequence[tuple[str, float, str]], *, score: float,
-    typologies: list[str], reasons: list[str], evidence: dict[str, Any], now_ms: int,
-) -> None:  # fmt: skip
+    store: FalkorStore,
+    ring_id: str,
+    members: Sequence[tuple[str, float, str]],
+    *,
+    score: float,
+    typologies: list[str],
+    reasons: list[str],
+    evidence: dict[str, Any],
+    now_ms: int,
+) -> None:
     """A Ring node, its MEMBER edges and a first version, as docs/contracts.md describes."""
     ids = [m[0] for m in members]
-    store.graph.query(load_query("ring_upsert"), {"rows": [[
-        ring_id, score, len(ids), typologies, reasons, orjson.dumps(evidence).decode(), 1, now_ms,
-        "new"]]})  # fmt: skip
+    store.graph.query(
+        load_query("ring_upsert"),
+        {
+            "rows": [
+                [
+                    ring_id,
+                    score,
+                    len(ids),
+                    typologies,
+                    reasons,
+                    orjson.dumps(evidence).decode(),
+                    1,
+                    now_ms,
+                    "new",
+                ]
+            ]
+        },
+    )
     store.graph.query(load_query("ring_member_add"), {"rows": [[ring_id, *m] for m in members]})
-    store.graph.query(load_query("ring_version_add"), {"rows": [[ring_id, 1, now_ms, "new", score,
-                                                                 len(ids), ids]]})  # fmt: skip
+    store.graph.query(
+        load_query("ring_version_add"),
+        {"rows": [[ring_id, 1, now_ms, "new", score, len(ids), ids]]},
+    )
 
 
 def seed_small(store: FalkorStore) -> dict[str, Any]:
@@ -47,30 +71,75 @@ def seed_small(store: FalkorStore) -> dict[str, Any]:
     for i, acc in enumerate(members):
         nxt = members[(i + 1) % len(members)]
         ts = old + i * 60_000 if i < 4 else now - 30 * 60_000 + i * 60_000
-        events.append(tx(f"t-cyc-{i}", ts, "transfer", 900.0 + 10 * i, acc, counterparty_id=nxt,
-                         device_id="dev-shared-1", ip="10.0.0.9"))  # fmt: skip
+        events.append(
+            tx(
+                f"t-cyc-{i}",
+                ts,
+                "transfer",
+                900.0 + 10 * i,
+                acc,
+                counterparty_id=nxt,
+                device_id="dev-shared-1",
+                ip="10.0.0.9",
+            )
+        )
         scores[f"t-cyc-{i}"] = TxScore(70.0 + i, "review", ("shared_device", "cycle"))
     for j in range(1, 6):
-        events.append(tx(f"t-out-{j}", now - j * 60_000, "transfer", 50.0 * j, "acc-1",
-                         counterparty_id=f"outside-{j}"))  # fmt: skip
+        events.append(
+            tx(
+                f"t-out-{j}",
+                now - j * 60_000,
+                "transfer",
+                50.0 * j,
+                "acc-1",
+                counterparty_id=f"outside-{j}",
+            )
+        )
         scores[f"t-out-{j}"] = TxScore(12.0, "approve", ())
     for k in range(4):
-        events.append(tx(f"t-pay-{k}", now - k * 120_000, "payment", 20.0 + k, "acc-9",
-                         merchant_id="merch-1", device_id="dev-9"))  # fmt: skip
-        events.append(tx(f"t-ref-{k}", now - k * 120_000 + 1000, "refund", 20.0 + k, "acc-10",
-                         merchant_id="merch-1", device_id="dev-9"))  # fmt: skip
+        events.append(
+            tx(
+                f"t-pay-{k}",
+                now - k * 120_000,
+                "payment",
+                20.0 + k,
+                "acc-9",
+                merchant_id="merch-1",
+                device_id="dev-9",
+            )
+        )
+        events.append(
+            tx(
+                f"t-ref-{k}",
+                now - k * 120_000 + 1000,
+                "refund",
+                20.0 + k,
+                "acc-10",
+                merchant_id="merch-1",
+                device_id="dev-9",
+            )
+        )
     store.apply_batch(events, scores)
     write_ring(
-        store, "ring-ui-shared", [(m, 60.0 + 4 * i, "member") for i, m in enumerate(members)],
-        score=91.0, typologies=["shared_device", "cycle"],
+        store,
+        "ring-ui-shared",
+        [(m, 60.0 + 4 * i, "member") for i, m in enumerate(members)],
+        score=91.0,
+        typologies=["shared_device", "cycle"],
         reasons=["8 accounts share device dev-shared-1", "transfer cycle returns money to acc-1"],
-        evidence={"device": "dev-shared-1", "cycle": members[:3]}, now_ms=now,
-    )  # fmt: skip
+        evidence={"device": "dev-shared-1", "cycle": members[:3]},
+        now_ms=now,
+    )
     write_ring(
-        store, "ring-ui-refund", [("acc-9", 55.0, "payer"), ("acc-10", 48.0, "refund_taker")],
-        score=47.0, typologies=["refund_abuse"], reasons=["refunds across merchants"],
-        evidence={"merchant": "merch-1"}, now_ms=now - 3_600_000,
-    )  # fmt: skip
+        store,
+        "ring-ui-refund",
+        [("acc-9", 55.0, "payer"), ("acc-10", 48.0, "refund_taker")],
+        score=47.0,
+        typologies=["refund_abuse"],
+        reasons=["refunds across merchants"],
+        evidence={"merchant": "merch-1"},
+        now_ms=now - 3_600_000,
+    )
     # an ordinary customer who paid into the ring once: a victim, kept apart from the members
     store.graph.query(
         load_query("ring_victim_add"), {"rows": [["ring-ui-shared", "outside-2", "victim"]]}
@@ -84,11 +153,26 @@ def seed_large(store: FalkorStore, n_accounts: int = 420, n_devices: int = 80) -
     accounts = [f"big-{i}" for i in range(n_accounts)]
     events = []
     for i, acc in enumerate(accounts):
-        events.append(tx(f"tb-{i}", now - i * 1000, "transfer", 100.0 + i, acc,
-                         counterparty_id=accounts[(i * 7 + 1) % n_accounts],
-                         device_id=f"bigdev-{i % n_devices}"))  # fmt: skip
+        events.append(
+            tx(
+                f"tb-{i}",
+                now - i * 1000,
+                "transfer",
+                100.0 + i,
+                acc,
+                counterparty_id=accounts[(i * 7 + 1) % n_accounts],
+                device_id=f"bigdev-{i % n_devices}",
+            )
+        )
     store.apply_batch(events)
-    write_ring(store, "ring-bench-500", [(a, float(i % 100), "member") for i, a in enumerate(accounts)],
-               score=88.0, typologies=["shared_device"], reasons=["devices shared by 420 accounts"],
-               evidence={}, now_ms=now)  # fmt: skip
+    write_ring(
+        store,
+        "ring-bench-500",
+        [(a, float(i % 100), "member") for i, a in enumerate(accounts)],
+        score=88.0,
+        typologies=["shared_device"],
+        reasons=["devices shared by 420 accounts"],
+        evidence={},
+        now_ms=now,
+    )
     return "ring-bench-500"

@@ -112,8 +112,13 @@ def test_case_from_a_ring_noted_snapshot_closed_with_audit(page: Any, keys: dict
 
 
 def test_a_viewer_key_cannot_change_a_case(page: Any, keys: dict[str, str]) -> None:
-    made = httpx.post(page.base_url + "/graphql", headers={"Authorization": f"Bearer {keys['alice']}"},
-                      json={"query": 'mutation { createCase(title: "Viewer test", ringIds: ["ring-ui-refund"]) { id } }'}).json()  # fmt: skip
+    made = httpx.post(
+        page.base_url + "/graphql",
+        headers={"Authorization": f"Bearer {keys['alice']}"},
+        json={
+            "query": 'mutation { createCase(title: "Viewer test", ringIds: ["ring-ui-refund"]) { id } }'
+        },
+    ).json()
     case_id = made["data"]["createCase"]["id"]
     sign_in(page, keys["vera"])
     page.goto(f"{page.base_url}/#/case/{case_id}", wait_until="networkidle")
@@ -146,10 +151,20 @@ def test_triage_ten_alerts(page: Any, store: FalkorStore) -> None:
     run = time.time_ns()
     ids = [f"tri-{run}-{i}" for i in range(10)]
     for i, alert_id in enumerate(ids):
-        publish_alert(store, {"id": alert_id, "kind": "TRANSACTION", "score": 99.0 - i / 10,
-                              "createdAt": iso(time.time() * 1000 - i * 60_000), "accountId": f"acc-{1 + i % 7}",
-                              "transactionId": f"t-cyc-{i % 7}", "ringId": None, "reasons": ["cycle"],
-                              "decision": "review"})  # fmt: skip
+        publish_alert(
+            store,
+            {
+                "id": alert_id,
+                "kind": "TRANSACTION",
+                "score": 99.0 - i / 10,
+                "createdAt": iso(time.time() * 1000 - i * 60_000),
+                "accountId": f"acc-{1 + i % 7}",
+                "transactionId": f"t-cyc-{i % 7}",
+                "ringId": None,
+                "reasons": ["cycle"],
+                "decision": "review",
+            },
+        )
     page.goto(page.base_url + "/#/triage", wait_until="networkidle")
     for alert_id in ids:
         page.locator(f"#triage-body tr[data-alert-id='{alert_id}']").wait_for()
@@ -196,8 +211,12 @@ def test_triage_ten_alerts(page: Any, store: FalkorStore) -> None:
     page.locator("#case-title").wait_for()
     assert sorted(page.evaluate("() => window.__ringscope.case.alertIds")) == sorted(ids[8:10])
     q = "query($a: ID!) { alertTriage(alertId: $a) { state assignee reasonCode } }"
-    states = [httpx.post(page.base_url + "/graphql", json={"query": q, "variables": {"a": a}}).json()["data"]["alertTriage"]
-              for a in ids[:8]]  # fmt: skip
+    states = [
+        httpx.post(page.base_url + "/graphql", json={"query": q, "variables": {"a": a}}).json()[
+            "data"
+        ]["alertTriage"]
+        for a in ids[:8]
+    ]
     assert [s["state"] for s in states[:3]] == ["assigned"] * 3 and states[0]["assignee"] == "alice"
     assert {s["reasonCode"] for s in states[3:6]} == {"duplicate"}
     page.goto(page.base_url + "/#/triage")
@@ -214,9 +233,20 @@ def test_alert_opens_as_at_alert_time_then_now_and_ring_replays(
     alert_id = f"tt-{time.time_ns()}"
     page.goto(page.base_url + "/", wait_until="networkidle")
     page.locator("#live-status.ready").wait_for(timeout=10_000)
-    publish_alert(store, {"id": alert_id, "kind": "TRANSACTION", "score": 88.0, "createdAt": iso(at),
-                          "accountId": "acc-1", "transactionId": "t-cyc-0", "ringId": None,
-                          "reasons": ["cycle"], "decision": "review"})  # fmt: skip
+    publish_alert(
+        store,
+        {
+            "id": alert_id,
+            "kind": "TRANSACTION",
+            "score": 88.0,
+            "createdAt": iso(at),
+            "accountId": "acc-1",
+            "transactionId": "t-cyc-0",
+            "ringId": None,
+            "reasons": ["cycle"],
+            "decision": "review",
+        },
+    )
     page.locator(f"#alert-feed li[data-alert-id='{alert_id}'] .asof-link").click()
     page.locator("#asof-label").wait_for()
     page.wait_for_function(RENDERED, timeout=20_000)
@@ -253,9 +283,20 @@ def test_alert_opens_as_at_alert_time_then_now_and_ring_replays(
 
 def test_account_page_shows_alerts_rings_devices_and_cases(page: Any, store: FalkorStore) -> None:
     alert_id = f"acct-{time.time_ns()}"
-    publish_alert(store, {"id": alert_id, "kind": "TRANSACTION", "score": 81.0, "createdAt": iso(time.time() * 1000),
-                          "accountId": "acc-2", "transactionId": "t-cyc-1", "ringId": "ring-ui-shared",
-                          "reasons": ["shared_device"], "decision": "review"})  # fmt: skip
+    publish_alert(
+        store,
+        {
+            "id": alert_id,
+            "kind": "TRANSACTION",
+            "score": 81.0,
+            "createdAt": iso(time.time() * 1000),
+            "accountId": "acc-2",
+            "transactionId": "t-cyc-1",
+            "ringId": "ring-ui-shared",
+            "reasons": ["shared_device"],
+            "decision": "review",
+        },
+    )
     page.goto(page.base_url + "/#/account/acc-2", wait_until="networkidle")
     page.wait_for_function(RENDERED, timeout=20_000)
     # the side panel of any account in a graph leads to its page too

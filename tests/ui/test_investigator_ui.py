@@ -65,10 +65,20 @@ def test_overview_shows_rings_kpis_and_a_live_alert(page: Any, store: FalkorStor
     assert page.locator("#chart-risk svg rect").count() == 10
     page.locator("#live-status.ready").wait_for(timeout=10_000)
     alert_id = f"alert-ui-{time.time_ns()}"
-    publish_alert(store, {"id": alert_id, "kind": "TRANSACTION", "score": 93.0,
-                          "createdAt": "2026-01-01T00:00:00+00:00", "accountId": XSS_ID,
-                          "transactionId": "t-live-1", "ringId": None,
-                          "reasons": ["velocity_spike"], "decision": "block"})  # fmt: skip
+    publish_alert(
+        store,
+        {
+            "id": alert_id,
+            "kind": "TRANSACTION",
+            "score": 93.0,
+            "createdAt": "2026-01-01T00:00:00+00:00",
+            "accountId": XSS_ID,
+            "transactionId": "t-live-1",
+            "ringId": None,
+            "reasons": ["velocity_spike"],
+            "decision": "block",
+        },
+    )
     item = page.locator(f'#alert-feed li[data-alert-id="{alert_id}"]')
     item.wait_for(timeout=5_000)
     # The XSS account id arrives as text: no element was made from it and nothing ran.
@@ -118,7 +128,10 @@ def test_verdict_reaches_the_graph(page: Any, store: FalkorStore) -> None:
     assert len(rows) == 1
     props = rows[0][1]
     assert (props["verdict"], props["reason_code"], props["note"]) == (
-        "confirmed_fraud", "money_mule", "cycle through shared device")  # fmt: skip
+        "confirmed_fraud",
+        "money_mule",
+        "cycle through shared device",
+    )
     assert "confirmed fraud" in page.locator("#ring-status").text_content()
 
 
@@ -158,8 +171,9 @@ def test_shortest_path_between_two_selected_accounts(page: Any) -> None:
 
 @pytest.fixture
 def locked_url(falkordb: Any, store: FalkorStore, seeded: dict[str, Any]) -> Iterator[str]:
-    settings = load_settings(falkordb_url=falkordb.url, graph=store.graph_name, host="127.0.0.1",
-                             api_require_auth=True)  # fmt: skip
+    settings = load_settings(
+        falkordb_url=falkordb.url, graph=store.graph_name, host="127.0.0.1", api_require_auth=True
+    )
     with serve(create_app(settings, store=store)) as url:
         yield url
 

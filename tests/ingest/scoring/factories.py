@@ -13,9 +13,15 @@ MIN = 60_000
 def tx(tx_id: str, minute: float, amount: float = 50.0, **kw: Any) -> TransactionEvent:
     """A payment by acct-1 on its usual device at home, ``minute`` minutes after T0."""
     data: dict[str, Any] = {
-        "tx_id": tx_id, "ts": int(T0 + minute * MIN), "kind": "payment", "amount": amount,
-        "account_id": "acct-1", "merchant_id": "m-1", "device_id": "dev-1", "country": "DE",
-    }  # fmt: skip
+        "tx_id": tx_id,
+        "ts": int(T0 + minute * MIN),
+        "kind": "payment",
+        "amount": amount,
+        "account_id": "acct-1",
+        "merchant_id": "m-1",
+        "device_id": "dev-1",
+        "country": "DE",
+    }
     data.update(kw)
     return TransactionEvent.model_validate(data)
 

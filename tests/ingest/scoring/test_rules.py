@@ -18,8 +18,15 @@ rules:
 def test_default_rules_cover_the_required_checks() -> None:
     rules = load_rules(DEFAULT_RULES)
     codes = {r.code for r in rules.rules}
-    assert {"AMOUNT_SPIKE", "IMPOSSIBLE_TRAVEL", "VELOCITY_BURST", "NEW_DEVICE_HIGH_VALUE",
-            "SHARED_DEVICE", "NEW_COUNTERPARTY_HIGH_VALUE", "REFUND_WITHOUT_PAYMENT"} <= codes  # fmt: skip
+    assert {
+        "AMOUNT_SPIKE",
+        "IMPOSSIBLE_TRAVEL",
+        "VELOCITY_BURST",
+        "NEW_DEVICE_HIGH_VALUE",
+        "SHARED_DEVICE",
+        "NEW_COUNTERPARTY_HIGH_VALUE",
+        "REFUND_WITHOUT_PAYMENT",
+    } <= codes
     assert all(0 < r.weight <= 100 for r in rules.rules)
 
 
@@ -27,15 +34,19 @@ def test_default_rules_cover_the_required_checks() -> None:
     ("rule", "expected"),
     [
         ("{code: BIG, type: amount_spike, weight: 150}", r"rule #1 \(BIG\): field weight"),
-        ("{code: BIG, type: amount_spike, weight: 5, params: {mutliple: 5}}",
-         r"\(BIG\): field params.mutliple: Extra inputs"),
-        ("{code: BIG, type: amount_spike, weight: 5, params: {multiple: 0.5}}",
-         r"\(BIG\): field params.multiple"),
+        (
+            "{code: BIG, type: amount_spike, weight: 5, params: {mutliple: 5}}",
+            r"\(BIG\): field params.mutliple: Extra inputs",
+        ),
+        (
+            "{code: BIG, type: amount_spike, weight: 5, params: {multiple: 0.5}}",
+            r"\(BIG\): field params.multiple",
+        ),
         ("{code: FAST, type: warp_speed, weight: 5}", r"\(FAST\): field type"),
         ("{code: lower, type: velocity, weight: 5}", r"field code"),
         ("{type: velocity, weight: 5}", r"rule #1: field code: Field required"),
     ],
-)  # fmt: skip
+)
 def test_invalid_rules_name_the_rule_and_the_field(rule: str, expected: str) -> None:
     with pytest.raises(ConfigurationError, match=expected):
         parse_rules({"rules": [yaml.safe_load(rule)]}, "rules.yaml")
@@ -63,6 +74,7 @@ def test_rulebook_reloads_on_change_and_keeps_rules_after_a_bad_edit(tmp_path: P
 
 
 def test_disabled_rules_are_skipped() -> None:
-    rules = parse_rules({"rules": [{"code": "A_B", "type": "velocity", "weight": 5,
-                                    "enabled": False}]})  # fmt: skip
+    rules = parse_rules(
+        {"rules": [{"code": "A_B", "type": "velocity", "weight": 5, "enabled": False}]}
+    )
     assert rules.rules == ()

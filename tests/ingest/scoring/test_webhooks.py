@@ -67,8 +67,15 @@ def receiver() -> Iterator[Receiver]:
 
 
 def notifier(url: str, client: redis.Redis[Any], s: Settings, attempts: int = 4) -> WebhookNotifier:
-    return WebhookNotifier([url], SECRET, client, dead_stream=s.webhook_dead_stream,
-                           max_attempts=attempts, backoff_s=0.01, timeout_s=2)  # fmt: skip
+    return WebhookNotifier(
+        [url],
+        SECRET,
+        client,
+        dead_stream=s.webhook_dead_stream,
+        max_attempts=attempts,
+        backoff_s=0.01,
+        timeout_s=2,
+    )
 
 
 def test_signed_slack_message_delivered_after_retries(
