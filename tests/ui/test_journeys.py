@@ -200,6 +200,8 @@ def test_kpis_come_from_ringscope_decisions_and_match_the_ring_list(
     write_ring(
         store, "ring-ui-gone", [], score=50.0, typologies=[], reasons=[], evidence={}, now_ms=now
     )
+    # one seeded refund is stamped a second after `now`: load the page once it is in the past
+    time.sleep(max(0.0, (now + 1_500) / 1000 - time.time()))
     page.goto(page.base_url + "/", wait_until="networkidle")
     page.wait_for_function("() => document.querySelector('#kpi-rings')?.dataset.open !== ''")
     fraud = page.locator("#kpi-fraud")
