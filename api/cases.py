@@ -1,4 +1,4 @@
-"""Cases over GraphQL: types built from ``core.cases`` views, and their resolvers.
+"""Cases over GraphQL: the resolvers (types in ``api/case_types.py``).
 
 Viewers read cases and audit trails; investigators open, work, note and attach; admins also
 reassign a case held by someone else and reopen closed ones. Every change lands in the case's
@@ -10,33 +10,34 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import time
 import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import replace
-from datetime import UTC, datetime
-from enum import Enum
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
 import orjson
 import strawberry
-from strawberry.scalars import JSON
 
+from api.case_types import (
+    Case,
+    CaseDisposition,
+    CaseFileInput,
+    CasePriority,
+    CaseStatus,
+    case_store,
+)
 from api.connections import Connection, check_first, decode_offset, offset_connection
-from api.entities import Ring
 from api.errors import BadInputError, ForbiddenError
 from api.feeds import _close_pubsub
-from api.fields import described_field
-from api.types import Info
+from api.types import Info, now_ms, to_ms
 from core.cases import (
     Actor,
-    AuditEntry,
     CaseAttachment,
     CaseChange,
     CaseError,
     CaseFilter,
     CasePermissionError,
-    CaseStore,
     CaseView,
     add_note,
     apply_change,
@@ -48,191 +49,10 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = ("image/png", "text/csv", "application/graphml+xml", "application/json")
 
 
-@strawberry.enum
-class CaseStatus(Enum):
-    NEW = "new"
-    INVESTIGATING = "investigating"
-    ESCALATED = "escalated"
-    CLOSED = "closed"
-
-
-@strawberry.enum
-class CasePriority(Enum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-@strawberry.enum
-class CaseDisposition(Enum):
-    CONFIRMED_FRAUD = "confirmed_fraud"
-    FALSE_POSITIVE = "false_positive"
-    NO_ACTION = "no_action"
-    REFERRED = "referred"
-
-
-def _dt(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
-
-
-def _ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
-
-
-@strawberry.type
-class CaseNote:
-    at: datetime | None
-    author: str
-    text: str
-
-
-@strawberry.type(description="An export attached to a case; `dataBase64` returns its bytes.")
-class CaseAttachmentInfo:
-    id: strawberry.ID
-    name: str
-    content_type: str
-    size: int
-    sha256: str
-    at: datetime | None
-    author: str
-    case_id: strawberry.Private[str]
-
-    @strawberry.field
-    async def data_base64(self, info: Info) -> str | None:
-        raw = await case_store(info).attachment_bytes(self.case_id, str(self.id))
-        return None if raw is None else base64.b64encode(raw).decode()
-
-
-@strawberry.type(description="One change to a case: who, with which role, what, when.")
-class CaseAuditEntry:
-    at: datetime | None
-    actor: str
-    role: str
-    action: str
-    before: JSON
-    after: JSON
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> CaseAuditEntry:
-        return cls(
-            at=_dt(entry.at),
-            actor=entry.actor,
-            role=entry.role,
-            action=entry.action,
-            before=cast(JSON, entry.before),
-            after=cast(JSON, entry.after),
-        )
-
-
-@strawberry.type(description="An investigation gathering alerts, rings and accounts.")
-class Case:
-    view: strawberry.Private[CaseView]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.view.id)
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.view.title
-
-    @strawberry.field
-    def status(self) -> CaseStatus:
-        return CaseStatus(self.view.status)
-
-    @strawberry.field
-    def priority(self) -> CasePriority:
-        return CasePriority(self.view.priority)
-
-    @strawberry.field
-    def assignee(self) -> str | None:
-        return self.view.assignee
-
-    @strawberry.field
-    def due_at(self) -> datetime | None:
-        return _dt(self.view.due_at)
-
-    @strawberry.field
-    def disposition(self) -> CaseDisposition | None:
-        return CaseDisposition(self.view.disposition) if self.view.disposition else None
-
-    @strawberry.field
-    def created_at(self) -> datetime | None:
-        return _dt(self.view.created_at)
-
-    @strawberry.field
-    def updated_at(self) -> datetime | None:
-        return _dt(self.view.updated_at)
-
-    @strawberry.field
-    def created_by(self) -> str:
-        return self.view.created_by
-
-    @strawberry.field
-    def alert_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(i) for i in self.view.alert_ids]
-
-    @strawberry.field
-    def ring_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(i) for i in self.view.ring_ids]
-
-    @strawberry.field
-    def account_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(i) for i in self.view.account_ids]
-
-    @described_field("The case's rings that still exist.")
-    async def rings(self, info: Info) -> list[Ring]:
-        views = await info.context.loaders.ring.load_many(list(self.view.ring_ids))
-        return [Ring(view=v) for v in views if v is not None]
-
-    @described_field("Append-only notes, oldest first.")
-    def notes(self) -> list[CaseNote]:
-        return [CaseNote(at=_dt(n.at), author=n.author, text=n.text) for n in self.view.notes]
-
-    @strawberry.field
-    def attachments(self) -> list[CaseAttachmentInfo]:
-        return [
-            CaseAttachmentInfo(
-                id=strawberry.ID(a.id),
-                name=a.name,
-                content_type=a.content_type,
-                size=a.size,
-                sha256=a.sha256,
-                at=_dt(a.at),
-                author=a.author,
-                case_id=self.view.id,
-            )
-            for a in self.view.attachments
-        ]
-
-    @described_field("Every change, oldest first; it cannot be edited.")
-    async def audit(self, info: Info) -> list[CaseAuditEntry]:
-        return [CaseAuditEntry.of(e) for e in await case_store(info).audit_trail(self.view.id)]
-
-
-@strawberry.input(description="A PNG, CSV or GraphML snapshot to attach, base64-encoded.")
-class CaseFileInput:
-    name: str
-    content_type: str
-    data_base64: str
-
-
-def case_store(info: Info) -> CaseStore:
-    store: CaseStore | None = getattr(info.context.services, "cases", None)
-    if store is None:
-        raise BadInputError("cases are not available on this server")
-    return store
-
-
 def _actor(info: Info, role: str) -> Actor:
     ctx = info.context
     ctx.require(role)
     return Actor(name=ctx.principal, role=str(ctx.role))
-
-
-def _now() -> int:
-    return int(time.time() * 1000)
 
 
 def _domain_errors(exc: CaseError) -> Exception:
@@ -288,7 +108,7 @@ async def create_case(
     note: str | None,
 ) -> Case:
     actor = _actor(info, "investigator")
-    now = _now()
+    now = now_ms()
     try:
         view = new_case(
             f"case-{uuid.uuid4().hex[:12]}",
@@ -297,7 +117,7 @@ async def create_case(
             now,
             priority=priority.value,
             assignee=assignee,
-            due_at=_ms(due_at),
+            due_at=to_ms(due_at),
             alert_ids=[str(i) for i in alert_ids],
             ring_ids=[str(i) for i in ring_ids],
             account_ids=[str(i) for i in account_ids],
@@ -311,7 +131,7 @@ async def create_case(
 
 async def _change(info: Info, id: str, action: str, fn: Any) -> Case:
     actor = _actor(info, "investigator")
-    now = _now()
+    now = now_ms()
     try:
         view = await case_store(info).change_case(
             str(id), lambda c: fn(c, actor, now), action, actor
@@ -338,7 +158,7 @@ async def update_case(
         priority=priority.value if priority else None,
         assignee=assignee,
         clear_assignee=unassign,
-        due_at=_ms(due_at),
+        due_at=to_ms(due_at),
         disposition=disposition.value if disposition else None,
     )
     return await _change(info, id, "update", lambda c, a, now: apply_change(c, change, a, now))
@@ -357,7 +177,7 @@ async def attach_to_case(
     file: CaseFileInput | None,
 ) -> Case:
     actor = _actor(info, "investigator")
-    now = _now()
+    now = now_ms()
     upload = None if file is None else _attachment(file, actor, now)
 
     def apply(c: CaseView, a: Actor, at: int) -> CaseView:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -26,7 +25,7 @@ from api.investigate import alert_rings
 from api.records import Alert, DetectionRun, IngestResult, Rejection
 from api.stats import Stats
 from api.subgraph import Subgraph
-from api.types import Info, NodeType, RingSort, RingStatus, Verdict
+from api.types import Info, NodeType, RingSort, RingStatus, Verdict, now_ms
 from core.errors import NotFoundError
 from core.investigation import NODE_TYPES, RingFilter, VerdictView
 
@@ -56,10 +55,6 @@ def selects(fields: Any, name: str) -> bool:
 
 def _ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -205,7 +200,7 @@ async def detection_run(info: Info, id: str) -> DetectionRun | None:
 async def stats(info: Info, since: datetime | None, until: datetime | None, buckets: int) -> Stats:
     info.context.require("viewer")
     check_limit(buckets, "buckets", 366)
-    hi = _ms(until) or _now_ms()
+    hi = _ms(until) or now_ms()
     lo = _ms(since) or hi - 86_400_000
     if lo >= hi:
         raise BadInputError("since: must be before until")
@@ -234,7 +229,7 @@ def _verdict(
         reason_code=reason_code,
         note=note,
         author=info.context.principal,
-        at=_now_ms(),
+        at=now_ms(),
     )
 
 
@@ -270,7 +265,7 @@ async def update_ring(info: Info, id: str, status: RingStatus | None, assignee: 
     if assignee is not None and len(assignee) > 128:
         raise BadInputError("assignee: at most 128 characters")
     await ctx.store.update_ring_workflow(
-        str(id), status.value if status else None, assignee, _now_ms()
+        str(id), status.value if status else None, assignee, now_ms()
     )
     return await _fresh_ring(info, str(id), "workflow")
 

@@ -14,7 +14,7 @@ from strawberry.types import ExecutionContext
 
 from api import cases, triage
 from api import resolvers as r
-from api.cases import Case, CaseDisposition, CaseFileInput, CasePriority, CaseStatus
+from api.case_types import Case, CaseDisposition, CaseFileInput, CasePriority, CaseStatus
 from api.connections import Connection
 from api.documents import Limits, document_cache
 from api.entities import Account, Ring, Transaction

@@ -7,19 +7,17 @@ with ``createCase(alertIds: ...)`` takes alerts out of the queue too.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 
 import strawberry
 
 from api.connections import Connection, check_first, decode_offset, offset_connection
 from api.errors import BadInputError
-from api.feeds import alert_from_entry
 from api.records import Alert
-from api.types import Info
+from api.types import Info, now_ms, to_datetime
 from core.alerts import Alert as AlertRecord
 from core.cases import CaseFilter
 from core.investigation import VerdictView
@@ -55,7 +53,7 @@ class AlertTriageRecord:
             reason_code=t.reason_code,
             note=t.note,
             by=t.by,
-            at=datetime.fromtimestamp(t.at / 1000, UTC),
+            at=to_datetime(t.at),
             account_id=strawberry.ID(t.account_id) if t.account_id else None,
         )
 
@@ -83,23 +81,13 @@ def _created_ms(alert: AlertRecord) -> int | None:
 
 
 async def _newest_alerts(info: Info, limit: int) -> list[AlertRecord]:
-    services = info.context.services
-    out: list[AlertRecord] = []
+    """Newest first; a deduplicated alert is re-sent under its id as it grows: its newest entry."""
     seen: set[str] = set()
-    upper = "+"
-    while len(out) < limit:
-        entries = await services.redis.xrevrange(
-            services.settings.alerts_stream, upper, "-", count=min(1000, limit - len(out))
-        )
-        if not entries:
-            break
-        # a deduplicated alert is re-sent under the same id as it grows: keep its newest entry
-        for alert in (alert_from_entry(i, f) for i, f in entries):
-            if alert is not None and alert.id not in seen:
-                seen.add(alert.id)
-                out.append(alert)
-        last = entries[-1][0]
-        upper = f"({last.decode() if isinstance(last, bytes) else last}"
+    out: list[AlertRecord] = []
+    for alert in await info.context.services.alerts.page(None, limit, None):
+        if alert.id not in seen:
+            seen.add(alert.id)
+            out.append(alert)
     return out
 
 
@@ -115,7 +103,7 @@ async def triage_queue(
     if cases is not None:
         for case in await cases.list_cases(CaseFilter(), 0, 100_000):
             done.update(case.alert_ids)
-    now = int(time.time() * 1000)
+    now = now_ms()
     waiting = [
         (a, _created_ms(a))
         for a in await _newest_alerts(info, QUEUE_SCAN)
@@ -158,7 +146,7 @@ async def assign_alerts(info: Info, ids: Sequence[str], assignee: str) -> list[A
     if not 0 < len(assignee.strip()) <= 128:
         raise BadInputError("assignee: 1 to 128 characters")
     found = await _find(info, [str(i) for i in ids])
-    now = int(time.time() * 1000)
+    now = now_ms()
     return await _record(
         info,
         [
@@ -182,7 +170,7 @@ async def dismiss_alerts(
     ctx.require("investigator")
     _reason(reason_code, note)
     found = await _find(info, [str(i) for i in ids])
-    now = int(time.time() * 1000)
+    now = now_ms()
     return await _record(
         info,
         [
@@ -212,7 +200,7 @@ async def disposition_alerts(
     ctx.require("investigator")
     _reason(reason_code, note)
     found = await _find(info, [str(i) for i in ids])
-    now = int(time.time() * 1000)
+    now = now_ms()
     records = [
         AlertTriage(
             alert_id=i,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -15,6 +16,10 @@ Info = strawberry.Info[Context, None]
 
 
 FAR_FUTURE = 2**62  # epoch ms: "no upper bound"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def to_ms(value: datetime | None) -> int | None:

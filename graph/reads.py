@@ -80,6 +80,11 @@ def _group(ids: Sequence[str], rows: list[list[Any]], build: Any) -> list[list[A
     return [out[i] for i in ids]
 
 
+def _member_view(r: list[Any]) -> RingMemberView:
+    """A row of ``api_ring_members`` / ``api_ring_victims``."""
+    return RingMemberView(ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4])
+
+
 class FalkorReads:
     """InvestigationStore on FalkorDB (``redis://host:port``, graph ``graph_name``)."""
 
@@ -222,12 +227,7 @@ class FalkorReads:
         """Rings by id with their members, riskiest first: one query for ``ring { members }``."""
         found: dict[str, tuple[RingView, list[RingMemberView]]] = {}
         for r in await self._rows("api_rings_with_members", {"ids": list(ids)}):
-            members = [
-                RingMemberView(
-                    ring_id=r[0], account_id=m[0], risk=m[1], role=m[2], account_risk=m[3]
-                )
-                for m in r[2]
-            ]
+            members = [_member_view([r[0], *m]) for m in r[2]]
             found[r[0]] = (_pick(RingView, r[1]), members)
         return [found.get(i) for i in ids]
 
@@ -236,9 +236,7 @@ class FalkorReads:
         return _group(
             ids,
             rows,
-            lambda r: RingMemberView(
-                ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]
-            ),
+            _member_view,
         )
 
     async def ring_victims(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
@@ -246,9 +244,7 @@ class FalkorReads:
         return _group(
             ids,
             rows,
-            lambda r: RingMemberView(
-                ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4]
-            ),
+            _member_view,
         )
 
     async def ring_versions(self, ids: Sequence[str]) -> list[list[RingVersionView]]:

@@ -20,6 +20,7 @@ from typing import Any
 from core.settings import Settings
 from graph.bulk import BulkBuilder, BulkPart, BulkWriter
 from ingest.files import LoadSummary, load_files, loader_gc
+from ingest.parallel import combine_summaries, drain_progress, stop_processes
 from ingest.pipeline import BatchResult, Pipeline
 
 _PARTS_QUEUED = 4  # batches a loader process may run ahead, each (bounded memory)
@@ -133,25 +134,15 @@ def _parallel(
             if j != batch % processes:
                 while _next(parts[j], procs[j], progress, on_progress, builder) is not None:
                     pass  # only a failure elsewhere leaves batches after the end
-        _drain(progress, on_progress)
+        drain_progress(progress, on_progress)
         summaries: list[LoadSummary] = []
         errors: list[BaseException] = []
         for _ in procs:
             status, value = results.get(timeout=60)
             (summaries if status == "ok" else errors).append(value)
     finally:
-        for proc in procs:
-            proc.join(timeout=10)
-            if proc.is_alive():
-                proc.kill()
-    if errors:
-        raise errors[0]
-    total = LoadSummary(files=len(paths))
-    for summary in summaries:
-        total.read += summary.read
-        total.result.add(summary.result)
-    total.seconds = time.perf_counter() - started
-    return total
+        stop_processes(procs)
+    return combine_summaries(len(paths), summaries, errors, started)
 
 
 def _next(
@@ -163,7 +154,7 @@ def _next(
 ) -> BulkPart | None:
     """The next part from one loader process (None at its end), keeping progress moving."""
     while True:
-        _drain(progress, on_progress)
+        drain_progress(progress, on_progress)
         try:
             part: BulkPart | None = source.get(timeout=0.2)
             return part
@@ -171,13 +162,3 @@ def _next(
             builder.keep_lock()
             if not proc.is_alive() and source.empty():
                 raise RuntimeError("a bulk loader process died without a result") from None
-
-
-def _drain(progress: Any, on_progress: Callable[[int, BatchResult], None] | None) -> None:
-    while True:
-        try:
-            n, applied = progress.get_nowait()
-        except queue.Empty:
-            return
-        if on_progress is not None:
-            on_progress(n, BatchResult(applied=applied))

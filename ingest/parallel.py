@@ -81,7 +81,7 @@ def load_files_parallel(
     errors: list[BaseException] = []
     try:
         while len(summaries) + len(errors) < processes:
-            _drain(progress, on_progress)
+            drain_progress(progress, on_progress)
             try:
                 status, value = results.get(timeout=0.2)
             except queue.Empty:
@@ -89,25 +89,13 @@ def load_files_parallel(
                     raise RuntimeError("a loader process died without a result") from None
                 continue
             (summaries if status == "ok" else errors).append(value)
-        _drain(progress, on_progress)
+        drain_progress(progress, on_progress)
     finally:
-        for proc in procs:
-            proc.join(timeout=10)
-            if proc.is_alive():
-                proc.kill()
-    if errors:
-        raise errors[0]
-    total = LoadSummary(files=len(paths))
-    for part in summaries:
-        total.read += part.read
-        total.result.add(part.result)
-        # every process reads every file, so each meets the same corrupt one: say it once
-        total.errors.extend(e for e in part.errors if e not in total.errors)
-    total.seconds = time.perf_counter() - started
-    return total
+        stop_processes(procs)
+    return combine_summaries(len(paths), summaries, errors, started)
 
 
-def _drain(progress: Any, on_progress: Callable[[int, BatchResult], None] | None) -> None:
+def drain_progress(progress: Any, on_progress: Callable[[int, BatchResult], None] | None) -> None:
     while True:
         try:
             n, applied = progress.get_nowait()
@@ -115,3 +103,26 @@ def _drain(progress: Any, on_progress: Callable[[int, BatchResult], None] | None
             return
         if on_progress is not None:
             on_progress(n, BatchResult(applied=applied))
+
+
+def stop_processes(procs: list[Any]) -> None:
+    for proc in procs:
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.kill()
+
+
+def combine_summaries(
+    files: int, summaries: list[LoadSummary], errors: list[BaseException], started: float
+) -> LoadSummary:
+    """One summary of the loader processes' (or the first error one of them raised)."""
+    if errors:
+        raise errors[0]
+    total = LoadSummary(files=files)
+    for part in summaries:
+        total.read += part.read
+        total.result.add(part.result)
+        # every process reads every file, so each meets the same corrupt one: say it once
+        total.errors.extend(e for e in part.errors if e not in total.errors)
+    total.seconds = time.perf_counter() - started
+    return total
