@@ -27,6 +27,7 @@ from detection.controlled import find_controlled_devices
 from detection.cycles import find_cycles
 from detection.fans import find_fan_in, find_fan_out, find_repeat_fans
 from detection.flows import build_out_index, chain_links
+from detection.fresh_pairs import FreshPairs, find_shared_counterparties, fresh_pairs
 from detection.identity import match_rings
 from detection.layering import find_scatter_gather
 from detection.loops import find_same_sum_loops
@@ -85,6 +86,12 @@ def _detect(
     links = chain_links(snap, window, CYCLE_SHRINK)
     collectors: set[int] = set()  # mules found by fan_in: their payers need evidence of their own
     slow: list[tuple[np.ndarray, np.ndarray]] = []
+    fresh: list[FreshPairs] = []
+
+    def fresh_pair_index() -> FreshPairs:
+        if not fresh:
+            fresh.append(fresh_pairs(snap))
+        return fresh[0]
 
     def slow_links() -> tuple[np.ndarray, np.ndarray]:
         if not slow:
@@ -119,6 +126,7 @@ def _detect(
         "slow_scatter_gather": lambda: find_scatter_gather(
             snap, slow_links(), SLOW_MIDDLE, "layered_scatter_gather"
         ),
+        "shared_counterparties": lambda: find_shared_counterparties(snap, fresh_pair_index(), hi),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
         "device_takeover": lambda: find_device_takeover(snap, hub, window),

@@ -29,6 +29,8 @@ FLOW = frozenset(
         "equal_split",
         "layered_scatter_gather",
         "fresh_fan_out",
+        "bipartite",
+        "stack",
     }
 )
 # Money that comes back round to where it started, or that every receiver passes on at once, is
@@ -48,6 +50,8 @@ CAMO = frozenset(
         "equal_split",
         "layered_scatter_gather",
         "fresh_fan_out",
+        "bipartite",
+        "stack",
     }
 )
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
