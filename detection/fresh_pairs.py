@@ -27,6 +27,7 @@ from itertools import combinations
 import numpy as np
 
 from detection.snapshot import DAY_MS, Candidate, Snapshot
+from detection.victims import Evidence
 
 HABIT_MS = 7 * DAY_MS  # a pair first seen in the data's first week may be a habit
 STOP_MS = 14 * DAY_MS  # every transfer of a fresh pair within this of its first
@@ -35,6 +36,11 @@ LOOP_SPAN_MS = 21 * DAY_MS  # a loop's pairs all start within three weeks
 MAX_PAYERS = 30  # a payee with more fresh payers than this is popular, not a ring's
 MAX_LOOP = 5
 MAX_LOOP_PATHS = 200_000  # work cap
+# a loop of three fresh pairs happens among friends; four or more accounts closing a loop over
+# relations that all began within weeks do not
+LOOP_POINTS = {3: 32.0, 4: 44.0, 5: 50.0, 6: 54.0, 7: 58.0}
+MIN_PAYERS = 4  # fresh fan-in: payers that began and stopped paying one account within weeks
+PAYER_SHARE = 0.6  # ... and are most of everyone who pays it in the data
 
 
 @dataclass
@@ -44,6 +50,7 @@ class FreshPairs:
     t_first: np.ndarray
     amount: np.ndarray  # all the pair's transfers summed
     mutual: np.ndarray  # money also went the other way (kept for loops' neighbours)
+    count: np.ndarray  # transfers of the pair
 
 
 def fresh_pairs(snap: Snapshot) -> FreshPairs:
@@ -61,7 +68,8 @@ def fresh_pairs(snap: Snapshot) -> FreshPairs:
     src, dst = keys // n, keys % n
     mutual = np.isin(dst * n + src, keys)
     ok = (t0 >= snap.t_first + HABIT_MS) & (t1 - t0 <= STOP_MS) & (src != dst)
-    return FreshPairs(src[ok], dst[ok], t0[ok], amount[ok], mutual[ok])
+    count = ends - starts + 1
+    return FreshPairs(src[ok], dst[ok], t0[ok], amount[ok], mutual[ok], count[ok])
 
 
 class _Union:
@@ -142,4 +150,194 @@ def find_shared_counterparties(snap: Snapshot, fp: FreshPairs, max_size: int) ->
                 amount=moved,
             )
         )
+    return out
+
+
+def _loops(succ: dict[int, list[tuple[int, int]]]) -> list[tuple[list[int], list[int]]]:
+    """Directed cycles of 3..MAX_LOOP accounts (each found once, from its smallest account) with
+    the first-transfer times of their pairs, all within LOOP_SPAN_MS."""
+    found: list[tuple[list[int], list[int]]] = []
+    budget = MAX_LOOP_PATHS
+    for start in sorted(succ):
+        stack: list[tuple[int, list[int], list[int]]] = [(start, [start], [])]
+        while stack and budget > 0:
+            node, path, times = stack.pop()
+            budget -= 1
+            for nxt, t in succ.get(node, ()):
+                span = [*times, t]
+                if max(span) - min(span) > LOOP_SPAN_MS or nxt < start:
+                    continue
+                if nxt == start:
+                    if len(path) >= 3:
+                        found.append((path, span))
+                elif nxt not in path and len(path) < MAX_LOOP:
+                    stack.append((nxt, [*path, nxt], span))
+    return found
+
+
+def find_fresh_loops(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Candidate]:
+    one_way = ~fp.mutual
+    succ: dict[int, list[tuple[int, int]]] = {}
+    for a, b, t in zip(
+        fp.src[one_way].tolist(),
+        fp.dst[one_way].tolist(),
+        fp.t_first[one_way].tolist(),
+        strict=True,
+    ):
+        succ.setdefault(a, []).append((b, t))
+    union = _Union()
+    spans: dict[int, tuple[int, int]] = {}
+    for path, times in _loops(succ):
+        union.join(*path)
+        for m in path:
+            lo, hi = spans.get(m, (min(times), max(times)))
+            spans[m] = (min(lo, *times), max(hi, *times))
+    # accounts trading over fresh pairs with two or more of a loop's accounts in its weeks
+    groups = [g for g in union.groups() if len(g) >= 3]
+    owner = {m: k for k, g in enumerate(groups) for m in g}
+    near: dict[tuple[int, int], set[int]] = {}
+    for a, b, t in zip(fp.src.tolist(), fp.dst.tolist(), fp.t_first.tolist(), strict=True):
+        for inside, other in ((a, b), (b, a)):
+            k = owner.get(inside)
+            if k is None or other in owner:
+                continue
+            lo, hi = spans[inside]
+            if lo - HABIT_MS <= t <= hi + HABIT_MS:
+                near.setdefault((k, other), set()).add(inside)
+    extra: dict[int, list[int]] = {}
+    for (k, other), touched in near.items():
+        if len(touched) >= 2:
+            extra.setdefault(k, []).append(other)
+    out: list[Candidate] = []
+    for k, group in enumerate(groups):
+        members = group + sorted(extra.get(k, []))
+        if len(members) > max_size:
+            continue
+        lo = min(spans[m][0] for m in group)
+        hi = max(spans[m][1] for m in group)
+        days = max(1, round((hi - lo) / DAY_MS))
+        roles = {m: "loop" for m in group} | {m: "member" for m in extra.get(k, [])}
+        reason = (
+            f"money went round {len(group)} accounts over payer-payee pairs new within "
+            f"{days} days, in no order and with any sums"
+        )
+        if k in extra:
+            reason += f"; {len(extra[k])} more traded with two or more of them"
+        out.append(
+            Candidate(
+                frozenset(members),
+                "fresh_loop",
+                LOOP_POINTS[min(len(members), 7)],
+                [reason],
+                roles,
+                amount=float(len(members)) * snap.scale,
+            )
+        )
+    return out
+
+
+def find_fresh_fan_in(snap: Snapshot, fp: FreshPairs, evidence: Evidence) -> list[Candidate]:
+    """An account that, within two weeks, is paid by four or more accounts that never paid it
+    before and stop again, when they are most of everyone who pays it in the data: its own
+    baseline says this is no habit (customers trickle in; rent and dues recur). Payers join the
+    ring only with member evidence of their own (``Evidence.split``); the rest are victims."""
+    one_way = ~fp.mutual
+    dst, src, t0 = fp.dst[one_way], fp.src[one_way], fp.t_first[one_way]
+    order = np.lexsort((t0, dst))
+    dst, src, t0 = dst[order], src[order], t0[order]
+    cut = np.nonzero(np.concatenate([[True], dst[1:] != dst[:-1], [True]]))[0]
+    out: list[Candidate] = []
+    for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
+        if b - a < MIN_PAYERS:
+            continue
+        tt = t0[a:b]
+        ends = np.searchsorted(tt, tt + SHARED_SPAN_MS, "right")
+        lo = int(np.argmax(ends - np.arange(tt.size)))
+        hub = int(dst[a])
+        payers = np.unique(src[a + lo : a + ends[lo]])
+        if payers.size < MIN_PAYERS or payers.size < PAYER_SHARE * snap.in_degree[hub]:
+            continue
+        win = _transfers(snap, payers, hub)
+        members, victims = evidence.split(hub, win, np.asarray([hub], np.int64))
+        if members.size < 2:
+            continue
+        roles = {int(m): "feeder" for m in members} | {hub: "collector"}
+        moved = float(snap.t_amt[win].sum())
+        days = max(1, round((int(tt[ends[lo] - 1]) - int(tt[lo])) / DAY_MS))
+        reason = (
+            f"{payers.size} accounts that never paid {snap.account_id(hub)} before paid it "
+            f"{moved:,.0f} within {days} days, then stopped: most of everyone who pays it"
+        )
+        if victims.size:
+            reason += f"; {victims.size} of them look like one-off payers (victims)"
+        out.append(
+            Candidate(
+                frozenset(roles),
+                "fresh_fan_in",
+                40.0 + 2.0 * min(members.size, 5),
+                [reason],
+                roles,
+                amount=moved,
+                victims=frozenset(int(v) for v in victims),
+            )
+        )
+    return out
+
+
+def _transfers(snap: Snapshot, payers: np.ndarray, hub: int) -> np.ndarray:
+    """Indices of the payers' transfers to ``hub`` (snapshot arrays are sorted by src, ts)."""
+    lo = np.searchsorted(snap.t_src, payers, "left")
+    hi = np.searchsorted(snap.t_src, payers, "right")
+    idx = np.concatenate([np.arange(x, y) for x, y in zip(lo.tolist(), hi.tolist(), strict=True)])
+    return idx[snap.t_dst[idx] == hub]
+
+
+def find_fresh_tranches(snap: Snapshot, fp: FreshPairs) -> list[Candidate]:
+    """Fan-out: an account that, within two weeks, starts paying four or more accounts it never
+    paid before, each two or more times and then never again, when they are most of everyone
+    it pays in the data. Fan-in, the mirror: four or more accounts that each pay one account
+    two or more times within two weeks and stop, most of everyone who pays it (paying in
+    repeatedly makes each a member). Wages, rent, dues and suppliers recur month after month
+    to the same payees, and families pay back."""
+    ok = ~fp.mutual & (fp.count >= 2)
+    src, dst, t0, amt = fp.src[ok], fp.dst[ok], fp.t_first[ok], fp.amount[ok]
+    out: list[Candidate] = []
+    for hub_of, peer_of, degree, typology in (
+        (src, dst, snap.out_degree, "fan_out"),
+        (dst, src, snap.in_degree, "fan_in"),
+    ):
+        order = np.lexsort((t0, hub_of))
+        hubs, peers, tt_all, money = hub_of[order], peer_of[order], t0[order], amt[order]
+        cut = np.nonzero(np.concatenate([[True], hubs[1:] != hubs[:-1], [True]]))[0]
+        for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
+            if b - a < MIN_PAYERS:
+                continue
+            tt = tt_all[a:b]
+            ends = np.searchsorted(tt, tt + SHARED_SPAN_MS, "right")
+            lo = int(np.argmax(ends - np.arange(tt.size)))
+            hub, pick = int(hubs[a]), slice(a + lo, a + int(ends[lo]))
+            ids = sorted({int(p) for p in peers[pick]})
+            if len(ids) < MIN_PAYERS or len(ids) < PAYER_SHARE * degree[hub]:
+                continue
+            moved = float(money[pick].sum())
+            days = max(1, round((int(tt[ends[lo] - 1]) - int(tt[lo])) / DAY_MS))
+            if typology == "fan_out":
+                roles = {d: "receiver" for d in ids} | {hub: "source"}
+                reason = f"{snap.account_id(hub)} paid {len(ids)} accounts it never paid before"
+            else:
+                roles = {d: "feeder" for d in ids} | {hub: "collector"}
+                reason = (
+                    f"{len(ids)} accounts that never paid {snap.account_id(hub)} before paid it"
+                )
+            reason += f" several times each ({moved:,.0f}) within {days} days, then stopped"
+            out.append(
+                Candidate(
+                    frozenset(roles),
+                    f"{typology}_tranches",
+                    40.0 + 2.0 * min(len(ids), 5),
+                    [reason],
+                    roles,
+                    amount=moved,
+                )
+            )
     return out

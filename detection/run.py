@@ -27,7 +27,14 @@ from detection.controlled import find_controlled_devices
 from detection.cycles import find_cycles
 from detection.fans import find_fan_in, find_fan_out, find_repeat_fans
 from detection.flows import build_out_index, chain_links
-from detection.fresh_pairs import FreshPairs, find_shared_counterparties, fresh_pairs
+from detection.fresh_pairs import (
+    FreshPairs,
+    find_fresh_fan_in,
+    find_fresh_loops,
+    find_fresh_tranches,
+    find_shared_counterparties,
+    fresh_pairs,
+)
 from detection.identity import match_rings
 from detection.layering import find_scatter_gather
 from detection.loops import find_same_sum_loops
@@ -127,6 +134,9 @@ def _detect(
             snap, slow_links(), SLOW_MIDDLE, "layered_scatter_gather"
         ),
         "shared_counterparties": lambda: find_shared_counterparties(snap, fresh_pair_index(), hi),
+        "fresh_fan_in": lambda: find_fresh_fan_in(snap, fresh_pair_index(), evidence),
+        "fresh_tranches": lambda: find_fresh_tranches(snap, fresh_pair_index()),
+        "fresh_loop": lambda: find_fresh_loops(snap, fresh_pair_index(), hi),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),
         "refund_abuse": lambda: find_refund_abuse(snap, hub, lo),
         "device_takeover": lambda: find_device_takeover(snap, hub, window),

@@ -31,6 +31,8 @@ FLOW = frozenset(
         "fresh_fan_out",
         "bipartite",
         "stack",
+        "fresh_loop",
+        "fresh_fan_in",
     }
 )
 # Money that comes back round to where it started, or that every receiver passes on at once, is
@@ -52,6 +54,7 @@ CAMO = frozenset(
         "fresh_fan_out",
         "bipartite",
         "stack",
+        "fresh_loop",
     }
 )
 # Typologies whose own evidence is specific: old accounts do not make them look legit.
