@@ -24,6 +24,11 @@ export const Q_RING = `query Ring($id: ID!, $limit: Int) {
   }
 }`;
 
+// Victims of a ring with their money links, to draw them apart from the members.
+export const Q_RING_VICTIMS = `query RingVictims($id: ID!) {
+  ring(id: $id) { id victims { id role account { id counterparties { id type direction count total firstTs lastTs } } } }
+}`;
+
 export const Q_ACCOUNT = `query Account($id: ID!) {
   account(id: $id) {
     id riskScore modelVersion firstSeen openedAt verdict explanation

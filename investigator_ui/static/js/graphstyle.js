@@ -30,8 +30,28 @@ export function nodeRisk(node) {
   return node.riskScore ?? node.memberRisk ?? null;
 }
 
+// Victims and counterparties: accounts that paid into the ring (or were paid by it) without
+// acting for it, drawn grey and dashed, apart from the members.
+export const VICTIM = { fill: "#1e293b", border: "#94a3b8", label: "Victim / counterparty (not a member)" };
+
 export function styleNode(node, { member = false, verdict = null } = {}) {
   const spec = NODE_TYPES[node.type] ?? { shape: "dot", color: "#94a3b8" };
+  if (node.victim && !member) {
+    return {
+      id: node.id,
+      label: shortLabel(node.id),
+      shadow: { enabled: false },
+      shape: "dot",
+      size: 8,
+      borderWidth: 2,
+      shapeProperties: { borderDashes: [3, 3] },
+      color: { background: VICTIM.fill, border: VICTIM.border, highlight: { background: VICTIM.fill, border: "#fde047" }, hover: { background: VICTIM.fill, border: "#fde047" } },
+      font: { color: "#94a3b8", size: 10, strokeWidth: 3, strokeColor: "#0b1120" },
+      title: tooltip([["type", "Account"], ["id", node.id], ["role", "victim / counterparty, not a member"]]),
+      hidden: false,
+      opacity: 1,
+    };
+  }
   const risk = nodeRisk(node);
   const fill = node.type === "Account" ? (risk === null ? "#475569" : riskColor(risk)) : spec.color;
   const border = verdict === "confirmed_fraud" ? "#ff2d55" : verdict === "false_positive" ? "#22c55e" : member ? "#e2e8f0" : "#334155";
@@ -103,6 +123,8 @@ export const LEGEND_NODES = [
 
 export function renderLegend(host) {
   for (const [label, shape, color] of LEGEND_NODES) host.append(el("div", { dataset: { shape } }, shapeSwatch(shape, color), label));
+  host.append(el("div", { id: "legend-victim", dataset: { shape: "victim" } },
+    el("span", { class: "sw", style: `background:${VICTIM.fill};border:2px dashed ${VICTIM.border};border-radius:50%` }), VICTIM.label));
   for (const [type, color] of Object.entries(MONEY_EDGES)) {
     host.append(el("div", {}, el("span", { class: "sw", style: `background:${color};height:4px;border:0` }), `${type.toLowerCase()} (width = amount)`));
   }

@@ -1,5 +1,5 @@
 // The ring (or account neighbourhood) as an interactive vis-network graph.
-import { Q_EXPAND, Q_NODE, Q_PATH_VIA, Q_RING } from "./api.js";
+import { Q_EXPAND, Q_NODE, Q_PATH_VIA, Q_RING, Q_RING_VICTIMS } from "./api.js";
 import { exportCaseFile, exportCsv, exportGraphml } from "./export.js";
 import { edgeKey, physicsOptions, renderLegend, styleEdge, styleNode } from "./graphstyle.js";
 import { edgeInWindow, foldPlan, highlightedEdges, namedByReasons, timeBounds } from "./graphtools.js";
@@ -70,6 +70,7 @@ export class RingView {
     this.metrics = { fetchMs: performance.now() - t0 };
     this.draw(t0);
     this.panel.showRing(this.ring);
+    if (data.ring.victims?.length) this.victimsLoaded = this.addVictims(id);
     if (data.ring.subgraph.truncated) toast(`Showing the first ${data.ring.subgraph.nodeCount} nodes of this ring`);
     return data.ring;
   }
@@ -90,6 +91,44 @@ export class RingView {
     this.draw(t0);
     this.panel.showNode(this.nodes.get(id));
     return true;
+  }
+
+  // The ring's victims, grey and dashed, each with its money edges to the members it paid (or
+  // was paid by); loaded after the members are drawn, so they never hold up the ring.
+  async addVictims(ringId) {
+    let data;
+    try {
+      data = await this.client.request(Q_RING_VICTIMS, { id: ringId });
+    } catch (err) {
+      toast(`Could not load the ring's victims: ${err.message}`, "error");
+      return 0;
+    }
+    if (this.ring?.id !== ringId || !this.network) return 0; // another view opened meanwhile
+    const sub = { nodes: [], edges: [] };
+    for (const v of data.ring?.victims ?? []) {
+      if (this.members.has(v.id)) continue;
+      sub.nodes.push({ id: v.id, type: "Account", label: v.id, riskScore: null, props: {}, victim: true });
+      for (const c of v.account?.counterparties ?? []) {
+        if (!this.members.has(c.id)) continue;
+        const [source, target] = c.direction === "out" ? [v.id, c.id] : [c.id, v.id];
+        sub.edges.push({ source, target, type: c.type, count: c.count, total: c.total, firstTs: c.firstTs, lastTs: c.lastTs });
+      }
+    }
+    const added = this.merge(sub);
+    for (const id of added) this.nodes.get(id).victim = true;
+    const taken = Object.values(this.network.getPositions());
+    const positions = this.network.getPositions([...this.members.keys()]);
+    const visAdd = added.map((nid) => {
+      const paid = sub.edges.find((e) => e.source === nid || e.target === nid);
+      const anchor = paid ? positions[paid.source === nid ? paid.target : paid.source] : null;
+      const [spot] = placeAround(anchor ?? { x: 0, y: 0 }, 1, taken);
+      taken.push(spot);
+      return { ...this.nodeStyle(this.nodes.get(nid)), ...spot };
+    });
+    this.visNodes.add(visAdd);
+    this.visEdges.update(sub.edges.map((e) => styleEdge(e)));
+    window.__ringscope.victims = added;
+    return added.length;
   }
 
   async openAccount(id) {
