@@ -33,6 +33,8 @@ HABIT_MS = 7 * DAY_MS  # a pair first seen in the data's first week may be a hab
 STOP_MS = 14 * DAY_MS  # every transfer of a fresh pair within this of its first
 SHARED_SPAN_MS = 14 * DAY_MS  # a biclique's pairs all start within two weeks
 LOOP_SPAN_MS = 21 * DAY_MS  # a loop's pairs all start within three weeks
+BATCH_MS = 3_600_000  # a payer's first payments this close together are one batch ...
+BATCH_PAYEES = 5  # ... to this many payees or more: a payroll run, not a ring's payer
 MAX_PAYERS = 30  # a payee with more fresh payers than this is popular, not a ring's
 MAX_LOOP = 5
 MAX_LOOP_PATHS = 200_000  # work cap
@@ -96,12 +98,28 @@ class _Union:
         return [sorted(g) for g in out.values()]
 
 
+def _batch_payers(src: np.ndarray, t0: np.ndarray) -> set[int]:
+    """Payers that first paid BATCH_PAYEES or more fresh payees within BATCH_MS: a payroll
+    run pays its whole staff in one batch, minutes apart."""
+    order = np.lexsort((t0, src))
+    s, t = src[order].astype(np.int64), t0[order]
+    if s.size == 0:
+        return set()
+    span = int(t.max()) - int(t.min()) + BATCH_MS + 1
+    key = s * span + (t - int(t.min()))
+    ends = np.searchsorted(key, key + BATCH_MS, "right")
+    return {int(x) for x in s[ends - np.arange(s.size) >= BATCH_PAYEES]}
+
+
 def find_shared_counterparties(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Candidate]:
     one_way = ~fp.mutual
     src, dst, t0 = fp.src[one_way], fp.dst[one_way], fp.t_first[one_way]
     amt = fp.amount[one_way]
+    payroll = np.isin(src, list(_batch_payers(src, t0)))
     payers: dict[int, list[tuple[int, int]]] = {}
-    for a, x, ta in zip(src.tolist(), dst.tolist(), t0.tolist(), strict=True):
+    for a, x, ta in zip(
+        src[~payroll].tolist(), dst[~payroll].tolist(), t0[~payroll].tolist(), strict=True
+    ):
         payers.setdefault(x, []).append((a, ta))
     co: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
     for x, got in payers.items():
@@ -176,6 +194,8 @@ def _loops(succ: dict[int, list[tuple[int, int]]]) -> list[tuple[list[int], list
 
 
 def find_fresh_loops(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Candidate]:
+    """Each loop is judged on its own (loops sharing accounts are merged later only when they
+    overlap enough, so a dense background cannot chain them into one sprawling group)."""
     one_way = ~fp.mutual
     succ: dict[int, list[tuple[int, int]]] = {}
     for a, b, t in zip(
@@ -185,44 +205,35 @@ def find_fresh_loops(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Cand
         strict=True,
     ):
         succ.setdefault(a, []).append((b, t))
-    union = _Union()
-    spans: dict[int, tuple[int, int]] = {}
-    for path, times in _loops(succ):
-        union.join(*path)
-        for m in path:
-            lo, hi = spans.get(m, (min(times), max(times)))
-            spans[m] = (min(lo, *times), max(hi, *times))
-    # accounts trading over fresh pairs with two or more of a loop's accounts in its weeks
-    groups = [g for g in union.groups() if len(g) >= 3]
-    owner = {m: k for k, g in enumerate(groups) for m in g}
-    near: dict[tuple[int, int], set[int]] = {}
+    adjacent: dict[int, list[tuple[int, int]]] = {}
     for a, b, t in zip(fp.src.tolist(), fp.dst.tolist(), fp.t_first.tolist(), strict=True):
-        for inside, other in ((a, b), (b, a)):
-            k = owner.get(inside)
-            if k is None or other in owner:
-                continue
-            lo, hi = spans[inside]
-            if lo - HABIT_MS <= t <= hi + HABIT_MS:
-                near.setdefault((k, other), set()).add(inside)
-    extra: dict[int, list[int]] = {}
-    for (k, other), touched in near.items():
-        if len(touched) >= 2:
-            extra.setdefault(k, []).append(other)
+        adjacent.setdefault(a, []).append((b, t))
+        adjacent.setdefault(b, []).append((a, t))
+    seen: set[frozenset[int]] = set()
     out: list[Candidate] = []
-    for k, group in enumerate(groups):
-        members = group + sorted(extra.get(k, []))
+    for path, times in _loops(succ):
+        loop = frozenset(path)
+        if loop in seen:
+            continue
+        seen.add(loop)
+        lo, hi = min(times) - HABIT_MS, max(times) + HABIT_MS
+        touching: dict[int, set[int]] = {}
+        for m in path:  # accounts trading over fresh pairs with two or more of the loop's
+            for other, t in adjacent.get(m, ()):
+                if other not in loop and lo <= t <= hi:
+                    touching.setdefault(other, set()).add(m)
+        extra = sorted(o for o, ms in touching.items() if len(ms) >= 2)
+        members = [*path, *extra]
         if len(members) > max_size:
             continue
-        lo = min(spans[m][0] for m in group)
-        hi = max(spans[m][1] for m in group)
-        days = max(1, round((hi - lo) / DAY_MS))
-        roles = {m: "loop" for m in group} | {m: "member" for m in extra.get(k, [])}
+        days = max(1, round((max(times) - min(times)) / DAY_MS))
+        roles = {m: "loop" for m in path} | {m: "member" for m in extra}
         reason = (
-            f"money went round {len(group)} accounts over payer-payee pairs new within "
+            f"money went round {len(path)} accounts over payer-payee pairs all new within "
             f"{days} days, in no order and with any sums"
         )
-        if k in extra:
-            reason += f"; {len(extra[k])} more traded with two or more of them"
+        if extra:
+            reason += f"; {len(extra)} more traded with two or more of them"
         out.append(
             Candidate(
                 frozenset(members),
@@ -274,7 +285,7 @@ def find_fresh_fan_in(snap: Snapshot, fp: FreshPairs, evidence: Evidence) -> lis
             Candidate(
                 frozenset(roles),
                 "fresh_fan_in",
-                40.0 + 2.0 * min(members.size, 5),
+                34.0 + 2.0 * min(members.size, 5),
                 [reason],
                 roles,
                 amount=moved,
