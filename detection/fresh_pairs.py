@@ -27,7 +27,6 @@ from itertools import combinations
 import numpy as np
 
 from detection.snapshot import DAY_MS, Candidate, Snapshot
-from detection.victims import Evidence
 
 HABIT_MS = 7 * DAY_MS  # a pair first seen in the data's first week may be a habit
 STOP_MS = 14 * DAY_MS  # every transfer of a fresh pair within this of its first
@@ -35,14 +34,15 @@ SHARED_SPAN_MS = 14 * DAY_MS  # a biclique's pairs all start within two weeks
 LOOP_SPAN_MS = 21 * DAY_MS  # a loop's pairs all start within three weeks
 BATCH_MS = 3_600_000  # a payer's first payments this close together are one batch ...
 BATCH_PAYEES = 5  # ... to this many payees or more: a payroll run, not a ring's payer
-MAX_PAYERS = 30  # a payee with more fresh payers than this is popular, not a ring's
+MAX_PAYERS = 30
+CONCENTRATION = 0.5  # median share of a member's new relations (in the group's weeks) inside it  # a payee with more fresh payers than this is popular, not a ring's
 MAX_LOOP = 5
 MAX_LOOP_PATHS = 200_000  # work cap
 # a loop of three fresh pairs happens among friends; four or more accounts closing a loop over
 # relations that all began within weeks do not
 LOOP_POINTS = {3: 32.0, 4: 44.0, 5: 50.0, 6: 54.0, 7: 58.0}
-MIN_PAYERS = 4  # fresh fan-in: payers that began and stopped paying one account within weeks
-PAYER_SHARE = 0.6  # ... and are most of everyone who pays it in the data
+MIN_PAYERS = 4  # tranches: peers that began and stopped trading with one account within weeks
+PAYER_SHARE = 0.6  # ... and are most of everyone it trades with in the data
 
 
 @dataclass
@@ -98,6 +98,28 @@ class _Union:
         return [sorted(g) for g in out.values()]
 
 
+def _adjacency(fp: FreshPairs) -> dict[int, list[tuple[int, int]]]:
+    """Each account's fresh pairs, either direction: ``(other account, first transfer ms)``."""
+    adjacent: dict[int, list[tuple[int, int]]] = {}
+    for a, b, t in zip(fp.src.tolist(), fp.dst.tolist(), fp.t_first.tolist(), strict=True):
+        adjacent.setdefault(a, []).append((b, t))
+        adjacent.setdefault(b, []).append((a, t))
+    return adjacent
+
+
+def _concentrated(
+    adjacent: dict[int, list[tuple[int, int]]], members: set[int], lo: int, hi: int
+) -> bool:
+    """Whether the group's new relations in its weeks are mostly with each other: a ring's
+    members start trading with the ring, while in busy traffic any group of accounts that
+    trade a lot shows some shared counterparties and loops by chance."""
+    shares = []
+    for m in members:
+        near = [o for o, t in adjacent.get(m, ()) if lo <= t <= hi]
+        shares.append(sum(o in members for o in near) / max(len(near), 1))
+    return float(np.median(shares)) >= CONCENTRATION
+
+
 def _batch_payers(src: np.ndarray, t0: np.ndarray) -> set[int]:
     """Payers that first paid BATCH_PAYEES or more fresh payees within BATCH_MS: a payroll
     run pays its whole staff in one batch, minutes apart."""
@@ -136,12 +158,16 @@ def find_shared_counterparties(snap: Snapshot, fp: FreshPairs, max_size: int) ->
                 edges.update(((a, x), (a, y), (b, x), (b, y)))
     money = dict(zip(zip(src.tolist(), dst.tolist(), strict=True), amt.tolist(), strict=True))
     start = dict(zip(zip(src.tolist(), dst.tolist(), strict=True), t0.tolist(), strict=True))
+    adjacent = _adjacency(fp)
     out: list[Candidate] = []
     for group in union.groups():
         if len(group) > max_size:
             continue
         members = set(group)
         inside = [e for e in edges if e[0] in members]
+        times = [start[e] for e in inside]
+        if not _concentrated(adjacent, members, min(times) - HABIT_MS, max(times) + HABIT_MS):
+            continue
         pays = {a for a, _ in inside}
         paid = {x for _, x in inside}
         roles = {
@@ -150,7 +176,6 @@ def find_shared_counterparties(snap: Snapshot, fp: FreshPairs, max_size: int) ->
         }
         layered = any(r == "layer" for r in roles.values())
         moved = float(sum(money[e] for e in inside))
-        times = [start[e] for e in inside]
         days = max(1, round((max(times) - min(times)) / DAY_MS))
         reason = (
             f"{len(pays - paid) or len(pays)} accounts each started paying the same "
@@ -205,10 +230,7 @@ def find_fresh_loops(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Cand
         strict=True,
     ):
         succ.setdefault(a, []).append((b, t))
-    adjacent: dict[int, list[tuple[int, int]]] = {}
-    for a, b, t in zip(fp.src.tolist(), fp.dst.tolist(), fp.t_first.tolist(), strict=True):
-        adjacent.setdefault(a, []).append((b, t))
-        adjacent.setdefault(b, []).append((a, t))
+    adjacent = _adjacency(fp)
     seen: set[frozenset[int]] = set()
     out: list[Candidate] = []
     for path, times in _loops(succ):
@@ -224,7 +246,7 @@ def find_fresh_loops(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Cand
                     touching.setdefault(other, set()).add(m)
         extra = sorted(o for o, ms in touching.items() if len(ms) >= 2)
         members = [*path, *extra]
-        if len(members) > max_size:
+        if len(members) > max_size or not _concentrated(adjacent, set(members), lo, hi):
             continue
         days = max(1, round((max(times) - min(times)) / DAY_MS))
         roles = {m: "loop" for m in path} | {m: "member" for m in extra}
@@ -245,62 +267,6 @@ def find_fresh_loops(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Cand
             )
         )
     return out
-
-
-def find_fresh_fan_in(snap: Snapshot, fp: FreshPairs, evidence: Evidence) -> list[Candidate]:
-    """An account that, within two weeks, is paid by four or more accounts that never paid it
-    before and stop again, when they are most of everyone who pays it in the data: its own
-    baseline says this is no habit (customers trickle in; rent and dues recur). Payers join the
-    ring only with member evidence of their own (``Evidence.split``); the rest are victims."""
-    one_way = ~fp.mutual
-    dst, src, t0 = fp.dst[one_way], fp.src[one_way], fp.t_first[one_way]
-    order = np.lexsort((t0, dst))
-    dst, src, t0 = dst[order], src[order], t0[order]
-    cut = np.nonzero(np.concatenate([[True], dst[1:] != dst[:-1], [True]]))[0]
-    out: list[Candidate] = []
-    for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
-        if b - a < MIN_PAYERS:
-            continue
-        tt = t0[a:b]
-        ends = np.searchsorted(tt, tt + SHARED_SPAN_MS, "right")
-        lo = int(np.argmax(ends - np.arange(tt.size)))
-        hub = int(dst[a])
-        payers = np.unique(src[a + lo : a + ends[lo]])
-        if payers.size < MIN_PAYERS or payers.size < PAYER_SHARE * snap.in_degree[hub]:
-            continue
-        win = _transfers(snap, payers, hub)
-        members, victims = evidence.split(hub, win, np.asarray([hub], np.int64))
-        if members.size < 2:
-            continue
-        roles = {int(m): "feeder" for m in members} | {hub: "collector"}
-        moved = float(snap.t_amt[win].sum())
-        days = max(1, round((int(tt[ends[lo] - 1]) - int(tt[lo])) / DAY_MS))
-        reason = (
-            f"{payers.size} accounts that never paid {snap.account_id(hub)} before paid it "
-            f"{moved:,.0f} within {days} days, then stopped: most of everyone who pays it"
-        )
-        if victims.size:
-            reason += f"; {victims.size} of them look like one-off payers (victims)"
-        out.append(
-            Candidate(
-                frozenset(roles),
-                "fresh_fan_in",
-                34.0 + 2.0 * min(members.size, 5),
-                [reason],
-                roles,
-                amount=moved,
-                victims=frozenset(int(v) for v in victims),
-            )
-        )
-    return out
-
-
-def _transfers(snap: Snapshot, payers: np.ndarray, hub: int) -> np.ndarray:
-    """Indices of the payers' transfers to ``hub`` (snapshot arrays are sorted by src, ts)."""
-    lo = np.searchsorted(snap.t_src, payers, "left")
-    hi = np.searchsorted(snap.t_src, payers, "right")
-    idx = np.concatenate([np.arange(x, y) for x, y in zip(lo.tolist(), hi.tolist(), strict=True)])
-    return idx[snap.t_dst[idx] == hub]
 
 
 def find_fresh_tranches(snap: Snapshot, fp: FreshPairs) -> list[Candidate]:

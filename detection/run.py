@@ -29,7 +29,6 @@ from detection.fans import find_fan_in, find_fan_out, find_repeat_fans
 from detection.flows import build_out_index, chain_links
 from detection.fresh_pairs import (
     FreshPairs,
-    find_fresh_fan_in,
     find_fresh_loops,
     find_fresh_tranches,
     find_shared_counterparties,
@@ -134,7 +133,6 @@ def _detect(
             snap, slow_links(), SLOW_MIDDLE, "layered_scatter_gather"
         ),
         "shared_counterparties": lambda: find_shared_counterparties(snap, fresh_pair_index(), hi),
-        "fresh_fan_in": lambda: find_fresh_fan_in(snap, fresh_pair_index(), evidence),
         "fresh_tranches": lambda: find_fresh_tranches(snap, fresh_pair_index()),
         "fresh_loop": lambda: find_fresh_loops(snap, fresh_pair_index(), hi),
         "card_testing": lambda: find_card_testing(snap, lo, window, hub),

@@ -32,7 +32,6 @@ FLOW = frozenset(
         "bipartite",
         "stack",
         "fresh_loop",
-        "fresh_fan_in",
     }
 )
 # Money that comes back round to where it started, or that every receiver passes on at once, is
