@@ -41,6 +41,7 @@ MAX_LOOP_PATHS = 200_000  # work cap
 # a loop of three fresh pairs happens among friends; four or more accounts closing a loop over
 # relations that all began within weeks do not
 LOOP_POINTS = {3: 32.0, 4: 44.0, 5: 50.0, 6: 54.0, 7: 58.0}
+LOOP_AGAIN = 3.0  # points for each further loop among the same accounts (up to three)
 MIN_PAYERS = 4  # tranches: peers that began and stopped trading with one account within weeks
 PAYER_SHARE = 0.6  # ... and are most of everyone it trades with in the data
 
@@ -233,7 +234,12 @@ def find_fresh_loops(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Cand
     adjacent = _adjacency(fp)
     seen: set[frozenset[int]] = set()
     out: list[Candidate] = []
-    for path, times in _loops(succ):
+    loops = _loops(succ)
+    holding: dict[int, list[frozenset[int]]] = {}
+    for path, _ in loops:
+        for m in path:
+            holding.setdefault(m, []).append(frozenset(path))
+    for path, times in loops:
         loop = frozenset(path)
         if loop in seen:
             continue
@@ -256,11 +262,17 @@ def find_fresh_loops(snap: Snapshot, fp: FreshPairs, max_size: int) -> list[Cand
         )
         if extra:
             reason += f"; {len(extra)} more traded with two or more of them"
+        group = frozenset(members)
+        # money going round again and again among the same accounts: each further loop inside
+        # the group is more evidence (a chance loop in ordinary traffic stands alone)
+        again = len({lp for m in path for lp in holding[m] if lp <= group}) - 1
+        if again:
+            reason += f"; {again} more loops among them"
         out.append(
             Candidate(
-                frozenset(members),
+                group,
                 "fresh_loop",
-                LOOP_POINTS[min(len(members), 7)],
+                LOOP_POINTS[min(len(members), 7)] + LOOP_AGAIN * min(again, 3),
                 [reason],
                 roles,
                 amount=float(len(members)) * snap.scale,
