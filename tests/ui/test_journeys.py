@@ -304,7 +304,8 @@ def test_account_shows_incoming_transfers_money_and_pages(
 
 def test_case_file_png_is_the_whole_graph_at_print_resolution(page: Any) -> None:
     open_ring(page, "ring-ui-shared")
-    # zoomed into one corner: the picture still holds every node
+    page.wait_for_function("() => (window.__ringscope.victims ?? []).length === 1")
+    # zoomed into one corner: the picture still holds every node (the victim drawn apart too)
     page.evaluate(
         "() => window.__ringscope.view.network.moveTo({scale: 4, position: {x: 400, y: 400}})"
     )
@@ -315,7 +316,7 @@ def test_case_file_png_is_the_whole_graph_at_print_resolution(page: Any) -> None
     width, height = struct.unpack(">II", data[16:24])
     assert width >= 3000 and height >= 1700
     meta = page.evaluate("() => window.__ringscope.lastExport")
-    assert meta["ring"] == "ring-ui-shared" and meta["score"] == 91 and meta["nodes"] == 10
+    assert meta["ring"] == "ring-ui-shared" and meta["score"] == 91 and meta["nodes"] == 11
     assert meta["title"] == "Ring ring-ui-shared" and meta["reasons"]
     assert dl.value.suggested_filename == "ring-ui-shared-case-file.png"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -346,10 +347,11 @@ def test_path_and_expand_follow_the_chosen_relationships(page: Any) -> None:
 
 def test_expanded_nodes_do_not_land_on_others(page: Any) -> None:
     open_ring(page, "ring-ui-shared")
+    page.wait_for_function("() => (window.__ringscope.victims ?? []).length === 1")
     x, y = node_point(page, "acc-1")
     page.mouse.dblclick(x, y)
     page.locator("#expand-confirm").click()
-    page.wait_for_function("() => window.__ringscope.expanded === 5")
+    page.wait_for_function("() => window.__ringscope.expanded === 4")  # the victim is drawn
     closest = page.evaluate(
         """() => { const pos = Object.values(window.__ringscope.view.network.getPositions());
                    let best = Infinity;
