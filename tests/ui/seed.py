@@ -176,3 +176,23 @@ def seed_large(store: FalkorStore, n_accounts: int = 420, n_devices: int = 80) -
         now_ms=now,
     )
     return "ring-bench-500"
+
+
+def write_ring_versions(
+    store: FalkorStore, ring_id: str, versions: Sequence[tuple[int, list[str]]], score: float
+) -> None:
+    """A ring that grew and shrank: each ``(at_ms, members)`` written in turn as detection writes
+    a new version (upsert, members that left removed, members added, the version appended)."""
+    members: list[str] = []
+    for number, (at, now) in enumerate(versions, start=1):
+        change = "new" if number == 1 else "grown" if set(now) > set(members) else "shrunk"
+        ring = [ring_id, score, len(now), ["cycle"], ["transfer cycle"], "{}", number, at, change]
+        store.graph.query(load_query("ring_upsert"), {"rows": [ring]})
+        gone = [[ring_id, m] for m in members if m not in now]
+        if gone:
+            store.graph.query(load_query("ring_member_remove"), {"rows": gone})
+        rows = [[ring_id, m, score - 10, "member"] for m in now]
+        store.graph.query(load_query("ring_member_add"), {"rows": rows})
+        version = [ring_id, number, at, change, score, len(now), now]
+        store.graph.query(load_query("ring_version_add"), {"rows": [version]})
+        members = now

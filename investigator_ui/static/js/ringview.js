@@ -121,6 +121,7 @@ export class RingView {
     this.edges.clear();
     this.emphasis = null;
     this.pathPick = null;
+    this.decorate = null; // extra styling drawn over the view's own (a version diff)
     $("#path-btn").classList.remove("active");
     $("#fold-hubs").checked = false;
     $("#highlight-reasons").checked = false;
@@ -242,6 +243,7 @@ export class RingView {
     this.visEdges.add(fold.virtual);
     const shown = nodeUpdates.filter((n) => !n.hidden).length;
     this.status(`${shown} of ${this.nodes.size} nodes shown · ${visibleEdges.size} edges${fold.hubs.length ? ` · ${fold.hubs.length} hubs folded` : ""}`);
+    this.decorate?.();
   }
 
   // ---- expansion, path, filters ---------------------------------------------------------

@@ -1,0 +1,84 @@
+"""Ring version diff on the ring graph and the account's risk history, in real Chromium against
+the real API and FalkorDB. Screenshots at 1440 and 390 px go to test-artifacts/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graph.falkordb_store import FalkorStore
+from tests.ui.seed import write_ring_versions
+from tests.ui.test_investigation import shoot
+from tests.ui.test_investigator_ui import RENDERED
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+MIN = 60_000
+
+
+def grow_ring(store: FalkorStore, seeded: dict[str, Any]) -> None:
+    """ring-ui-grow over the seed's transfer cycle: four members, then six, then acc-1 left and
+    acc-7 joined."""
+    members = seeded["members"]
+    write_ring_versions(
+        store,
+        "ring-ui-grow",
+        [
+            (seeded["old"] + 10 * MIN, members[:4]),
+            (seeded["now"] - 10 * MIN, members[:6]),
+            (seeded["now"] - 2 * MIN, members[1:7]),
+        ],
+        score=84.0,
+    )
+
+
+def test_ring_version_diff_is_drawn_with_a_legend(
+    page: Any, store: FalkorStore, seeded: dict[str, Any]
+) -> None:
+    grow_ring(store, seeded)
+    page.goto(page.base_url + "/#/ring/ring-ui-grow")
+    page.wait_for_function(RENDERED, timeout=20_000)
+    page.locator("#diff-from").wait_for()
+    assert page.locator("#diff-from option").count() == 3
+    page.select_option("#diff-from", "1")
+    page.select_option("#diff-to", "3")
+    page.click("#diff-show")
+    page.wait_for_function("() => window.__ringscope.diff", timeout=20_000)
+    page.wait_for_function(RENDERED, timeout=20_000)
+    diff = page.evaluate("() => window.__ringscope.diff")
+    assert (diff["from"], diff["to"]) == (1, 3)
+    assert sorted(diff["membersAdded"]) == ["acc-5", "acc-6", "acc-7"]
+    assert diff["membersRemoved"] == ["acc-1"]
+    assert diff["edgesAdded"] >= 3 and diff["edgesRemoved"] >= 1
+    # drawn: the member who left red and dashed, a newcomer green, their edges likewise
+    style = page.evaluate(
+        """() => { const v = window.__ringscope.view;
+        return { gone: v.visNodes.get("acc-1"), joined: v.visNodes.get("acc-7"),
+                 lost: v.visEdges.get("TRANSFERRED|acc-1|acc-2"),
+                 won: v.visEdges.get("TRANSFERRED|acc-6|acc-7") }; }"""
+    )
+    assert style["gone"]["color"]["border"] == "#ef4444"
+    assert style["gone"]["shapeProperties"]["borderDashes"]
+    assert style["joined"]["color"]["border"] == "#22c55e"
+    assert style["lost"]["color"]["color"] == "#ef4444" and style["lost"]["dashes"]
+    assert style["won"]["color"]["color"] == "#22c55e" and not style["won"]["dashes"]
+    legend = page.locator("#diff-legend").inner_text()
+    assert "added" in legend and "removed" in legend
+    assert "v1 → v3" in page.locator("#diff-summary").inner_text()
+    # the diff styling survives the view's own redraws (here: folding shared hubs)
+    page.check("#fold-hubs")
+    border = page.evaluate("() => window.__ringscope.view.visNodes.get('acc-1').color.border")
+    assert border == "#ef4444"
+    page.uncheck("#fold-hubs")
+    shoot(page, "ring-diff")
+    # back to the ring as it is now
+    page.click("#diff-clear")
+    page.wait_for_function("() => window.__ringscope.diff === null")
+    assert page.evaluate("() => window.__ringscope.view.nodes.has('acc-1')") is False
+
+
+def test_a_ring_with_one_version_offers_no_diff(page: Any) -> None:
+    page.goto(page.base_url + "/#/ring/ring-ui-shared")
+    page.wait_for_function(RENDERED, timeout=20_000)
+    page.locator("#replay-slider").wait_for()
+    assert page.locator("#diff-from").count() == 0
