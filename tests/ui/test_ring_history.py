@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from graph.falkordb_store import FalkorStore
-from tests.ui.seed import write_ring_versions
+from graph.model_io import set_account_scores
+from tests.ui.seed import HOUR_MS, write_ring_versions
 from tests.ui.test_investigation import shoot
 from tests.ui.test_investigator_ui import RENDERED
 
@@ -82,3 +83,29 @@ def test_a_ring_with_one_version_offers_no_diff(page: Any) -> None:
     page.wait_for_function(RENDERED, timeout=20_000)
     page.locator("#replay-slider").wait_for()
     assert page.locator("#diff-from").count() == 0
+
+
+def test_account_page_shows_risk_history_with_model_versions(
+    page: Any, store: FalkorStore, seeded: dict[str, Any]
+) -> None:
+    old = seeded["old"]
+    set_account_scores(store.graph, {"acc-2": 35.0}, "gnn-2026-11", at_ms=old)
+    set_account_scores(store.graph, {"acc-2": 62.5}, "gnn-2026-11", at_ms=old + 24 * HOUR_MS)
+    set_account_scores(store.graph, {"acc-2": 88.0}, "gnn-2026-12", at_ms=old + 48 * HOUR_MS)
+    page.goto(page.base_url + "/#/accountpage/acc-2")
+    page.locator("#risk-history-table").wait_for(timeout=20_000)
+    assert page.evaluate("() => window.__ringscope.riskHistory") == {
+        "points": 3,
+        "models": ["gnn-2026-11", "gnn-2026-12"],
+    }
+    rows = page.locator("#risk-history-table tr").all_inner_texts()
+    assert len(rows) == 3 and "88" in rows[0] and "gnn-2026-12" in rows[0] and "first" in rows[2]
+    assert page.locator("#acct-risk-history svg circle").count() == 3
+    assert "gnn-2026-11" in page.locator("#risk-history-models").inner_text()
+    shoot(page, "account-risk-history")
+
+
+def test_account_page_says_when_no_score_was_recorded(page: Any) -> None:
+    page.goto(page.base_url + "/#/accountpage/acc-3")
+    page.wait_for_function("() => window.__ringscope.riskHistory", timeout=20_000)
+    assert "No model scores recorded" in page.locator("#acct-risk-history").inner_text()
