@@ -147,35 +147,39 @@ def seed_small(store: FalkorStore) -> dict[str, Any]:
     return {"now": now, "old": old, "members": members}
 
 
-def seed_large(store: FalkorStore, n_accounts: int = 420, n_devices: int = 80) -> str:
-    """A ring of about 500 nodes (accounts and the devices they share), for the benchmark."""
+def seed_large(
+    store: FalkorStore, n_accounts: int = 420, n_devices: int = 80, ring_id: str = "ring-bench-500"
+) -> str:
+    """A ring of ``n_accounts + n_devices`` nodes (accounts and the devices they share), about
+    500 by default, for the benchmark and the big-ring test."""
     now = int(time.time() * 1000)
-    accounts = [f"big-{i}" for i in range(n_accounts)]
+    tag = ring_id.removeprefix("ring-")  # ids of their own: several rings may share a graph
+    accounts = [f"{tag}-acc-{i}" for i in range(n_accounts)]
     events = []
     for i, acc in enumerate(accounts):
         events.append(
             tx(
-                f"tb-{i}",
+                f"{tag}-tx-{i}",
                 now - i * 1000,
                 "transfer",
                 100.0 + i,
                 acc,
                 counterparty_id=accounts[(i * 7 + 1) % n_accounts],
-                device_id=f"bigdev-{i % n_devices}",
+                device_id=f"{tag}-dev-{i % n_devices}",
             )
         )
     store.apply_batch(events)
     write_ring(
         store,
-        "ring-bench-500",
+        ring_id,
         [(a, float(i % 100), "member") for i, a in enumerate(accounts)],
         score=88.0,
         typologies=["shared_device"],
-        reasons=["devices shared by 420 accounts"],
+        reasons=[f"devices shared by {n_accounts} accounts"],
         evidence={},
         now_ms=now,
     )
-    return "ring-bench-500"
+    return ring_id
 
 
 def write_ring_versions(

@@ -9,9 +9,9 @@ import pytest
 
 from graph.falkordb_store import FalkorStore
 from graph.model_io import set_account_scores
-from tests.ui.seed import HOUR_MS, write_ring_versions
+from tests.ui.seed import HOUR_MS, seed_large, write_ring_versions
 from tests.ui.test_investigation import shoot
-from tests.ui.test_investigator_ui import RENDERED
+from tests.ui.test_investigator_ui import RENDERED, node_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 MIN = 60_000
@@ -109,3 +109,41 @@ def test_account_page_says_when_no_score_was_recorded(page: Any) -> None:
     page.goto(page.base_url + "/#/accountpage/acc-3")
     page.wait_for_function("() => window.__ringscope.riskHistory", timeout=20_000)
     assert "No model scores recorded" in page.locator("#acct-risk-history").inner_text()
+
+
+def test_a_2000_node_ring_opens_and_stays_usable(page: Any, store: FalkorStore) -> None:
+    ring_id = seed_large(store, 1700, 300, "ring-ui-2000")
+    page.goto(page.base_url + f"/#/ring/{ring_id}")
+    page.wait_for_function(RENDERED, timeout=120_000)
+    render = page.evaluate("() => window.__ringscope.render")
+    assert (render["nodes"], render["edges"]) == (2000, 3400), render
+    assert "2000 nodes" in page.locator("#graph-status").inner_text()
+    # laid out in one pass: nothing left moving, no two nodes on the same spot
+    spread = page.evaluate(
+        """() => { const net = window.__ringscope.view.network; const p = net.getPositions();
+        const keys = new Set(Object.values(p).map((q) => `${Math.round(q.x)}|${Math.round(q.y)}`));
+        return { distinct: keys.size, moving: net.physics.options.enabled }; }"""
+    )
+    assert spread == {"distinct": 2000, "moving": False}, spread
+    shoot(page, "ring-2000")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    # find a member, then click it: the side panel shows it, its tooltip is built on hover
+    member = "ui-2000-acc-17"
+    page.fill("#graph-search", member)
+    page.press("#graph-search", "Enter")
+    page.wait_for_timeout(600)  # the focus animation
+    x, y = node_point(page, member)
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    page.locator("#side-panel .node-id", has_text=member).wait_for(timeout=10_000)
+    x, y = node_point(page, member)
+    for dx in (1, -1, 0):
+        page.mouse.move(x + dx, y + dx)
+        page.wait_for_timeout(100)
+    page.wait_for_function(
+        f"() => Boolean(window.__ringscope.view.visNodes.get({member!r}).title)", timeout=10_000
+    )
+    # folding the shared devices leaves the members, linked through the folded hubs
+    page.check("#fold-hubs")
+    assert "hubs folded" in page.locator("#graph-status").inner_text()
+    page.uncheck("#fold-hubs")

@@ -65,7 +65,7 @@ export function diffStyles(view, diff) {
   const edges = [];
   const mark = (list, color, dashes) => {
     for (const e of list) {
-      const base = styleEdge(e);
+      const base = styleEdge(e, { tips: false });
       edges.push({ id: edgeKey(e), color: { color, opacity: 1, highlight: "#fde047", hover: "#fde047" }, dashes, width: Math.max(2.5, base.width) });
     }
   };
