@@ -125,13 +125,15 @@ def test_a_2000_node_ring_opens_and_stays_usable(page: Any, store: FalkorStore) 
         return { distinct: keys.size, moving: net.physics.options.enabled }; }"""
     )
     assert spread == {"distinct": 2000, "moving": False}, spread
+    member = "ui-2000-acc-17"
+    label = f"() => window.__ringscope.view.visNodes.get({member!r}).label"
+    assert page.evaluate(label) is None  # level of detail: no labels at this distance
     shoot(page, "ring-2000")
     page.set_viewport_size({"width": 1440, "height": 900})
     # find a member, then click it: the side panel shows it, its tooltip is built on hover
-    member = "ui-2000-acc-17"
     page.fill("#graph-search", member)
     page.press("#graph-search", "Enter")
-    page.wait_for_timeout(600)  # the focus animation
+    page.wait_for_function(f"() => ({label})() === {member!r}", timeout=10_000)  # zoomed in
     x, y = node_point(page, member)
     page.mouse.move(x, y)
     page.mouse.click(x, y)

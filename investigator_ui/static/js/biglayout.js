@@ -101,11 +101,15 @@ export function staticOptions(base) {
   };
 }
 
+export const LABEL_SCALE = 0.6; // zoom from which a big graph's nodes get their labels
+
 // A node's style less what staticOptions sets for all (vis merges each node's own options one
-// by one: a third less work on a 2,000-node graph).
+// by one: a third less work on a 2,000-node graph) and less its label, which labelsOnZoom adds
+// once the view is close enough to read it (level of detail).
 export function leanNode(style) {
   const out = { ...style, color: { background: style.color.background, border: style.color.border } };
   delete out.font;
+  delete out.label;
   if (!style.shadow?.enabled) delete out.shadow;
   if (!style.shapeProperties?.borderDashes) delete out.shapeProperties;
   if (out.title === undefined) delete out.title;
@@ -118,4 +122,17 @@ export function leanEdge(style) {
   delete out.smooth;
   if (out.title === undefined) delete out.title;
   return out;
+}
+
+// Labels for every node the first time the view is zoomed in far enough to read them.
+export function labelsOnZoom(network, visNodes, labelOf) {
+  let done = false;
+  const check = () => {
+    if (done || network.getScale() < LABEL_SCALE) return;
+    done = true;
+    visNodes.update(visNodes.getIds().map((id) => ({ id, label: labelOf(id) })));
+  };
+  network.on("zoom", check);
+  network.on("animationFinished", check);
+  return check;
 }

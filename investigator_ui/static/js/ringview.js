@@ -1,7 +1,7 @@
 // The ring (or account neighbourhood) as an interactive vis-network graph.
 import { Q_EXPAND, Q_NODE, Q_PATH_VIA, Q_RING } from "./api.js";
 import { exportCaseFile, exportCsv, exportGraphml } from "./export.js";
-import { BIG_GRAPH, clusterLayout, leanEdge, leanNode, staticOptions } from "./biglayout.js";
+import { BIG_GRAPH, clusterLayout, labelsOnZoom, leanEdge, leanNode, staticOptions } from "./biglayout.js";
 import { edgeKey, edgeTip, nodeTip, physicsOptions, renderLegend, styleEdge, styleNode } from "./graphstyle.js";
 import { edgeInWindow, foldPlan, highlightedEdges, namedByReasons, timeBounds } from "./graphtools.js";
 import { $, $$, clear, el, toast, toMs } from "./util.js";
@@ -177,7 +177,10 @@ export class RingView {
       if (this.focusId && this.nodes.has(this.focusId)) network.selectNodes([this.focusId], false);
     });
     network.on("stabilizationProgress", (p) => { this.iterations = p.iterations; });
-    if (big) this.tipsOnHover(network);
+    if (big) {
+      this.tipsOnHover(network);
+      labelsOnZoom(network, visNodes, (id) => this.nodeStyle(this.nodes.get(id)).label);
+    }
     network.on("click", (p) => this.onClick(p));
     network.on("doubleClick", (p) => p.nodes.length && this.expand(p.nodes[0]));
     window.__ringscope.render = { ...this.metrics, done: false };
