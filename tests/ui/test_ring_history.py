@@ -10,7 +10,7 @@ import pytest
 from graph.falkordb_store import FalkorStore
 from graph.model_io import set_account_scores
 from tests.ui.seed import HOUR_MS, seed_large, write_ring_versions
-from tests.ui.test_investigation import shoot
+from tests.ui.test_investigation import iso, shoot
 from tests.ui.test_investigator_ui import RENDERED, node_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -149,3 +149,35 @@ def test_a_2000_node_ring_opens_and_stays_usable(page: Any, store: FalkorStore) 
     page.check("#fold-hubs")
     assert "hubs folded" in page.locator("#graph-status").inner_text()
     page.uncheck("#fold-hubs")
+
+
+def test_ring_opens_as_at_a_time_then_now(
+    page: Any, store: FalkorStore, seeded: dict[str, Any]
+) -> None:
+    grow_ring(store, seeded)
+    at = seeded["old"] + 11 * MIN  # version 1 (four members), half the cycle's money moved
+    page.goto(page.base_url + f"/#/ring/ring-ui-grow?asOf={iso(at)}")
+    page.locator("#ring-asof-label").wait_for(timeout=20_000)
+    page.wait_for_function(RENDERED, timeout=20_000)
+    then = page.evaluate("() => window.__ringscope.ringAsOf")
+    scale = page.evaluate("() => window.__ringscope.view.network.getScale()")
+    assert scale < 2.5, scale  # fitted to the graph drawn as at then, not to a stale view
+    drawn = page.evaluate(
+        "() => [...window.__ringscope.view.nodes.values()].filter((n) => n.member).map((n) => n.id)"
+    )
+    assert sorted(drawn) == ["acc-1", "acc-2", "acc-3", "acc-4"] and then["members"] == 4
+    assert then["total"] == 900.0 + 910.0 + 920.0  # the three transfers among them by then
+    assert "As at" in page.locator("#ring-asof-label").inner_text()
+    shoot(page, "ring-asof")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.click("#ring-asof-now")
+    page.locator("#replay-slider").wait_for(timeout=20_000)
+    page.wait_for_function(RENDERED, timeout=20_000)
+    now = page.evaluate(
+        "() => [...window.__ringscope.view.nodes.values()].filter((n) => n.member).map((n) => n.id)"
+    )
+    assert sorted(now) == sorted(seeded["members"][1:7])
+    # before the ring existed there is nothing to draw, and the bar says why
+    page.goto(page.base_url + f"/#/ring/ring-ui-grow?asOf={iso(seeded['old'])}")
+    page.wait_for_function("() => window.__ringscope.ringAsOf.nodes === 0", timeout=20_000)
+    assert "did not exist" in page.locator("#timetravel-bar").inner_text()

@@ -13,6 +13,7 @@ import { CasesView, installRingCaseTools } from "./cases.js";
 import { acctPage } from "./invapi.js";
 import { hideTimeTravel, installReplay, openAsOf } from "./timetravel.js";
 import { hideRingDiff, installRingDiff } from "./ringdiff.js";
+import { openRingAsOf } from "./ringasof.js";
 import { TriageView } from "./triage.js";
 
 window.__ringscope = { render: null };
@@ -129,8 +130,11 @@ async function route() {
       if (ring) {
         renderRingHeader(ring);
         installRingCaseTools(client, view);
-        await installReplay(client, view);
-        await installRingDiff(client, view);
+        if (asOf) await openRingAsOf(client, view, ring, asOf);
+        else {
+          await installReplay(client, view);
+          await installRingDiff(client, view);
+        }
       } else await showMissing("ring", id);
     } else {
       clearRingHeader(kind);
