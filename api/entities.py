@@ -7,6 +7,7 @@ without lazy imports.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -22,6 +23,7 @@ from api.connections import (
     paginate_list,
 )
 from api.fields import described_field
+from api.history import RingDiff, RiskScorePoint, ring_diff, ring_subgraph_as_of
 from api.records import VerdictRecord
 from api.subgraph import Subgraph
 from api.types import (
@@ -34,6 +36,7 @@ from api.types import (
     to_datetime,
     to_ms,
 )
+from core.history import risk_points
 from core.investigation import AccountView, LinkView, RingMemberView, RingVersionView, RingView
 from core.transactions import TransactionRecord
 
@@ -201,6 +204,13 @@ class Account:
     async def verdicts(self, info: Info) -> list[VerdictRecord]:
         return [VerdictRecord.of(v) for v in await info.context.loaders.verdicts.load(self.view.id)]
 
+    @described_field(
+        "The account's model risk over time with the model version, oldest first (a bounded"
+        " history: the latest changes the batch scoring wrote)."
+    )
+    def risk_history(self) -> list[RiskScorePoint]:
+        return [RiskScorePoint.of(p) for p in risk_points(self.view.risk_history)]
+
     @described_field("Why this account scores as it does, in plain sentences.")
     async def explanation(self, info: Info) -> list[str]:
         return await explain_account(info, self.view)
@@ -345,10 +355,31 @@ class Ring:
     async def verdicts(self, info: Info) -> list[VerdictRecord]:
         return [VerdictRecord.of(v) for v in await info.context.loaders.verdicts.load(self.view.id)]
 
-    @described_field("Members, their links to each other and shared entities.")
-    async def subgraph(self, info: Info, limit: int = 200) -> Subgraph:
+    @described_field(
+        "Members, their links to each other and shared entities. `asOf` returns the graph as it"
+        " stood then: members of the ring version then current (none before the ring existed),"
+        " only edges that existed then, money counts and totals summed up to then."
+    )
+    async def subgraph(
+        self, info: Info, limit: int = 200, as_of: datetime | None = None
+    ) -> Subgraph:
+        if as_of is not None:
+            return await ring_subgraph_as_of(info, self.view, limit, as_of)
         check_limit(limit, "limit", info.context.max_nodes)
         return Subgraph.of(await info.context.store.ring_subgraph(self.view.id, limit))
+
+    @described_field(
+        "What changed between versions `from` and `to` (see `versions`): members, nodes and"
+        " edges added or removed, each version's graph taken at the time it was written."
+    )
+    async def diff(
+        self,
+        info: Info,
+        from_: Annotated[int, strawberry.argument(name="from")],
+        to: int,
+        limit: int = 1000,
+    ) -> RingDiff:
+        return await ring_diff(info, self.view, from_, to, limit)
 
 
 async def account_transactions(

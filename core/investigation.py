@@ -26,6 +26,7 @@ class AccountView:
     model_version: str | None = None
     verdict: str | None = None
     verdict_at: int | None = None
+    risk_history: Any = None  # [[at_ms, score, model_version], ...] (core.history.risk_points)
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,9 @@ class InvestigationStore(Protocol):
         nodes: bool = True,
     ) -> SubgraphView: ...
     async def ring_subgraph(self, ring_id: str, limit: int) -> SubgraphView: ...
+    async def ring_subgraph_as_of(
+        self, ring_id: str, members: Sequence[str], limit: int, as_of: int
+    ) -> SubgraphView: ...
     async def shortest_path(
         self, source: str, target: str, max_hops: int, as_of: int | None = None
     ) -> SubgraphView | None: ...

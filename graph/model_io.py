@@ -3,6 +3,7 @@ account risk scores (``cypher/gnn_*.cypher``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,13 +21,24 @@ def verdict_rows(graph: Any) -> Iterator[tuple[str, str, int | None]]:
             yield str(account_id), str(verdict), at
 
 
+RISK_HISTORY_KEEP = 30  # entries of Account.risk_history kept per account
+
+
 def set_account_scores(
-    graph: Any, scores: Mapping[str, float], version: str, batch: int = 1000
+    graph: Any,
+    scores: Mapping[str, float],
+    version: str,
+    batch: int = 1000,
+    at_ms: int | None = None,
 ) -> int:
-    """Set ``risk_score`` and ``model_version`` on Account nodes in short batches."""
+    """Set ``risk_score`` and ``model_version`` on Account nodes in short batches; a changed
+    score or model also goes on the account's bounded ``risk_history``, stamped ``at_ms``
+    (default now)."""
     query, items, written = load_query("gnn_set_account_scores"), list(scores.items()), 0
+    at = int(time.time() * 1000) if at_ms is None else at_ms
     for start in range(0, len(items), batch):
         rows = [[a, float(s)] for a, s in items[start : start + batch]]
-        result = graph.query(query, {"rows": rows, "version": version}).result_set
+        params = {"rows": rows, "version": version, "at": at, "keep": RISK_HISTORY_KEEP}
+        result = graph.query(query, params).result_set
         written += int(result[0][0]) if result else 0
     return written

@@ -46,6 +46,7 @@ from graph.subgraphs import (
     edge_rows,
     money_pairs,
     rewound,
+    shown_props,
 )
 
 logger = logging.getLogger(__name__)
@@ -319,7 +320,7 @@ class FalkorReads:
 
     async def _props(self, nodes: list[int]) -> dict[int, dict[str, Any]]:
         rows = await self._rows("api_node_props", {"nodes": nodes})
-        return {int(r[0]): dict(r[2]) for r in rows}
+        return {int(r[0]): shown_props(dict(r[2])) for r in rows}
 
     async def _edges(
         self, nodes: dict[int, NodeRow], since: int | None, until: int | None, props: bool
@@ -393,6 +394,31 @@ class FalkorReads:
         kept.update((int(n[0]), (str(n[1]), str(n[2]), n[3])) for n in shared)
         stored, links = await self._edges(kept, None, None, True)
         return build_subgraph(kept, stored, links, bool(truncated))
+
+    async def ring_subgraph_as_of(
+        self, ring_id: str, members: Sequence[str], limit: int, as_of: int
+    ) -> SubgraphView:
+        """The ring's graph at ``as_of`` with ``members`` as its members: the entities two or more
+        of them shared then, only edges that existed then, money summed up to then."""
+        params = {
+            "ring": ring_id,
+            "ids": list(members),
+            "types": [t for t in NODE_TYPES if t != "Ring"],
+            "budget": limit,
+            "as_of": as_of,
+        }
+        rows = await self._rows("api_ring_subgraph_as_of", params)
+        if not rows:
+            return SubgraphView(node_count=0)
+        found, shared, truncated = rows[0]
+        kept: dict[int, NodeRow] = {int(m[0]): (str(m[1]), "Account", m[2]) for m in found}
+        kept.update((int(n[0]), (str(n[1]), str(n[2]), n[3])) for n in shared)
+        stored, links = await self._edges(kept, None, as_of, True)
+        sub = build_subgraph(kept, stored, links, bool(truncated))
+        sums = await self._rows(
+            "api_money_as_of", {"pairs": money_pairs(sub.edges), "as_of": as_of}
+        )
+        return rewound(sub, as_of, sums, keep={str(m[1]) for m in found})
 
     async def shortest_path(
         self, source: str, target: str, max_hops: int, as_of: int | None = None

@@ -164,13 +164,17 @@ def money_pairs(edges: tuple[EdgeView, ...]) -> list[list[Any]]:
 
 
 def rewound(
-    sub: SubgraphView, as_of: int, sums: list[Row], later: frozenset[str] | set[str] = frozenset()
+    sub: SubgraphView,
+    as_of: int,
+    sums: list[Row],
+    later: frozenset[str] | set[str] = frozenset(),
+    keep: frozenset[str] | set[str] = frozenset(),
 ) -> SubgraphView:
     """Replace money edges' counters by the sums as of then; drop what did not exist yet.
 
     Link edges keep their stored ``first_ts`` (the expansion already left out later ones);
     ``later`` names nodes created after ``as_of`` (rings), dropped with their edges. A node
-    stays when it is the start node or still touches an edge.
+    stays when it is the start node, is in ``keep`` (a ring's members) or still touches an edge.
     """
     by_index = {int(r[0]): r for r in sums}
     edges = []
@@ -186,10 +190,19 @@ def rewound(
             continue
         edges.append(e)
     touched = {e.source for e in edges} | {e.target for e in edges}
-    nodes = tuple(n for i, n in enumerate(sub.nodes) if i == 0 or n.id in touched)
+    nodes = tuple(n for i, n in enumerate(sub.nodes) if i == 0 or n.id in touched or n.id in keep)
     return SubgraphView(
         nodes=nodes, edges=tuple(edges), truncated=sub.truncated, node_count=len(nodes)
     )
+
+
+# Stored properties a subgraph node leaves out: long histories read through their own fields.
+HIDDEN_PROPS = frozenset({"risk_history"})
+
+
+def shown_props(stored: dict[str, Any]) -> dict[str, Any]:
+    """A node's stored properties less ``HIDDEN_PROPS``."""
+    return {k: v for k, v in stored.items() if k not in HIDDEN_PROPS}
 
 
 def edge_rows(rows: list[Row]) -> tuple[dict[int, dict[str, Any]], list[Row]]:
@@ -199,7 +212,7 @@ def edge_rows(rows: list[Row]) -> tuple[dict[int, dict[str, Any]], list[Row]]:
     edges: list[Row] = []
     for node, stored, links in rows:
         if stored is not None:
-            props[int(node)] = dict(stored)
+            props[int(node)] = shown_props(dict(stored))
         edges.extend([int(node), *link] for link in links if link[0] is not None)
     return props, edges
 

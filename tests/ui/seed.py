@@ -147,32 +147,56 @@ def seed_small(store: FalkorStore) -> dict[str, Any]:
     return {"now": now, "old": old, "members": members}
 
 
-def seed_large(store: FalkorStore, n_accounts: int = 420, n_devices: int = 80) -> str:
-    """A ring of about 500 nodes (accounts and the devices they share), for the benchmark."""
+def seed_large(
+    store: FalkorStore, n_accounts: int = 420, n_devices: int = 80, ring_id: str = "ring-bench-500"
+) -> str:
+    """A ring of ``n_accounts + n_devices`` nodes (accounts and the devices they share), about
+    500 by default, for the benchmark and the big-ring test."""
     now = int(time.time() * 1000)
-    accounts = [f"big-{i}" for i in range(n_accounts)]
+    tag = ring_id.removeprefix("ring-")  # ids of their own: several rings may share a graph
+    accounts = [f"{tag}-acc-{i}" for i in range(n_accounts)]
     events = []
     for i, acc in enumerate(accounts):
         events.append(
             tx(
-                f"tb-{i}",
+                f"{tag}-tx-{i}",
                 now - i * 1000,
                 "transfer",
                 100.0 + i,
                 acc,
                 counterparty_id=accounts[(i * 7 + 1) % n_accounts],
-                device_id=f"bigdev-{i % n_devices}",
+                device_id=f"{tag}-dev-{i % n_devices}",
             )
         )
     store.apply_batch(events)
     write_ring(
         store,
-        "ring-bench-500",
+        ring_id,
         [(a, float(i % 100), "member") for i, a in enumerate(accounts)],
         score=88.0,
         typologies=["shared_device"],
-        reasons=["devices shared by 420 accounts"],
+        reasons=[f"devices shared by {n_accounts} accounts"],
         evidence={},
         now_ms=now,
     )
-    return "ring-bench-500"
+    return ring_id
+
+
+def write_ring_versions(
+    store: FalkorStore, ring_id: str, versions: Sequence[tuple[int, list[str]]], score: float
+) -> None:
+    """A ring that grew and shrank: each ``(at_ms, members)`` written in turn as detection writes
+    a new version (upsert, members that left removed, members added, the version appended)."""
+    members: list[str] = []
+    for number, (at, now) in enumerate(versions, start=1):
+        change = "new" if number == 1 else "grown" if set(now) > set(members) else "shrunk"
+        ring = [ring_id, score, len(now), ["cycle"], ["transfer cycle"], "{}", number, at, change]
+        store.graph.query(load_query("ring_upsert"), {"rows": [ring]})
+        gone = [[ring_id, m] for m in members if m not in now]
+        if gone:
+            store.graph.query(load_query("ring_member_remove"), {"rows": gone})
+        rows = [[ring_id, m, score - 10, "member"] for m in now]
+        store.graph.query(load_query("ring_member_add"), {"rows": rows})
+        version = [ring_id, number, at, change, score, len(now), now]
+        store.graph.query(load_query("ring_version_add"), {"rows": [version]})
+        members = now

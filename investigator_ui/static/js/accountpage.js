@@ -2,6 +2,7 @@
 // transaction with its direction), alerts, ring memberships, verdicts, the devices and IPs it
 // uses with the other accounts on them, and its cases.
 import { Q_ACCOUNT_PAGE, acctGraph, acctPage, enc, errorText, sharingQuery } from "./invapi.js";
+import { riskHistoryCard } from "./riskhistory.js";
 import { clear, el, fmtMoney, fmtNumber, fmtTime, humanize, riskBadge, toMs } from "./util.js";
 
 const VERDICT = { CONFIRMED_FRAUD: "Confirmed fraud", FALSE_POSITIVE: "False positive", NEEDS_REVIEW: "Needs review" };
@@ -76,6 +77,7 @@ export class AccountPage {
       ["opened", a.openedAt ? fmtTime(a.openedAt) : null], ["first seen", a.firstSeen ? fmtTime(a.firstSeen) : null],
       ["transactions", fmtNumber(a.transactions.totalCount)], ["counterparties", a.counterparties.length], ["merchants", a.merchants.length],
     ]), a.explanation.length ? el("ul", { class: "reasons" }, a.explanation.map((t) => el("li", { text: t }))) : null));
+    grid.append(riskHistoryCard(this.client, a.id));
     // The alerts API has no account filter: the newest 100 alerts are searched, and the account's
     // own transactions that ringscope flagged (review / block) are listed with them.
     const flagged = txs.filter((t) => t.accountId === id && (t.decision === "review" || t.decision === "block"));

@@ -34,7 +34,8 @@ export function nodeRisk(node) {
 // acting for it, drawn grey and dashed, apart from the members.
 export const VICTIM = { fill: "#1e293b", border: "#94a3b8", label: "Victim / counterparty (not a member)" };
 
-export function styleNode(node, { member = false, verdict = null } = {}) {
+// `tips: false` leaves the tooltip out (a big graph builds it on hover: nodeTip / edgeTip).
+export function styleNode(node, { member = false, verdict = null, tips = true } = {}) {
   const spec = NODE_TYPES[node.type] ?? { shape: "dot", color: "#94a3b8" };
   if (node.victim && !member) {
     return {
@@ -47,7 +48,7 @@ export function styleNode(node, { member = false, verdict = null } = {}) {
       shapeProperties: { borderDashes: [3, 3] },
       color: { background: VICTIM.fill, border: VICTIM.border, highlight: { background: VICTIM.fill, border: "#fde047" }, hover: { background: VICTIM.fill, border: "#fde047" } },
       font: { color: "#94a3b8", size: 10, strokeWidth: 3, strokeColor: "#0b1120" },
-      title: tooltip([["type", "Account"], ["id", node.id], ["role", "victim / counterparty, not a member"]]),
+      title: tips ? tooltip([["type", "Account"], ["id", node.id], ["role", "victim / counterparty, not a member"]]) : undefined,
       hidden: false,
       opacity: 1,
     };
@@ -66,7 +67,7 @@ export function styleNode(node, { member = false, verdict = null } = {}) {
     shapeProperties: verdict === "false_positive" ? { borderDashes: [4, 3] } : { borderDashes: false },
     color: { background: fill, border, highlight: { background: fill, border: "#fde047" }, hover: { background: fill, border: "#fde047" } },
     font: { color: "#cbd5e1", size: 11, strokeWidth: 3, strokeColor: "#0b1120" },
-    title: tooltip([["type", node.type], ["id", node.id], ["risk", risk === null ? null : Math.round(risk)]]),
+    title: tips ? nodeTip(node) : undefined,
     hidden: false,
     opacity: 1,
   };
@@ -76,7 +77,17 @@ export function edgeKey(e) {
   return `${e.type}|${e.source}|${e.target}`;
 }
 
-export function styleEdge(e) {
+export function nodeTip(node) {
+  const risk = nodeRisk(node);
+  return tooltip([["type", node.type], ["id", node.id], ["risk", risk === null ? null : Math.round(risk)]]);
+}
+
+export function edgeTip(e) {
+  return tooltip([["type", e.type], ["transactions", e.count], ["total", e.total === null || e.total === undefined ? null : fmtMoney(e.total)],
+    ["first", e.firstTs ? fmtTime(e.firstTs) : null], ["last", e.lastTs ? fmtTime(e.lastTs) : null]]);
+}
+
+export function styleEdge(e, { tips = true } = {}) {
   const money = MONEY_EDGES[e.type];
   const total = Number(e.total) || 0;
   const width = money ? Math.min(10, 1 + 1.6 * Math.log10(1 + total / 50)) : 1;
@@ -89,8 +100,7 @@ export function styleEdge(e) {
     dashes: !money,
     color: { color: money ?? LINK_COLOR, opacity: money ? 0.85 : 0.5, highlight: "#fde047", hover: "#fde047" },
     smooth: false,
-    title: tooltip([["type", e.type], ["transactions", e.count], ["total", e.total === null || e.total === undefined ? null : fmtMoney(e.total)],
-      ["first", e.firstTs ? fmtTime(e.firstTs) : null], ["last", e.lastTs ? fmtTime(e.lastTs) : null]]),
+    title: tips ? edgeTip(e) : undefined,
     hidden: false,
   };
 }

@@ -12,6 +12,8 @@ import { AccountPage } from "./accountpage.js";
 import { CasesView, installRingCaseTools } from "./cases.js";
 import { acctPage } from "./invapi.js";
 import { hideTimeTravel, installReplay, openAsOf } from "./timetravel.js";
+import { hideRingDiff, installRingDiff } from "./ringdiff.js";
+import { openRingAsOf } from "./ringasof.js";
 import { TriageView } from "./triage.js";
 
 window.__ringscope = { render: null };
@@ -32,6 +34,7 @@ function show(view) {
   for (const a of $$(".tabs a")) a.classList.toggle("active", a.dataset.nav === (view === "overview" ? "overview" : page ?? "ring"));
   $("#nav-ring").hidden = view === "overview" || Boolean(page);
   if (view !== "ring") hideTimeTravel();
+  if (view !== "ring") hideRingDiff(ringView);
 }
 
 function graphView() {
@@ -127,11 +130,16 @@ async function route() {
       if (ring) {
         renderRingHeader(ring);
         installRingCaseTools(client, view);
-        await installReplay(client, view);
+        if (asOf) await openRingAsOf(client, view, ring, asOf);
+        else {
+          await installReplay(client, view);
+          await installRingDiff(client, view);
+        }
       } else await showMissing("ring", id);
     } else {
       clearRingHeader(kind);
       hideTimeTravel();
+      hideRingDiff(view);
       if (kind === "account") $("#ring-typologies").append(el("a", { class: "chip", id: "open-account-page", href: acctPage(id), text: "Account page" }));
       const found = asOf && kind === "account" ? await openAsOf(client, view, id, asOf) : await view.openNode(id);
       installRingCaseTools(client, view);

@@ -187,6 +187,7 @@ export class Overview {
       el("div", { class: "links" },
         a.accountId && a.transactionId ? el("a", { class: "chip", href: `#/account/${enc(a.accountId)}`, text: "account" }) : null,
         a.accountId ? el("a", { class: "chip asof-link", href: `#/account/${enc(a.accountId)}?asOf=${enc(a.createdAt)}`, text: "as at alert", title: "The account's graph as it stood when this alert fired" }) : null,
+        a.ringId && a.kind === "RING" ? el("a", { class: "chip asof-link", href: `#/ring/${enc(a.ringId)}?asOf=${enc(a.createdAt)}`, text: "as at alert", title: "The ring's graph as it stood when this alert fired" }) : null,
         a.ringId && a.kind !== "RING" ? el("a", { class: "chip ring-link", href: `#/ring/${enc(a.ringId)}`, text: `ring ${a.ringId}` }) : null,
         el("span", { class: "when", text: fmtAgo(a.createdAt), title: a.createdAt, dataset: { ago: a.createdAt } })));
     // newest first by the time the alert was raised, whatever order they arrive in

@@ -1,12 +1,13 @@
 // The ring (or account neighbourhood) as an interactive vis-network graph.
 import { Q_EXPAND, Q_NODE, Q_PATH_VIA, Q_RING, Q_RING_VICTIMS } from "./api.js";
 import { exportCaseFile, exportCsv, exportGraphml } from "./export.js";
-import { edgeKey, physicsOptions, renderLegend, styleEdge, styleNode } from "./graphstyle.js";
+import { BIG_GRAPH, clusterLayout, labelsOnZoom, leanEdge, leanNode, staticOptions } from "./biglayout.js";
+import { edgeKey, edgeTip, nodeTip, physicsOptions, renderLegend, styleEdge, styleNode } from "./graphstyle.js";
 import { edgeInWindow, foldPlan, highlightedEdges, namedByReasons, timeBounds } from "./graphtools.js";
 import { $, $$, clear, el, toast, toMs } from "./util.js";
 import { placeAround } from "./placement.js";
 
-const RING_NODE_LIMIT = 1000;
+const RING_NODE_LIMIT = 2000;
 const EXPAND_LIMIT = 200;
 
 function toLocalInput(ms) {
@@ -160,6 +161,7 @@ export class RingView {
     this.edges.clear();
     this.emphasis = null;
     this.pathPick = null;
+    this.decorate = null; // extra styling drawn over the view's own (a version diff)
     $("#path-btn").classList.remove("active");
     $("#fold-hubs").checked = false;
     $("#highlight-reasons").checked = false;
@@ -187,20 +189,25 @@ export class RingView {
   // ---- drawing -------------------------------------------------------------------------
   draw(t0) {
     const container = $("#graph");
-    const visNodes = new vis.DataSet([...this.nodes.values()].map((n) => this.nodeStyle(n)));
-    const visEdges = new vis.DataSet([...this.edges.values()].map((e) => styleEdge(e)));
+    // a big graph is laid out in one pass and drawn still (biglayout.js); a small one by physics
+    const big = this.nodes.size >= BIG_GRAPH;
+    this.tips = !big;
+    const spots = big ? clusterLayout(this.nodes, this.edges) : null;
+    const visNodes = new vis.DataSet([...this.nodes.values()].map((n) => (big ? { ...leanNode(this.nodeStyle(n)), ...spots.get(n.id) } : this.nodeStyle(n))));
+    const visEdges = new vis.DataSet([...this.edges.values()].map((e) => (big ? leanEdge(this.edgeStyle(e)) : this.edgeStyle(e))));
     this.visNodes = visNodes;
     this.visEdges = visEdges;
     this.network?.destroy();
-    const network = new vis.Network(container, { nodes: visNodes, edges: visEdges }, physicsOptions(this.nodes.size));
+    const options = big ? staticOptions(physicsOptions(this.nodes.size)) : physicsOptions(this.nodes.size);
+    const network = new vis.Network(container, { nodes: visNodes, edges: visEdges }, options);
     $("#path-clear").hidden = true;
     this.network = network;
     this.metrics.nodes = this.nodes.size;
     this.metrics.edges = this.edges.size;
     this.metrics.drawMs = performance.now() - t0;
     this.status(`${this.nodes.size} nodes · ${this.edges.size} edges · laying out…`);
-    network.once("stabilizationIterationsDone", () => {
-      network.setOptions({ physics: { enabled: false } });
+    network.once(big ? "afterDrawing" : "stabilizationIterationsDone", () => {
+      if (!big) network.setOptions({ physics: { enabled: false } });
       this.metrics.stabilizedMs = performance.now() - t0;
       this.metrics.renderMs = this.metrics.stabilizedMs - this.metrics.fetchMs; // draw + layout only
       this.metrics.iterations = this.iterations ?? null;
@@ -209,9 +216,14 @@ export class RingView {
       if (this.focusId && this.nodes.has(this.focusId)) network.selectNodes([this.focusId], false);
     });
     network.on("stabilizationProgress", (p) => { this.iterations = p.iterations; });
+    if (big) {
+      this.tipsOnHover(network);
+      labelsOnZoom(network, visNodes, (id) => this.nodeStyle(this.nodes.get(id)).label);
+    }
     network.on("click", (p) => this.onClick(p));
     network.on("doubleClick", (p) => p.nodes.length && this.expand(p.nodes[0]));
     window.__ringscope.render = { ...this.metrics, done: false };
+    if (big) network.fit({ animation: false });
     if (!this.nodes.size) {
       this.status("Nothing to show: no nodes in this view");
       window.__ringscope.render = { ...this.metrics, stabilizedMs: this.metrics.drawMs, renderMs: 0, done: true };
@@ -219,7 +231,23 @@ export class RingView {
   }
 
   nodeStyle(n) {
-    return styleNode(n, { member: n.member || n.id === this.focusId, verdict: this.verdicts.get(n.id) ?? n.props?.verdict ?? null });
+    return styleNode(n, { member: n.member || n.id === this.focusId, verdict: this.verdicts.get(n.id) ?? n.props?.verdict ?? null, tips: this.tips ?? true });
+  }
+
+  edgeStyle(e) {
+    return styleEdge(e, { tips: this.tips ?? true });
+  }
+
+  // A big graph skips building thousands of tooltips up front: each is made when first hovered.
+  tipsOnHover(network) {
+    network.on("hoverNode", ({ node }) => {
+      const n = this.nodes.get(node);
+      if (n && !this.visNodes.get(node)?.title) this.visNodes.update({ id: node, title: nodeTip(n) });
+    });
+    network.on("hoverEdge", ({ edge }) => {
+      const e = this.edges.get(edge);
+      if (e && !this.visEdges.get(edge)?.title) this.visEdges.update({ id: edge, title: edgeTip(e) });
+    });
   }
 
   status(text) {
@@ -269,7 +297,7 @@ export class RingView {
       return style;
     });
     const edgeUpdates = [...this.edges.entries()].map(([key, e]) => {
-      const style = styleEdge(e);
+      const style = this.edgeStyle(e);
       style.hidden = !visibleEdges.has(key);
       if (em && !em.edges.has(key)) style.color = { ...style.color, opacity: 0.08 };
       if (em && em.edges.has(key)) style.color = { color: "#fde047", opacity: 1 };
@@ -281,6 +309,7 @@ export class RingView {
     this.visEdges.add(fold.virtual);
     const shown = nodeUpdates.filter((n) => !n.hidden).length;
     this.status(`${shown} of ${this.nodes.size} nodes shown · ${visibleEdges.size} edges${fold.hubs.length ? ` · ${fold.hubs.length} hubs folded` : ""}`);
+    this.decorate?.();
   }
 
   // ---- expansion, path, filters ---------------------------------------------------------
@@ -326,7 +355,7 @@ export class RingView {
     const taken = Object.values(this.network.getPositions());
     const spots = placeAround(center, added.length, taken);
     this.visNodes.add(added.map((nid, i) => ({ ...this.nodeStyle(this.nodes.get(nid)), ...spots[i] })));
-    this.visEdges.update(sub.edges.map((e) => styleEdge(e)));
+    this.visEdges.update(sub.edges.map((e) => this.edgeStyle(e)));
     this.applyView();
     window.__ringscope.placed = spots;
     this.network.fit({ animation: { duration: 300 } });
