@@ -1,6 +1,7 @@
 """The ASGI app: GraphQL at /graphql (HTTP and WebSocket), health, readiness, metrics, the UI.
 
-``create_app`` is the API's composition root (also ``uvicorn --factory api.app:create_app``).
+``build_app`` takes the adapters ``ringscope.bootstrap.create_app`` wires (also the ASGI factory:
+``uvicorn --factory ringscope.bootstrap:create_app``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,20 +25,16 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from api import metrics
-from api.feeds import AlertFeed, Broadcaster
 from api.guard import GuardMiddleware
 from api.hosts import HostAllowlist
 from api.keys import REVOKED_CHANNEL, verify_key
 from api.schema import build_schema
 from api.services import Services
 from api.view import GraphQLView, bearer
-from core.errors import ConfigurationError
 from core.investigation import InvestigationStore
-from core.settings import Settings, load_settings
+from core.settings import Settings
 from core.streams import HEARTBEAT_STALE_S, worker_heartbeat_key
 from graph.aio import close_async_redis
-from graph.cases import RedisCaseStore
-from graph.triage import RedisTriageStore
 
 logger = logging.getLogger(__name__)
 
@@ -50,27 +46,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _reads_for(store: Any, settings: Settings) -> tuple[InvestigationStore, str]:
-    """Accept an InvestigationStore, a FalkorStore (reads on its server), or build from Settings."""
-    from core.settings import read_urls
-    from graph.reads import FalkorReads
-
-    def reads(url: str, graph: str) -> FalkorReads:  # API reads go to FALKORDB_READ_URLS if set
-        return FalkorReads(
-            url, graph, read_urls=read_urls(settings), wait_ms=settings.read_your_writes_ms
-        )
-
-    if store is not None and hasattr(store, "neighbourhood"):
-        return store, str(store.url)
-    if store is not None:
-        return reads(store.url, store.graph_name), str(store.url)
-    if not settings.falkordb_url:
-        raise ConfigurationError(
-            "the API needs a graph server: set FALKORDB_URL, or pass store= (ringscope serve does)"
-        )
-    return reads(settings.falkordb_url, settings.graph), settings.falkordb_url
 
 
 def _ui_routes() -> list[BaseRoute]:
@@ -85,33 +60,27 @@ def _ui_routes() -> list[BaseRoute]:
     return list(make())
 
 
-def create_app(
-    settings: Settings | None = None,
+def resolve_auth(settings: Settings) -> bool:
+    """Whether API keys are required: as configured, else whenever not bound to loopback."""
+    if settings.api_require_auth is not None:
+        return settings.api_require_auth
+    return not is_loopback(settings.host)
+
+
+def build_app(
+    settings: Settings,
+    services: Services,
+    reads: InvestigationStore,
     *,
-    store: Any = None,
-    pipeline: Any = None,
-    runner: Callable[[], Any] | None = None,
     ingest_health: Callable[[], str | None] | None = None,
 ) -> Starlette:
-    """The app; ``ingest_health`` (``ringscope up``) says why its ingest workers are down."""
-    settings = settings or load_settings()
-    reads, url = _reads_for(store, settings)
-    client = aioredis.Redis.from_url(url, max_connections=256)
-    broadcaster = Broadcaster(client, settings.alerts_channel, settings.ring_updates_channel)
-    required = settings.api_require_auth
-    if required is None:
-        required = not is_loopback(settings.host)
-    services = Services(
-        redis=client,
-        broadcaster=broadcaster,
-        settings=settings,
-        pipeline=pipeline,
-        runner=runner,
-        alerts=AlertFeed(client, broadcaster, settings.alerts_stream),
-        auth_required=required,
-        cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
-        triage=RedisTriageStore(client, settings.graph),
-    )
+    """The app on adapters the composition root built (``ringscope.bootstrap.create_app``).
+
+    ``ingest_health`` (``ringscope up``) says why its ingest workers are down.
+    """
+    broadcaster = services.broadcaster
+    client = services.redis
+    required = services.auth_required
     schema = build_schema(
         max_depth=settings.api_max_depth,
         max_tokens=settings.api_max_tokens,

@@ -1,12 +1,11 @@
 """What resolvers reach besides the graph: Redis, the alert feeds, cases, triage, ingest, detection.
 
-Built once per process by ``api.app.create_app`` (the API's composition root).
+Built once per process by the composition root (``ringscope.bootstrap.create_app``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from api.feeds import AlertFeed, Broadcaster
 from core.alerts import RingUpdate
 from core.cases import CaseStore
 from core.investigation import RingView
+from core.ports import DetectionRunner, EventIngest
 from core.settings import Settings
 from core.triage import TriageStore
 
@@ -30,8 +30,8 @@ class Services:
     broadcaster: Broadcaster
     alerts: AlertFeed
     settings: Settings
-    pipeline: Any = None
-    runner: Callable[[], Any] | None = None
+    pipeline: EventIngest | None = None
+    runner: DetectionRunner | None = None
     auth_required: bool = False
     cases: CaseStore | None = None
     triage: TriageStore | None = None

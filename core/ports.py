@@ -111,3 +111,44 @@ class RingRepository(Protocol):
     def start_run(self, run_id: str, now_ms: int) -> None: ...
     def finish_run(self, run_id: str, fields: Mapping[str, object]) -> None: ...
     def run_lock(self, ttl_s: int) -> AbstractContextManager[None]: ...
+
+
+class RejectedEvent(Protocol):
+    """One event refused by ingest: where it came from and why."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class IngestOutcome(Protocol):
+    """What one ingest call did."""
+
+    @property
+    def applied(self) -> int: ...
+    @property
+    def duplicates(self) -> int: ...
+    @property
+    def rejected(self) -> Sequence[RejectedEvent]: ...
+
+
+class EventIngest(Protocol):
+    """Raw events in (JSON text, bytes or objects), validated, scored and written (the pipeline)."""
+
+    def process_raw(
+        self, raws: Sequence[bytes | str | dict[str, Any]], sources: Sequence[str] | None = None
+    ) -> IngestOutcome: ...
+
+
+class DetectionOutcome(Protocol):
+    """A finished detection run, named by its id."""
+
+    @property
+    def run_id(self) -> str: ...
+
+
+class DetectionRunner(Protocol):
+    """Runs ring detection once (blocking) and says which run it was."""
+
+    def __call__(self) -> DetectionOutcome: ...

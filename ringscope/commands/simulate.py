@@ -13,7 +13,7 @@ from rich.console import Console
 from core.errors import ConfigurationError
 from core.settings import load_settings
 from ingest.simulator import SimConfig, live_events, publish_events, simulate, write_dataset
-from ringscope.runtime import graph_server
+from ringscope.bootstrap import graph_server
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True)

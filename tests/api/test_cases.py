@@ -12,9 +12,9 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from api.keys import KeyStore
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, gql, make_settings
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()

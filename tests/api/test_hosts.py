@@ -8,9 +8,9 @@ import redis
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from api.app import create_app
 from api.keys import KeyStore
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, make_settings
 
 QUERY = {"query": "{ rings(first: 1) { totalCount } }"}

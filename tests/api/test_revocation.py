@@ -6,9 +6,9 @@ import time
 
 import redis
 
-from api.app import create_app
 from api.keys import KeyStore
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, gql, make_settings
 
 

@@ -6,10 +6,10 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from api.keys import KeyStore
 from api.schema import schema
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, gql, make_settings
 
 DEEP = (

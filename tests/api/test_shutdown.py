@@ -9,12 +9,12 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
-from api.app import create_app
 from api.feeds import Broadcaster
 from core.settings import Settings
 from graph.aio import close_async_redis
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, wait_registered
 
 SUB = "subscription { alerts(minScore: 0) { id } }"

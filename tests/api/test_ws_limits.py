@@ -18,10 +18,10 @@ import websockets
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from api.app import create_app
 from api.keys import KeyStore
 from api.schema import build_schema
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, make_settings
 from tests.ui.server import serve
 

@@ -7,12 +7,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from api.app import create_app
 from api.metrics import REGISTRY
 from core.settings import Settings, load_settings
 from graph.falkordb_store import FalkorStore
 from ingest.pipeline import Pipeline
 from ingest.worker import StreamWorker
+from ringscope.bootstrap import create_app
 from ringscope.supervise import IngestHealth, supervised_thread
 from tests.api.conftest import LocalClient
 from tests.ingest.conftest import expected_counts, make_events, observed

@@ -12,8 +12,8 @@ from detection.run import RunSummary
 from graph.embedded import free_port
 from graph.falkordb_store import FalkorStore
 from ingest.worker import StreamWorker
+from ringscope.bootstrap import build_pipeline
 from ringscope.metrics import StreamGauges, record_batch, record_run, serve_metrics
-from ringscope.runtime import build_pipeline
 from tests.ingest.conftest import make_events
 from tests.ingest.test_worker import drained, xadd_all
 

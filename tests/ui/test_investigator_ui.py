@@ -11,11 +11,11 @@ import orjson
 import pytest
 import redis
 
-from api.app import create_app
 from api.keys import KeyStore
 from core.settings import load_settings
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.seed import XSS_ID
 from tests.ui.server import serve
