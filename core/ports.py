@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from core.alerts import Alert, RingUpdate
-from core.events import Event, TransactionEvent
+from core.events import AccountEvent, Event, TransactionEvent
+from core.features import Features
 from core.scores import TxScore
 from core.settings import Settings
+from core.streams import EntryFields, StreamEntry, StreamStats
 from core.transactions import TransactionRecord
 
 
@@ -152,3 +154,67 @@ class DetectionRunner(Protocol):
     """Runs ring detection once (blocking) and says which run it was."""
 
     def __call__(self) -> DetectionOutcome: ...
+
+
+class EntrySink(Protocol):
+    """Appends entries to a stream (dead letters, simulated traffic); raises
+    GraphUnavailableError when the server cannot take them."""
+
+    def append(
+        self, stream: str, entries: Sequence[EntryFields], maxlen: int | None = None
+    ) -> None: ...
+
+
+class StreamSource(Protocol):
+    """One consumer of a stream's consumer group: read, reclaim, acknowledge, check in.
+
+    Raises GraphUnavailableError when the server is away (retry), and
+    StreamGroupMissingError when the stream or group was deleted (create them again).
+    """
+
+    stream: str
+    group: str
+
+    def ensure_group(self) -> None: ...
+    def read(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]: ...
+    def reclaim(
+        self, consumer: str, min_idle_ms: int, cursor: str, count: int
+    ) -> tuple[str, list[StreamEntry]]:
+        """Entries other consumers left pending that long, and the cursor to go on from."""
+        ...
+
+    def deliveries(self, first: str, last: str, count: int) -> dict[str, int]:
+        """Entry id -> times delivered, of the pending entries from ``first`` to ``last``."""
+        ...
+
+    def ack(self, ids: Sequence[str]) -> None: ...
+    def check_in(self, consumer: str, now_ms: int) -> None: ...
+    def check_out(self, consumer: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class StreamMonitor(Protocol):
+    """The ingest streams' lengths and the consumer group's state (metrics, readiness)."""
+
+    def stream_stats(self) -> StreamStats: ...
+
+
+class FeatureStore(Protocol):
+    """Streaming feature state per account, folded in event-time order, idempotent per tx_id."""
+
+    def update(self, events: Sequence[TransactionEvent]) -> list[Features]:
+        """Fold transactions in (in order); each one's features from just before it."""
+        ...
+
+    def observe_accounts(self, events: Sequence[AccountEvent]) -> None: ...
+    def account_state(self, account_id: str) -> dict[str, str]: ...
+
+
+class AlertLog(Protocol):
+    """Records scored transactions and publishes their alerts, atomically per batch.
+
+    Each item is ``[tx_id, result JSON, dedup key or False, ts, alert JSON or False]``; returns
+    the alerts published (new or updated) with what changed (``new``, ``escalated``, ...).
+    """
+
+    def record(self, items: Sequence[list[Any]]) -> list[tuple[dict[str, Any], str]]: ...

@@ -20,16 +20,19 @@ from core.ports import AccountRiskModel, AlertPublisher, GraphStore, Transaction
 from core.settings import Settings, load_settings, read_urls
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from graph.streams import RedisStreams, RedisStreamSource
 from graph.supervisor import supervised
 from ingest.deadletter import DeadLetterStream
 from ingest.pipeline import Pipeline
 from ringscope.secrets import identity_salt
 
 if TYPE_CHECKING:
+    import redis
     from starlette.applications import Starlette
 
     from detection.run import RunSummary
     from graph.bolt_store import BoltStore
+    from ingest.scoring import RuleScorer, TransactionAlertPublisher
     from ingest.worker import StreamWorker
     from ringscope.metrics import MetricsServer
 
@@ -45,6 +48,17 @@ def graph_server(settings: Settings) -> Iterator[str]:
     with EmbeddedFalkorDB(settings.data_dir / "falkordb", settings.embedded_port) as server:
         with supervised(server):  # a crashed server comes back on the same port
             yield server.url
+
+
+@contextmanager
+def open_streams(settings: Settings) -> Iterator[RedisStreams]:
+    """Appends to the streams of the configured (or an embedded) server, without a store."""
+    with graph_server(settings) as url:
+        streams = RedisStreams.from_url(url, settings)
+        try:
+            yield streams
+        finally:
+            streams.close()
 
 
 @dataclass
@@ -84,8 +98,8 @@ class Runtime:
         from ingest.worker import StreamWorker
 
         store = self.new_store()
-        pipeline = self.pipeline(store)
-        return StreamWorker(store.redis, pipeline, self.settings, name=name, **kwargs)
+        source = RedisStreamSource.for_settings(store.redis, self.settings)
+        return StreamWorker(source, self.pipeline(store), self.settings, name=name, **kwargs)
 
     def detection_runner(self) -> Callable[[], RunSummary]:
         """One detection run at a time on a store of its own (``runDetection``, the scheduler)."""
@@ -101,17 +115,15 @@ class Runtime:
             **kwargs,
         )
 
-    def event_source(self) -> Any:
-        """A client that XADDs events to the input stream (the simulator's traffic)."""
-        import redis
-
-        return redis.Redis.from_url(self.falkor().url)
+    def streams(self) -> RedisStreams:
+        """Appends to and figures of the streams on the graph's server (a client of its own)."""
+        return RedisStreams.from_url(self.falkor().url, self.settings)
 
     def serve_metrics(self, port: int | None = None) -> MetricsServer:
         """The stream gauges' refresher and, if a port is set, ``/metrics`` on it."""
         from ringscope.metrics import serve_metrics
 
-        return serve_metrics(self.settings, self.falkor().redis, port=port)
+        return serve_metrics(self.settings, RedisStreams(self.falkor().redis, self.settings), port)
 
 
 def attach(settings: Settings, url: str) -> Runtime:
@@ -205,7 +217,9 @@ def build_pipeline(settings: Settings, store: GraphStore, *, scoring: bool = Tru
         identity_salt(settings),
         # the Bolt store has no Redis: rejected events are then only reported
         dead_letter=(
-            DeadLetterStream(falkor.redis, settings.dead_letter_stream) if falkor else None
+            DeadLetterStream(RedisStreams(falkor.redis), settings.dead_letter_stream)
+            if falkor
+            else None
         ),
         scorer=scorer,
         publisher=publisher,
@@ -235,9 +249,30 @@ def build_scoring(
     settings: Settings, store: FalkorStore
 ) -> tuple[TransactionScorer, AlertPublisher]:
     """Per-transaction scorer (features + rules) and the alert publisher, on the graph's Redis."""
-    from ingest.scoring import build_scoring as build
+    model = load_risk_model(settings, store)
+    return rule_scorer(store.redis, settings, model), alert_publisher(store.redis, settings)
 
-    return build(store.redis, settings, model=load_risk_model(settings, store))
+
+def rule_scorer(
+    client: redis.Redis[Any], settings: Settings, model: AccountRiskModel | None = None
+) -> RuleScorer:
+    """The rules (and model) scorer on the streaming features kept in ``client``'s Redis."""
+    from graph.features import RedisFeatureStore
+    from ingest.scoring import RuleScorer
+
+    return RuleScorer(RedisFeatureStore.from_settings(client, settings), settings, model=model)
+
+
+def alert_publisher(
+    client: redis.Redis[Any], settings: Settings, webhooks: bool = True
+) -> TransactionAlertPublisher:
+    """Alerts on the configured stream and channel, and to the configured webhooks;
+    call ``close()`` at shutdown."""
+    from graph.alerts import RedisAlertLog
+    from ingest.scoring import TransactionAlertPublisher, WebhookNotifier
+
+    hooks = WebhookNotifier.from_settings(settings, RedisStreams(client)) if webhooks else None
+    return TransactionAlertPublisher(RedisAlertLog(client, settings), hooks)
 
 
 def create_app(

@@ -186,14 +186,17 @@ def _train_demo_model(runtime: Runtime) -> None:
 def _run_traffic(runtime: Runtime, rate: float, stop: threading.Event) -> None:
     from ingest.simulator import SimConfig, live_events, publish_events
 
-    settings = runtime.settings
-    publish_events(
-        runtime.event_source(),
-        settings.stream,
-        live_events(SimConfig(accounts=DEMO_ACCOUNTS, seed=DEMO_SEED), rate),
-        rate,
-        stop=stop,
-    )
+    streams = runtime.streams()
+    try:
+        publish_events(
+            streams,
+            runtime.settings.stream,
+            live_events(SimConfig(accounts=DEMO_ACCOUNTS, seed=DEMO_SEED), rate),
+            rate,
+            stop=stop,
+        )
+    finally:
+        streams.close()
 
 
 def up(
