@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -218,3 +218,58 @@ class AlertLog(Protocol):
     """
 
     def record(self, items: Sequence[list[Any]]) -> list[tuple[dict[str, Any], str]]: ...
+
+
+class EdgeLogReader(Protocol):
+    """The append-only edge log ingest writes: entries in order, each a batch's rows."""
+
+    key: str
+
+    def first_id(self) -> str | None:
+        """The oldest entry's id (a different one means the log was recreated)."""
+        ...
+
+    def read_after(self, after_id: str, count: int) -> list[tuple[str, list[list[Any]]]]:
+        """Up to ``count`` entries after ``after_id``: each its id and its rows."""
+        ...
+
+
+class MessageBus(Protocol):
+    """Pub/sub channels (the broadcaster's backend); GraphUnavailableError when the server is
+    away, so a reader can retry."""
+
+    async def publish(self, channel: str, payload: bytes | str) -> None: ...
+    def subscribe(
+        self, *channels: str
+    ) -> AbstractAsyncContextManager[AsyncIterator[tuple[str, bytes]]]: ...
+    async def aclose(self) -> None: ...
+
+
+class StreamReads(Protocol):
+    """Async reads of streams: pages of entries, lengths, a consumer group's lag, check-ins."""
+
+    async def length(self, stream: str) -> int: ...
+    async def range(
+        self, stream: str, lower: str, upper: str, count: int
+    ) -> list[StreamEntry]: ...
+    async def revrange(
+        self, stream: str, upper: str, lower: str, count: int
+    ) -> list[StreamEntry]: ...
+    async def group_lag(self, stream: str, group: str) -> int | None: ...
+    async def heartbeats(self, key: str) -> dict[str, int]: ...
+
+
+class KeyRecords(Protocol):
+    """API key records by key id (JSON bytes); ``delete`` also announces the revocation."""
+
+    def put(self, key_id: str, record: bytes) -> None: ...
+    def all(self) -> dict[str, bytes]: ...
+    def delete(self, key_id: str) -> bool: ...
+
+
+class AsyncKeyRecords(Protocol):
+    """The API's read of one key record; ``revoked_channel`` carries revoked key ids."""
+
+    revoked_channel: str
+
+    async def get(self, key_id: str) -> bytes | None: ...

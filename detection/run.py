@@ -227,7 +227,7 @@ def _run(settings: Settings, store: FalkorStore, summary: RunSummary, say: Progr
     t0 = time.perf_counter()
     say("reading the edge log")
     state = edgelog.load_state(folder)
-    summary.new_rows = edgelog.refresh(state, store.redis, store.log_key)
+    summary.new_rows = edgelog.refresh(state, store.edge_log())
     if summary.new_rows:
         edgelog.save_state(state, folder)
     _timed(summary, "edge_log")(t0)

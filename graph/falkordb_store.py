@@ -35,6 +35,7 @@ from graph.batch import (
     PlannedWrites,
 )
 from graph.cypher import load_query
+from graph.edgelog import RedisEdgeLog
 from graph.schema import ensure_schema
 
 logger = logging.getLogger(__name__)
@@ -304,6 +305,10 @@ class FalkorStore(PlannedWrites):
                 if count is not None:
                     out[rel] = count
         return out
+
+    def edge_log(self) -> RedisEdgeLog:
+        """The edge log of this graph, for batch analytics (the EdgeLogReader port)."""
+        return RedisEdgeLog(self.redis, self.log_key)
 
     def close(self) -> None:
         self.redis.close()
