@@ -13,9 +13,7 @@ import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
-import redis
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -27,14 +25,14 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from api import metrics
 from api.guard import GuardMiddleware
 from api.hosts import HostAllowlist
-from api.keys import REVOKED_CHANNEL, verify_key
+from api.keys import verify_key
 from api.schema import build_schema
 from api.services import Services
 from api.view import GraphQLView, bearer
+from core.errors import RingscopeError
 from core.investigation import InvestigationStore
 from core.settings import Settings
 from core.streams import HEARTBEAT_STALE_S, worker_heartbeat_key
-from graph.aio import close_async_redis
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +77,6 @@ def build_app(
     ``ingest_health`` (``ringscope up``) says why its ingest workers are down.
     """
     broadcaster = services.broadcaster
-    client = services.redis
     required = services.auth_required
     schema = build_schema(
         max_depth=settings.api_max_depth,
@@ -90,7 +87,9 @@ def build_app(
         public_introspection=settings.api_public_introspection,
     )
     view = GraphQLView(schema, reads, services)
-    broadcaster.handlers[REVOKED_CHANNEL] = view.forget_key  # revocation reaches every process
+    broadcaster.handlers[services.keys.revoked_channel] = (
+        view.forget_key
+    )  # revocation reaches every process
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -108,7 +107,7 @@ def build_app(
     async def metrics_endpoint(request: Request) -> Response:
         if required and not settings.api_public_metrics:
             token = bearer(request.headers.get("authorization"))
-            if token is None or await verify_key(client, token) is None:
+            if token is None or await verify_key(services.keys, token) is None:
                 return PlainTextResponse(
                     "/metrics needs an API key: send `Authorization: Bearer <key>` "
                     "(or set RINGSCOPE_API_PUBLIC_METRICS=true)\n",
@@ -166,7 +165,7 @@ def build_app(
 async def shutdown_services(services: Services, reads: InvestigationStore) -> None:
     """End subscriptions, the pub/sub reader and every Redis socket; each step is time-bounded."""
     await services.broadcaster.stop()
-    await close_async_redis(services.redis)
+    await services.bus.aclose()
     try:
         async with asyncio.timeout(3.0):
             await reads.close()
@@ -176,40 +175,33 @@ async def shutdown_services(services: Services, reads: InvestigationStore) -> No
 
 async def _scrape_gauges(services: Services) -> None:
     s = services.settings
-    with contextlib.suppress(redis.RedisError):
-        metrics.ALERTS_STREAM.set(await services.redis.xlen(s.alerts_stream))
-        groups = await services.redis.xinfo_groups(s.stream)  # type: ignore[no-untyped-call]
-        lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
+    with contextlib.suppress(RingscopeError):
+        metrics.ALERTS_STREAM.set(await services.streams.length(s.alerts_stream))
+        lag = await services.streams.group_lag(s.stream, s.consumer_group)
         if lag is not None:
             metrics.INGEST_LAG.set(lag)
 
 
 async def _ingest_problem(services: Services) -> str | None:
-    """Why ingest is down or behind, seen from Redis: workers' check-ins and the group's lag."""
+    """Why ingest is down or behind, seen from the streams: workers' check-ins and the lag."""
     s = services.settings
     try:
-        beats = await services.redis.hgetall(worker_heartbeat_key(s.stream, s.consumer_group))
-    except redis.RedisError:
+        beats = await services.streams.heartbeats(worker_heartbeat_key(s.stream, s.consumer_group))
+    except RingscopeError:
         beats = {}
     if beats:  # workers have run: one at least must still check in
-        quiet = time.time() - max(int(v) for v in beats.values()) / 1000
+        quiet = time.time() - max(beats.values()) / 1000
         if quiet > HEARTBEAT_STALE_S:
             return f"ingest down: no stream worker has checked in for {quiet:.0f}s"
     if not s.ready_max_lag:
         return None
     try:
-        groups = await services.redis.xinfo_groups(s.stream)  # type: ignore[no-untyped-call]
-    except redis.RedisError:  # no stream or group yet: nothing waits
+        lag = await services.streams.group_lag(s.stream, s.consumer_group)
+    except RingscopeError:
         return None
-    lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
-    if lag is not None and int(lag) > s.ready_max_lag:
+    if lag is not None and lag > s.ready_max_lag:
         return (
-            f"ingest lag: {int(lag)} entries of {s.stream!r} wait for group "
+            f"ingest lag: {lag} entries of {s.stream!r} wait for group "
             f"{s.consumer_group!r} (limit RINGSCOPE_READY_MAX_LAG={s.ready_max_lag})"
         )
     return None
-
-
-def _name(group: dict[Any, Any]) -> str:
-    name = group.get("name", b"")
-    return name.decode() if isinstance(name, bytes) else str(name)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import redis
     from starlette.applications import Starlette
 
+    from api.keys import KeyStore
     from detection.run import RunSummary
     from graph.bolt_store import BoltStore
     from ingest.scoring import RuleScorer, TransactionAlertPublisher
@@ -295,19 +296,26 @@ def create_app(
     from api.feeds import AlertFeed, Broadcaster
     from api.services import Services
     from graph.cases import RedisCaseStore
+    from graph.keys import AsyncRedisKeyRecords
+    from graph.pubsub import RedisBus
+    from graph.stream_reads import RedisStreamReads
     from graph.triage import RedisTriageStore
 
     settings = settings or load_settings()
     reads, url = _api_reads(store, settings)
     client = aioredis.Redis.from_url(url, max_connections=256)
-    broadcaster = Broadcaster(client, settings.alerts_channel, settings.ring_updates_channel)
+    bus = RedisBus(client)
+    streams = RedisStreamReads(client)
+    broadcaster = Broadcaster(bus, settings.alerts_channel, settings.ring_updates_channel)
     services = Services(
-        redis=client,
+        bus=bus,
+        streams=streams,
+        keys=AsyncRedisKeyRecords(client),
         broadcaster=broadcaster,
         settings=settings,
         pipeline=pipeline,
         runner=runner,
-        alerts=AlertFeed(client, broadcaster, settings.alerts_stream),
+        alerts=AlertFeed(streams, broadcaster, settings.alerts_stream),
         auth_required=resolve_auth(settings),
         cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
         triage=RedisTriageStore(client, settings.graph),
@@ -333,6 +341,14 @@ def _api_reads(store: Any, settings: Settings) -> tuple[Any, str]:
             "the API needs a graph server: set FALKORDB_URL, or pass store= (ringscope serve does)"
         )
     return reads(settings.falkordb_url, settings.graph), settings.falkordb_url
+
+
+def key_store(url: str) -> KeyStore:
+    """API keys (create, list, revoke) on the Redis at ``url``."""
+    from api.keys import KeyStore
+    from graph.keys import RedisKeyRecords
+
+    return KeyStore(RedisKeyRecords.from_url(url))
 
 
 def train_model(
