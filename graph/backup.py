@@ -15,7 +15,7 @@ import re
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
 import redis
 
@@ -26,6 +26,9 @@ MAGIC = b"RINGSCOPE-KEYS-1\n"
 _HEADER = struct.Struct(">IqQ")  # name length, ttl ms (-1: none), payload length
 # Held only while a writer or a detection run works: never part of a backup.
 _TRANSIENT = ("writer", "detect-lock")
+
+
+RawClient: TypeAlias = "redis.Redis[bytes]"
 
 
 @dataclass(frozen=True)
@@ -186,3 +189,11 @@ def server_versions(client: redis.Redis[Any]) -> dict[str, str]:
         if (name.decode() if isinstance(name, bytes) else str(name)) == "graph":
             graph_ver = str(fields.get(b"ver", fields.get("ver", "")))
     return {"redis": str(info.get("redis_version")), "falkordb": graph_ver}
+
+
+def stream_lengths(client: redis.Redis[Any], names: Iterable[str]) -> dict[str, int]:
+    """XLEN of each stream (0 for one that does not exist)."""
+    try:
+        return {name: int(client.xlen(name)) for name in names}
+    except redis.RedisError as exc:
+        raise GraphUnavailableError(f"stream lengths: {exc}") from exc

@@ -34,6 +34,11 @@ async def close_pubsub(pubsub: Any, timeout_s: float = 1.0) -> None:
         logger.warning("closing the pub/sub connection took longer than %.1fs", timeout_s)
 
 
+def async_client(url: str, max_connections: int = 256) -> aioredis.Redis[Any]:
+    """The API process's async client (bytes replies: graph/decode.py), shared by its adapters."""
+    return aioredis.Redis.from_url(url, max_connections=max_connections)
+
+
 class RedisBus:
     """Channels on the graph's Redis; owns the API's async client and closes it (``aclose``)."""
 

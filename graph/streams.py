@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import redis
 
@@ -22,6 +22,7 @@ from core.streams import (
 )
 from graph.decode import as_bytes_fields, as_text
 
+RedisClient: TypeAlias = "redis.Redis[Any]"  # for the composition root's signatures
 RETRYABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
 

@@ -20,14 +20,13 @@ from core.ports import AccountRiskModel, AlertPublisher, GraphStore, Transaction
 from core.settings import Settings, load_settings, read_urls
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
-from graph.streams import RedisStreams, RedisStreamSource
+from graph.streams import RedisClient, RedisStreams, RedisStreamSource
 from graph.supervisor import supervised
 from ingest.deadletter import DeadLetterStream
 from ingest.pipeline import Pipeline
 from ringscope.secrets import identity_salt
 
 if TYPE_CHECKING:
-    import redis
     from starlette.applications import Starlette
 
     from api.keys import KeyStore
@@ -255,7 +254,7 @@ def build_scoring(
 
 
 def rule_scorer(
-    client: redis.Redis[Any], settings: Settings, model: AccountRiskModel | None = None
+    client: RedisClient, settings: Settings, model: AccountRiskModel | None = None
 ) -> RuleScorer:
     """The rules (and model) scorer on the streaming features kept in ``client``'s Redis."""
     from graph.features import RedisFeatureStore
@@ -265,7 +264,7 @@ def rule_scorer(
 
 
 def alert_publisher(
-    client: redis.Redis[Any], settings: Settings, webhooks: bool = True
+    client: RedisClient, settings: Settings, webhooks: bool = True
 ) -> TransactionAlertPublisher:
     """Alerts on the configured stream and channel, and to the configured webhooks;
     call ``close()`` at shutdown."""
@@ -290,20 +289,18 @@ def create_app(
     ``store`` is an InvestigationStore, or a FalkorStore whose server the reads go to; without
     one the reads go to ``FALKORDB_URL`` (and its replicas, ``FALKORDB_READ_URLS``).
     """
-    import redis.asyncio as aioredis
-
     from api.app import build_app, resolve_auth
     from api.feeds import AlertFeed, Broadcaster
     from api.services import Services
     from graph.cases import RedisCaseStore
     from graph.keys import AsyncRedisKeyRecords
-    from graph.pubsub import RedisBus
+    from graph.pubsub import RedisBus, async_client
     from graph.stream_reads import RedisStreamReads
     from graph.triage import RedisTriageStore
 
     settings = settings or load_settings()
     reads, url = _api_reads(store, settings)
-    client = aioredis.Redis.from_url(url, max_connections=256)
+    client = async_client(url)
     bus = RedisBus(client)
     streams = RedisStreamReads(client)
     broadcaster = Broadcaster(bus, settings.alerts_channel, settings.ring_updates_channel)
