@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from api import metrics
+from api.queues import put_dropping_oldest
 from core.alerts import Alert, RingUpdate
 from core.errors import GraphUnavailableError
 from core.investigation import RingView
@@ -28,10 +29,6 @@ _STREAM_ID = re.compile(r"^\d+-\d+$")
 QUEUE_SIZE = 1000
 _SCAN_CAP = 100_000
 CLOSED: Any = object()  # put in subscriber queues at shutdown: the subscription ends
-
-
-def _decode(raw: Any) -> str:
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
 def alert_from_entry(entry_id: str, fields: Mapping[bytes, bytes]) -> Alert | None:
@@ -106,15 +103,12 @@ class Broadcaster:
     def _end_subscribers(self) -> None:
         for queues in self._subs.values():
             for queue in queues:
-                if queue.full():
-                    with contextlib.suppress(asyncio.QueueEmpty):
-                        queue.get_nowait()
-                queue.put_nowait(CLOSED)
+                put_dropping_oldest(queue, CLOSED, count=False)
 
-    def _dispatch(self, channel: str, raw: bytes) -> None:
+    def _dispatch(self, channel: str, raw: str) -> None:
         handler = self.handlers.get(channel)
         if handler is not None:
-            handler(_decode(raw))
+            handler(raw)
             return
         try:
             data = orjson.loads(raw)
@@ -129,11 +123,7 @@ class Broadcaster:
         else:
             item = RingUpdate.from_json(data).view()
         for queue in self._subs.get(channel, ()):
-            if queue.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-                metrics.DROPPED.inc()
-            queue.put_nowait(item)
+            put_dropping_oldest(queue, item)
 
     @contextlib.contextmanager
     def subscription(self, channel: str) -> Iterator[asyncio.Queue[Any]]:

@@ -52,8 +52,8 @@ class RedisBus:
             raise GraphUnavailableError(f"PUBLISH {channel}: {exc}") from exc
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[tuple[str, bytes]]]:
-        """Subscribed to ``channels`` on entry; yields the ``(channel, data)`` messages."""
+    async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[tuple[str, str]]]:
+        """Subscribed to ``channels`` on entry; yields the ``(channel, text)`` messages."""
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
         try:
             try:
@@ -69,9 +69,9 @@ class RedisBus:
         await close_async_redis(self.client)
 
 
-async def _messages(pubsub: Any) -> AsyncIterator[tuple[str, bytes]]:
+async def _messages(pubsub: Any) -> AsyncIterator[tuple[str, str]]:
     try:
         async for message in pubsub.listen():
-            yield as_text(message.get("channel")), message.get("data")
+            yield as_text(message.get("channel")), as_text(message.get("data"))
     except _LOST as exc:
         raise GraphUnavailableError(f"pub/sub: Redis unavailable ({exc})") from exc
