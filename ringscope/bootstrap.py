@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from api.keys import KeyStore
     from detection.run import RunSummary
     from graph.bolt_store import BoltStore
+    from graph.bulk import BulkBuilder
     from ingest.scoring import RuleScorer, TransactionAlertPublisher
     from ingest.worker import StreamWorker
     from ringscope.metrics import MetricsServer
@@ -92,6 +93,12 @@ class Runtime:
     def loader_pipelines(self) -> LoaderPipelines:
         """Pipelines for loader processes (picklable: it crosses a spawn)."""
         return LoaderPipelines(self.settings, self.falkor().url)
+
+    def bulk_builder(self) -> BulkBuilder:
+        """Builds this (empty) graph with GRAPH.BULK (``ringscope ingest --bulk``)."""
+        from graph.bulk import BulkBuilder
+
+        return BulkBuilder(self.falkor())
 
     def stream_worker(self, name: str | None = None, **kwargs: Any) -> StreamWorker:
         """A stream consumer with a store and pipeline of its own; ``close_worker`` ends it."""

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core.settings import load_settings
-from graph.bulk import BulkBuilder, GraphNotEmptyError
+from graph.bulk import GraphNotEmptyError
 from ingest.bulk import load_files_bulk
 from ingest.files import LoadSummary, load_files, loader_gc
 from ingest.parallel import load_files_parallel
@@ -103,7 +103,7 @@ def _bulk(
         return load_files_bulk(
             paths,
             pipeline,
-            BulkBuilder(runtime.falkor()),
+            runtime.bulk_builder(),
             batch_size,
             advance,
             processes=processes,
