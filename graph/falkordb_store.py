@@ -37,6 +37,7 @@ from graph.batch import (
 from graph.cypher import load_query
 from graph.decode import as_text
 from graph.edgelog import RedisEdgeLog
+from graph.rings import FalkorRings
 from graph.schema import ensure_schema
 
 logger = logging.getLogger(__name__)
@@ -295,6 +296,10 @@ class FalkorStore(PlannedWrites):
                 if count is not None:
                     out[rel] = count
         return out
+
+    def rings(self) -> FalkorRings:
+        """Detection's ring repository on this graph (the RingRepository port)."""
+        return FalkorRings(self)
 
     def edge_log(self) -> RedisEdgeLog:
         """The edge log of this graph, for batch analytics (the EdgeLogReader port)."""
