@@ -200,6 +200,10 @@ class BulkBuilder:
             self._unlock()
             raise
 
+    def writer(self) -> BulkWriter:
+        """The store port that folds each batch into this build, in this process."""
+        return BulkWriter(self.store, self.fold)
+
     def finish(self) -> None:
         """Send the entity nodes and edges, build indexes and constraints, release the lock."""
         try:

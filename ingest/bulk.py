@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graph.bulk import BulkBuilder, BulkPart, BulkWriter
-from graph.falkordb_store import FalkorStore
+from graph.bulk import BulkBuilder, BulkPart
 from ingest.files import LoadSummary, load_files, loader_gc
 from ingest.parallel import PipelineOpener, combine_summaries, drain_progress, stop_processes
 from ingest.pipeline import BatchResult, Pipeline
@@ -47,7 +46,7 @@ def load_files_bulk(
             assert loaders is not None, "loader processes need a PipelineOpener"
             summary = _parallel(paths, loaders, builder, processes, batch_size, on_progress)
         else:
-            store, pipeline.store = pipeline.store, BulkWriter(builder.store, builder.fold)
+            store, pipeline.store = pipeline.store, builder.writer()
             try:
                 summary = load_files(paths, pipeline, batch_size, on_progress)
             finally:
@@ -69,21 +68,15 @@ class _Job:
 
 def _load_shard(job: _Job, parts: Any, progress: Any, results: Any) -> None:
     try:
-        with job.opener(False) as pipeline, loader_gc():
-            store = pipeline.store
-            assert isinstance(store, FalkorStore), "bulk loading needs FalkorDB"
-            mine, of = job.shard
-            pipeline.store = BulkWriter(store, parts.put, first=mine, step=of)
-            try:
-                summary = load_files(
-                    job.paths,
-                    pipeline,
-                    job.batch_size,
-                    lambda n, r: progress.put((n, r.applied)),
-                    shard=job.shard,
-                )
-            finally:
-                pipeline.store = store  # closed with the pipeline
+        mine, of = job.shard
+        with job.opener.bulk(parts.put, mine, of) as pipeline, loader_gc():
+            summary = load_files(
+                job.paths,
+                pipeline,
+                job.batch_size,
+                lambda n, r: progress.put((n, r.applied)),
+                shard=job.shard,
+            )
         results.put(("ok", summary))
     except BaseException as exc:  # handed to the parent, which raises it
         results.put(("error", exc))

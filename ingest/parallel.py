@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from graph.bulk import BulkPart
 from ingest.files import LoadSummary, load_files, loader_gc
 from ingest.pipeline import BatchResult, Pipeline
 
@@ -27,6 +28,13 @@ class PipelineOpener(Protocol):
     ``spawn`` (the composition root's ``LoaderPipelines``)."""
 
     def __call__(self, scoring: bool) -> AbstractContextManager[Pipeline]: ...
+
+    def bulk(
+        self, sink: Callable[[BulkPart], None], first: int, step: int
+    ) -> AbstractContextManager[Pipeline]:
+        """A pipeline (no scoring) whose graph writes become ``GRAPH.BULK`` parts for ``sink``:
+        batch ``first``, ``first + step`` ... of the files (graph.bulk.BulkWriter)."""
+        ...
 
 
 @dataclass(frozen=True)

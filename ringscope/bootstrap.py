@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from api.keys import KeyStore
     from detection.run import RunSummary
     from graph.bolt_store import BoltStore
-    from graph.bulk import BulkBuilder
+    from graph.bulk import BulkBuilder, BulkPart
     from ingest.scoring import RuleScorer, TransactionAlertPublisher
     from ingest.worker import StreamWorker
     from ringscope.metrics import MetricsServer
@@ -245,6 +245,19 @@ class LoaderPipelines:
     def __call__(self, scoring: bool) -> Iterator[Pipeline]:
         store = FalkorStore(self.url, self.settings.graph)
         pipeline = build_pipeline(self.settings, store, scoring=scoring)
+        try:
+            yield pipeline
+        finally:
+            pipeline.close()
+            store.close()
+
+    @contextmanager
+    def bulk(self, sink: Callable[[BulkPart], None], first: int, step: int) -> Iterator[Pipeline]:
+        from graph.bulk import BulkWriter
+
+        store = FalkorStore(self.url, self.settings.graph)
+        pipeline = build_pipeline(self.settings, store, scoring=False)
+        pipeline.store = BulkWriter(store, sink, first=first, step=step)
         try:
             yield pipeline
         finally:
