@@ -52,3 +52,33 @@ def test_the_rule_sees_a_driver_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    import redis.asyncio as aioredis\n    return aioredis\n")
     assert imports(module) == [(2, "redis.asyncio")]
+
+
+def test_only_the_bootstrap_builds_adapters() -> None:
+    """No module outside graph/ and ringscope/bootstrap.py calls a class that graph/ defines."""
+    adapters = {
+        node.name
+        for path in (ROOT / "graph").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef)
+    }
+    built: list[str] = []
+    for package in OUTSIDE_GRAPH:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path == ROOT / "ringscope" / "bootstrap.py":
+                continue
+            tree = ast.parse(path.read_text())
+            from_graph = {
+                alias.asname or alias.name
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("graph")
+                for alias in node.names
+            }
+            built += [
+                f"{path.relative_to(ROOT)}:{node.lineno} builds {node.func.id}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in adapters & from_graph
+            ]
+    assert built == []
