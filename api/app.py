@@ -1,6 +1,7 @@
 """The ASGI app: GraphQL at /graphql (HTTP and WebSocket), health, readiness, metrics, the UI.
 
-``create_app`` is the API's composition root (also ``uvicorn --factory api.app:create_app``).
+``build_app`` takes the adapters ``ringscope.bootstrap.create_app`` wires (also the ASGI factory:
+``uvicorn --factory ringscope.bootstrap:create_app``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
-import redis
-import redis.asyncio as aioredis
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,20 +23,16 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from api import metrics
-from api.feeds import AlertFeed, Broadcaster
 from api.guard import GuardMiddleware
 from api.hosts import HostAllowlist
-from api.keys import REVOKED_CHANNEL, verify_key
+from api.keys import verify_key
 from api.schema import build_schema
 from api.services import Services
 from api.view import GraphQLView, bearer
-from core.errors import ConfigurationError
+from core.errors import RingscopeError
 from core.investigation import InvestigationStore
-from core.settings import Settings, load_settings
+from core.settings import Settings
 from core.streams import HEARTBEAT_STALE_S, worker_heartbeat_key
-from graph.aio import close_async_redis
-from graph.cases import RedisCaseStore
-from graph.triage import RedisTriageStore
 
 logger = logging.getLogger(__name__)
 
@@ -50,27 +44,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _reads_for(store: Any, settings: Settings) -> tuple[InvestigationStore, str]:
-    """Accept an InvestigationStore, a FalkorStore (reads on its server), or build from Settings."""
-    from core.settings import read_urls
-    from graph.reads import FalkorReads
-
-    def reads(url: str, graph: str) -> FalkorReads:  # API reads go to FALKORDB_READ_URLS if set
-        return FalkorReads(
-            url, graph, read_urls=read_urls(settings), wait_ms=settings.read_your_writes_ms
-        )
-
-    if store is not None and hasattr(store, "neighbourhood"):
-        return store, str(store.url)
-    if store is not None:
-        return reads(store.url, store.graph_name), str(store.url)
-    if not settings.falkordb_url:
-        raise ConfigurationError(
-            "the API needs a graph server: set FALKORDB_URL, or pass store= (ringscope serve does)"
-        )
-    return reads(settings.falkordb_url, settings.graph), settings.falkordb_url
 
 
 def _ui_routes() -> list[BaseRoute]:
@@ -85,33 +58,26 @@ def _ui_routes() -> list[BaseRoute]:
     return list(make())
 
 
-def create_app(
-    settings: Settings | None = None,
+def resolve_auth(settings: Settings) -> bool:
+    """Whether API keys are required: as configured, else whenever not bound to loopback."""
+    if settings.api_require_auth is not None:
+        return settings.api_require_auth
+    return not is_loopback(settings.host)
+
+
+def build_app(
+    settings: Settings,
+    services: Services,
+    reads: InvestigationStore,
     *,
-    store: Any = None,
-    pipeline: Any = None,
-    runner: Callable[[], Any] | None = None,
     ingest_health: Callable[[], str | None] | None = None,
 ) -> Starlette:
-    """The app; ``ingest_health`` (``ringscope up``) says why its ingest workers are down."""
-    settings = settings or load_settings()
-    reads, url = _reads_for(store, settings)
-    client = aioredis.Redis.from_url(url, max_connections=256)
-    broadcaster = Broadcaster(client, settings.alerts_channel, settings.ring_updates_channel)
-    required = settings.api_require_auth
-    if required is None:
-        required = not is_loopback(settings.host)
-    services = Services(
-        redis=client,
-        broadcaster=broadcaster,
-        settings=settings,
-        pipeline=pipeline,
-        runner=runner,
-        alerts=AlertFeed(client, broadcaster, settings.alerts_stream),
-        auth_required=required,
-        cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
-        triage=RedisTriageStore(client, settings.graph),
-    )
+    """The app on adapters the composition root built (``ringscope.bootstrap.create_app``).
+
+    ``ingest_health`` (``ringscope up``) says why its ingest workers are down.
+    """
+    broadcaster = services.broadcaster
+    required = services.auth_required
     schema = build_schema(
         max_depth=settings.api_max_depth,
         max_tokens=settings.api_max_tokens,
@@ -121,7 +87,9 @@ def create_app(
         public_introspection=settings.api_public_introspection,
     )
     view = GraphQLView(schema, reads, services)
-    broadcaster.handlers[REVOKED_CHANNEL] = view.forget_key  # revocation reaches every process
+    broadcaster.handlers[services.keys.revoked_channel] = (
+        view.forget_key
+    )  # revocation reaches every process
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -139,7 +107,7 @@ def create_app(
     async def metrics_endpoint(request: Request) -> Response:
         if required and not settings.api_public_metrics:
             token = bearer(request.headers.get("authorization"))
-            if token is None or await verify_key(client, token) is None:
+            if token is None or await verify_key(services.keys, token) is None:
                 return PlainTextResponse(
                     "/metrics needs an API key: send `Authorization: Bearer <key>` "
                     "(or set RINGSCOPE_API_PUBLIC_METRICS=true)\n",
@@ -197,7 +165,7 @@ def create_app(
 async def shutdown_services(services: Services, reads: InvestigationStore) -> None:
     """End subscriptions, the pub/sub reader and every Redis socket; each step is time-bounded."""
     await services.broadcaster.stop()
-    await close_async_redis(services.redis)
+    await services.bus.aclose()
     try:
         async with asyncio.timeout(3.0):
             await reads.close()
@@ -207,40 +175,33 @@ async def shutdown_services(services: Services, reads: InvestigationStore) -> No
 
 async def _scrape_gauges(services: Services) -> None:
     s = services.settings
-    with contextlib.suppress(redis.RedisError):
-        metrics.ALERTS_STREAM.set(await services.redis.xlen(s.alerts_stream))
-        groups = await services.redis.xinfo_groups(s.stream)  # type: ignore[no-untyped-call]
-        lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
+    with contextlib.suppress(RingscopeError):
+        metrics.ALERTS_STREAM.set(await services.streams.length(s.alerts_stream))
+        lag = await services.streams.group_lag(s.stream, s.consumer_group)
         if lag is not None:
             metrics.INGEST_LAG.set(lag)
 
 
 async def _ingest_problem(services: Services) -> str | None:
-    """Why ingest is down or behind, seen from Redis: workers' check-ins and the group's lag."""
+    """Why ingest is down or behind, seen from the streams: workers' check-ins and the lag."""
     s = services.settings
     try:
-        beats = await services.redis.hgetall(worker_heartbeat_key(s.stream, s.consumer_group))
-    except redis.RedisError:
+        beats = await services.streams.heartbeats(worker_heartbeat_key(s.stream, s.consumer_group))
+    except RingscopeError:
         beats = {}
     if beats:  # workers have run: one at least must still check in
-        quiet = time.time() - max(int(v) for v in beats.values()) / 1000
+        quiet = time.time() - max(beats.values()) / 1000
         if quiet > HEARTBEAT_STALE_S:
             return f"ingest down: no stream worker has checked in for {quiet:.0f}s"
     if not s.ready_max_lag:
         return None
     try:
-        groups = await services.redis.xinfo_groups(s.stream)  # type: ignore[no-untyped-call]
-    except redis.RedisError:  # no stream or group yet: nothing waits
+        lag = await services.streams.group_lag(s.stream, s.consumer_group)
+    except RingscopeError:
         return None
-    lag = next((g.get("lag") for g in groups if _name(g) == s.consumer_group), None)
-    if lag is not None and int(lag) > s.ready_max_lag:
+    if lag is not None and lag > s.ready_max_lag:
         return (
-            f"ingest lag: {int(lag)} entries of {s.stream!r} wait for group "
+            f"ingest lag: {lag} entries of {s.stream!r} wait for group "
             f"{s.consumer_group!r} (limit RINGSCOPE_READY_MAX_LAG={s.ready_max_lag})"
         )
     return None
-
-
-def _name(group: dict[Any, Any]) -> str:
-    name = group.get("name", b"")
-    return name.decode() if isinstance(name, bytes) else str(name)

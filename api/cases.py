@@ -29,7 +29,6 @@ from api.case_types import (
 )
 from api.connections import Connection, check_first, decode_offset, offset_connection
 from api.errors import BadInputError, ForbiddenError
-from api.feeds import _close_pubsub
 from api.types import Info, now_ms, to_ms
 from core.cases import (
     Actor,
@@ -228,16 +227,12 @@ async def live_cases(info: Info, status: CaseStatus | None) -> AsyncGenerator[Ca
     info.context.require("viewer")
     services = info.context.services
     store = case_store(info)
-    pubsub = services.redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(services.settings.case_updates_channel)
-    try:
-        async for message in pubsub.listen():
+    async with services.bus.subscribe(services.settings.case_updates_channel) as messages:
+        async for _channel, data in messages:
             try:
-                case_id = str(orjson.loads(message["data"])["id"])
+                case_id = str(orjson.loads(data)["id"])
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 continue
             view = (await store.cases([case_id]))[0]
             if view is not None and (status is None or view.status == status.value):
                 yield Case(view=view)
-    finally:
-        await _close_pubsub(pubsub)

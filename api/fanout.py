@@ -30,6 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
 from api import metrics
+from api.queues import put_dropping_oldest
 
 logger = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
@@ -117,11 +118,7 @@ class _Group:
 
     def _put(self, item: Any) -> None:
         for queue in list(self.members):
-            if queue.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-                metrics.DROPPED.inc()
-            queue.put_nowait(item)
+            put_dropping_oldest(queue, item)
 
 
 class SharedStreams:

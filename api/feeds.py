@@ -11,16 +11,17 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 import orjson
-import redis
-import redis.asyncio as aioredis
 
 from api import metrics
+from api.queues import put_dropping_oldest
 from core.alerts import Alert, RingUpdate
+from core.errors import GraphUnavailableError
 from core.investigation import RingView
+from core.ports import MessageBus, StreamReads
 
 logger = logging.getLogger(__name__)
 
@@ -30,45 +31,28 @@ _SCAN_CAP = 100_000
 CLOSED: Any = object()  # put in subscriber queues at shutdown: the subscription ends
 
 
-def _decode(raw: Any) -> str:
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
-
-
-async def _close_pubsub(pubsub: Any, timeout_s: float = 1.0) -> None:
-    """Drop the pub/sub socket (the server forgets its subscriptions) without awaiting the peer."""
-    try:
-        async with asyncio.timeout(timeout_s):
-            if pubsub.connection is not None:
-                with contextlib.suppress(redis.RedisError, OSError):
-                    await pubsub.connection.disconnect(nowait=True)
-            with contextlib.suppress(redis.RedisError, OSError):
-                await pubsub.aclose()
-    except TimeoutError:
-        logger.warning("closing the pub/sub connection took longer than %.1fs", timeout_s)
-
-
-def alert_from_entry(entry_id: Any, fields: dict[Any, Any]) -> Alert | None:
-    raw = fields.get(b"alert", fields.get("alert"))
+def alert_from_entry(entry_id: str, fields: Mapping[bytes, bytes]) -> Alert | None:
+    raw = fields.get(b"alert")
     try:
         data = orjson.loads(raw) if raw is not None else None
     except orjson.JSONDecodeError:
         data = None
     if not isinstance(data, dict):
-        logger.warning("alerts stream entry %s holds no alert JSON", _decode(entry_id))
+        logger.warning("alerts stream entry %s holds no alert JSON", entry_id)
         return None
-    return Alert.from_json(data, _decode(entry_id))
+    return Alert.from_json(data, entry_id)
 
 
 class Broadcaster:
-    """One pub/sub connection per process, fanned out to in-process subscriber queues."""
+    """One subscription on the bus per process, fanned out to in-process subscriber queues."""
 
     def __init__(
         self,
-        client: aioredis.Redis[Any],
+        bus: MessageBus,
         alerts_channel: str = "alerts",
         rings_channel: str = "ring-updates",
     ) -> None:
-        self.client = client
+        self.bus = bus
         self.channels = {alerts_channel: "alert", rings_channel: "ring"}
         self.alerts_channel, self.rings_channel = alerts_channel, rings_channel
         self._subs: dict[str, set[asyncio.Queue[Any]]] = {c: set() for c in self.channels}
@@ -100,14 +84,13 @@ class Broadcaster:
     async def _run(self) -> None:
         delay = 0.2
         while not self._closing:
-            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(*self.channels, *self.handlers)
-                self.ready.set()
-                delay = 0.2
-                async for message in pubsub.listen():
-                    self._dispatch(message)
-            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                async with self.bus.subscribe(*self.channels, *self.handlers) as messages:
+                    self.ready.set()
+                    delay = 0.2
+                    async for channel, data in messages:
+                        self._dispatch(channel, data)
+            except GraphUnavailableError as exc:
                 self.ready.clear()
                 if self._closing:
                     return
@@ -116,25 +99,20 @@ class Broadcaster:
                 delay = min(delay * 2, 5.0)
             finally:
                 self.ready.clear()
-                await _close_pubsub(pubsub)
 
     def _end_subscribers(self) -> None:
         for queues in self._subs.values():
             for queue in queues:
-                if queue.full():
-                    with contextlib.suppress(asyncio.QueueEmpty):
-                        queue.get_nowait()
-                queue.put_nowait(CLOSED)
+                put_dropping_oldest(queue, CLOSED, count=False)
 
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        channel = _decode(message.get("channel"))
+    def _dispatch(self, channel: str, raw: str) -> None:
         handler = self.handlers.get(channel)
         if handler is not None:
-            handler(_decode(message.get("data")))
+            handler(raw)
             return
         try:
-            data = orjson.loads(message["data"])
-        except (orjson.JSONDecodeError, TypeError, KeyError):
+            data = orjson.loads(raw)
+        except (orjson.JSONDecodeError, TypeError):
             logger.warning("ignoring a malformed message on %s", channel)
             return
         if not isinstance(data, dict):
@@ -145,11 +123,7 @@ class Broadcaster:
         else:
             item = RingUpdate.from_json(data).view()
         for queue in self._subs.get(channel, ()):
-            if queue.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-                metrics.DROPPED.inc()
-            queue.put_nowait(item)
+            put_dropping_oldest(queue, item)
 
     @contextlib.contextmanager
     def subscription(self, channel: str) -> Iterator[asyncio.Queue[Any]]:
@@ -173,9 +147,9 @@ class AlertFeed:
     """Reads the ``alerts`` stream (paging, replay) and follows live alerts via the broadcaster."""
 
     def __init__(
-        self, client: aioredis.Redis[Any], broadcaster: Broadcaster, stream: str = "alerts"
+        self, streams: StreamReads, broadcaster: Broadcaster, stream: str = "alerts"
     ) -> None:
-        self.client = client
+        self.streams = streams
         self.broadcaster = broadcaster
         self.stream = stream
 
@@ -185,7 +159,7 @@ class AlertFeed:
         upper = f"({before}" if before else "+"
         scanned = 0
         while len(out) < limit and scanned < _SCAN_CAP:
-            entries = await self.client.xrevrange(self.stream, upper, "-", count=max(limit, 200))
+            entries = await self.streams.revrange(self.stream, upper, "-", max(limit, 200))
             if not entries:
                 break
             scanned += len(entries)
@@ -193,19 +167,19 @@ class AlertFeed:
                 alert = alert_from_entry(entry_id, fields)
                 if alert and (min_score is None or alert.score >= min_score):
                     out.append(alert)
-            upper = f"({_decode(entries[-1][0])}"
+            upper = f"({entries[-1][0]}"
         return out[:limit]
 
     async def count(self, min_score: float | None) -> int:
         if min_score is None:
-            return int(await self.client.xlen(self.stream))
+            return await self.streams.length(self.stream)
         n, lower = 0, "-"
         for _ in range(_SCAN_CAP // 1000):
-            entries = await self.client.xrange(self.stream, lower, "+", count=1000)
+            entries = await self.streams.range(self.stream, lower, "+", 1000)
             if not entries:
                 break
             n += sum(1 for e in entries if (a := alert_from_entry(*e)) and a.score >= min_score)
-            lower = f"({_decode(entries[-1][0])}"
+            lower = f"({entries[-1][0]}"
         return n
 
     async def _resume_point(self, after: str) -> str | None:
@@ -213,14 +187,14 @@ class AlertFeed:
             return after
         upper = "+"
         for _ in range(10):  # look back up to 10,000 entries for the alert id
-            entries = await self.client.xrevrange(self.stream, upper, "-", count=1000)
+            entries = await self.streams.revrange(self.stream, upper, "-", 1000)
             if not entries:
                 break
             for entry_id, fields in entries:
                 alert = alert_from_entry(entry_id, fields)
                 if alert is not None and alert.id == after:
-                    return _decode(entry_id)
-            upper = f"({_decode(entries[-1][0])}"
+                    return entry_id
+            upper = f"({entries[-1][0]}"
         logger.info("resume point %r not found in the alerts stream; following live only", after)
         return None
 
@@ -230,13 +204,13 @@ class AlertFeed:
             start = await self._resume_point(after) if after else None
             if start is not None:
                 lower = f"({start}"
-                while entries := await self.client.xrange(self.stream, lower, "+", count=500):
+                while entries := await self.streams.range(self.stream, lower, "+", 500):
                     for entry_id, fields in entries:
                         alert = alert_from_entry(entry_id, fields)
                         if alert is not None and alert.score >= min_score:
                             replayed.add(alert.id)
                             yield alert
-                    lower = f"({_decode(entries[-1][0])}"
+                    lower = f"({entries[-1][0]}"
             while (alert := await queue.get()) is not CLOSED:
                 if alert.score >= min_score and alert.id not in replayed:
                     yield alert

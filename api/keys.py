@@ -1,4 +1,5 @@
-"""API keys with roles, stored hashed in Redis (hash ``ringscope:api-keys``, field = key id).
+"""API keys with roles, stored hashed (``graph.keys``: hash ``ringscope:api-keys``, field =
+key id).
 
 A key reads ``rsk_<key id>_<secret>``; only its SHA-256 is kept, so a leaked Redis dump
 yields no usable key.
@@ -17,17 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import redis
-import redis.asyncio as aioredis
 
 from api import metrics
-from core.errors import ConfigurationError, NotFoundError
+from core.errors import ConfigurationError, NotFoundError, RingscopeError
+from core.ports import AsyncKeyRecords, KeyRecords
 
 logger = logging.getLogger(__name__)
-KEYS_HASH = "ringscope:api-keys"
-# A revoked key's id is published here; every API process drops it from its key cache at once.
 ROLES = ("viewer", "investigator", "admin")  # each holds the rights of those before it
-REVOKED_CHANNEL = "ringscope:api-keys:revoked"
 
 
 @dataclass(frozen=True)
@@ -57,8 +54,8 @@ def _record(key_id: str, raw: Any) -> ApiKey:
 class KeyStore:
     """Create, list and revoke keys (synchronous: the CLI uses it)."""
 
-    def __init__(self, client: redis.Redis[Any]) -> None:
-        self.client = client
+    def __init__(self, records: KeyRecords) -> None:
+        self.records = records
 
     def create(self, role: str, name: str = "") -> tuple[str, ApiKey]:
         if role not in ROLES:
@@ -67,26 +64,24 @@ class KeyStore:
         token = f"rsk_{key_id}_{secrets.token_urlsafe(24)}"
         key = ApiKey(key_id, role, name, int(time.time() * 1000))
         record = {"hash": _digest(token), "role": role, "name": name, "created_at": key.created_at}
-        self.client.hset(KEYS_HASH, key_id, orjson.dumps(record))
+        self.records.put(key_id, orjson.dumps(record))
         return token, key
 
     def list(self) -> list[ApiKey]:
-        rows: dict[Any, Any] = self.client.hgetall(KEYS_HASH)
-        keys = [_record(k.decode() if isinstance(k, bytes) else k, v) for k, v in rows.items()]
+        keys = [_record(k, v) for k, v in self.records.all().items()]
         return sorted(keys, key=lambda k: k.created_at)
 
     def revoke(self, key_id: str) -> None:
-        if not self.client.hdel(KEYS_HASH, key_id):
+        if not self.records.delete(key_id):  # a revocation reaches every API process
             raise NotFoundError(f"no API key with id {key_id!r}; see `ringscope keys list`")
-        self.client.publish(REVOKED_CHANNEL, key_id)
 
 
-async def verify_key(client: aioredis.Redis[Any], token: str) -> ApiKey | None:
+async def verify_key(records: AsyncKeyRecords, token: str) -> ApiKey | None:
     """The key's record when ``token`` is a live key, else None (constant-time comparison)."""
     key_id = _split(token)
     if key_id is None:
         return None
-    raw = await client.hget(KEYS_HASH, key_id)
+    raw = await records.get(key_id)
     if raw is None:
         return None
     stored = orjson.loads(raw)
@@ -108,8 +103,8 @@ class SocketKeyWatch:
     lifetime. A Redis outage closes nothing: only a key that is gone or changed does.
     """
 
-    def __init__(self, client: aioredis.Redis[Any], period_s: float) -> None:
-        self.client = client
+    def __init__(self, records: AsyncKeyRecords, period_s: float) -> None:
+        self.records = records
         self.period_s = period_s
         self._sockets: dict[Any, str] = {}
         self._task: asyncio.Task[None] | None = None
@@ -127,14 +122,14 @@ class SocketKeyWatch:
             await asyncio.sleep(self.period_s)
             try:
                 await self.sweep()
-            except redis.RedisError as exc:
+            except RingscopeError as exc:
                 logger.warning("could not re-verify WebSocket keys: %s", exc)
 
     async def sweep(self) -> int:
         """Re-verify every key with a socket; close the sockets of dead keys; how many closed."""
         closed = 0
         for token in set(self._sockets.values()):
-            if await verify_key(self.client, token) is not None:
+            if await verify_key(self.records, token) is not None:
                 continue
             for socket in [s for s, t in self._sockets.items() if t == token]:
                 self._sockets.pop(socket, None)

@@ -28,6 +28,7 @@ from api.subgraph import Subgraph
 from api.types import Info, NodeType, RingSort, RingStatus, Verdict, now_ms
 from core.errors import NotFoundError
 from core.investigation import NODE_TYPES, RingFilter, VerdictView
+from core.ports import IngestOutcome
 
 MAX_HOPS = 3
 MAX_PATH_HOPS = 10
@@ -286,8 +287,7 @@ async def run_detection(info: Info) -> DetectionRun:
     if runner is None:
         raise NotConfiguredError("detection is not wired into this API process")
     result = await asyncio.to_thread(runner)
-    run_id = _attr(result, "run_id") or _attr(result, "id")
-    run = await ctx.store.detection_run(str(run_id) if run_id is not None else None)
+    run = await ctx.store.detection_run(result.run_id)
     if run is None:
         raise NotFoundError("the detection run finished but left no DetectionRun record")
     return DetectionRun.of(run)
@@ -306,29 +306,16 @@ async def ingest_transactions(info: Info, events: list[Any]) -> IngestResult:
     return _ingest_result(result)
 
 
-def _attr(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-
-
-def _ingest_result(result: Any) -> IngestResult:
-    rejected = _attr(result, "rejected")
-    reasons = _attr(result, "rejections") or _attr(result, "reasons") or _attr(result, "errors")
+def _ingest_result(result: IngestOutcome) -> IngestResult:
     items: list[Rejection] = []
-    source = rejected if isinstance(rejected, list | tuple) else reasons or []
-    for i, item in enumerate(source):
-        if isinstance(item, tuple | list) and len(item) == 2:
-            items.append(Rejection(index=int(item[0]), reason=str(item[1])))
-        elif isinstance(item, dict):
-            items.append(Rejection(index=int(item.get("index", i)), reason=str(item.get("reason"))))
-        else:
-            source = str(_attr(item, "source") or "")
-            index = int(source[4:]) if source.startswith("api:") and source[4:].isdigit() else i
-            items.append(Rejection(index=index, reason=str(_attr(item, "reason") or item)))
-    count = rejected if isinstance(rejected, int) else len(items)
+    for i, item in enumerate(result.rejected):
+        source = item.source
+        index = int(source[4:]) if source.startswith("api:") and source[4:].isdigit() else i
+        items.append(Rejection(index=index, reason=item.reason))
     return IngestResult(
-        applied=int(_attr(result, "applied") or 0),
-        duplicates=int(_attr(result, "duplicates") or 0),
-        rejected=count,
+        applied=result.applied,
+        duplicates=result.duplicates,
+        rejected=len(items),
         rejections=items,
     )
 

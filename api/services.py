@@ -1,42 +1,43 @@
-"""What resolvers reach besides the graph: Redis, the alert feeds, cases, triage, ingest, detection.
+"""What resolvers reach besides the graph: the bus, the alert feeds, keys, cases, triage, ingest
+and detection, each through a port.
 
-Built once per process by ``api.app.create_app`` (the API's composition root).
+Built once per process by the composition root (``ringscope.bootstrap.create_app``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
-import redis
-import redis.asyncio as aioredis
 
 from api.feeds import AlertFeed, Broadcaster
 from core.alerts import RingUpdate
 from core.cases import CaseStore
+from core.errors import RingscopeError
 from core.investigation import RingView
+from core.ports import AsyncKeyRecords, DetectionRunner, EventIngest, MessageBus, StreamReads
 from core.settings import Settings
 from core.triage import TriageStore
 
 
 @dataclass
 class Services:
-    """What resolvers reach besides the graph: Redis, feeds, and the optional ingest/detection."""
+    """What resolvers reach besides the graph: ports, feeds, and the optional ingest/detection."""
 
-    redis: aioredis.Redis[Any]
+    bus: MessageBus
+    streams: StreamReads
+    keys: AsyncKeyRecords
     broadcaster: Broadcaster
     alerts: AlertFeed
     settings: Settings
-    pipeline: Any = None
-    runner: Callable[[], Any] | None = None
+    pipeline: EventIngest | None = None
+    runner: DetectionRunner | None = None
     auth_required: bool = False
     cases: CaseStore | None = None
     triage: TriageStore | None = None
 
     async def publish_ring(self, view: RingView, change: str) -> None:
         payload = orjson.dumps(RingUpdate.of(view, change).to_json())
-        with contextlib.suppress(redis.RedisError):
-            await self.redis.publish(self.settings.ring_updates_channel, payload)
+        with contextlib.suppress(RingscopeError):
+            await self.bus.publish(self.settings.ring_updates_channel, payload)

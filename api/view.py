@@ -64,7 +64,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.max_tokens = int(settings.api_max_tokens)
         self._keys: dict[str, tuple[float, str | None, str]] = {}
         self.shared_streams = SharedStreams()
-        self.key_watch = SocketKeyWatch(services.redis, self.key_cache_s or 1.0)
+        self.key_watch = SocketKeyWatch(services.keys, self.key_cache_s or 1.0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,7 +115,7 @@ class GraphQLView(GraphQL[Context, None]):
         hit = self._keys.get(digest)
         if hit is not None and hit[0] > now:
             return hit[1], hit[2]
-        key = await verify_key(self.services.redis, token)
+        key = await verify_key(self.services.keys, token)
         role, principal = (None, "invalid-key") if key is None else (key.role, key_principal(key))
         if self.key_cache_s > 0:
             if len(self._keys) >= 10_000:

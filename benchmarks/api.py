@@ -75,7 +75,7 @@ def pct(values: list[float], q: float) -> float:
 def build_graph(args: argparse.Namespace, settings: Settings, store: FalkorStore) -> dict[str, Any]:
     from detection.run import run_detection
     from ingest.simulator import SimConfig, simulate
-    from ringscope.runtime import build_pipeline
+    from ringscope.bootstrap import build_pipeline
 
     cfg = SimConfig(
         accounts=args.accounts, days=args.days, seed=7, tx_per_account_per_day=args.rate
@@ -226,7 +226,7 @@ def open_loop(url: str, bodies: Path, rate: float, seconds: float) -> dict[str, 
 def ingest_feed(url: str, graph: str, rate: float, seconds: float) -> None:
     """Runs in its own process: simulated live transactions through the ingest pipeline."""
     from ingest.simulator import SimConfig, live_events
-    from ringscope.runtime import build_pipeline
+    from ringscope.bootstrap import build_pipeline
 
     settings = Settings(falkordb_url=url, graph=graph)
     store = FalkorStore(url, graph)

@@ -16,7 +16,7 @@ from core.settings import load_settings
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from ringscope.backup import create_backup, restore_backup
-from ringscope.runtime import build_pipeline
+from ringscope.bootstrap import build_pipeline
 
 
 def events(n: int, accounts: int) -> list[str]:

@@ -26,7 +26,6 @@ from sklearn.metrics import roc_auc_score
 from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from api.app import create_app  # noqa: E402
 from core.events import parse_event  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from detection.run import run_detection  # noqa: E402
@@ -35,6 +34,7 @@ from gnn.train import fit_model, make_model  # noqa: E402
 from graph.embedded import EmbeddedFalkorDB  # noqa: E402
 from graph.falkordb_store import FalkorStore  # noqa: E402
 from ingest.simulator import SimConfig, simulate  # noqa: E402
+from ringscope.bootstrap import create_app  # noqa: E402
 
 LABEL_RING = """mutation($id: ID!) { labelRing(id: $id, verdict: CONFIRMED_FRAUD, note: "bench") {
   id verdict } }"""

@@ -39,25 +39,28 @@ def serve_worker(url: str, graph: str) -> None:
     """The worker process: store, pipeline with scoring, StreamWorker until SIGTERM."""
     from core.settings import load_settings
     from graph.falkordb_store import FalkorStore
+    from graph.streams import RedisStreams, RedisStreamSource
     from ingest.deadletter import DeadLetterStream
     from ingest.pipeline import Pipeline
-    from ingest.scoring import build_scoring
     from ingest.worker import StreamWorker
+    from ringscope.bootstrap import alert_publisher, rule_scorer
 
     settings = load_settings(falkordb_url=url, graph=graph)
     store = FalkorStore(url, graph)
     store.ensure_schema()
-    scorer, publisher = build_scoring(store.redis, settings)
+    scorer = rule_scorer(store.redis, settings)
+    publisher = alert_publisher(store.redis, settings)
     pipeline = Pipeline(
         store,
         identity_salt(settings),
         scorer=scorer,
         publisher=publisher,
-        dead_letter=DeadLetterStream(store.redis, settings.dead_letter_stream),
+        dead_letter=DeadLetterStream(RedisStreams(store.redis), settings.dead_letter_stream),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    StreamWorker(store.redis, pipeline, settings, name="bench").run(stop)
+    source = RedisStreamSource.for_settings(store.redis, settings)
+    StreamWorker(source, pipeline, settings, name="bench").run(stop)
     publisher.close()
     store.close()
 

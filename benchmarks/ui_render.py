@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from api.app import create_app  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from graph.embedded import EmbeddedFalkorDB  # noqa: E402
 from graph.falkordb_store import FalkorStore  # noqa: E402
+from ringscope.bootstrap import create_app  # noqa: E402
 from tests.ui.conftest import CHROMIUM_ARGS  # noqa: E402
 from tests.ui.seed import seed_large  # noqa: E402
 from tests.ui.server import serve  # noqa: E402

@@ -33,3 +33,7 @@ class ConfigurationError(RingscopeError):
 
 class DetectionBusyError(RingscopeError):
     """Another detection run holds the lock on this graph."""
+
+
+class StreamGroupMissingError(RingscopeError):
+    """The input stream or its consumer group was deleted while a worker read it."""

@@ -18,7 +18,8 @@ from typing import Any, cast
 
 import numpy as np
 import orjson
-import redis
+
+from core.ports import EdgeLogReader
 
 logger = logging.getLogger(__name__)
 
@@ -143,25 +144,17 @@ def _append_rows(
             state.identity.extend((a, state.idents.get(h)) for h in r[3:6] if h)
 
 
-def _log_first_id(client: redis.Redis[Any], key: str) -> str | None:
-    first = client.xrange(key, "-", "+", count=1)
-    if not first:
-        return None
-    raw = first[0][0]
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
-
-
-def refresh(state: EdgeLogState, client: redis.Redis[Any], key: str) -> int:
+def refresh(state: EdgeLogState, log: EdgeLogReader) -> int:
     """Read log entries after ``state.last_id`` into the state; returns how many rows were new."""
-    first = _log_first_id(client, key)
+    first = log.first_id()
     if state.first_id is not None and first != state.first_id:
-        logger.info("edge log %s was recreated; rebuilding detection state", key)
+        logger.info("edge log %s was recreated; rebuilding detection state", log.key)
         fresh = EdgeLogState()
         state.__dict__.update(fresh.__dict__)
     state.first_id = first
     chunks: list[dict[str, np.ndarray]] = []
     with _no_gc():
-        added = _read_after(state, client, key, chunks)
+        added = _read_after(state, log, chunks)
     if chunks:
         for k, t in _TX_COLUMNS.items():
             parts = [state.cols[k], *(ch[k] for ch in chunks)]
@@ -183,21 +176,19 @@ def _no_gc() -> Iterator[None]:
 
 
 def _read_after(
-    state: EdgeLogState, client: redis.Redis[Any], key: str, chunks: list[dict[str, np.ndarray]]
+    state: EdgeLogState, log: EdgeLogReader, chunks: list[dict[str, np.ndarray]]
 ) -> int:
-    start, added = "(" + state.last_id, 0
+    added = 0
     while True:
-        entries = client.xrange(key, start, "+", count=_READ_COUNT)
+        entries = log.read_after(state.last_id, _READ_COUNT)
         if not entries:
             return added
         rows: list[list[Any]] = []
-        for _entry_id, fields in entries:
-            rows.extend(orjson.loads(fields.get(b"rows") or fields.get("rows")))
+        for _entry_id, entry_rows in entries:
+            rows.extend(entry_rows)
         _append_rows(state, rows, chunks)
         added += len(rows)
-        last = entries[-1][0]
-        state.last_id = last.decode() if isinstance(last, bytes) else str(last)
-        start = "(" + state.last_id
+        state.last_id = entries[-1][0]
 
 
 def save_state(state: EdgeLogState, folder: Path) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 import orjson
 
 from core.logcontext import bind_log
+from core.ports import RingRepository
 from core.settings import Settings
 from detection import edgelog
 from detection.bursts import find_fan_in_bursts
@@ -46,7 +47,6 @@ from detection.splits import find_equal_splits
 from detection.takeover import find_device_takeover
 from detection.victims import Evidence
 from graph.falkordb_store import FalkorStore
-from graph.rings import FalkorRings
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class RunSummary:
 
 @contextmanager
 def run_lock(store: FalkorStore, ttl_s: int) -> Iterator[None]:
-    with FalkorRings(store).run_lock(ttl_s):
+    with store.rings().run_lock(ttl_s):
         yield
 
 
@@ -155,7 +155,7 @@ def _size_ok(c: Candidate, lo: int, hi: int) -> bool:
     return floor <= len(c.members) <= hi
 
 
-def _score(rings: list[Ring], snap: Snapshot, repo: FalkorRings, s: Settings) -> list[Ring]:
+def _score(rings: list[Ring], snap: Snapshot, repo: RingRepository, s: Settings) -> list[Ring]:
     involved = sorted({m for r in rings for m in r.members})
     risk_by_id = repo.account_risk([snap.account_id(m) for m in involved])
     index = snap.state.accounts.index
@@ -165,7 +165,7 @@ def _score(rings: list[Ring], snap: Snapshot, repo: FalkorRings, s: Settings) ->
     return sorted((r for r in rings if r.score >= s.detect_min_score), key=lambda r: -r.score)
 
 
-def _rows(rings: list[Ring], snap: Snapshot, repo: FalkorRings) -> list[RingRow]:
+def _rows(rings: list[Ring], snap: Snapshot, repo: RingRepository) -> list[RingRow]:
     named = [(r, frozenset(snap.account_id(m) for m in r.members)) for r in rings]
     out = []
     for ch in match_rings(named, load_rings(repo)):
@@ -193,7 +193,7 @@ def run_detection(
     say = progress or (lambda _msg: None)
     summary = RunSummary(run_id=f"run-{uuid.uuid4().hex[:12]}")
     started = time.perf_counter()
-    repo = FalkorRings(store)
+    repo = store.rings()
     with repo.run_lock(settings.detect_lock_ttl_s), bind_log(run_id=summary.run_id):
         repo.start_run(summary.run_id, int(time.time() * 1000))
         status, error = "ok", None
@@ -238,12 +238,12 @@ def _timed(summary: RunSummary, name: str) -> Callable[[float], None]:
 
 
 def _run(settings: Settings, store: FalkorStore, summary: RunSummary, say: Progress) -> None:
-    repo = FalkorRings(store)
+    repo = store.rings()
     folder = state_dir(settings, store.graph_name)
     t0 = time.perf_counter()
     say("reading the edge log")
     state = edgelog.load_state(folder)
-    summary.new_rows = edgelog.refresh(state, store.redis, store.log_key)
+    summary.new_rows = edgelog.refresh(state, store.edge_log())
     if summary.new_rows:
         edgelog.save_state(state, folder)
     _timed(summary, "edge_log")(t0)

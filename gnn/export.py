@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-import orjson
 import torch
 from torch_geometric.data import HeteroData
 
+from core.ports import EdgeLogReader
 from gnn.features import ACCOUNT_FEATURES, ENTITY_FEATURES, account_features, entity_features
 from graph.model_io import verdict_rows
 
@@ -36,11 +36,12 @@ _VERDICT_LABEL = {"confirmed_fraud": 1, "false_positive": 0}
 
 
 class LogSource(Protocol):
-    """What the export needs from a store: its redis client, graph and name (FalkorStore)."""
+    """What the export needs from a store: its edge log, graph and name (FalkorStore)."""
 
     graph_name: str
-    redis: Any
     graph: Any
+
+    def edge_log(self) -> EdgeLogReader: ...
 
 
 class _Index(dict[str, int]):
@@ -104,17 +105,15 @@ class TxTable:
 
 def read_log(source: LogSource, cutoff_ms: int | None = None, chunk: int = 500) -> TxTable:
     """All edge-log entries, parsed into a TxTable (transactions at or after cutoff dropped)."""
-    key = f"ringscope:{source.graph_name}:log"
-    table, start, started = TxTable(), "-", time.perf_counter()
+    log = source.edge_log()
+    table, last, started = TxTable(), "0-0", time.perf_counter()
     while True:
-        entries = source.redis.xrange(key, min=start, max="+", count=chunk)
-        for _entry_id, fields in entries:
-            raw = fields.get(b"rows", fields.get("rows"))
-            table.add_rows(orjson.loads(raw), cutoff_ms)
+        entries = log.read_after(last, chunk)
+        for _entry_id, rows in entries:
+            table.add_rows(rows, cutoff_ms)
         if len(entries) < chunk:
             break
         last = entries[-1][0]
-        start = "(" + (last.decode() if isinstance(last, bytes) else last)
     seconds = time.perf_counter() - started
     logger.info(
         "read %d log rows in %.2fs (%.0f rows/s)",

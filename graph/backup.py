@@ -15,17 +15,21 @@ import re
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
 import redis
 
 from core.errors import GraphUnavailableError, RingscopeError
 from graph.cypher import load_query
+from graph.decode import as_text
 
 MAGIC = b"RINGSCOPE-KEYS-1\n"
 _HEADER = struct.Struct(">IqQ")  # name length, ttl ms (-1: none), payload length
 # Held only while a writer or a detection run works: never part of a backup.
 _TRANSIENT = ("writer", "detect-lock")
+
+
+RawClient: TypeAlias = "redis.Redis[bytes]"
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,9 @@ def dump_keys(client: redis.Redis[Any], keys: list[bytes], graph: str) -> Snapsh
     types = client.pipeline(transaction=False)
     for key in keys:
         types.type(key)
-    streams = [k for k, kind in zip(keys, types.execute(), strict=True) if _text(kind) == "stream"]
+    streams = [
+        k for k, kind in zip(keys, types.execute(), strict=True) if as_text(kind) == "stream"
+    ]
     pipe = client.pipeline(transaction=True)
     for key in keys:
         pipe.dump(key)
@@ -103,11 +109,11 @@ def dump_keys(client: redis.Redis[Any], keys: list[bytes], graph: str) -> Snapsh
     for i, key in enumerate(keys):
         payload, ttl, kind = replies[3 * i : 3 * i + 3]
         if payload is not None:  # expired between SCAN and MULTI
-            dumps.append(KeyDump(key, int(ttl), payload, _text(kind)))
+            dumps.append(KeyDump(key, int(ttl), payload, as_text(kind)))
     lengths = replies[3 * len(keys) : 3 * len(keys) + len(streams)]
     counts = _counts(replies[-2], replies[-1]) if has_graph else {}
     return Snapshot(
-        dumps, counts, {_text(k): int(n) for k, n in zip(streams, lengths, strict=True)}
+        dumps, counts, {as_text(k): int(n) for k, n in zip(streams, lengths, strict=True)}
     )
 
 
@@ -122,10 +128,10 @@ def node_count(client: redis.Redis[Any], graph: str) -> int:
 def _counts(nodes: Any, edges: Any) -> dict[str, float]:
     out: dict[str, float] = {}
     for label, n in nodes[1]:
-        out[_text(label)] = float(n)
+        out[as_text(label)] = float(n)
     for rel, count, _total in edges[1]:
         if count is not None:
-            out[_text(rel)] = float(count)
+            out[as_text(rel)] = float(count)
     return out
 
 
@@ -172,10 +178,6 @@ def restore_keys(client: redis.Redis[Any], dumps: Iterable[KeyDump]) -> int:
     return n
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def server_versions(client: redis.Redis[Any]) -> dict[str, str]:
     """The Redis and FalkorDB module versions of the server behind ``client``."""
     info = client.info("server")
@@ -183,6 +185,14 @@ def server_versions(client: redis.Redis[Any]) -> dict[str, str]:
     for mod in client.execute_command("MODULE", "LIST"):
         fields = dict(zip(mod[::2], mod[1::2], strict=False)) if isinstance(mod, list) else mod
         name = fields.get(b"name", fields.get("name", b""))
-        if (name.decode() if isinstance(name, bytes) else str(name)) == "graph":
+        if as_text(name) == "graph":
             graph_ver = str(fields.get(b"ver", fields.get("ver", "")))
     return {"redis": str(info.get("redis_version")), "falkordb": graph_ver}
+
+
+def stream_lengths(client: redis.Redis[Any], names: Iterable[str]) -> dict[str, int]:
+    """XLEN of each stream (0 for one that does not exist)."""
+    try:
+        return {name: int(client.xlen(name)) for name in names}
+    except redis.RedisError as exc:
+        raise GraphUnavailableError(f"stream lengths: {exc}") from exc

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import redis
+from redis.exceptions import LockError
 
 from core.errors import GraphUnavailableError, RingscopeError
 from core.ports import ApplyResult, PreparedBatch
@@ -42,7 +43,8 @@ from graph.batch import (
     plan_batch,
 )
 from graph.cypher import load_query
-from graph.falkordb_store import FalkorStore
+from graph.decode import as_text
+from graph.falkordb_store import FalkorStore, writer_lock
 from graph.schema import ensure_schema
 
 logger = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ class BulkWriter(PlannedWrites):
         if plan.tx_ids:
             taken = self._claim(keys=[self.store.seen_key], args=plan.tx_ids)
             if taken:
-                plan = plan_batch(plan.events, {_text(t) for t in taken}, plan.scores)
+                plan = plan_batch(plan.events, {as_text(t) for t in taken}, plan.scores)
         if plan.txs or plan.accounts:
             self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
             record = bulkformat.node_record
@@ -143,10 +145,6 @@ class BulkWriter(PlannedWrites):
         """The store belongs to the caller."""
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class BulkBuilder:
     """Builds graph ``store.graph_name`` from nothing: ``begin()``, ``fold()`` each batch's
     ``BulkPart`` in batch order, ``finish()`` (or ``abort()``).
@@ -161,7 +159,7 @@ class BulkBuilder:
         # GRAPH.BULK calls may take longer than the client's default 5 s socket timeout
         self._bulk_client: redis.Redis[Any] = redis.Redis.from_url(store.url, socket_timeout=None)
         self.chunk_bytes = chunk_bytes
-        self._token = uuid.uuid4().hex
+        self._lock = writer_lock(self.redis, store.lock_key, _LOCK_TTL_MS)
         self._began = False
         self._sent_nodes = 0
         self._tx_blobs: list[bytes] = []
@@ -180,7 +178,7 @@ class BulkBuilder:
     def begin(self) -> None:
         """Refuse a graph that holds anything; take the writer lock; clear the empty schema."""
         r, s = self.redis, self.store
-        if not r.set(s.lock_key, self._token, nx=True, px=_LOCK_TTL_MS):
+        if not self._lock.acquire(blocking=False):
             raise GraphUnavailableError(
                 f"another writer holds {s.lock_key}: stop workers and loaders before --bulk"
             )
@@ -201,6 +199,10 @@ class BulkBuilder:
         except BaseException:
             self._unlock()
             raise
+
+    def writer(self) -> BulkWriter:
+        """The store port that folds each batch into this build, in this process."""
+        return BulkWriter(self.store, self.fold)
 
     def finish(self) -> None:
         """Send the entity nodes and edges, build indexes and constraints, release the lock."""
@@ -364,11 +366,11 @@ class BulkBuilder:
         self._refresh_lock()
 
     def _refresh_lock(self) -> None:
-        self.redis.pexpire(self.store.lock_key, _LOCK_TTL_MS)
+        with suppress(LockError):  # expired already: there is nothing to extend
+            self._lock.reacquire()
 
     def _unlock(self) -> None:
         self._bulk_client.close()
         self._bulk_client.connection_pool.disconnect()
-        held = self.redis.get(self.store.lock_key)
-        if held in (self._token, self._token.encode()):
-            self.redis.delete(self.store.lock_key)
+        with suppress(LockError):  # expired, or never taken (begin refused)
+            self._lock.release()

@@ -29,6 +29,7 @@ from core.cases import (
     snapshot,
 )
 from core.errors import GraphUnavailableError, NotFoundError
+from graph.decode import as_text
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +41,6 @@ def _case_from_json(raw: bytes | str) -> CaseView:
     for name in ("alert_ids", "ring_ids", "account_ids"):
         data[name] = tuple(data.get(name, ()))
     return CaseView(**data)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class RedisCaseStore:
@@ -80,7 +77,7 @@ class RedisCaseStore:
         return [None if raw is None else _case_from_json(raw) for raw in raws]
 
     async def _all(self) -> list[CaseView]:
-        ids = [_text(i) for i in await self.client.zrevrange(self.index, 0, -1)]
+        ids = [as_text(i) for i in await self.client.zrevrange(self.index, 0, -1)]
         return [c for c in await self.cases(ids) if c is not None]
 
     async def list_cases(self, flt: CaseFilter, offset: int, limit: int) -> list[CaseView]:

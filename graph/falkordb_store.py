@@ -13,15 +13,15 @@ not MERGE, are the cost of a naive build), so only unseen ids cost a lookup.
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import orjson
 import redis
 from falkordb import FalkorDB, Graph
+from redis.exceptions import LockError
+from redis.lock import Lock
 
 from core.errors import GraphUnavailableError, RingscopeError
 from core.ports import ApplyResult, PreparedBatch
@@ -35,14 +35,13 @@ from graph.batch import (
     PlannedWrites,
 )
 from graph.cypher import load_query
+from graph.decode import as_text
+from graph.edgelog import RedisEdgeLog
+from graph.rings import FalkorRings
 from graph.schema import ensure_schema
 
 logger = logging.getLogger(__name__)
 
-_RELEASE_LOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 _LOCK_TTL_MS = 15_000
 _ID_CACHE_LIMIT = 5_000_000
 _NODE_CHUNK = 10_000
@@ -62,10 +61,6 @@ def params_header(params: dict[str, Any]) -> str:
             raise TypeError(f"parameter {name!r}: maps are not supported, send positional lists")
         parts.append(f"{name}={orjson.dumps(value).decode()}")
     return "CYPHER " + " ".join(parts) + " "
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]], list[list[Any]]]:
@@ -99,7 +94,6 @@ class FalkorStore(PlannedWrites):
         self._links: dict[str, set[tuple[int, int]]] = {
             name: set() for name in (*LINK_EDGES, *IDENTITY_EDGES)
         }
-        self._release = self.redis.register_script(_RELEASE_LOCK)
         # benchmarks set this to a dict: writes then run as GRAPH.PROFILE and record, per query,
         # the execution time (ms) of each operation (benchmarks/ingest.py)
         self.profile: dict[str, dict[str, float]] | None = None
@@ -191,7 +185,7 @@ class FalkorStore(PlannedWrites):
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
         reply = self.redis.execute_command(command, self.graph_name, query, "--compact")
         # compact reply: [header, rows, stats]; a row is [[type, value], [type, value]]
-        return {_text(row[0][1]): row[1][1] for row in reply[1]}
+        return {as_text(row[0][1]): row[1][1] for row in reply[1]}
 
     def _forget_ids(self) -> None:
         for cache in self._ids.values():
@@ -241,7 +235,7 @@ class FalkorStore(PlannedWrites):
         assert self.profile is not None
         ops = self.profile.setdefault(name, {})
         for raw in lines:
-            line = raw.decode() if isinstance(raw, bytes) else str(raw)
+            line = as_text(raw)
             op, _, rest = line.strip().partition("|")
             _, _, ms = rest.partition("Execution time:")
             if ms:
@@ -258,16 +252,14 @@ class FalkorStore(PlannedWrites):
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
-        token = uuid.uuid4().hex
-        deadline = time.monotonic() + 2 * _LOCK_TTL_MS / 1000
-        while not self.redis.set(self.lock_key, token, nx=True, px=_LOCK_TTL_MS):
-            if time.monotonic() > deadline:
-                raise GraphUnavailableError(f"writer lock {self.lock_key} not released in time")
-            time.sleep(0.002)
+        lock = writer_lock(self.redis, self.lock_key, _LOCK_TTL_MS)
+        if not lock.acquire(blocking_timeout=2 * _LOCK_TTL_MS / 1000):
+            raise GraphUnavailableError(f"writer lock {self.lock_key} not released in time")
         try:
             yield
         finally:
-            self._release(keys=[self.lock_key], args=[token])
+            with suppress(LockError):  # expired under a write longer than the TTL
+                lock.release()
 
     @contextmanager
     def _translate(self) -> Iterator[None]:
@@ -305,7 +297,21 @@ class FalkorStore(PlannedWrites):
                     out[rel] = count
         return out
 
+    def rings(self) -> FalkorRings:
+        """Detection's ring repository on this graph (the RingRepository port)."""
+        return FalkorRings(self)
+
+    def edge_log(self) -> RedisEdgeLog:
+        """The edge log of this graph, for batch analytics (the EdgeLogReader port)."""
+        return RedisEdgeLog(self.redis, self.log_key)
+
     def close(self) -> None:
         self.redis.close()
         # FalkorDB.from_url hands the client a pool it does not own: disconnect it explicitly
         self.redis.connection_pool.disconnect()
+
+
+def writer_lock(client: redis.Redis[Any], key: str, ttl_ms: int) -> Lock:
+    """The graph's writer lock (redis-py's: SET NX PX with a token, released by its holder only);
+    bulk loads hold the same key (graph/bulk.py)."""
+    return client.lock(key, timeout=ttl_ms / 1000, sleep=0.002, thread_local=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from redis.exceptions import LockError
@@ -18,7 +18,6 @@ from core.alerts import Alert, RingUpdate
 from core.errors import DetectionBusyError
 from core.settings import Settings
 from graph.cypher import load_query
-from graph.falkordb_store import FalkorStore
 
 WRITE_BATCH = 200
 # The order ring writes run in: rings first, then who belongs to them, then history.
@@ -38,10 +37,18 @@ def _chunks(rows: Sequence[Any], size: int = WRITE_BATCH) -> Iterator[Sequence[A
         yield rows[start : start + size]
 
 
-class FalkorRings:
-    """The ring repository on a FalkorStore's graph and Redis."""
+class _Store(Protocol):
+    """What the repository uses of a FalkorStore (graph/falkordb_store.py hands it out)."""
 
-    def __init__(self, store: FalkorStore) -> None:
+    graph_name: str
+    graph: Any
+    redis: Any
+
+
+class FalkorRings:
+    """The ring repository on a FalkorStore's graph and Redis (``FalkorStore.rings()``)."""
+
+    def __init__(self, store: _Store) -> None:
         self.store = store
         self.graph_name = store.graph_name
 

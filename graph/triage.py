@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 
 from core.errors import GraphUnavailableError
 from core.triage import AlertTriage
+from graph.decode import as_text
 
 
 class RedisTriageStore:
@@ -45,7 +46,4 @@ class RedisTriageStore:
             raise GraphUnavailableError(f"cannot store alert triage: {exc}") from exc
 
     async def triaged_ids(self) -> set[str]:
-        return {
-            k.decode() if isinstance(k, bytes) else str(k)
-            for k in await self.client.hkeys(self.key)
-        }
+        return {as_text(k) for k in await self.client.hkeys(self.key)}

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.settings import Settings
-from graph.bulk import BulkBuilder, BulkPart, BulkWriter
+from graph.bulk import BulkBuilder, BulkPart
 from ingest.files import LoadSummary, load_files, loader_gc
-from ingest.parallel import combine_summaries, drain_progress, stop_processes
+from ingest.parallel import PipelineOpener, combine_summaries, drain_progress, stop_processes
 from ingest.pipeline import BatchResult, Pipeline
 
 _PARTS_QUEUED = 4  # batches a loader process may run ahead, each (bounded memory)
@@ -34,20 +33,20 @@ def load_files_bulk(
     on_progress: Callable[[int, BatchResult], None] | None = None,
     *,
     processes: int = 1,
-    settings: Settings | None = None,
+    loaders: PipelineOpener | None = None,
 ) -> LoadSummary:
     """Build the (empty) graph from the files; raises GraphNotEmptyError if it holds anything.
 
     ``pipeline`` parses, dead-letters and scores in this process; with ``processes`` > 1 (no
-    scoring) loader processes built from ``settings`` do that instead.
+    scoring) loader processes on pipelines from ``loaders`` do that instead.
     """
     builder.begin()
     try:
         if processes > 1 and pipeline.scorer is None:
-            assert settings is not None, "loader processes need the settings"
-            summary = _parallel(paths, settings, builder, processes, batch_size, on_progress)
+            assert loaders is not None, "loader processes need a PipelineOpener"
+            summary = _parallel(paths, loaders, builder, processes, batch_size, on_progress)
         else:
-            store, pipeline.store = pipeline.store, BulkWriter(builder.store, builder.fold)
+            store, pipeline.store = pipeline.store, builder.writer()
             try:
                 summary = load_files(paths, pipeline, batch_size, on_progress)
             finally:
@@ -61,23 +60,16 @@ def load_files_bulk(
 
 @dataclass(frozen=True)
 class _Job:
-    settings: Settings
-    url: str
+    opener: PipelineOpener
     paths: list[Path]
     batch_size: int
     shard: tuple[int, int]
 
 
 def _load_shard(job: _Job, parts: Any, progress: Any, results: Any) -> None:
-    from graph.falkordb_store import FalkorStore
-    from ringscope.runtime import build_pipeline
-
     try:
-        store = FalkorStore(job.url, job.settings.graph)
-        pipeline = build_pipeline(job.settings, store, scoring=False)
         mine, of = job.shard
-        pipeline.store = BulkWriter(store, parts.put, first=mine, step=of)
-        with loader_gc():
+        with job.opener.bulk(parts.put, mine, of) as pipeline, loader_gc():
             summary = load_files(
                 job.paths,
                 pipeline,
@@ -85,7 +77,6 @@ def _load_shard(job: _Job, parts: Any, progress: Any, results: Any) -> None:
                 lambda n, r: progress.put((n, r.applied)),
                 shard=job.shard,
             )
-        store.close()
         results.put(("ok", summary))
     except BaseException as exc:  # handed to the parent, which raises it
         results.put(("error", exc))
@@ -95,7 +86,7 @@ def _load_shard(job: _Job, parts: Any, progress: Any, results: Any) -> None:
 
 def _parallel(
     paths: list[Path],
-    settings: Settings,
+    loaders: PipelineOpener,
     builder: BulkBuilder,
     processes: int,
     batch_size: int,
@@ -105,13 +96,12 @@ def _parallel(
     ctx = mp.get_context("spawn")
     progress, results = ctx.Queue(), ctx.Queue()
     parts = [ctx.Queue(maxsize=_PARTS_QUEUED) for _ in range(processes)]
-    url = builder.store.url
     procs = [
         ctx.Process(
             target=_load_shard,
             daemon=True,
             args=(
-                _Job(settings, url, paths, batch_size, (k, processes)),
+                _Job(loaders, paths, batch_size, (k, processes)),
                 parts[k],
                 progress,
                 results,

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import redis
 
 from core.events import hash_identity
+from core.ports import EntrySink
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def _b64(value: bytes) -> str:
 
 
 class DeadLetterStream:
-    """XADDs rejections to ``stream`` (default ``transactions:dead``).
+    """Appends rejections to ``stream`` (default ``transactions:dead``) through an EntrySink.
 
     Args:
         salt: the identity salt; identity values in payloads are hashed with it, or redacted
@@ -113,12 +113,12 @@ class DeadLetterStream:
 
     def __init__(
         self,
-        client: redis.Redis[Any],
+        sink: EntrySink,
         stream: str = "transactions:dead",
         salt: str | None = None,
         max_kept_bytes: int = MAX_KEPT_BYTES,
     ) -> None:
-        self.client = client
+        self.sink = sink
         self.stream = stream
         self.salt = salt
         self.max_kept_bytes = max_kept_bytes
@@ -149,10 +149,7 @@ class DeadLetterStream:
     def send(self, rejections: Sequence[Rejection]) -> None:
         if not rejections:
             return
-        pipe = self.client.pipeline(transaction=False)
-        for rej in rejections:
-            pipe.xadd(self.stream, self.fields(rej))
-        pipe.execute()
+        self.sink.append(self.stream, [self.fields(rej) for rej in rejections])
         logger.warning(
             "%d event(s) dead-lettered to %s, first: %s",
             len(rejections),

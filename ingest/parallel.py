@@ -13,19 +13,33 @@ import multiprocessing as mp
 import queue
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from core.settings import Settings
+from graph.bulk import BulkPart
 from ingest.files import LoadSummary, load_files, loader_gc
-from ingest.pipeline import BatchResult
+from ingest.pipeline import BatchResult, Pipeline
+
+
+class PipelineOpener(Protocol):
+    """Opens a pipeline (and its store) inside a loader process; picklable, as it crosses a
+    ``spawn`` (the composition root's ``LoaderPipelines``)."""
+
+    def __call__(self, scoring: bool) -> AbstractContextManager[Pipeline]: ...
+
+    def bulk(
+        self, sink: Callable[[BulkPart], None], first: int, step: int
+    ) -> AbstractContextManager[Pipeline]:
+        """A pipeline (no scoring) whose graph writes become ``GRAPH.BULK`` parts for ``sink``:
+        batch ``first``, ``first + step`` ... of the files (graph.bulk.BulkWriter)."""
+        ...
 
 
 @dataclass(frozen=True)
 class _Job:
-    settings: Settings
-    url: str
+    opener: PipelineOpener
     paths: list[Path]
     batch_size: int
     shard: tuple[int, int]
@@ -33,23 +47,14 @@ class _Job:
 
 
 def _load_shard(job: _Job, progress: Any) -> LoadSummary:
-    from graph.falkordb_store import FalkorStore
-    from ringscope.runtime import build_pipeline
-
-    store = FalkorStore(job.url, job.settings.graph)
-    pipeline = build_pipeline(job.settings, store, scoring=job.score)
-    try:
-        with loader_gc():
-            return load_files(
-                job.paths,
-                pipeline,
-                job.batch_size,
-                lambda n, r: progress.put((n, r.applied)),
-                shard=job.shard,
-            )
-    finally:
-        pipeline.close()
-        store.close()
+    with job.opener(job.score) as pipeline, loader_gc():
+        return load_files(
+            job.paths,
+            pipeline,
+            job.batch_size,
+            lambda n, r: progress.put((n, r.applied)),
+            shard=job.shard,
+        )
 
 
 def _run(job: _Job, progress: Any, results: Any) -> None:
@@ -61,19 +66,18 @@ def _run(job: _Job, progress: Any, results: Any) -> None:
 
 def load_files_parallel(
     paths: list[Path],
-    settings: Settings,
-    url: str,
+    opener: PipelineOpener,
     *,
     processes: int = 2,
     batch_size: int = 5000,
     score: bool = False,
     on_progress: Callable[[int, BatchResult], None] | None = None,
 ) -> LoadSummary:
-    """Load the files with ``processes`` loader processes against the FalkorDB at ``url``."""
+    """Load the files with ``processes`` loader processes, each on a pipeline from ``opener``."""
     started = time.perf_counter()
     ctx = mp.get_context("spawn")  # a clean interpreter: no inherited threads or sockets
     progress, results = ctx.Queue(), ctx.Queue()
-    jobs = [_Job(settings, url, paths, batch_size, (k, processes), score) for k in range(processes)]
+    jobs = [_Job(opener, paths, batch_size, (k, processes), score) for k in range(processes)]
     procs = [ctx.Process(target=_run, args=(job, progress, results), daemon=True) for job in jobs]
     for proc in procs:
         proc.start()

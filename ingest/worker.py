@@ -8,48 +8,30 @@ of blocking the group, whether or not it can be decoded.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
-import redis
-
-from core.errors import GraphUnavailableError, RingscopeError
+from core.errors import GraphUnavailableError, RingscopeError, StreamGroupMissingError
 from core.logcontext import bind_log
+from core.ports import StreamSource
 from core.settings import Settings
-from core.streams import HEARTBEAT_EVERY_S, worker_heartbeat_key
+from core.streams import HEARTBEAT_EVERY_S, StreamEntry
 from ingest.deadletter import DeadLetterStream, Rejection, entry_payload
 from ingest.pipeline import BatchResult, Pipeline
 
 logger = logging.getLogger(__name__)
 
-_RETRYABLE = (
-    redis.ConnectionError,
-    redis.TimeoutError,
-    redis.BusyLoadingError,
-    GraphUnavailableError,
-)
+_RETRYABLE = (GraphUnavailableError,)  # adapters translate the drivers' connection errors
 
-# An entry as read: raw bytes from the stream, or text (tests and callers with a decoding client)
-Entry = tuple[bytes | str, Mapping[Any, Any]]
+Entry = StreamEntry
 
 
 def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
-
-
-def raw_client(client: redis.Redis[Any]) -> redis.Redis[Any]:
-    """A client on the same server that returns bytes: entries are decoded one by one here."""
-    pool = client.connection_pool
-    if not pool.connection_kwargs.get("decode_responses"):
-        return client
-    kwargs = {**pool.connection_kwargs, "decode_responses": False}
-    return redis.Redis(connection_pool=redis.ConnectionPool(pool.connection_class, **kwargs))
 
 
 class StreamWorker:
@@ -57,19 +39,21 @@ class StreamWorker:
 
     Entries are read as bytes and decoded one by one, so one entry that is not UTF-8, has no
     ``event`` field or carries an oversized value is dead-lettered (with its reason) and
-    acknowledged without touching the rest of its batch.
+    acknowledged without touching the rest of its batch. Rejections go to the pipeline's
+    dead-letter stream.
     """
 
     def __init__(
         self,
-        client: redis.Redis[Any],
+        source: StreamSource,
         pipeline: Pipeline,
         settings: Settings,
         name: str | None = None,
         on_batch: Callable[[BatchResult], None] | None = None,
     ) -> None:
-        self.client = client
-        self.raw = raw_client(client)
+        if pipeline.dead_letter is None:
+            raise TypeError("a stream worker needs a pipeline with a dead-letter stream")
+        self.source = source
         self.pipeline = pipeline
         self.stream = settings.stream
         self.group = settings.consumer_group
@@ -77,26 +61,19 @@ class StreamWorker:
         self.claim_idle_ms = settings.claim_idle_ms
         self.max_deliveries = settings.max_deliveries
         self.max_field_bytes = settings.max_event_bytes
-        self.dead = DeadLetterStream(client, settings.dead_letter_stream, pipeline.salt)
+        self.dead: DeadLetterStream = pipeline.dead_letter
         self.name = name or consumer_name()
         self.on_batch = on_batch
         self._claim_cursor = "0-0"
         self._next_claim = 0.0
-        self.heartbeat_key = worker_heartbeat_key(self.stream, self.group)
         self._next_beat = 0.0
 
     def close(self) -> None:
-        """Close the bytes client if this worker opened one."""
-        if self.raw is not self.client:
-            self.raw.close()
-            self.raw.connection_pool.disconnect()
+        """Close the stream source's connections."""
+        self.source.close()
 
     def ensure_group(self) -> None:
-        try:
-            self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        self.source.ensure_group()
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished first."""
@@ -112,12 +89,9 @@ class StreamWorker:
                 logger.warning("graph or stream unavailable (%s); retrying in %.1fs", exc, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
-            except redis.ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
+            except StreamGroupMissingError as exc:
                 logger.warning("stream or group deleted (%s); creating them again", exc)
-        with contextlib.suppress(redis.RedisError):  # stopped on purpose: no longer expected
-            self.client.hdel(self.heartbeat_key, self.name)
+        self.source.check_out(self.name)
         logger.info("worker %s stopped", self.name)
 
     def step(self, block_ms: int = 1000) -> int:
@@ -127,33 +101,23 @@ class StreamWorker:
         if time.monotonic() >= self._next_claim:
             handled += self._reclaim()
             self._next_claim = time.monotonic() + self.claim_idle_ms / 2000
-        reply = self.raw.xreadgroup(
-            self.group, self.name, {self.stream: ">"}, count=self.batch_size, block=block_ms
-        )
-        for _stream, entries in reply or []:
-            if entries:
-                self.handle(entries)
-                handled += len(entries)
+        entries = self.source.read(self.name, self.batch_size, block_ms)
+        if entries:
+            self.handle(entries)
+            handled += len(entries)
         return handled
 
     def _beat(self) -> None:
         """Check in (the API's /readyz sees when no worker has for a while)."""
         now = time.time()
         if now >= self._next_beat:
-            self.client.hset(self.heartbeat_key, self.name, int(now * 1000))
+            self.source.check_in(self.name, int(now * 1000))
             self._next_beat = now + HEARTBEAT_EVERY_S
 
     def _reclaim(self) -> int:
-        reply = self.raw.xautoclaim(
-            self.stream,
-            self.group,
-            self.name,
-            min_idle_time=self.claim_idle_ms,
-            start_id=self._claim_cursor,
-            count=self.batch_size,
+        self._claim_cursor, entries = self.source.reclaim(
+            self.name, self.claim_idle_ms, self._claim_cursor, self.batch_size
         )
-        self._claim_cursor, entries = _text(reply[0]), reply[1]
-        entries = [e for e in entries if e[1] is not None]
         if not entries:
             return 0
         logger.info("reclaimed %d entries left pending by a dead consumer", len(entries))
@@ -164,16 +128,14 @@ class StreamWorker:
 
     def _drop_poison(self, entries: list[Entry]) -> list[Entry]:
         """Dead-letter entries delivered too often: they must not block the group for ever."""
-        first, last = _text(entries[0][0]), _text(entries[-1][0])
-        pending = self.client.xpending_range(self.stream, self.group, first, last, len(entries))
-        counts = {_text(p["message_id"]): p["times_delivered"] for p in pending}
+        counts = self.source.deliveries(entries[0][0], entries[-1][0], len(entries))
         keep, poison = [], []
         for entry_id, fields in entries:
-            n = counts.get(_text(entry_id), 0)
+            n = counts.get(entry_id, 0)
             if n > self.max_deliveries:
-                payload, encoding = entry_payload(_as_bytes(fields))
+                payload, encoding = entry_payload(fields)
                 reason = f"delivered {n} times without success; set aside"
-                poison.append(Rejection(payload, reason, _text(entry_id), encoding))
+                poison.append(Rejection(payload, reason, entry_id, encoding))
             else:
                 keep.append((entry_id, fields))
         if poison:
@@ -183,7 +145,7 @@ class StreamWorker:
 
     def handle(self, entries: list[Entry]) -> BatchResult:
         """Process entries and acknowledge them, all after the graph write."""
-        with bind_log(consumer=self.name, batch=_text(entries[0][0]) if entries else ""):
+        with bind_log(consumer=self.name, batch=entries[0][0] if entries else ""):
             return self._handle(entries)
 
     def _handle(self, entries: list[Entry]) -> BatchResult:
@@ -191,12 +153,12 @@ class StreamWorker:
         ids: list[str] = []
         refused: list[Rejection] = []
         for entry_id, fields in entries:
-            decoded = self.decode(_text(entry_id), _as_bytes(fields))
+            decoded = self.decode(entry_id, fields)
             if isinstance(decoded, Rejection):
                 refused.append(decoded)
             else:
                 raws.append(decoded)
-                ids.append(_text(entry_id))
+                ids.append(entry_id)
         if refused:  # set aside before the rest is tried: they can never succeed
             self.dead.send(refused)
             self._ack([r.source for r in refused])
@@ -257,21 +219,4 @@ class StreamWorker:
         return total, failed
 
     def _ack(self, ids: list[str]) -> None:
-        if ids:
-            self.client.xack(self.stream, self.group, *ids)  # type: ignore[no-untyped-call]
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _as_bytes(fields: Mapping[Any, Any]) -> Mapping[bytes, bytes]:
-    """Entry fields as bytes, whether the client decoded them or not."""
-    if isinstance(next(iter(fields), b""), bytes):
-        return fields  # as read by the bytes client: nothing to do
-    return {
-        (k if isinstance(k, bytes) else str(k).encode()): (
-            v if isinstance(v, bytes) else str(v).encode()
-        )
-        for k, v in fields.items()
-    }
+        self.source.ack(ids)

@@ -24,9 +24,7 @@ import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
-
-import redis
+from typing import IO, TYPE_CHECKING, Any
 
 from core.errors import RingscopeError
 from core.settings import Settings
@@ -40,9 +38,13 @@ from graph.backup import (
     restore_keys,
     select_keys,
     server_versions,
+    stream_lengths,
     write_dumps,
 )
 from graph.falkordb_store import FalkorStore
+
+if TYPE_CHECKING:
+    from graph.backup import RawClient
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +223,7 @@ def restore_backup(
     return manifest
 
 
-def _refuse_non_empty(raw: redis.Redis[bytes], graph: str, force: bool) -> None:
+def _refuse_non_empty(raw: RawClient, graph: str, force: bool) -> None:
     nodes = node_count(raw, graph)
     if nodes and not force:
         raise BackupError(
@@ -296,8 +298,9 @@ def _check_counts(store: FalkorStore, manifest: dict[str, Any]) -> None:
     want = {k: float(v) for k, v in manifest["counts"].items()}
     if now != want:
         raise BackupError(f"restored counts {now} differ from the backup's {want}")
+    lengths = stream_lengths(store.redis, manifest["streams"])
     for name, length in manifest["streams"].items():
-        if store.redis.xlen(name) != length:
+        if lengths[name] != length:
             raise BackupError(
-                f"restored stream {name} has {store.redis.xlen(name)} entries, the backup {length}"
+                f"restored stream {name} has {lengths[name]} entries, the backup {length}"
             )

@@ -14,10 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import redis
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from api.metrics import ALERTS_STREAM, INGEST_LAG, REGISTRY
+from core.errors import RingscopeError
+from core.ports import StreamMonitor
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -116,39 +117,27 @@ def record_run(summary: RunSummary) -> None:
 
 
 class StreamGauges:
-    """Refreshes lag, pending, consumers and stream lengths from Redis."""
+    """Refreshes lag, pending, consumers and stream lengths from the streams' monitor."""
 
-    def __init__(self, client: redis.Redis[Any], settings: Settings) -> None:
-        self.client = client
-        self.settings = settings
+    def __init__(self, monitor: StreamMonitor) -> None:
+        self.monitor = monitor
 
     def refresh(self) -> None:
-        s = self.settings
-        pipe = self.client.pipeline(transaction=False)
-        for stream in (s.stream, s.dead_letter_stream, s.alerts_stream):
-            pipe.xlen(stream)
-        length, dead, alerts = pipe.execute()
-        STREAM_LENGTH.set(length)
-        DEAD_LETTERS.set(dead)
-        ALERTS_STREAM.set(alerts)
-        if not length:
-            return
-        try:
-            groups = self.client.xinfo_groups(s.stream)  # type: ignore[no-untyped-call]
-        except redis.ResponseError:  # no stream or group yet
-            return
-        for group in groups:
-            if _text(group.get("name")) == s.consumer_group:
-                if group.get("lag") is not None:
-                    INGEST_LAG.set(group["lag"])
-                STREAM_PENDING.set(group.get("pending", 0))
-                STREAM_CONSUMERS.set(group.get("consumers", 0))
+        stats = self.monitor.stream_stats()
+        STREAM_LENGTH.set(stats.length)
+        DEAD_LETTERS.set(stats.dead)
+        ALERTS_STREAM.set(stats.alerts)
+        if stats.group is not None:
+            if stats.group.lag is not None:
+                INGEST_LAG.set(stats.group.lag)
+            STREAM_PENDING.set(stats.group.pending)
+            STREAM_CONSUMERS.set(stats.group.consumers)
 
     def run(self, stop: threading.Event, interval_s: float = 5.0) -> None:
         while not stop.is_set():
             try:
                 self.refresh()
-            except redis.RedisError as exc:
+            except RingscopeError as exc:
                 logger.debug("stream gauges not refreshed: %s", exc)
             stop.wait(interval_s)
 
@@ -169,11 +158,11 @@ class MetricsServer:
 
 
 def serve_metrics(
-    settings: Settings, client: redis.Redis[Any], port: int | None = None
+    settings: Settings, monitor: StreamMonitor, port: int | None = None
 ) -> MetricsServer:
     """Start the gauge refresher and, if a port is set, ``/metrics`` on it (thread-backed)."""
     stop = threading.Event()
-    gauges = StreamGauges(client, settings)
+    gauges = StreamGauges(monitor)
     threading.Thread(target=gauges.run, args=(stop,), name="metrics-gauges", daemon=True).start()
     port = settings.metrics_port if port is None else port
     if not port:
@@ -181,7 +170,3 @@ def serve_metrics(
     server, _thread = start_http_server(port, addr=settings.host, registry=REGISTRY)
     logger.info("metrics on http://%s:%d/metrics", settings.host, server.server_port)
     return MetricsServer(int(server.server_port), stop, server)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

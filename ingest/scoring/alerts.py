@@ -3,7 +3,8 @@
 Every newly applied transaction's result (score, decision, reasons) also goes to the stream
 ``transactions:approved`` or ``transactions:flagged`` here, so each appears there once.
 
-One Lua call per batch (``alerts.lua``) deduplicates and publishes atomically: a tx_id alerts at
+One call of the AlertLog port per batch (``graph/alerts.lua`` on Redis) deduplicates and
+publishes atomically: a tx_id alerts at
 most once (a marker with a TTL), and an account tripping the same rule again within
 ``alert_dedup_window_s`` of event time updates its open alert (same id, ``count`` + 1, highest
 score, latest transaction) and re-publishes it, rather than raising a new one. Webhooks get new
@@ -16,21 +17,17 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
-import redis
 
 from core.alerts import Alert
 from core.events import TransactionEvent
+from core.ports import AlertLog
 from core.scores import TxScore
-from core.settings import Settings
 from ingest.scoring.webhooks import WebhookNotifier
 
 logger = logging.getLogger(__name__)
-
-_SCRIPT = (Path(__file__).parent / "alerts.lua").read_text()
 
 
 def reason_code(reason: str) -> str:
@@ -42,35 +39,17 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class RedisAlertPublisher:
-    """Publishes transaction alerts to the ``alerts`` stream and pub/sub channel.
+class TransactionAlertPublisher:
+    """Publishes transaction alerts to the ``alerts`` stream and pub/sub channel (AlertPublisher).
 
     Args:
-        client: Redis on the graph's server (``store.redis``).
+        log: deduplicates, records and publishes (``graph.alerts.RedisAlertLog``).
         webhooks: optional notifier; ``close()`` stops it.
     """
 
-    def __init__(
-        self, client: redis.Redis[Any], settings: Settings, webhooks: WebhookNotifier | None = None
-    ) -> None:
-        self.client = client
-        self.prefix = f"ringscope:{settings.graph}:alerts:"
-        self.stream = settings.alerts_stream
-        self.config = orjson.dumps(
-            {
-                "window_ms": settings.alert_dedup_window_s * 1000,
-                "window_s": settings.alert_dedup_window_s,
-                "marker_ttl": settings.feature_marker_ttl_s,
-                "stream": settings.alerts_stream,
-                "channel": settings.alerts_channel,
-                "maxlen": settings.alerts_stream_maxlen,
-                "approved": settings.approved_stream,
-                "flagged": settings.flagged_stream,
-                "results_maxlen": settings.results_stream_maxlen,
-            }
-        )
+    def __init__(self, log: AlertLog, webhooks: WebhookNotifier | None = None) -> None:
+        self.log = log
         self.webhooks = webhooks
-        self._script = client.register_script(_SCRIPT)
 
     def publish(
         self, events: Sequence[TransactionEvent], scores: dict[str, TxScore], applied: set[str]
@@ -80,8 +59,7 @@ class RedisAlertPublisher:
         ]
         if not items:
             return
-        reply = self._script(args=[self.prefix, self.config, orjson.dumps(items)])
-        published: list[tuple[dict[str, Any], str]] = orjson.loads(reply)
+        published = self.log.record(items)
         if self.webhooks is not None:
             for alert, change in published:
                 if change in ("new", "escalated"):

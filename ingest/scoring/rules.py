@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigurationError
 from core.events import TransactionEvent
-from ingest.scoring.features import Features
+from core.features import Features
 
 logger = logging.getLogger(__name__)
 

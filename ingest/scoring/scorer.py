@@ -10,16 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import redis
 
 from core.errors import ConfigurationError, RingscopeError
 from core.events import AccountEvent, TransactionEvent
-from core.ports import AccountRiskModel
+from core.features import Features
+from core.ports import AccountRiskModel, FeatureStore
 from core.scores import Decision, TxScore
 from core.settings import Settings
-from ingest.scoring.features import Features, FeatureStore
 from ingest.scoring.rules import RuleBook, RuleSet
 
 logger = logging.getLogger(__name__)
@@ -29,14 +26,14 @@ class RuleScorer:
     """Scores batches of transactions against the rules file; works with or without a model.
 
     Args:
-        client: Redis on the graph's server (``store.redis``), holding the feature state.
+        features: the streaming feature state (``graph.features.RedisFeatureStore``).
         rules_path: overrides ``settings.rules_path``; neither set means the bundled defaults.
         model: a trained model's account risk (the GNN), optional.
     """
 
     def __init__(
         self,
-        client: redis.Redis[Any],
+        features: FeatureStore,
         settings: Settings,
         rules_path: Path | None = None,
         model: AccountRiskModel | None = None,
@@ -46,16 +43,7 @@ class RuleScorer:
                 "RINGSCOPE_SCORE_REVIEW_THRESHOLD must not exceed RINGSCOPE_SCORE_BLOCK_THRESHOLD "
                 f"(got {settings.score_review_threshold} > {settings.score_block_threshold})"
             )
-        self.client = client
-        self.features = FeatureStore(
-            client,
-            settings.graph,
-            ttl_s=settings.feature_ttl_s,
-            marker_ttl_s=settings.feature_marker_ttl_s,
-            window_cap=settings.feature_window_cap,
-            alpha=settings.feature_ewma_alpha,
-            clip=settings.feature_ewma_clip,
-        )
+        self.features = features
         self.rulebook = RuleBook(rules_path or settings.rules_path)
         self.model = model
         self.review = settings.score_review_threshold

@@ -21,8 +21,9 @@ from typing import Any
 
 import httpx
 import orjson
-import redis
 
+from core.errors import RingscopeError
+from core.ports import EntrySink
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class WebhookNotifier:
         self,
         urls: Sequence[str],
         secret: str,
-        dead_letter: redis.Redis[Any],
+        dead_letter: EntrySink,
         *,
         dead_stream: str = "webhooks:dead",
         max_attempts: int = 5,
@@ -83,9 +84,7 @@ class WebhookNotifier:
             t.start()
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, dead_letter: redis.Redis[Any]
-    ) -> WebhookNotifier | None:
+    def from_settings(cls, settings: Settings, dead_letter: EntrySink) -> WebhookNotifier | None:
         """A notifier for ``RINGSCOPE_WEBHOOK_URLS``, or None when none is configured."""
         if not settings.webhook_urls:
             return None
@@ -156,11 +155,12 @@ class WebhookNotifier:
     def _dead(self, url: str, alert: dict[str, Any], error: str, attempts: int) -> None:
         logger.warning("webhook to %s failed after %d attempts: %s", url, attempts, error)
         try:
-            self.dead_letter.xadd(
-                self.dead_stream,
-                {"url": url, "alert": orjson.dumps(alert), "error": error, "attempts": attempts},
-                maxlen=100_000,
-                approximate=True,
-            )
-        except redis.RedisError as exc:
+            entry: dict[str, str | bytes | int] = {
+                "url": url,
+                "alert": orjson.dumps(alert),
+                "error": error,
+                "attempts": attempts,
+            }
+            self.dead_letter.append(self.dead_stream, [entry], maxlen=100_000)
+        except RingscopeError as exc:
             logger.error("webhook dead-letter to %s failed: %s", self.dead_stream, exc)

@@ -6,12 +6,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import orjson
-import redis
 
-from core.errors import ConfigurationError, GraphUnavailableError
+from core.errors import ConfigurationError
+from core.ports import EntrySink
 from ingest.simulator.config import Event
 
 logger = logging.getLogger(__name__)
@@ -19,7 +18,7 @@ MAX_BATCH = 1000
 
 
 def publish_events(
-    client: redis.Redis[Any],
+    sink: EntrySink,
     stream: str,
     events: Iterator[Event],
     rate: float,
@@ -48,18 +47,8 @@ def publish_events(
         batch = [ev for _, ev in zip(range(due), events, strict=False)]
         if not batch:
             break
-        _send(client, stream, batch)
+        sink.append(stream, [{"event": orjson.dumps(ev)} for ev in batch])
         sent += len(batch)
         if on_progress is not None:
             on_progress(sent, time.monotonic() - started)
     return sent
-
-
-def _send(client: redis.Redis[Any], stream: str, batch: list[Event]) -> None:
-    pipe = client.pipeline(transaction=False)
-    for ev in batch:
-        pipe.xadd(stream, {"event": orjson.dumps(ev)})
-    try:
-        pipe.execute()
-    except redis.RedisError as exc:
-        raise GraphUnavailableError(f"cannot XADD to stream {stream!r}: {exc}") from exc

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from core.settings import load_settings
-from ringscope.runtime import open_store
+from ringscope.bootstrap import bootstrap
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -21,10 +21,10 @@ def backup(
 ) -> None:
     """Back up the graph, its streams and keys, the model registry and the detection state."""
     settings = load_settings()
-    with open_store(settings) as store:
+    with bootstrap(settings) as runtime:
         from ringscope.backup import create_backup
 
-        manifest = create_backup(settings, store, path)
+        manifest = create_backup(settings, runtime.falkor(), path)
     counts = manifest["counts"]
     console.print(
         f"backup of graph {manifest['graph']!r} written to {path}: "
@@ -39,10 +39,10 @@ def restore(
 ) -> None:
     """Restore a backup into the configured server and data directory (stop workers first)."""
     settings = load_settings()
-    with open_store(settings) as store:
+    with bootstrap(settings) as runtime:
         from ringscope.backup import restore_backup
 
-        manifest = restore_backup(settings, store, path, force=force)
+        manifest = restore_backup(settings, runtime.falkor(), path, force=force)
     console.print(
         f"restored graph {manifest['graph']!r} from {path} "
         f"(taken {manifest['created_at']}): counts verified"

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from core.settings import load_settings
-from ringscope.metrics import record_run, serve_metrics
-from ringscope.runtime import open_store
+from ringscope.bootstrap import bootstrap
+from ringscope.metrics import record_run
 
 if TYPE_CHECKING:  # detection pulls in igraph and numpy: imported when a command runs
     from detection.run import RunSummary
@@ -41,9 +41,10 @@ def _print_summary(summary: RunSummary) -> None:
 def detect() -> None:
     """Run ring detection once."""
     settings = load_settings()
-    with open_store(settings) as store, console.status("detecting rings") as status:
+    with bootstrap(settings) as runtime, console.status("detecting rings") as status:
         from detection.run import run_detection
 
+        store = runtime.falkor()
         summary = run_detection(settings, store, progress=lambda msg: status.update(msg))
     _print_summary(summary)
 
@@ -54,12 +55,12 @@ def scheduler() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print(f"detection scheduled by {settings.detect_cron!r}; Ctrl-C stops")
-    with open_store(settings) as store:
-        metrics = serve_metrics(settings, store.redis)
+    with bootstrap(settings) as runtime:
+        metrics = runtime.serve_metrics()
         try:
             from detection.scheduler import run_forever
 
-            run_forever(settings, store, stop, on_run=record_run)
+            run_forever(settings, runtime.falkor(), stop, on_run=record_run)
         except KeyboardInterrupt:
             stop.set()
         finally:

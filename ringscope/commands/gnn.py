@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from core.settings import load_settings
-from ringscope.runtime import open_store, train_model
+from ringscope.bootstrap import bootstrap, train_model
 
 logger = logging.getLogger(__name__)
 console = Console()
@@ -38,10 +38,10 @@ def train(
     from gnn.device import resolve_device
 
     settings = load_settings()
-    with open_store(settings) as store:
+    with bootstrap(settings) as runtime:
         record, result, figures = train_model(
             settings,
-            store,
+            runtime.falkor(),
             kind,
             seed,
             score=score,
@@ -67,7 +67,8 @@ def evaluate(
 
     settings = load_settings()
     on = resolve_device(device)
-    with open_store(settings) as store:
+    with bootstrap(settings) as runtime:
+        store = runtime.falkor()
         data = export_hetero(store)
         _, result = train_and_evaluate(data, kind, seed, show=True, device=on)
         cutoff = cutoff_ms if cutoff_ms is not None else time_cutoff(store)

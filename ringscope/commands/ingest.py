@@ -15,16 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.settings import Settings, load_settings
-from graph.bulk import BulkBuilder, GraphNotEmptyError
-from graph.falkordb_store import FalkorStore
+from core.settings import load_settings
+from graph.bulk import GraphNotEmptyError
 from ingest.bulk import load_files_bulk
 from ingest.files import LoadSummary, load_files, loader_gc
 from ingest.parallel import load_files_parallel
 from ingest.pipeline import BatchResult
-from ingest.worker import StreamWorker
-from ringscope.metrics import record_batch, serve_metrics
-from ringscope.runtime import build_pipeline, open_store
+from ringscope.bootstrap import Runtime, bootstrap, close_worker
+from ringscope.metrics import record_batch
 from ringscope.supervise import supervise
 
 logger = logging.getLogger(__name__)
@@ -52,8 +50,8 @@ def ingest(
     settings = load_settings()
     if processes is None:
         processes = min(4 if bulk else 2, os.cpu_count() or 1)
-    with open_store(settings) as store, loader_gc():
-        if bulk and not isinstance(store, FalkorStore):
+    with bootstrap(settings) as runtime, loader_gc():
+        if bulk and runtime.url is None:
             raise typer.BadParameter("--bulk needs FalkorDB (not RINGSCOPE_STORE=bolt)")
         with Progress(
             TextColumn("[bold]ingest"),
@@ -70,18 +68,17 @@ def ingest(
                 progress.update(task, advance=n, rate=(progress.tasks[0].completed + n) / elapsed)
 
             if bulk:
-                summary = _bulk(paths, settings, store, batch_size, score, processes, advance)
-            elif processes > 1 and not score and isinstance(store, FalkorStore):
+                summary = _bulk(paths, runtime, batch_size, score, processes, advance)
+            elif processes > 1 and not score and runtime.url is not None:
                 summary = load_files_parallel(
                     paths,
-                    settings,
-                    store.url,
+                    runtime.loader_pipelines(),
                     processes=processes,
                     batch_size=batch_size,
                     on_progress=advance,
                 )
             else:
-                pipeline = build_pipeline(settings, store, scoring=score)
+                pipeline = runtime.pipeline(scoring=score)
                 try:
                     summary = load_files(paths, pipeline, batch_size, advance)
                 finally:
@@ -95,23 +92,22 @@ def ingest(
 
 def _bulk(
     paths: list[Path],
-    settings: Settings,
-    store: FalkorStore,
+    runtime: Runtime,
     batch_size: int,
     score: bool,
     processes: int,
     advance: Callable[[int, BatchResult], None],
 ) -> LoadSummary:
-    pipeline = build_pipeline(settings, store, scoring=score)
+    pipeline = runtime.pipeline(scoring=score)
     try:
         return load_files_bulk(
             paths,
             pipeline,
-            BulkBuilder(store),
+            runtime.bulk_builder(),
             batch_size,
             advance,
             processes=processes,
-            settings=settings,
+            loaders=runtime.loader_pipelines(),
         )
     except GraphNotEmptyError as exc:
         console.print(f"[red]{exc}[/red]")
@@ -147,10 +143,9 @@ def worker(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    with open_store(settings) as store:
-        pipeline = build_pipeline(settings, store)
-        metrics = serve_metrics(settings, store.redis)
-        worker = StreamWorker(store.redis, pipeline, settings, name=name, on_batch=record_batch)
+    with bootstrap(settings) as runtime:
+        metrics = runtime.serve_metrics()
+        worker = runtime.stream_worker(name=name, on_batch=record_batch)
         try:
             # a crash inside the loop restarts it with backoff instead of ending the process
             supervise(
@@ -160,9 +155,8 @@ def worker(
                 max_backoff_s=settings.worker_restart_max_s,
             )
         finally:
-            worker.close()
+            close_worker(worker)
             metrics.close()
-            pipeline.close()
 
 
 def register(app: typer.Typer) -> None:

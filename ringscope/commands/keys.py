@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import redis
 import typer
 
 from core.settings import load_settings
@@ -17,9 +16,9 @@ def _store() -> KeyStore:
     settings = load_settings()
     if not settings.falkordb_url:
         raise typer.BadParameter("keys live in Redis: set FALKORDB_URL to the server the API uses")
-    from api.keys import KeyStore
+    from ringscope.bootstrap import key_store
 
-    return KeyStore(redis.Redis.from_url(settings.falkordb_url))
+    return key_store(settings.falkordb_url)
 
 
 def register(app: typer.Typer) -> None:

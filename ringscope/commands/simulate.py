@@ -6,14 +6,13 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
-import redis
 import typer
 from rich.console import Console
 
 from core.errors import ConfigurationError
 from core.settings import load_settings
 from ingest.simulator import SimConfig, live_events, publish_events, simulate, write_dataset
-from ringscope.runtime import graph_server
+from ringscope.bootstrap import open_streams
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -87,8 +86,7 @@ def _write_aml(
 def _stream(config: SimConfig, rate: float, url: str | None, limit: int | None) -> None:
     settings = load_settings(falkordb_url=url) if url else load_settings()
     sent = [0]
-    with graph_server(settings) as server_url, console.status("starting") as status:
-        client = redis.Redis.from_url(server_url)
+    with open_streams(settings) as streams, console.status("starting") as status:
 
         def progress(count: int, elapsed: float) -> None:
             sent[0] = count
@@ -99,7 +97,7 @@ def _stream(config: SimConfig, rate: float, url: str | None, limit: int | None) 
 
         try:
             publish_events(
-                client,
+                streams,
                 settings.stream,
                 live_events(config, rate),
                 rate,
@@ -108,8 +106,6 @@ def _stream(config: SimConfig, rate: float, url: str | None, limit: int | None) 
             )
         except KeyboardInterrupt:
             logger.info("simulator stream stopped by the user")
-        finally:
-            client.close()
     console.print(f"sent {sent[0]:,} events to {settings.stream!r}")
 
 

@@ -14,11 +14,9 @@ import uvicorn
 from rich.console import Console
 
 from core.settings import Settings, load_settings
-from graph.falkordb_store import FalkorStore
-from ingest.worker import StreamWorker
+from ringscope.bootstrap import Runtime, attach, bootstrap, close_worker, train_model
 from ringscope.logging import RequestIdMiddleware
-from ringscope.metrics import record_batch, record_run, serve_metrics
-from ringscope.runtime import build_pipeline, open_store
+from ringscope.metrics import record_batch, record_run
 from ringscope.supervise import IngestHealth, supervised_thread
 
 logger = logging.getLogger(__name__)
@@ -43,24 +41,6 @@ def _settings(host: str | None, port: int | None, **extra: Any) -> Settings:
     return load_settings(**overrides, **extra)
 
 
-def _detection_runner(settings: Settings, url: str) -> Callable[[], Any]:
-    from detection.run import run_detection
-
-    lock = threading.Lock()  # one store per runner; runs never overlap anyway (Redis lock)
-
-    def run() -> Any:
-        with lock:
-            store = FalkorStore(url, settings.graph)
-            try:
-                summary = run_detection(settings, store)
-                record_run(summary)
-                return summary
-            finally:
-                store.close()
-
-    return run
-
-
 def api_processes(settings: Settings, wanted: int | None = None) -> int:
     """How many API processes: ``wanted``, else RINGSCOPE_API_WORKERS; 0 means one per CPU but
     one left to FalkorDB (which usually shares the machine), between 1 and 4."""
@@ -81,17 +61,8 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _build_app(settings: Settings, url: str, health: IngestHealth | None = None) -> Any:
-    from api.app import create_app
-
-    pipeline = build_pipeline(settings, FalkorStore(url, settings.graph))
-    app = create_app(
-        settings,
-        store=FalkorStore(url, settings.graph),
-        pipeline=pipeline,
-        runner=_detection_runner(settings, url),
-        ingest_health=health.problem if health is not None else None,
-    )
+def _build_app(runtime: Runtime, health: IngestHealth | None = None) -> Any:
+    app = runtime.create_app(ingest_health=health.problem if health is not None else None)
     return RequestIdMiddleware(app)
 
 
@@ -107,15 +78,14 @@ def worker_app() -> Any:
     settings = load_settings()
     if not settings.falkordb_url:
         raise RuntimeError("an API worker process needs FALKORDB_URL (set by ringscope serve)")
-    return _build_app(settings, settings.falkordb_url)
+    return _build_app(attach(settings, settings.falkordb_url))
 
 
-def _serve_app(
-    settings: Settings, store: FalkorStore, workers: int = 1, health: IngestHealth | None = None
-) -> None:
+def _serve_app(runtime: Runtime, workers: int = 1, health: IngestHealth | None = None) -> None:
     """Serve in this process, or in ``workers`` processes (which see only their own ingest)."""
+    settings = runtime.settings
     if workers <= 1:
-        app = _build_app(settings, store.url, health)
+        app = _build_app(runtime, health)
         config = uvicorn.Config(app, **_uvicorn_options(settings))
         uvicorn.Server(config).run()
         return
@@ -123,7 +93,7 @@ def _serve_app(
     # server this process chose (an embedded one, perhaps) and the command-line host and port
     os.environ.update(
         {
-            "FALKORDB_URL": store.url,
+            "FALKORDB_URL": runtime.falkor().url,
             "RINGSCOPE_GRAPH": settings.graph,
             "RINGSCOPE_HOST": settings.host,
             "RINGSCOPE_PORT": str(settings.port),
@@ -144,12 +114,12 @@ def serve(
     """Run the GraphQL API and the investigator UI (``--workers N`` processes on one port)."""
     settings = _settings(host, port)
     n = api_processes(settings, workers)
-    with open_store(settings) as store:
+    with bootstrap(settings) as runtime:
         console.print(
             f"ringscope API on http://{settings.host}:{settings.port}/graphql, "
             f"UI on http://{settings.host}:{settings.port}/ ({n} process{'es' if n > 1 else ''})"
         )
-        _serve_app(settings, store, n)
+        _serve_app(runtime, n)
 
 
 def _thread(name: str, target: Callable[..., Any], *args: Any) -> threading.Thread:
@@ -164,78 +134,69 @@ def _thread(name: str, target: Callable[..., Any], *args: Any) -> threading.Thre
     return thread
 
 
-def _run_worker(settings: Settings, url: str, index: int, stop: threading.Event) -> None:
-    store = FalkorStore(url, settings.graph)
-    pipeline = build_pipeline(settings, store)
-    worker = StreamWorker(store.redis, pipeline, settings, on_batch=record_batch)
+def _run_worker(runtime: Runtime, index: int, stop: threading.Event) -> None:
+    worker = runtime.stream_worker(on_batch=record_batch)
     worker.name = f"{worker.name}-{index}"
     try:
         worker.run(stop)
     finally:
-        worker.close()
-        pipeline.close()
-        store.close()
+        close_worker(worker)
 
 
-def _run_scheduler(settings: Settings, url: str, stop: threading.Event) -> None:
+def _run_scheduler(runtime: Runtime, stop: threading.Event) -> None:
     from detection.scheduler import run_forever
 
-    store = FalkorStore(url, settings.graph)
+    store = runtime.new_store()
     try:
-        run_forever(settings, store, stop, on_run=record_run)
+        run_forever(runtime.settings, store, stop, on_run=record_run)
     finally:
         store.close()
 
 
-def _seed_demo(settings: Settings, store: FalkorStore) -> None:
+def _seed_demo(runtime: Runtime) -> None:
     """A fresh demo graph gets two weeks of history with planted rings, then one detection."""
-    from detection.run import run_detection
     from ingest.simulator import SimConfig, simulate
 
-    if store.counts().get("Transaction", 0) > 0:
+    if runtime.store.counts().get("Transaction", 0) > 0:
         return
     console.print("demo: loading 14 days of simulated history with planted rings ...")
     sim = simulate(SimConfig(accounts=DEMO_ACCOUNTS, days=14, seed=DEMO_SEED))
-    pipeline = build_pipeline(settings, store)
+    pipeline = runtime.pipeline()
     events = sim.accounts + sim.transactions
     for start in range(0, len(events), 5000):
         pipeline.process_raw(events[start : start + 5000])
-    summary = run_detection(settings, store)
+    summary = runtime.detection_runner()()
     console.print(
         f"demo: {len(sim.transactions):,} transactions, {summary.rings_total} rings found"
     )
 
 
-def _train_demo_model(settings: Settings, url: str) -> None:
+def _train_demo_model(runtime: Runtime) -> None:
     """Train the GNN on the seeded labels so accounts carry a model risk, then re-detect."""
-    from detection.run import run_detection
-    from ringscope.runtime import train_model
-
-    store = FalkorStore(url, settings.graph)
+    store = runtime.new_store()
     try:
-        record, result, _ = train_model(settings, store)
-        console.print(
-            f"demo: model {record.version} trained (held-out AUC {result['random_split'].get('auc', float('nan')):.3f}); "
-            "accounts scored"
-        )
-        run_detection(settings, store)
+        record, result, _ = train_model(runtime.settings, store)
+        auc = result["random_split"].get("auc", float("nan"))
+        console.print(f"demo: model {record.version} trained (held-out AUC {auc:.3f}); scored")
+        runtime.detection_runner()()
     finally:
         store.close()
 
 
-def _run_traffic(settings: Settings, url: str, rate: float, stop: threading.Event) -> None:
-    import redis
-
+def _run_traffic(runtime: Runtime, rate: float, stop: threading.Event) -> None:
     from ingest.simulator import SimConfig, live_events, publish_events
 
-    client = redis.Redis.from_url(url)
-    publish_events(
-        client,
-        settings.stream,
-        live_events(SimConfig(accounts=DEMO_ACCOUNTS, seed=DEMO_SEED), rate),
-        rate,
-        stop=stop,
-    )
+    streams = runtime.streams()
+    try:
+        publish_events(
+            streams,
+            runtime.settings.stream,
+            live_events(SimConfig(accounts=DEMO_ACCOUNTS, seed=DEMO_SEED), rate),
+            rate,
+            stop=stop,
+        )
+    finally:
+        streams.close()
 
 
 def up(
@@ -257,14 +218,14 @@ def up(
     extra: dict[str, Any] = {"detect_cron": "*/2 * * * *"} if demo else {}
     settings = _settings(host, port, **extra)
     stop = threading.Event()
-    with open_store(settings) as store:
+    with bootstrap(settings) as runtime:
         if demo:
-            _seed_demo(settings, store)
+            _seed_demo(runtime)
         health = IngestHealth()  # supervised workers: restarted with backoff, seen by /readyz
         threads = [
             supervised_thread(
                 f"worker-{i}",
-                partial(_run_worker, settings, store.url, i, stop),
+                partial(_run_worker, runtime, i, stop),
                 stop,
                 health=health,
                 max_backoff_s=settings.worker_restart_max_s,
@@ -274,21 +235,21 @@ def up(
         threads.append(
             supervised_thread(
                 "scheduler",
-                partial(_run_scheduler, settings, store.url, stop),
+                partial(_run_scheduler, runtime, stop),
                 stop,
                 max_backoff_s=settings.worker_restart_max_s,
             )
         )
-        metrics = serve_metrics(settings, store.redis, port=0)  # served by the API's /metrics
+        metrics = runtime.serve_metrics(port=0)  # served by the API's /metrics
         if demo:
-            threads.append(_thread("traffic", _run_traffic, settings, store.url, rate, stop))
+            threads.append(_thread("traffic", _run_traffic, runtime, rate, stop))
             if not (settings.data_dir / "models").exists():
-                threads.append(_thread("train", _train_demo_model, settings, store.url))
+                threads.append(_thread("train", _train_demo_model, runtime))
         base = f"http://{settings.host}:{settings.port}"
         console.print(
             f"\n[bold green]ringscope is up[/]\n  investigator UI  {base}/\n"
             f"  GraphQL          {base}/graphql\n  metrics          {base}/metrics\n"
-            f"  FalkorDB         {store.url} (graph {settings.graph!r}, data in {settings.data_dir})\n"
+            f"  FalkorDB         {runtime.url} (graph {settings.graph!r}, data in {settings.data_dir})\n"
             + (
                 f"  demo traffic     {rate:g} tx/s into stream {settings.stream!r}\n"
                 if demo
@@ -297,7 +258,7 @@ def up(
             + "  Ctrl-C stops everything.\n"
         )
         try:
-            _serve_app(settings, store, api_processes(settings, api_workers), health)
+            _serve_app(runtime, api_processes(settings, api_workers), health)
         finally:
             stop.set()
             metrics.close()

@@ -10,11 +10,11 @@ from urllib.parse import urljoin
 import pytest
 from starlette.testclient import TestClient, WebSocketTestSession
 
-from api.app import create_app
 from core.events import parse_event
 from core.scores import TxScore
 from core.settings import Settings
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 
 T0 = 1_700_000_000_000
 LOCAL = "http://127.0.0.1"

@@ -12,9 +12,8 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from api.keys import KeyStore
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app, key_store
 from tests.api.conftest import LocalClient, gql, make_settings
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
@@ -29,7 +28,7 @@ def keyed(seeded: FalkorStore) -> Iterator[tuple[TestClient, dict[str, dict[str,
         host="0.0.0.0",
         case_updates_channel=f"{seeded.graph_name}:cases",
     )
-    keys = KeyStore(redis.Redis.from_url(seeded.url))
+    keys = key_store(seeded.url)
     who = {}
     for name, role in (
         ("vera", "viewer"),
@@ -41,7 +40,7 @@ def keyed(seeded: FalkorStore) -> Iterator[tuple[TestClient, dict[str, dict[str,
         who[name] = {"Authorization": f"Bearer {token}"}
     with LocalClient(create_app(settings, store=seeded)) as client:
         yield client, who
-    keys.client.delete("ringscope:api-keys")
+    redis.Redis.from_url(seeded.url).delete("ringscope:api-keys")
 
 
 def ok(body: dict[str, Any], field: str) -> Any:

@@ -6,10 +6,10 @@ import pytest
 from graphql import parse
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from api.limits import COUNT_COST, LIST_ESTIMATE, CostEstimator
 from api.schema import schema
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, gql, make_settings
 
 ISSUE_QUERY = (

@@ -22,10 +22,10 @@ from schemathesis.graphql import nodes  # noqa: E402
 from schemathesis.graphql.loaders import get_introspection_query  # noqa: E402
 from schemathesis.python.asgi import get_client, shutdown_lifespans  # noqa: E402
 
-from api.app import create_app  # noqa: E402
 from api.schema import schema as graphql_schema  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from graph.falkordb_store import FalkorStore  # noqa: E402
+from ringscope.bootstrap import create_app  # noqa: E402
 
 HOST = "http://127.0.0.1"
 # What a generated request may earn: its own mistake, a missing id, or a part not wired in here.

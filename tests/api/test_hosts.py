@@ -4,13 +4,11 @@ with keys required, introspection and /metrics need a key unless a setting opens
 from __future__ import annotations
 
 import pytest
-import redis
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from api.app import create_app
-from api.keys import KeyStore
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app, key_store
 from tests.api.conftest import LocalClient, make_settings
 
 QUERY = {"query": "{ rings(first: 1) { totalCount } }"}
@@ -67,7 +65,7 @@ def test_websockets_are_same_origin_or_allowlisted(seeded: FalkorStore) -> None:
 
 def test_keys_required_guard_introspection_and_metrics(seeded: FalkorStore) -> None:
     settings = make_settings(seeded.url, seeded.graph_name, host="0.0.0.0")
-    token, _ = KeyStore(redis.Redis.from_url(seeded.url)).create("viewer")
+    token, _ = key_store(seeded.url).create("viewer")
     auth = {"Authorization": f"Bearer {token}"}
     intro = {"query": "{ __schema { queryType { name } } }"}
     with LocalClient(create_app(settings, store=seeded)) as c:

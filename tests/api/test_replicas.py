@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import redis
 
-from api.app import create_app
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, gql, make_settings, seed
 
 GRAPH = "replicated"

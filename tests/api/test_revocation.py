@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import time
 
-import redis
-
-from api.app import create_app
-from api.keys import KeyStore
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app, key_store
 from tests.api.conftest import LocalClient, gql, make_settings
 
 
 def test_revoking_a_key_reaches_every_process(seeded: FalkorStore) -> None:
     settings = make_settings(seeded.url, seeded.graph_name, host="0.0.0.0", api_key_cache_s=600)
-    keys = KeyStore(redis.Redis.from_url(seeded.url))
+    keys = key_store(seeded.url)
     token, key = keys.create("viewer", "to-revoke")
     auth = {"Authorization": f"Bearer {token}"}
     query = "{ rings { totalCount } }"

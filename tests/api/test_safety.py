@@ -6,10 +6,9 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from api.keys import KeyStore
 from api.schema import schema
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app, key_store
 from tests.api.conftest import LocalClient, gql, make_settings
 
 DEEP = (
@@ -63,7 +62,7 @@ def test_health_ready_metrics(client: TestClient) -> None:
 
 def test_roles_gate_mutations(seeded: FalkorStore) -> None:
     settings = make_settings(seeded.url, seeded.graph_name, host="0.0.0.0")
-    keys = KeyStore(redis.Redis.from_url(seeded.url))
+    keys = key_store(seeded.url)
     viewer, _ = keys.create("viewer")
     investigator, inv_key = keys.create("investigator", "alice")
     label = 'mutation { labelRing(id: "ring-a", verdict: CONFIRMED_FRAUD, note: "seen", reasonCode: "R1") { id verdict verdicts { author note reasonCode } } }'
@@ -98,4 +97,4 @@ def test_roles_gate_mutations(seeded: FalkorStore) -> None:
             headers={"Authorization": f"Bearer {investigator}"},
         )
         assert ingest["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # type: ignore[index]
-    keys.client.delete("ringscope:api-keys")
+    redis.Redis.from_url(seeded.url).delete("ringscope:api-keys")

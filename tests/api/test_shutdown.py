@@ -9,12 +9,13 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
-from api.app import create_app
 from api.feeds import Broadcaster
 from core.settings import Settings
 from graph.aio import close_async_redis
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from graph.pubsub import RedisBus
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, wait_registered
 
 SUB = "subscription { alerts(minScore: 0) { id } }"
@@ -62,7 +63,7 @@ def test_app_shutdown_with_live_subscription_leaks_nothing(
 
 async def test_broadcaster_stop_ends_subscribers(falkordb: EmbeddedFalkorDB) -> None:
     client = aioredis.Redis.from_url(falkordb.url)
-    broadcaster = Broadcaster(client, "t-stop:alerts", "t-stop:rings")
+    broadcaster = Broadcaster(RedisBus(client), "t-stop:alerts", "t-stop:rings")
     await broadcaster.start()
     await asyncio.wait_for(broadcaster.ready.wait(), 5)
     seen: list[str] = []

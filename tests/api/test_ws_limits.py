@@ -13,15 +13,13 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-import redis
 import websockets
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from api.app import create_app
-from api.keys import KeyStore
 from api.schema import build_schema
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app, key_store
 from tests.api.conftest import LocalClient, make_settings
 from tests.ui.server import serve
 
@@ -109,7 +107,7 @@ async def _revoked_close(url: str, token: str, revoke: Any) -> tuple[int | None,
 
 def test_revoked_key_closes_its_sockets(seeded: FalkorStore) -> None:
     settings = make_settings(seeded.url, seeded.graph_name, host="0.0.0.0", api_key_cache_s=1.0)
-    keys = KeyStore(redis.Redis.from_url(seeded.url))
+    keys = key_store(seeded.url)
     token, key = keys.create("viewer")
     with serve(create_app(settings, store=seeded)) as url:
         code, after_s = asyncio.run(_revoked_close(url, token, lambda: keys.revoke(key.key_id)))

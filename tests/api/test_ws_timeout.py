@@ -7,8 +7,8 @@ import time
 import orjson
 import redis
 
-from api.app import create_app
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.api.conftest import LocalClient, make_settings
 
 

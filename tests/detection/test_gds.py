@@ -54,7 +54,7 @@ def clusters(prefix: str) -> list[Event]:
 def snapshot_of(store: FalkorStore, events: list[Event]) -> Snapshot:
     store.apply_batch(events)
     state = edgelog.EdgeLogState()
-    edgelog.refresh(state, store.redis, store.log_key)
+    edgelog.refresh(state, store.edge_log())
     return build_snapshot(state)
 
 

@@ -25,7 +25,7 @@ from graph.bolt_store import BoltStore
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from ingest.simulator import SimConfig, simulate, write_dataset
-from ringscope.runtime import open_store
+from ringscope.bootstrap import open_store
 
 SALT = "test-salt"
 BOLT_GRAPH = "falkordb"  # the only graph FalkorDB's Bolt endpoint writes to

@@ -77,6 +77,6 @@ def settings(store: FalkorStore) -> Settings:
 
 @pytest.fixture
 def pipeline(store: FalkorStore, settings: Settings) -> Pipeline:
-    from ringscope.runtime import build_pipeline
+    from ringscope.bootstrap import build_pipeline
 
     return build_pipeline(settings, store, scoring=False)

@@ -18,7 +18,7 @@ from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from ingest.bulk import load_files_bulk
 from ingest.files import load_files
-from ringscope.runtime import build_pipeline
+from ringscope.bootstrap import LoaderPipelines, build_pipeline
 from tests.ingest.conftest import T0, make_events, write_jsonl
 
 
@@ -165,7 +165,7 @@ def test_bulk_with_loader_processes_builds_the_same_graph(
         BulkBuilder(bulk, chunk_bytes=30_000),
         batch_size=200,
         processes=2,
-        settings=_settings(bulk),
+        loaders=LoaderPipelines(_settings(bulk), bulk.url),
     )
     assert (b.result.applied, b.result.accounts, b.read) == (1500, a.result.accounts, a.read)
     r = redis.Redis.from_url(append.url)

@@ -103,10 +103,13 @@ def test_parallel_loader_processes_give_the_exact_graph(
     tmp_path: Path, store: FalkorStore, settings
 ) -> None:  # type: ignore[no-untyped-def]
     from ingest.parallel import load_files_parallel
+    from ringscope.bootstrap import LoaderPipelines
 
     events = make_events(2500, seed=8, accounts=300)
     path = write_jsonl(tmp_path / "tx.jsonl", events + events[:100])
-    summary = load_files_parallel([path], settings, store.url, processes=2, batch_size=300)
+    summary = load_files_parallel(
+        [path], LoaderPipelines(settings, store.url), processes=2, batch_size=300
+    )
     assert summary.read == 2600
     assert (summary.result.applied, summary.result.duplicates) == (2500, 100)
     assert observed(store) == expected_counts(events)

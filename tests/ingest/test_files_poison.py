@@ -134,6 +134,7 @@ def test_parallel_loader_dead_letters_each_bad_line_once(
     tmp_path: Path, store: FalkorStore, settings: Settings
 ) -> None:
     from ingest.parallel import load_files_parallel
+    from ringscope.bootstrap import LoaderPipelines
 
     events = make_events(900, seed=67)
     lines = [json.dumps(e).encode() for e in events]
@@ -141,7 +142,9 @@ def test_parallel_loader_dead_letters_each_bad_line_once(
         lines.insert(at, b'{"tx_id": "\xff"}')
     path = tmp_path / "dirty.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    summary = load_files_parallel([path], settings, store.url, processes=2, batch_size=100)
+    summary = load_files_parallel(
+        [path], LoaderPipelines(settings, store.url), processes=2, batch_size=100
+    )
     assert summary.read == 904 and summary.result.applied == 900 and not summary.errors
     sources = sorted(d["source"] for d in dead(store, settings))
     assert sources == sorted(f"dirty.jsonl:{n}" for n in (6, 251, 252, 701))

@@ -11,6 +11,7 @@ import redis
 from core.events import hash_identity
 from core.settings import Settings
 from graph.falkordb_store import FalkorStore
+from graph.streams import RedisStreamSource
 from ingest.pipeline import Pipeline
 from ingest.worker import StreamWorker
 from tests.ingest.conftest import expected_counts, make_events, observed
@@ -71,7 +72,9 @@ def test_pending_undecodable_entry_is_set_aside_after_max_deliveries(
     store: FalkorStore, pipeline: Pipeline, settings: Settings
 ) -> None:
     raw = redis.Redis.from_url(store.url)
-    worker = StreamWorker(store.redis, pipeline, settings, name="w-poison")
+    worker = StreamWorker(
+        RedisStreamSource.for_settings(store.redis, settings), pipeline, settings, name="w-poison"
+    )
     worker.ensure_group()
     bad_id = raw.xadd(settings.stream, {"event": b"\xff\xfe bad", "\xff": "x"})  # type: ignore[dict-item]
     good = make_events(5, seed=43)

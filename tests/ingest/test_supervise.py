@@ -7,12 +7,14 @@ import threading
 import time
 from collections.abc import Callable
 
-from api.app import create_app
 from api.metrics import REGISTRY
 from core.settings import Settings, load_settings
+from core.streams import worker_heartbeat_key
 from graph.falkordb_store import FalkorStore
+from graph.streams import RedisStreamSource
 from ingest.pipeline import Pipeline
 from ingest.worker import StreamWorker
+from ringscope.bootstrap import create_app
 from ringscope.supervise import IngestHealth, supervised_thread
 from tests.api.conftest import LocalClient
 from tests.ingest.conftest import expected_counts, make_events, observed
@@ -42,7 +44,12 @@ def test_crashed_worker_is_restarted_and_catches_up(
     stop = threading.Event()
 
     def run() -> None:
-        worker = StreamWorker(store.redis, pipeline, settings, name="w-supervised")
+        worker = StreamWorker(
+            RedisStreamSource.for_settings(store.redis, settings),
+            pipeline,
+            settings,
+            name="w-supervised",
+        )
         try:
             worker.run(stop)
         finally:
@@ -110,20 +117,27 @@ def test_readyz_is_503_when_no_stream_worker_checks_in(
         alerts_channel=f"{store.graph_name}:alerts",
         ring_updates_channel=f"{store.graph_name}:rings",
     )
-    worker = StreamWorker(store.redis, pipeline, settings, name="w-beat")
+    worker = StreamWorker(
+        RedisStreamSource.for_settings(store.redis, settings), pipeline, settings, name="w-beat"
+    )
     with LocalClient(create_app(app_settings, store=store)) as c:
         assert c.get("/readyz").status_code == 200  # no worker ever ran: only lag counts
         worker.ensure_group()
         worker.step(block_ms=10)
         assert c.get("/readyz").status_code == 200
         # the worker process was killed two minutes ago: nobody has checked in since
-        store.redis.hset(worker.heartbeat_key, "w-beat", int((time.time() - 120) * 1000))
+        beats = worker_heartbeat_key(settings.stream, settings.consumer_group)
+        store.redis.hset(
+            beats,
+            "w-beat",
+            int((time.time() - 120) * 1000),
+        )
         r = c.get("/readyz")
         assert r.status_code == 503
         assert r.json()["reason"].startswith("ingest down: no stream worker has checked in for")
         stop = threading.Event()
         stop.set()
         worker.run(stop)  # a worker stopped on purpose signs off
-        assert not store.redis.hexists(worker.heartbeat_key, "w-beat")
+        assert not store.redis.hexists(beats, "w-beat")
         assert c.get("/readyz").status_code == 200
     worker.close()

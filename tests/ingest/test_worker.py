@@ -15,6 +15,7 @@ import redis
 
 from core.settings import Settings
 from graph.falkordb_store import FalkorStore
+from graph.streams import RedisStreamSource
 from ingest.pipeline import Pipeline
 from ingest.worker import StreamWorker
 from tests.ingest.conftest import expected_counts, make_events, observed
@@ -43,7 +44,9 @@ def drained(client: redis.Redis, settings: Settings, timeout: float = 60) -> boo
 def running_worker(
     store: FalkorStore, pipeline: Pipeline, settings: Settings
 ) -> Iterator[StreamWorker]:
-    worker = StreamWorker(store.redis, pipeline, settings, name="w-test")
+    worker = StreamWorker(
+        RedisStreamSource.for_settings(store.redis, settings), pipeline, settings, name="w-test"
+    )
     worker.ensure_group()
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)

@@ -20,7 +20,7 @@ from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from graph.rings import FalkorRings
 from ringscope.backup import BackupError, create_backup, read_manifest, restore_backup
-from ringscope.runtime import build_pipeline
+from ringscope.bootstrap import build_pipeline
 from tests.ingest.conftest import make_events
 from tests.ops.test_metrics import ops_settings
 

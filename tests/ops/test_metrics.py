@@ -4,16 +4,16 @@ import json
 import threading
 
 import httpx
-import redis
 
 from api.metrics import REGISTRY
 from core.settings import Settings, load_settings
 from detection.run import RunSummary
 from graph.embedded import free_port
 from graph.falkordb_store import FalkorStore
+from graph.streams import RedisStreams, RedisStreamSource
 from ingest.worker import StreamWorker
+from ringscope.bootstrap import build_pipeline
 from ringscope.metrics import StreamGauges, record_batch, record_run, serve_metrics
-from ringscope.runtime import build_pipeline
 from tests.ingest.conftest import make_events
 from tests.ingest.test_worker import drained, xadd_all
 
@@ -49,7 +49,10 @@ def test_worker_counts_and_stream_gauges(store: FalkorStore) -> None:
         for k in ("applied", "duplicate", "rejected")
     }
     worker = StreamWorker(
-        store.redis, build_pipeline(settings, store), settings, on_batch=record_batch
+        RedisStreamSource.for_settings(store.redis, settings),
+        build_pipeline(settings, store),
+        settings,
+        on_batch=record_batch,
     )
     worker.ensure_group()
     stop = threading.Event()
@@ -68,7 +71,7 @@ def test_worker_counts_and_stream_gauges(store: FalkorStore) -> None:
     # 5 more entries, two of them read but not acknowledged: lag 3, pending 2
     xadd_all(store.redis, settings.stream, [json.dumps(e) for e in make_events(5, seed=32)])
     store.redis.xreadgroup(settings.consumer_group, "stalled", {settings.stream: ">"}, count=2)
-    StreamGauges(store.redis, settings).refresh()
+    StreamGauges(RedisStreams(store.redis, settings)).refresh()
     assert value("ringscope_ingest_lag_entries") == 3
     assert value("ringscope_ingest_pending_entries") == 2
     assert value("ringscope_dead_letters") == 1
@@ -87,7 +90,7 @@ def test_detection_runs_are_counted() -> None:
 
 def test_metrics_port_serves_the_registry(store: FalkorStore) -> None:
     settings = ops_settings(store)
-    server = serve_metrics(settings, redis.Redis.from_url(store.url), port=free_port())
+    server = serve_metrics(settings, RedisStreams.from_url(store.url, settings), port=free_port())
     try:
         body = httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5).text
     finally:
@@ -99,6 +102,8 @@ def test_metrics_port_serves_the_registry(store: FalkorStore) -> None:
         "ringscope_api_request_seconds",
     ):
         assert name in body
-    off = serve_metrics(settings, store.redis)  # RINGSCOPE_METRICS_PORT unset: no endpoint
+    off = serve_metrics(
+        settings, RedisStreams(store.redis, settings)
+    )  # RINGSCOPE_METRICS_PORT unset: no endpoint
     off.close()
     assert off.port == 0 and off.server is None

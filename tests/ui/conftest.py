@@ -11,10 +11,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from api.app import create_app
 from core.settings import load_settings
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app
 from tests.ui.seed import seed_small
 from tests.ui.server import serve
 

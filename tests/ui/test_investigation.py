@@ -13,8 +13,8 @@ import httpx
 import pytest
 import redis
 
-from api.keys import KeyStore
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import key_store
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.test_investigator_ui import RENDERED, publish_alert
 
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 @pytest.fixture
 def keys(store: FalkorStore) -> Iterator[dict[str, str]]:
-    ks = KeyStore(redis.Redis.from_url(store.url))
+    ks = key_store(store.url)
     tokens = {
         name: ks.create(role, name)[0]
         for name, role in (("alice", "investigator"), ("vera", "viewer"))
@@ -31,7 +31,7 @@ def keys(store: FalkorStore) -> Iterator[dict[str, str]]:
     yield tokens
     for key in ks.list():
         if key.name in tokens:
-            ks.client.hdel("ringscope:api-keys", key.key_id)
+            redis.Redis.from_url(store.url).hdel("ringscope:api-keys", key.key_id)
 
 
 def sign_in(page: Any, token: str) -> None:

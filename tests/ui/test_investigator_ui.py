@@ -11,11 +11,10 @@ import orjson
 import pytest
 import redis
 
-from api.app import create_app
-from api.keys import KeyStore
 from core.settings import load_settings
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore
+from ringscope.bootstrap import create_app, key_store
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.seed import XSS_ID
 from tests.ui.server import serve
@@ -184,7 +183,7 @@ def locked_url(falkordb: Any, store: FalkorStore, seeded: dict[str, Any]) -> Ite
 def test_sign_in_with_an_api_key_when_the_server_requires_one(
     browser: Any, locked_url: str, store: FalkorStore
 ) -> None:
-    token, _ = KeyStore(store.redis).create("investigator", "ui-test")
+    token, _ = key_store(store.url).create("investigator", "ui-test")
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     errors: list[str] = []

@@ -9,9 +9,9 @@ import redis
 from core.settings import Settings
 from graph.falkordb_store import FalkorStore
 from ingest.pipeline import Pipeline
-from ingest.scoring import build_scoring
-from ingest.scoring.alerts import RedisAlertPublisher
+from ingest.scoring.alerts import TransactionAlertPublisher
 from ingest.scoring.scorer import RuleScorer
+from ringscope.bootstrap import alert_publisher, rule_scorer
 from ringscope.secrets import identity_salt
 from tests.ingest.scoring.factories import history, tx
 
@@ -23,10 +23,10 @@ def alerts(client: redis.Redis[Any], s: Settings) -> list[dict[str, Any]]:
 @pytest.fixture
 def parts(
     redis_client: redis.Redis[Any], scoring_settings: Settings
-) -> tuple[RuleScorer, RedisAlertPublisher]:
-    scorer = RuleScorer(redis_client, scoring_settings)
+) -> tuple[RuleScorer, TransactionAlertPublisher]:
+    scorer = rule_scorer(redis_client, scoring_settings)
     scorer.score_batch(history(10))
-    return scorer, RedisAlertPublisher(redis_client, scoring_settings)
+    return scorer, alert_publisher(redis_client, scoring_settings)
 
 
 def test_alert_contract_on_stream_and_pubsub(
@@ -86,7 +86,8 @@ def test_same_account_and_rule_update_one_alert(
 def test_redelivery_through_the_pipeline_does_not_duplicate_alerts(
     store: FalkorStore, scoring_settings: Settings
 ) -> None:
-    scorer, publisher = build_scoring(store.redis, scoring_settings)
+    scorer = rule_scorer(store.redis, scoring_settings)
+    publisher = alert_publisher(store.redis, scoring_settings)
     pipeline = Pipeline(store, identity_salt(scoring_settings), scorer=scorer, publisher=publisher)
     raws = [e.model_dump_json() for e in [*history(10), tx("big", 0, 900)]]
     first = pipeline.process_raw(raws)

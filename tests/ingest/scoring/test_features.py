@@ -6,12 +6,12 @@ import redis
 
 from core.events import AccountEvent
 from core.settings import Settings
-from ingest.scoring.features import FeatureStore
+from graph.features import RedisFeatureStore
 from tests.ingest.scoring.factories import MIN, T0, history, tx
 
 
-def make_store(client: redis.Redis[Any], s: Settings) -> FeatureStore:
-    return FeatureStore(client, s.graph, ttl_s=3600, window_cap=50)
+def make_store(client: redis.Redis[Any], s: Settings) -> RedisFeatureStore:
+    return RedisFeatureStore(client, s.graph, ttl_s=3600, window_cap=50)
 
 
 def test_sliding_windows_count_and_sum_by_event_time(

@@ -7,7 +7,7 @@ from typing import Any
 import redis
 
 from core.settings import Settings
-from ingest.scoring.scorer import RuleScorer
+from ringscope.bootstrap import rule_scorer
 from tests.gnn.test_online import (
     _events,
     _newcomer_rows,
@@ -22,7 +22,7 @@ def test_scorer_uses_the_live_model_and_names_its_version(
 ) -> None:
     trained = train_planted()
     risk = live_model(trained)
-    scorer = RuleScorer(redis_client, scoring_settings, model=risk)
+    scorer = rule_scorer(redis_client, scoring_settings, model=risk)
     rows = _newcomer_rows(5, "mule-5", _ring_end(trained[0], 5) + 60_000)
     accounts = _events([r for r in rows if r[0] == "a"])
     txs = _events([r for r in rows if r[0] == "t"])

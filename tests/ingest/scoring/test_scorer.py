@@ -9,6 +9,7 @@ import redis
 from core.errors import ConfigurationError
 from core.settings import Settings
 from ingest.scoring.scorer import RuleScorer
+from ringscope.bootstrap import rule_scorer
 from tests.ingest.scoring.factories import history, tx
 
 
@@ -26,7 +27,7 @@ class FixedModel:
 
 @pytest.fixture
 def scorer(redis_client: redis.Redis[Any], scoring_settings: Settings) -> RuleScorer:
-    return RuleScorer(redis_client, scoring_settings)
+    return rule_scorer(redis_client, scoring_settings)
 
 
 def codes(reasons: tuple[str, ...]) -> set[str]:
@@ -88,7 +89,7 @@ def test_model_score_adds_risk_and_a_reason(
     redis_client: redis.Redis[Any], scoring_settings: Settings
 ) -> None:
     model = FixedModel({"acct-1": 90.0})
-    scorer = RuleScorer(redis_client, scoring_settings, model=model)
+    scorer = rule_scorer(redis_client, scoring_settings, model=model)
     scorer.score_batch(history(10))
     s = scorer.score_batch([tx("now", 0)])["now"]
     assert s.score == pytest.approx(54.0) and s.decision == "review"
@@ -106,9 +107,9 @@ def test_thresholds_come_from_settings(
     redis_client: redis.Redis[Any], scoring_settings: Settings
 ) -> None:
     strict = scoring_settings.model_copy(update={"score_review_threshold": 20.0})
-    scorer = RuleScorer(redis_client, strict)
+    scorer = rule_scorer(redis_client, strict)
     assert scorer.decide(25) == "review" and scorer.decide(19.9) == "approve"
     assert scorer.decide(85) == "block"
     bad = scoring_settings.model_copy(update={"score_review_threshold": 90.0})
     with pytest.raises(ConfigurationError, match="RINGSCOPE_SCORE_REVIEW_THRESHOLD"):
-        RuleScorer(redis_client, bad)
+        rule_scorer(redis_client, bad)

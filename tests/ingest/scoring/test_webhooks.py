@@ -13,9 +13,11 @@ import pytest
 import redis
 
 from core.settings import Settings
-from ingest.scoring.alerts import RedisAlertPublisher
-from ingest.scoring.scorer import RuleScorer
+from graph.alerts import RedisAlertLog
+from graph.streams import RedisStreams
+from ingest.scoring.alerts import TransactionAlertPublisher
 from ingest.scoring.webhooks import WebhookNotifier
+from ringscope.bootstrap import rule_scorer
 from tests.ingest.scoring.factories import history, tx
 
 SECRET = "s3cret"
@@ -70,7 +72,7 @@ def notifier(url: str, client: redis.Redis[Any], s: Settings, attempts: int = 4)
     return WebhookNotifier(
         [url],
         SECRET,
-        client,
+        RedisStreams(client),
         dead_stream=s.webhook_dead_stream,
         max_attempts=attempts,
         backoff_s=0.01,
@@ -82,8 +84,8 @@ def test_signed_slack_message_delivered_after_retries(
     receiver: Receiver, redis_client: redis.Redis[Any], scoring_settings: Settings
 ) -> None:
     hooks = notifier(receiver.url, redis_client, scoring_settings)
-    publisher = RedisAlertPublisher(redis_client, scoring_settings, hooks)
-    scorer = RuleScorer(redis_client, scoring_settings)
+    publisher = TransactionAlertPublisher(RedisAlertLog(redis_client, scoring_settings), hooks)
+    scorer = rule_scorer(redis_client, scoring_settings)
     scorer.score_batch(history(10))
     events = [tx("big", 0, 900)]
     publisher.publish(events, scorer.score_batch(events), {"big"})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,10 @@ import orjson
 import redis
 
 from core.events import AccountEvent, TransactionEvent
+from core.features import Features
+from core.settings import Settings
+from graph.decode import as_text
+from graph.streams import translated
 
 logger = logging.getLogger(__name__)
 
@@ -25,51 +28,8 @@ _SCRIPT = (Path(__file__).parent / "features.lua").read_text()
 _CHUNK = 500  # transactions per script call: keeps each call short for other clients
 
 
-@dataclass(frozen=True)
-class Features:
-    """What was known about a transaction's account just before it (counts include the tx)."""
-
-    tx_id: str
-    fresh: bool = True  # False: a tx_id seen before, features as computed the first time
-    n: int = 0  # prior transactions of the account
-    mean: float = 0.0  # EWMA of the amount
-    std: float = 0.0  # EWMA spread of the amount
-    c5m: int = 0  # transactions in the last 5 min / 1 h / 24 h, this one included
-    c1h: int = 0
-    c24h: int = 0
-    s5m: float = 0.0  # amounts summed over the same windows
-    s1h: float = 0.0
-    s24h: float = 0.0
-    p5m: int = 0  # payments only
-    p1h: int = 0
-    p24h: int = 0
-    prev_country: str | None = None  # country and ts of the account's previous located tx
-    prev_ts: int | None = None
-    age_ms: int = 0  # since the account was opened (account event) or first seen
-    device_new: bool | None = None  # None: the tx named no device
-    known_devices: int = 0  # devices the account used before
-    device_accounts_24h: int = 0  # distinct accounts on this device in 24 h, this one included
-    ip_new: bool | None = None
-    known_ips: int = 0
-    ip_accounts_24h: int = 0
-    counterparty_new: bool | None = None  # transfers only
-    known_counterparties: int = 0
-    paid_merchant: bool | None = None  # refunds only: did the account pay this merchant before
-
-    @classmethod
-    def from_reply(cls, tx_id: str, fresh: int, data: dict[str, Any]) -> Features:
-        known = {k: v for k, v in data.items() if k in _FIELDS}
-        for name in ("prev_ts", "age_ms"):
-            if known.get(name) is not None:
-                known[name] = int(known[name])
-        return cls(tx_id=tx_id, fresh=bool(fresh), **known)
-
-
-_FIELDS = {f.name for f in fields(Features)} - {"tx_id", "fresh"}
-
-
-class FeatureStore:
-    """Feature state of one graph in Redis (keys ``ringscope:<graph>:f:*``)."""
+class RedisFeatureStore:
+    """Feature state of one graph in Redis (keys ``ringscope:<graph>:f:*``; the FeatureStore port)."""
 
     def __init__(
         self,
@@ -96,13 +56,26 @@ class FeatureStore:
         self.ttl_s = ttl_s
         self._script = client.register_script(_SCRIPT)
 
+    @classmethod
+    def from_settings(cls, client: redis.Redis[Any], settings: Settings) -> RedisFeatureStore:
+        return cls(
+            client,
+            settings.graph,
+            ttl_s=settings.feature_ttl_s,
+            marker_ttl_s=settings.feature_marker_ttl_s,
+            window_cap=settings.feature_window_cap,
+            alpha=settings.feature_ewma_alpha,
+            clip=settings.feature_ewma_clip,
+        )
+
     def update(self, events: Sequence[TransactionEvent]) -> list[Features]:
         """Fold transactions in (in order) and return each one's features from just before it."""
         out: list[Features] = []
         for start in range(0, len(events), _CHUNK):
             chunk = events[start : start + _CHUNK]
             rows = orjson.dumps([_row(e) for e in chunk])
-            reply = self._script(args=[self.prefix, self.config, rows])
+            with translated("streaming features"):
+                reply = self._script(args=[self.prefix, self.config, rows])
             for e, (fresh, data) in zip(chunk, orjson.loads(reply), strict=True):
                 out.append(Features.from_reply(e.tx_id, fresh, data))
         return out
@@ -115,12 +88,14 @@ class FeatureStore:
                 key = f"{self.prefix}a:{e.account_id}"
                 pipe.hset(key, "opened", e.opened_at)
                 pipe.expire(key, self.ttl_s)
-        pipe.execute()
+        with translated("account opening dates"):
+            pipe.execute()
 
     def account_state(self, account_id: str) -> dict[str, str]:
         """The raw profile hash of one account (for the CLI and debugging)."""
-        state: dict[str, str] = self.client.hgetall(f"{self.prefix}a:{account_id}")
-        return state
+        with translated("account features"):
+            state = self.client.hgetall(f"{self.prefix}a:{account_id}")
+        return {as_text(k): as_text(v) for k, v in state.items()}
 
 
 def _row(e: TransactionEvent) -> list[Any]:
