@@ -239,6 +239,12 @@ def main() -> None:
     parser.add_argument("--no-bulk", action="store_true", help="skip the --bulk run")
     parser.add_argument("--data", type=Path, help="keep the data set in this directory")
     parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="load DIR/transactions.jsonl (e.g. an ingest.amlgen data set) instead of generating",
+    )
+    parser.add_argument(
         "--before",
         type=Path,
         help="a checkout of older code: its append path is measured in the same run",
@@ -247,15 +253,18 @@ def main() -> None:
     if args.large:
         args.accounts, args.tx_per_account = 1_000_000, 2
     with tempfile.TemporaryDirectory() as tmp:
-        data = (args.data or Path(tmp)) / "transactions.jsonl"  # a data dir, as checks/ read
-        data.parent.mkdir(parents=True, exist_ok=True)
-        n = generate_bank(args.accounts, args.tx_per_account, data)
         extra = Path(tmp) / "extra.jsonl"
         generate_bank(args.accounts, 0.5, extra, seed=2, prefix="x")  # unseen tx_ids
-        out: dict[str, Any] = {
-            "data": f"generate_bank({args.accounts}, {args.tx_per_account})",
-            **shape(data),
-        }
+        if args.source:
+            data = args.source / "transactions.jsonl"
+            described = str(data)
+        else:
+            data = (args.data or Path(tmp)) / "transactions.jsonl"  # a data dir, as checks/ read
+            data.parent.mkdir(parents=True, exist_ok=True)
+            generate_bank(args.accounts, args.tx_per_account, data)
+            described = f"generate_bank({args.accounts}, {args.tx_per_account})"
+        out: dict[str, Any] = {"data": described, "load_average": os.getloadavg()[0], **shape(data)}
+        n = out["transactions"]
         out["python"] = python_side(data)
         with EmbeddedFalkorDB(Path(tmp) / "db") as server:
             cpu0 = server_cpu(server.port)
