@@ -24,7 +24,9 @@ import redis
 from falkordb import FalkorDB, Graph
 
 from core.errors import GraphUnavailableError, RingscopeError
+from core.events import Event
 from core.ports import ApplyResult, PreparedBatch
+from core.scores import TxScore
 from core.transactions import TransactionRecord
 from graph.batch import (
     IDENTITY_EDGES,
@@ -56,12 +58,17 @@ def params_header(params: dict[str, Any]) -> str:
     serialises 20-50x faster than the client's generic encoder. Maps are not: JSON quotes keys,
     so rows travel as positional lists.
     """
-    parts = []
+    return params_header_bytes(params).decode()
+
+
+def params_header_bytes(params: dict[str, Any]) -> bytes:
+    """``params_header`` as bytes; a value may be ``orjson.Fragment`` (JSON serialised before)."""
+    parts = [b"CYPHER"]
     for name, value in params.items():
         if isinstance(value, dict):
             raise TypeError(f"parameter {name!r}: maps are not supported, send positional lists")
-        parts.append(f"{name}={orjson.dumps(value).decode()}")
-    return "CYPHER " + " ".join(parts) + " "
+        parts.append(name.encode() + b"=" + orjson.dumps(value))
+    return b" ".join(parts) + b" "
 
 
 def _text(value: Any) -> str:
@@ -74,9 +81,31 @@ def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]
         return rows, []
     old: list[list[Any]] = []
     new: list[list[Any]] = []
+    old_append, new_append = old.append, new.append
     for row in rows:
-        (new if row[0] in created or row[1] in created else old).append(row)
+        if row[0] in created or row[1] in created:
+            new_append(row)
+        else:
+            old_append(row)
     return old, new
+
+
+def _ids_of(reply: Any) -> dict[str, int]:
+    """The ``{id: node_id}`` of a compact reply ([header, rows, stats]; a row is
+    [[type, value], [type, value]])."""
+    return {_text(row[0][1]): row[1][1] for row in reply[1]}
+
+
+class _Serialised:
+    """JSON of a plan's parts that need no internal ids, made before the writer lock is taken
+    (serialising 10,000 transaction rows under the lock kept the other loaders waiting)."""
+
+    __slots__ = ("log", "plan", "txs")
+
+    def __init__(self, plan: BatchPlan) -> None:
+        self.plan = plan
+        self.txs = orjson.Fragment(orjson.dumps(plan.txs))
+        self.log = orjson.dumps(plan.log_rows)
 
 
 class FalkorStore(PlannedWrites):
@@ -110,6 +139,13 @@ class FalkorStore(PlannedWrites):
             ensure_schema(self.graph)
 
     # --- writes ---------------------------------------------------------------------------
+    def prepare_batch(
+        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
+    ) -> BatchPlan:
+        plan = super().prepare_batch(events, scores)
+        plan.serialised = _Serialised(plan)
+        return plan
+
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
         plan = self.as_plan(prepared)
         if not plan.events:
@@ -152,29 +188,60 @@ class FalkorStore(PlannedWrites):
         if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
             self._forget_ids()
         created: set[int] = set()
+        work: list[tuple[str, list[str]]] = []  # (label, ids not cached), in chunks
         for label in NODE_LABELS:
             cache = self._ids[label]
             missing = [k for k in plan.nodes[label] if k not in cache]
-            if not missing:
-                continue
-            lower = label.lower()
             for start in range(0, len(missing), _NODE_CHUNK):
-                chunk = missing[start : start + _NODE_CHUNK]
-                found = self._query_ids(f"lookup_{lower}_nodes", {"ids": chunk}, read_only=True)
-                cache.update(found)
-                rows = [[k, plan.nodes[label][k]] for k in chunk if k not in found]
-                if not rows:
-                    continue
-                try:
-                    made = self._query_ids(f"create_{lower}_nodes", {"rows": rows})
-                except redis.ResponseError as exc:
-                    # a writer that bypassed the lock created one meanwhile: MERGE them all
-                    logger.warning("creating %s nodes failed (%s); merging instead", label, exc)
-                    made = {}
-                    cache.update(self._query_ids(f"ensure_{lower}_nodes", {"rows": rows}))
-                cache.update(made)
-                created.update(made.values())
+                work.append((label, missing[start : start + _NODE_CHUNK]))
+        if not work:
+            return self._ids, created
+        # one round trip for every lookup, one for every create (each a wait under the lock)
+        lookups = [(f"lookup_{label.lower()}_nodes", {"ids": chunk}) for label, chunk in work]
+        creates: list[tuple[str, list[list[Any]]]] = []
+        for (label, chunk), found in zip(work, self._ids_queries(lookups, True), strict=True):
+            if isinstance(found, Exception):
+                raise found
+            self._ids[label].update(found)
+            seen = plan.nodes[label]
+            rows = [[k, seen[k]] for k in chunk if k not in found]
+            if rows:
+                creates.append((label, rows))
+        if not creates:
+            return self._ids, created
+        queries = [(f"create_{label.lower()}_nodes", {"rows": rows}) for label, rows in creates]
+        for (label, rows), made in zip(creates, self._ids_queries(queries, False), strict=True):
+            cache = self._ids[label]
+            if isinstance(made, redis.ResponseError):
+                # a writer that bypassed the lock created one meanwhile: MERGE them all
+                logger.warning("creating %s nodes failed (%s); merging instead", label, made)
+                cache.update(self._query_ids(f"ensure_{label.lower()}_nodes", {"rows": rows}))
+                continue
+            if isinstance(made, Exception):
+                raise made
+            cache.update(made)
+            created.update(made.values())
         return self._ids, created
+
+    def _ids_queries(
+        self, queries: list[tuple[str, dict[str, Any]]], read_only: bool
+    ) -> list[dict[str, int] | Exception]:
+        """Run ``id, node_id`` queries in one pipeline; each one's ids, or its error."""
+        if self.profile is not None:  # profiled one by one
+            out: list[dict[str, int] | Exception] = []
+            for name, params in queries:
+                try:
+                    out.append(self._query_ids(name, params, read_only=read_only))
+                except redis.ResponseError as exc:
+                    out.append(exc)
+            return out
+        command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
+        pipe = self.redis.pipeline(transaction=False)
+        for name, params in queries:
+            query = params_header_bytes(params) + load_query(name).encode()
+            pipe.execute_command(command, self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
+        replies = pipe.execute(raise_on_error=False)
+        return [reply if isinstance(reply, Exception) else _ids_of(reply) for reply in replies]
 
     def _query_ids(
         self, name: str, params: dict[str, Any], *, read_only: bool = False
@@ -189,9 +256,7 @@ class FalkorStore(PlannedWrites):
         elif self.profile is not None:
             self._profile(name, query)
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
-        reply = self.redis.execute_command(command, self.graph_name, query, "--compact")
-        # compact reply: [header, rows, stats]; a row is [[type, value], [type, value]]
-        return {_text(row[0][1]): row[1][1] for row in reply[1]}
+        return _ids_of(self.redis.execute_command(command, self.graph_name, query, "--compact"))
 
     def _forget_ids(self) -> None:
         for cache in self._ids.values():
@@ -200,7 +265,7 @@ class FalkorStore(PlannedWrites):
             links.clear()
 
     def _commit(self, plan: BatchPlan, ids: dict[str, dict[str, int]], created: set[int]) -> None:
-        params: dict[str, Any] = {"txs": plan.txs}
+        params: dict[str, Any] = {"txs": None}  # first, as the query reads them
         for name in MONEY_EDGES:
             params[name], params[f"{name}_new"] = _split_new(plan.money_rows(name, ids), created)
         for name, known in self._links.items():
@@ -210,7 +275,11 @@ class FalkorStore(PlannedWrites):
             else:
                 params[name] = rows
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
-        query = params_header(params) + load_query("apply_batch")
+        done = plan.serialised if isinstance(plan.serialised, _Serialised) else None
+        if done is None or done.plan is not plan:  # planned again without some transactions
+            done = _Serialised(plan)
+        params["txs"] = done.txs
+        query = params_header_bytes(params) + load_query("apply_batch").encode()
         pipe = self.redis.pipeline(transaction=True)
         if self.profile is not None:
             pipe.execute_command("GRAPH.PROFILE", self.graph_name, query)  # type: ignore[no-untyped-call]
@@ -218,7 +287,7 @@ class FalkorStore(PlannedWrites):
             pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
         if plan.tx_ids:
             pipe.sadd(self.seen_key, *plan.tx_ids)
-        pipe.xadd(self.log_key, {"rows": orjson.dumps(plan.log_rows)})
+        pipe.xadd(self.log_key, {"rows": done.log})
         results = pipe.execute(raise_on_error=False)
         if isinstance(results[0], Exception):
             self._undo_markers(plan, results)
