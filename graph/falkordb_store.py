@@ -12,6 +12,7 @@ not MERGE, are the cost of a naive build), so only unseen ids cost a lookup.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -35,6 +36,7 @@ from graph.batch import (
     NODE_LABELS,
     BatchPlan,
     PlannedWrites,
+    plan_batch,
 )
 from graph.cypher import load_query
 from graph.schema import ensure_schema
@@ -88,6 +90,11 @@ def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]
         else:
             old_append(row)
     return old, new
+
+
+@functools.cache
+def _query_bytes(name: str) -> bytes:
+    return load_query(name).encode()
 
 
 def _ids_of(reply: Any) -> dict[str, int]:
@@ -151,11 +158,20 @@ class FalkorStore(PlannedWrites):
         if not plan.events:
             return ApplyResult()
         with self._translate(), self._writer_lock():
-            self._check_graph_epoch()
-            plan = self.fresh_part(plan)
-            if not plan.txs and not plan.accounts:
-                return ApplyResult(duplicates=plan.duplicates)
-            ids, created = self._resolve_nodes(plan)
+            first = self._first_round(plan)
+            if first is None:  # the graph is new or was deleted under us, or profiling
+                self._check_graph_epoch()
+                plan = self.fresh_part(plan)
+                if not plan.txs and not plan.accounts:
+                    return ApplyResult(duplicates=plan.duplicates)
+                ids, created = self._resolve_nodes(plan)
+            else:
+                applied, absent = first
+                if applied:  # re-sent transactions: planned again without them
+                    plan = plan_batch(plan.events, applied, plan.scores)
+                if not plan.txs and not plan.accounts:
+                    return ApplyResult(duplicates=plan.duplicates)
+                ids, created = self._create_nodes(plan, absent)
             self._commit(plan, ids, created)
         return ApplyResult(
             applied=len(plan.txs),
@@ -185,28 +201,77 @@ class FalkorStore(PlannedWrites):
         this batch creates it: absent nodes are CREATEd (half the cost of a MERGE; FACTS.md),
         and their internal ids come back as the second value: no edge can exist at them yet.
         """
+        work = self._uncached(plan)
+        if not work:
+            return self._ids, set()
+        lookups = [(f"lookup_{label.lower()}_nodes", {"ids": chunk}) for label, chunk in work]
+        absent: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
+        for (label, chunk), found in zip(work, self._ids_queries(lookups, True), strict=True):
+            if isinstance(found, Exception):
+                raise found
+            self._ids[label].update(found)
+            absent[label] += [k for k in chunk if k not in found]
+        return self._create_nodes(plan, absent)
+
+    def _first_round(self, plan: BatchPlan) -> tuple[set[str], dict[str, list[str]]] | None:
+        """One round trip under the lock for what the write needs to know first: that the graph
+        exists, which of the batch's tx_ids are applied, and the internal ids of the nodes it
+        names that are not cached (those not found are absent, under the lock). None when
+        the graph does not exist (or when profiling): then it goes one step at a time."""
+        if self.profile is not None:
+            return None
+        work = self._uncached(plan)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.exists(self.graph_name)
+        if plan.tx_ids:
+            pipe.smismember(self.seen_key, plan.tx_ids)  # type: ignore[no-untyped-call]
+        for label, chunk in work:
+            query = params_header_bytes({"ids": chunk}) + _query_bytes(
+                f"lookup_{label.lower()}_nodes"
+            )
+            pipe.execute_command("GRAPH.RO_QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
+        replies = pipe.execute(raise_on_error=False)
+        if replies[0] != 1:
+            return None
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        applied: set[str] = set()
+        if plan.tx_ids:
+            flags = replies[1]
+            applied = {tx for tx, flag in zip(plan.tx_ids, flags, strict=True) if flag}
+        absent: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
+        offset = 2 if plan.tx_ids else 1  # after EXISTS and SMISMEMBER
+        for (label, chunk), reply in zip(work, replies[offset:], strict=True):
+            found = _ids_of(reply)
+            self._ids[label].update(found)
+            absent[label] += [k for k in chunk if k not in found]
+        return applied, absent
+
+    def _uncached(self, plan: BatchPlan) -> list[tuple[str, list[str]]]:
+        """``(label, ids)`` of the plan's nodes whose internal ids are not cached, in chunks."""
         if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
             self._forget_ids()
-        created: set[int] = set()
-        work: list[tuple[str, list[str]]] = []  # (label, ids not cached), in chunks
+        work: list[tuple[str, list[str]]] = []
         for label in NODE_LABELS:
             cache = self._ids[label]
             missing = [k for k in plan.nodes[label] if k not in cache]
             for start in range(0, len(missing), _NODE_CHUNK):
                 work.append((label, missing[start : start + _NODE_CHUNK]))
-        if not work:
-            return self._ids, created
-        # one round trip for every lookup, one for every create (each a wait under the lock)
-        lookups = [(f"lookup_{label.lower()}_nodes", {"ids": chunk}) for label, chunk in work]
+        return work
+
+    def _create_nodes(
+        self, plan: BatchPlan, absent: dict[str, list[str]]
+    ) -> tuple[dict[str, dict[str, int]], set[int]]:
+        """CREATE the plan's nodes that lookups under this lock found absent (half the cost of
+        a MERGE; FACTS.md), in one round trip; the ids, and the set of the created ones."""
+        created: set[int] = set()
         creates: list[tuple[str, list[list[Any]]]] = []
-        for (label, chunk), found in zip(work, self._ids_queries(lookups, True), strict=True):
-            if isinstance(found, Exception):
-                raise found
-            self._ids[label].update(found)
-            seen = plan.nodes[label]
-            rows = [[k, seen[k]] for k in chunk if k not in found]
-            if rows:
-                creates.append((label, rows))
+        for label in NODE_LABELS:
+            seen, cache = plan.nodes[label], self._ids[label]
+            rows = [[k, seen[k]] for k in absent[label] if k in seen and k not in cache]
+            for start in range(0, len(rows), _NODE_CHUNK):
+                creates.append((label, rows[start : start + _NODE_CHUNK]))
         if not creates:
             return self._ids, created
         queries = [(f"create_{label.lower()}_nodes", {"rows": rows}) for label, rows in creates]
@@ -238,7 +303,7 @@ class FalkorStore(PlannedWrites):
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
         pipe = self.redis.pipeline(transaction=False)
         for name, params in queries:
-            query = params_header_bytes(params) + load_query(name).encode()
+            query = params_header_bytes(params) + _query_bytes(name)
             pipe.execute_command(command, self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
         replies = pipe.execute(raise_on_error=False)
         return [reply if isinstance(reply, Exception) else _ids_of(reply) for reply in replies]
@@ -279,7 +344,7 @@ class FalkorStore(PlannedWrites):
         if done is None or done.plan is not plan:  # planned again without some transactions
             done = _Serialised(plan)
         params["txs"] = done.txs
-        query = params_header_bytes(params) + load_query("apply_batch").encode()
+        query = params_header_bytes(params) + _query_bytes("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
         if self.profile is not None:
             pipe.execute_command("GRAPH.PROFILE", self.graph_name, query)  # type: ignore[no-untyped-call]
