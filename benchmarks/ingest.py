@@ -17,8 +17,10 @@ Prints one JSON line.
 
 usage: python -m benchmarks.ingest [--accounts 20000] [--tx-per-account 12] [--large]
        [--before DIR] [--no-bulk] [--data DIR]
-       (--large: 1M accounts, 2 tx per account; --before: also run the append path of an older
-       checkout, e.g. ``git archive <commit> | tar -x -C DIR``, in the same run)
+       [--from DATADIR]
+       (--large: 1M accounts, 2 tx per account; --before: also run the append and bulk paths of
+       an older checkout, e.g. ``git archive <commit> | tar -x -C DIR``, in the same run;
+       --from: load DATADIR/transactions.jsonl, e.g. an ``ingest.amlgen`` data set)
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -148,8 +149,9 @@ def run_ingest(
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"ringscope ingest {' '.join(extra)} failed:\n{err[-3000:]}")
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(usage.ru_maxrss, children) / 1024, usage.ru_utime + usage.ru_stime
+    # wait4's figures cover the process and the loader processes it waited for; ru_maxrss is
+    # the largest one's peak (RUSAGE_CHILDREN would carry the peaks of earlier runs)
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def counts(port: int, graph: str) -> dict[str, int]:
@@ -239,6 +241,12 @@ def main() -> None:
     parser.add_argument("--no-bulk", action="store_true", help="skip the --bulk run")
     parser.add_argument("--data", type=Path, help="keep the data set in this directory")
     parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="load DIR/transactions.jsonl (e.g. an ingest.amlgen data set) instead of generating",
+    )
+    parser.add_argument(
         "--before",
         type=Path,
         help="a checkout of older code: its append path is measured in the same run",
@@ -247,15 +255,18 @@ def main() -> None:
     if args.large:
         args.accounts, args.tx_per_account = 1_000_000, 2
     with tempfile.TemporaryDirectory() as tmp:
-        data = (args.data or Path(tmp)) / "transactions.jsonl"  # a data dir, as checks/ read
-        data.parent.mkdir(parents=True, exist_ok=True)
-        n = generate_bank(args.accounts, args.tx_per_account, data)
         extra = Path(tmp) / "extra.jsonl"
         generate_bank(args.accounts, 0.5, extra, seed=2, prefix="x")  # unseen tx_ids
-        out: dict[str, Any] = {
-            "data": f"generate_bank({args.accounts}, {args.tx_per_account})",
-            **shape(data),
-        }
+        if args.source:
+            data = args.source / "transactions.jsonl"
+            described = str(data)
+        else:
+            data = (args.data or Path(tmp)) / "transactions.jsonl"  # a data dir, as checks/ read
+            data.parent.mkdir(parents=True, exist_ok=True)
+            generate_bank(args.accounts, args.tx_per_account, data)
+            described = f"generate_bank({args.accounts}, {args.tx_per_account})"
+        out: dict[str, Any] = {"data": described, "load_average": os.getloadavg()[0], **shape(data)}
+        n = out["transactions"]
         out["python"] = python_side(data)
         with EmbeddedFalkorDB(Path(tmp) / "db") as server:
             cpu0 = server_cpu(server.port)
@@ -297,6 +308,19 @@ def main() -> None:
                 out["bulk_peak_rss_mib"] = round(rss3)
                 out["bulk_counts_equal"] = counts(server.port, "bulk") == first
                 out["bulk_over_append"] = round(seconds / seconds3, 2)
+                if args.before:
+                    cpu0 = server_cpu(server.port)
+                    seconds4, rss4, cpu4 = run_ingest(
+                        server.url, "bulk_before", data, "--bulk", code=args.before
+                    )
+                    out["before"]["bulk_tx_per_s"] = round(n / seconds4)
+                    out["before"]["bulk_peak_rss_mib"] = round(rss4)
+                    out["before"]["bulk_cpu_us_per_tx"] = {
+                        "loader": round(cpu4 / n * 1e6),
+                        "server": round((server_cpu(server.port) - cpu0) / n * 1e6),
+                    }
+                    out["before"]["bulk_counts_equal"] = counts(server.port, "bulk_before") == first
+                    out["before"]["bulk_over_append"] = round(seconds0 / seconds4, 2)
             raw = raw_rate(server.port, data)
         out["raw_create_rows_per_s"] = round(raw)
         out["ratio"] = round(out["ingest_tx_per_s"] / raw, 3)

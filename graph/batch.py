@@ -83,6 +83,8 @@ class BatchPlan:
     events: list[Event] = field(default_factory=list, repr=False)
     scores: dict[str, TxScore] = field(default_factory=dict, repr=False)
     duplicates: int = 0
+    # what a store made of this plan before its write (FalkorStore: the serialised rows)
+    serialised: Any = field(default=None, repr=False)
 
     def _node(self, label: str, node_id: str, ts: int) -> None:
         seen = self.nodes[label]

@@ -58,9 +58,30 @@ def header(name: str, props: Sequence[str]) -> bytes:
     return out + b"".join(p.encode() + b"\x00" for p in props)
 
 
+_pack_double = partial(_DOUBLE.pack, 2)
+_pack_long = partial(_LONG.pack, 4)
+
+
 def node_record(values: Sequence[Any]) -> bytes:
-    enc = _ENCODERS
-    return b"".join([enc[type(v)](v) for v in values])
+    """One node's properties (the common types tested inline: this runs for every
+    transaction of a backfill, and a call per value through ``_ENCODERS`` cost a third more)."""
+    out: list[bytes] = []
+    add = out.append
+    for v in values:
+        kind = type(v)
+        if kind is str:
+            add(_T_STRING)
+            add(v.encode())
+            add(_NULL)
+        elif v is None:
+            add(_NULL)
+        elif kind is float:
+            add(_pack_double(v))
+        elif kind is int:
+            add(_pack_long(v))
+        else:
+            add(encode_value(v))
+    return b"".join(out)
 
 
 def edge_record(src: int, dst: int, values: Sequence[Any]) -> bytes:

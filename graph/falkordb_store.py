@@ -12,6 +12,7 @@ not MERGE, are the cost of a naive build), so only unseen ids cost a lookup.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -24,7 +25,9 @@ from redis.exceptions import LockError
 from redis.lock import Lock
 
 from core.errors import GraphUnavailableError, RingscopeError
+from core.events import Event
 from core.ports import ApplyResult, PreparedBatch
+from core.scores import TxScore
 from core.transactions import TransactionRecord
 from graph.batch import (
     IDENTITY_EDGES,
@@ -33,6 +36,7 @@ from graph.batch import (
     NODE_LABELS,
     BatchPlan,
     PlannedWrites,
+    plan_batch,
 )
 from graph.cypher import load_query
 from graph.decode import as_text
@@ -55,12 +59,17 @@ def params_header(params: dict[str, Any]) -> str:
     serialises 20-50x faster than the client's generic encoder. Maps are not: JSON quotes keys,
     so rows travel as positional lists.
     """
-    parts = []
+    return params_header_bytes(params).decode()
+
+
+def params_header_bytes(params: dict[str, Any]) -> bytes:
+    """``params_header`` as bytes; a value may be ``orjson.Fragment`` (JSON serialised before)."""
+    parts = [b"CYPHER"]
     for name, value in params.items():
         if isinstance(value, dict):
             raise TypeError(f"parameter {name!r}: maps are not supported, send positional lists")
-        parts.append(f"{name}={orjson.dumps(value).decode()}")
-    return "CYPHER " + " ".join(parts) + " "
+        parts.append(name.encode() + b"=" + orjson.dumps(value))
+    return b" ".join(parts) + b" "
 
 
 def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]], list[list[Any]]]:
@@ -69,9 +78,36 @@ def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]
         return rows, []
     old: list[list[Any]] = []
     new: list[list[Any]] = []
+    old_append, new_append = old.append, new.append
     for row in rows:
-        (new if row[0] in created or row[1] in created else old).append(row)
+        if row[0] in created or row[1] in created:
+            new_append(row)
+        else:
+            old_append(row)
     return old, new
+
+
+@functools.cache
+def _query_bytes(name: str) -> bytes:
+    return load_query(name).encode()
+
+
+def _ids_of(reply: Any) -> dict[str, int]:
+    """The ``{id: node_id}`` of a compact reply ([header, rows, stats]; a row is
+    [[type, value], [type, value]])."""
+    return {as_text(row[0][1]): row[1][1] for row in reply[1]}
+
+
+class _Serialised:
+    """JSON of a plan's parts that need no internal ids, made before the writer lock is taken
+    (serialising 10,000 transaction rows under the lock kept the other loaders waiting)."""
+
+    __slots__ = ("log", "plan", "txs")
+
+    def __init__(self, plan: BatchPlan) -> None:
+        self.plan = plan
+        self.txs = orjson.Fragment(orjson.dumps(plan.txs))
+        self.log = orjson.dumps(plan.log_rows)
 
 
 class FalkorStore(PlannedWrites):
@@ -104,16 +140,32 @@ class FalkorStore(PlannedWrites):
             ensure_schema(self.graph)
 
     # --- writes ---------------------------------------------------------------------------
+    def prepare_batch(
+        self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
+    ) -> BatchPlan:
+        plan = super().prepare_batch(events, scores)
+        plan.serialised = _Serialised(plan)
+        return plan
+
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
         plan = self.as_plan(prepared)
         if not plan.events:
             return ApplyResult()
         with self._translate(), self._writer_lock():
-            self._check_graph_epoch()
-            plan = self.fresh_part(plan)
-            if not plan.txs and not plan.accounts:
-                return ApplyResult(duplicates=plan.duplicates)
-            ids, created = self._resolve_nodes(plan)
+            first = self._first_round(plan)
+            if first is None:  # the graph is new or was deleted under us, or profiling
+                self._check_graph_epoch()
+                plan = self.fresh_part(plan)
+                if not plan.txs and not plan.accounts:
+                    return ApplyResult(duplicates=plan.duplicates)
+                ids, created = self._resolve_nodes(plan)
+            else:
+                applied, absent = first
+                if applied:  # re-sent transactions: planned again without them
+                    plan = plan_batch(plan.events, applied, plan.scores)
+                if not plan.txs and not plan.accounts:
+                    return ApplyResult(duplicates=plan.duplicates)
+                ids, created = self._create_nodes(plan, absent)
             self._commit(plan, ids, created)
         return ApplyResult(
             applied=len(plan.txs),
@@ -143,32 +195,112 @@ class FalkorStore(PlannedWrites):
         this batch creates it: absent nodes are CREATEd (half the cost of a MERGE; FACTS.md),
         and their internal ids come back as the second value: no edge can exist at them yet.
         """
+        work = self._uncached(plan)
+        if not work:
+            return self._ids, set()
+        lookups = [(f"lookup_{label.lower()}_nodes", {"ids": chunk}) for label, chunk in work]
+        absent: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
+        for (label, chunk), found in zip(work, self._ids_queries(lookups, True), strict=True):
+            if isinstance(found, Exception):
+                raise found
+            self._ids[label].update(found)
+            absent[label] += [k for k in chunk if k not in found]
+        return self._create_nodes(plan, absent)
+
+    def _first_round(self, plan: BatchPlan) -> tuple[set[str], dict[str, list[str]]] | None:
+        """One round trip under the lock for what the write needs to know first: that the graph
+        exists, which of the batch's tx_ids are applied, and the internal ids of the nodes it
+        names that are not cached (those not found are absent, under the lock). None when
+        the graph does not exist (or when profiling): then it goes one step at a time."""
+        if self.profile is not None:
+            return None
+        work = self._uncached(plan)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.exists(self.graph_name)
+        if plan.tx_ids:
+            pipe.smismember(self.seen_key, plan.tx_ids)  # type: ignore[no-untyped-call]
+        for label, chunk in work:
+            query = params_header_bytes({"ids": chunk}) + _query_bytes(
+                f"lookup_{label.lower()}_nodes"
+            )
+            pipe.execute_command("GRAPH.RO_QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
+        replies = pipe.execute(raise_on_error=False)
+        if replies[0] != 1:
+            return None
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        applied: set[str] = set()
+        if plan.tx_ids:
+            flags = replies[1]
+            applied = {tx for tx, flag in zip(plan.tx_ids, flags, strict=True) if flag}
+        absent: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
+        offset = 2 if plan.tx_ids else 1  # after EXISTS and SMISMEMBER
+        for (label, chunk), reply in zip(work, replies[offset:], strict=True):
+            found = _ids_of(reply)
+            self._ids[label].update(found)
+            absent[label] += [k for k in chunk if k not in found]
+        return applied, absent
+
+    def _uncached(self, plan: BatchPlan) -> list[tuple[str, list[str]]]:
+        """``(label, ids)`` of the plan's nodes whose internal ids are not cached, in chunks."""
         if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
             self._forget_ids()
-        created: set[int] = set()
+        work: list[tuple[str, list[str]]] = []
         for label in NODE_LABELS:
             cache = self._ids[label]
             missing = [k for k in plan.nodes[label] if k not in cache]
-            if not missing:
-                continue
-            lower = label.lower()
             for start in range(0, len(missing), _NODE_CHUNK):
-                chunk = missing[start : start + _NODE_CHUNK]
-                found = self._query_ids(f"lookup_{lower}_nodes", {"ids": chunk}, read_only=True)
-                cache.update(found)
-                rows = [[k, plan.nodes[label][k]] for k in chunk if k not in found]
-                if not rows:
-                    continue
-                try:
-                    made = self._query_ids(f"create_{lower}_nodes", {"rows": rows})
-                except redis.ResponseError as exc:
-                    # a writer that bypassed the lock created one meanwhile: MERGE them all
-                    logger.warning("creating %s nodes failed (%s); merging instead", label, exc)
-                    made = {}
-                    cache.update(self._query_ids(f"ensure_{lower}_nodes", {"rows": rows}))
-                cache.update(made)
-                created.update(made.values())
+                work.append((label, missing[start : start + _NODE_CHUNK]))
+        return work
+
+    def _create_nodes(
+        self, plan: BatchPlan, absent: dict[str, list[str]]
+    ) -> tuple[dict[str, dict[str, int]], set[int]]:
+        """CREATE the plan's nodes that lookups under this lock found absent (half the cost of
+        a MERGE; FACTS.md), in one round trip; the ids, and the set of the created ones."""
+        created: set[int] = set()
+        creates: list[tuple[str, list[list[Any]]]] = []
+        for label in NODE_LABELS:
+            seen, cache = plan.nodes[label], self._ids[label]
+            rows = [[k, seen[k]] for k in absent[label] if k in seen and k not in cache]
+            for start in range(0, len(rows), _NODE_CHUNK):
+                creates.append((label, rows[start : start + _NODE_CHUNK]))
+        if not creates:
+            return self._ids, created
+        queries = [(f"create_{label.lower()}_nodes", {"rows": rows}) for label, rows in creates]
+        for (label, rows), made in zip(creates, self._ids_queries(queries, False), strict=True):
+            cache = self._ids[label]
+            if isinstance(made, redis.ResponseError):
+                # a writer that bypassed the lock created one meanwhile: MERGE them all
+                logger.warning("creating %s nodes failed (%s); merging instead", label, made)
+                cache.update(self._query_ids(f"ensure_{label.lower()}_nodes", {"rows": rows}))
+                continue
+            if isinstance(made, Exception):
+                raise made
+            cache.update(made)
+            created.update(made.values())
         return self._ids, created
+
+    def _ids_queries(
+        self, queries: list[tuple[str, dict[str, Any]]], read_only: bool
+    ) -> list[dict[str, int] | Exception]:
+        """Run ``id, node_id`` queries in one pipeline; each one's ids, or its error."""
+        if self.profile is not None:  # profiled one by one
+            out: list[dict[str, int] | Exception] = []
+            for name, params in queries:
+                try:
+                    out.append(self._query_ids(name, params, read_only=read_only))
+                except redis.ResponseError as exc:
+                    out.append(exc)
+            return out
+        command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
+        pipe = self.redis.pipeline(transaction=False)
+        for name, params in queries:
+            query = params_header_bytes(params) + _query_bytes(name)
+            pipe.execute_command(command, self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
+        replies = pipe.execute(raise_on_error=False)
+        return [reply if isinstance(reply, Exception) else _ids_of(reply) for reply in replies]
 
     def _query_ids(
         self, name: str, params: dict[str, Any], *, read_only: bool = False
@@ -183,9 +315,7 @@ class FalkorStore(PlannedWrites):
         elif self.profile is not None:
             self._profile(name, query)
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
-        reply = self.redis.execute_command(command, self.graph_name, query, "--compact")
-        # compact reply: [header, rows, stats]; a row is [[type, value], [type, value]]
-        return {as_text(row[0][1]): row[1][1] for row in reply[1]}
+        return _ids_of(self.redis.execute_command(command, self.graph_name, query, "--compact"))
 
     def _forget_ids(self) -> None:
         for cache in self._ids.values():
@@ -194,7 +324,7 @@ class FalkorStore(PlannedWrites):
             links.clear()
 
     def _commit(self, plan: BatchPlan, ids: dict[str, dict[str, int]], created: set[int]) -> None:
-        params: dict[str, Any] = {"txs": plan.txs}
+        params: dict[str, Any] = {"txs": None}  # first, as the query reads them
         for name in MONEY_EDGES:
             params[name], params[f"{name}_new"] = _split_new(plan.money_rows(name, ids), created)
         for name, known in self._links.items():
@@ -204,7 +334,11 @@ class FalkorStore(PlannedWrites):
             else:
                 params[name] = rows
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
-        query = params_header(params) + load_query("apply_batch")
+        done = plan.serialised if isinstance(plan.serialised, _Serialised) else None
+        if done is None or done.plan is not plan:  # planned again without some transactions
+            done = _Serialised(plan)
+        params["txs"] = done.txs
+        query = params_header_bytes(params) + _query_bytes("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
         if self.profile is not None:
             pipe.execute_command("GRAPH.PROFILE", self.graph_name, query)  # type: ignore[no-untyped-call]
@@ -212,7 +346,7 @@ class FalkorStore(PlannedWrites):
             pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
         if plan.tx_ids:
             pipe.sadd(self.seen_key, *plan.tx_ids)
-        pipe.xadd(self.log_key, {"rows": orjson.dumps(plan.log_rows)})
+        pipe.xadd(self.log_key, {"rows": done.log})
         results = pipe.execute(raise_on_error=False)
         if isinstance(results[0], Exception):
             self._undo_markers(plan, results)

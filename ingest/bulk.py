@@ -9,7 +9,6 @@ failure the graph is left empty again.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import queue
 import time
 from collections.abc import Callable
@@ -19,7 +18,13 @@ from typing import Any
 
 from graph.bulk import BulkBuilder, BulkPart
 from ingest.files import LoadSummary, load_files, loader_gc
-from ingest.parallel import PipelineOpener, combine_summaries, drain_progress, stop_processes
+from ingest.parallel import (
+    PipelineOpener,
+    combine_summaries,
+    drain_progress,
+    loader_context,
+    stop_processes,
+)
 from ingest.pipeline import BatchResult, Pipeline
 
 _PARTS_QUEUED = 4  # batches a loader process may run ahead, each (bounded memory)
@@ -93,7 +98,7 @@ def _parallel(
     on_progress: Callable[[int, BatchResult], None] | None,
 ) -> LoadSummary:
     started = time.perf_counter()
-    ctx = mp.get_context("spawn")
+    ctx = loader_context()
     progress, results = ctx.Queue(), ctx.Queue()
     parts = [ctx.Queue(maxsize=_PARTS_QUEUED) for _ in range(processes)]
     procs = [

@@ -12,14 +12,15 @@ import gc
 import gzip
 import logging
 import queue
+import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, cast, overload
 
 from core.errors import RingscopeError
 from ingest.deadletter import Rejection
@@ -28,6 +29,8 @@ from ingest.pipeline import BatchResult, Pipeline, Prepared
 logger = logging.getLogger(__name__)
 
 _NUMERIC = {"amount", "lat", "lon"}
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() strips of ASCII
+_SWITCH_S = 0.0005  # GIL switch interval while loading (Python's default: 0.005)
 
 
 @dataclass
@@ -207,14 +210,20 @@ def read_records(
 
 @contextmanager
 def loader_gc() -> Iterator[None]:
-    """Collect garbage rarely while loading: a batch makes ~10 short-lived objects per event
-    and no cycles, and the collector's gen-0 passes took a third of parse+plan time."""
+    """Loader settings: collect garbage rarely (a batch makes ~10 short-lived objects per event
+    and no cycles, and the collector's gen-0 passes took a third of parse+plan time), and hand
+    the GIL over sooner: the writer thread, back from each server reply under the writer lock,
+    would otherwise wait up to 5 ms for the parsing thread, a dozen times a batch, while the
+    other loaders wait for the lock."""
     before = gc.get_threshold()
+    interval = sys.getswitchinterval()
     gc.freeze()  # what exists now (modules, the pipeline) is never scanned again
     gc.set_threshold(200_000, 50, 100)
+    sys.setswitchinterval(_SWITCH_S)
     try:
         yield
     finally:
+        sys.setswitchinterval(interval)
         gc.set_threshold(*before)
         gc.unfreeze()
 
@@ -255,7 +264,7 @@ def load_files(
             if on_progress is not None:
                 on_progress(size, result)
 
-    def submit(raws: list[Any], sources: list[str]) -> None:
+    def submit(raws: list[Any], sources: Sequence[str]) -> None:
         refused = [r for r in raws if isinstance(r, Rejection)]  # bad lines of the files
         if refused:
             sources = [
@@ -271,25 +280,11 @@ def load_files(
     start = time.perf_counter()
     thread.start()
     try:
-        mine, of = shard
-        batch_no = 0
-        raws: list[Any] = []
-        sources: list[str] = []
-        for path in paths:
-            for raw, source in _read_guarded(path, pipeline.max_event_bytes, summary.errors):
-                raws.append(raw)
-                sources.append(source)
-                if len(raws) >= batch_size:
-                    if batch_no % of == mine:
-                        summary.read += len(raws)
-                        submit(raws, sources)
-                    batch_no += 1
-                    raws, sources = [], []
-                if failure:
-                    break
-        if raws and batch_no % of == mine:
+        for raws, sources in _batches(paths, pipeline.max_event_bytes, batch_size, shard, summary):
             summary.read += len(raws)
             submit(raws, sources)
+            if failure:
+                break
     finally:
         work.put(None)
         thread.join()
@@ -297,6 +292,107 @@ def load_files(
     if failure:
         raise failure[0]
     return summary
+
+
+class _Sources(Sequence[str]):
+    """``file:line`` of each event of a batch, made only for the few that are rejected."""
+
+    __slots__ = ("names", "numbers")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []  # the file, or the whole source where numbers has None
+        self.numbers: list[int | None] = []
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        number = self.numbers[i]
+        return self.names[i] if number is None else f"{self.names[i]}:{number}"
+
+
+def _batches(
+    paths: list[Path], max_line_bytes: int, size: int, shard: tuple[int, int], summary: LoadSummary
+) -> Iterator[tuple[list[Any], _Sources]]:
+    """The batches of ``size`` records of the files that are this shard's (``(k, n)``: every
+    n-th from the k-th), in order; a batch may span files.
+
+    JSONL is read here without a generator per line: a line of another shard's batch is only
+    counted (an ASCII line is not even decoded), and ``file:line`` is made only for a rejected
+    line. What counts as a record is what ``read_records`` yields, so every shard cuts the
+    same batches.
+    """
+    mine, of = shard
+    batch_no = 0
+    raws: list[Any] = []
+    sources = _Sources()
+    for path in paths:
+        if _format(path) != "jsonl":
+            for raw, source in _read_guarded(path, max_line_bytes, summary.errors):
+                keep = batch_no % of == mine
+                raws.append(raw if keep else None)
+                if keep:
+                    sources.names.append(source)
+                    sources.numbers.append(None)
+                if len(raws) >= size:
+                    if keep:
+                        yield raws, sources
+                    batch_no += 1
+                    raws, sources = [], _Sources()
+            continue
+        n = 0  # records of this file read
+        name = path.name
+        try:
+            with _open_bytes(path) as fh:
+                readline = fh.readline
+                line_no = 0
+                while line := readline(max_line_bytes + 1):
+                    line_no += 1
+                    keep = batch_no % of == mine
+                    item: Any
+                    if len(line) > max_line_bytes and line[-1:] != b"\n":
+                        item = _overlong(fh, line, max_line_bytes, f"{name}:{line_no}")
+                    elif line.isascii():
+                        if not line.strip(_ASCII_SPACE):
+                            continue
+                        item = line.decode() if keep else None
+                    else:
+                        try:
+                            text = line.decode()
+                        except UnicodeDecodeError as exc:
+                            reason = f"line: not valid UTF-8 ({exc.reason} at byte {exc.start})"
+                            item = Rejection(line, reason, f"{name}:{line_no}")
+                        else:
+                            if not text.strip():
+                                continue
+                            item = text
+                    n += 1
+                    raws.append(item)
+                    if keep:
+                        sources.names.append(name)
+                        sources.numbers.append(line_no)
+                    if len(raws) >= size:
+                        if keep:
+                            yield raws, sources
+                        batch_no += 1
+                        raws, sources = [], _Sources()
+        except _corrupt_errors() as exc:
+            message = (
+                f"{path}: corrupt or unreadable {_format(path)} file, stopped after "
+                f"{n:,} rows of it were read and loaded ({type(exc).__name__}: {exc})"
+            )
+            logger.error("%s", message)
+            summary.errors.append(message)
+    if raws and batch_no % of == mine:
+        yield raws, sources
 
 
 def _read_guarded(

@@ -75,7 +75,7 @@ def load_files_parallel(
 ) -> LoadSummary:
     """Load the files with ``processes`` loader processes, each on a pipeline from ``opener``."""
     started = time.perf_counter()
-    ctx = mp.get_context("spawn")  # a clean interpreter: no inherited threads or sockets
+    ctx = loader_context()
     progress, results = ctx.Queue(), ctx.Queue()
     jobs = [_Job(opener, paths, batch_size, (k, processes), score) for k in range(processes)]
     procs = [ctx.Process(target=_run, args=(job, progress, results), daemon=True) for job in jobs]
@@ -97,6 +97,16 @@ def load_files_parallel(
     finally:
         stop_processes(procs)
     return combine_summaries(len(paths), summaries, errors, started)
+
+
+def loader_context() -> Any:
+    """Fork where the platform can: a forked loader starts in milliseconds with every module
+    already imported, where a spawned one spent ~0.5 s of CPU importing them again (as much as
+    parsing 40,000 events). It needs nothing of the parent's but the job: it opens its own
+    connections, and the parent's threads (the progress display) do not run in it."""
+    if "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
 
 
 def drain_progress(progress: Any, on_progress: Callable[[int, BatchResult], None] | None) -> None:

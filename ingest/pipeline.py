@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from core.errors import InvalidEventError
 from core.events import AccountEvent, Event, TransactionEvent, parse_event
 from core.ports import AlertPublisher, GraphStore, PreparedBatch, TransactionScorer
@@ -77,9 +79,19 @@ class Pipeline:
     ) -> tuple[list[Event], list[Rejection]]:
         events: list[Event] = []
         rejected: list[Rejection] = []
+        add = events.append
+        validate = TransactionEvent.__pydantic_validator__.validate_json
+        most = self.max_event_bytes
         for i, raw in enumerate(raws):
+            # parse_event's fast path inline (a call less per event); any doubt goes the full way
+            if type(raw) is str and len(raw) <= most and '"event"' not in raw:
+                try:
+                    add(validate(raw))
+                    continue
+                except ValidationError:
+                    pass  # parse_event words the reason
             try:
-                events.append(parse_event(raw, self.salt, self.max_event_bytes))
+                add(parse_event(raw, self.salt, most))
             except InvalidEventError as exc:
                 payload = raw if isinstance(raw, bytes | str) else _dump(raw)
                 rejected.append(Rejection(payload, exc.reason, sources[i] if sources else ""))

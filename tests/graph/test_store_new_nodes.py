@@ -41,3 +41,31 @@ def test_writers_with_cold_caches_share_nodes_and_edges(store: FalkorStore) -> N
     assert _one(store, "MATCH ()-[e:USED]->() RETURN count(e)") == 2
     first = store.graph.ro_query("MATCH (n:IP {id: '3.3.3.3'}) RETURN n.first_seen").result_set
     assert first == [[T0 + 7]]  # CREATEd with the batch's first sighting
+
+
+def test_a_resent_batch_with_new_transactions_creates_only_what_they_name(
+    store: FalkorStore,
+) -> None:
+    """One round trip learns which tx_ids are applied and which nodes exist; the transactions
+    already applied are dropped, and only nodes the new ones name are created."""
+    store.apply_batch([ev("r1", "transfer", 10, "ra", "rb", ts=T0 + 5, ip="9.9.9.1")])
+    other = FalkorStore(store.url, store.graph_name)  # cold caches
+    try:
+        result = other.apply_batch(
+            [
+                ev("r1", "transfer", 10, "ra", "rb", ts=T0 + 5, ip="9.9.9.1"),  # applied
+                ev("r0", "transfer", 3, "rz", "ry", ts=T0 + 1, ip="9.9.9.9"),  # again below
+                ev("r2", "transfer", 4, "ra", "rc", ts=T0 + 6, ip="9.9.9.2"),  # new
+            ]
+        )
+        again = other.apply_batch([ev("r0", "transfer", 3, "rz", "ry", ts=T0 + 1)])
+    finally:
+        other.close()
+    assert (result.applied, result.duplicates) == (2, 1)
+    assert (again.applied, again.duplicates) == (0, 1)
+    ids = "['ra', 'rb', 'rc', 'ry', 'rz']"
+    assert _one(store, f"MATCH (n:Account) WHERE n.id IN {ids} RETURN count(n)") == 5
+    assert _one(store, "MATCH (n:IP) WHERE n.id STARTS WITH '9.9.9.' RETURN count(n)") == 3
+    assert edge(store, "TRANSFERRED", "ra", "rb") == [1, 10.0, T0 + 5, T0 + 5]  # not twice
+    assert edge(store, "TRANSFERRED", "ra", "rc") == [1, 4.0, T0 + 6, T0 + 6]
+    assert _one(store, "MATCH (t:Transaction) WHERE t.id STARTS WITH 'r' RETURN count(t)") == 3

@@ -149,3 +149,31 @@ def test_parallel_loader_dead_letters_each_bad_line_once(
     sources = sorted(d["source"] for d in dead(store, settings))
     assert sources == sorted(f"dirty.jsonl:{n}" for n in (6, 251, 252, 701))
     assert observed(store) == expected_counts(events)
+
+
+def test_loader_processes_cut_the_same_batches_around_blank_and_unicode_lines(
+    tmp_path: Path, store: FalkorStore, settings: Settings
+) -> None:
+    """Each loader process counts the other's lines without decoding them: blank lines (ASCII
+    or Unicode whitespace) are never records, non-ASCII lines are, wherever they fall."""
+    from ingest.parallel import load_files_parallel
+
+    events = make_events(600, seed=68)
+    for e in events[::7]:
+        e["city"] = "Zürich"  # non-ASCII, valid
+    lines = [json.dumps(e, ensure_ascii=False).encode() for e in events]
+    for at in (3, 120, 121, 333):
+        lines.insert(at, "\u3000 \x1c".encode())  # whitespace only (str.strip() empties it)
+    for at in (50, 260, 480):
+        lines.insert(at, b"  \t ")
+    for at in (90, 91, 400):
+        lines.insert(at, "{not json é".encode())
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    summary = load_files_parallel([path], settings, store.url, processes=2, batch_size=50)
+    assert summary.read == 603 and summary.result.applied == 600 and not summary.errors
+    bad = [n for n, line in enumerate(lines, 1) if line.startswith(b"{not json")]
+    assert sorted(d["source"] for d in dead(store, settings)) == sorted(
+        f"mixed.jsonl:{n}" for n in bad
+    )
+    assert observed(store) == expected_counts(events)
