@@ -74,6 +74,9 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         "port": settings.port,
         "log_level": "warning",
         "ws": "websockets-sansio",
+        # no per-message deflate: an alert is a few hundred bytes, and compressing it for each
+        # subscriber's own zlib context cost more CPU than the fan-out's sends (api/fanout.py)
+        "ws_per_message_deflate": False,
         "lifespan": "on",
         "access_log": False,
         # an oversized WebSocket frame is refused before it is read
