@@ -173,3 +173,21 @@ def test_loaders_are_built_on_first_use(reads: FalkorReads, settings: Settings) 
     assert vars(loaders).keys() == {"store"}  # nothing built yet
     ring = loaders.ring
     assert loaders.ring is ring and set(vars(loaders)) == {"store", "ring"}
+
+
+def test_subscription_texts_are_parsed_once() -> None:
+    from graphql import GraphQLError
+
+    from api.fanout import CACHED_CHARS, operation_kind, parsed, replays
+
+    parsed.cache_clear()
+    for _ in range(3):  # the limits, the kind and the replay check of every subscriber
+        assert parsed(SUB, 2000) is parsed(SUB, 2000)
+        operation_kind(SUB, None)
+        assert not replays(SUB, None, None)
+    assert parsed.cache_info().misses == 2  # one with the token limit, one without
+    assert isinstance(parsed("{ a b c d }", 2), GraphQLError)  # over the token limit
+    long = "subscription { alerts { id } }" + " " * CACHED_CHARS
+    before = parsed.cache_info().currsize
+    operation_kind(long, None)
+    assert parsed.cache_info().currsize == before  # long texts are not kept
