@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -33,43 +34,60 @@ def _loader(fn: Callable[[Sequence[str]], Awaitable[list[V]]]) -> DataLoader[str
     return DataLoader(load_fn=load)
 
 
-@dataclass
 class Loaders:
-    """Batch every lookup of one request into one query per kind: nothing is N+1."""
+    """Batch every lookup of one request into one query per kind: nothing is N+1.
 
-    account: DataLoader[str, AccountView | None]
-    transaction: DataLoader[str, TransactionRecord | None]
-    account_links: DataLoader[str, list[LinkView]]
-    account_rings: DataLoader[str, list[RingView]]
-    ring: DataLoader[str, RingView | None]
-    ring_members: DataLoader[str, list[RingMemberView]]
-    ring_victims: DataLoader[str, list[RingMemberView]]
-    ring_versions: DataLoader[str, list[RingVersionView]]
-    verdicts: DataLoader[str, list[VerdictView]]
+    Each loader is made on first use: a request builds only the loaders its fields need.
+    """
 
-    @classmethod
-    def build(cls, store: InvestigationStore) -> Loaders:
-        ring_members = _loader(store.ring_members)
+    def __init__(self, store: InvestigationStore) -> None:
+        self.store = store
+
+    @cached_property
+    def account(self) -> DataLoader[str, AccountView | None]:
+        return _loader(self.store.accounts)
+
+    @cached_property
+    def transaction(self) -> DataLoader[str, TransactionRecord | None]:
+        return _loader(self.store.transactions)
+
+    @cached_property
+    def account_links(self) -> DataLoader[str, list[LinkView]]:
+        return _loader(self.store.account_links)
+
+    @cached_property
+    def account_rings(self) -> DataLoader[str, list[RingView]]:
+        return _loader(self.store.account_rings)
+
+    @cached_property
+    def ring(self) -> DataLoader[str, RingView | None]:
+        store = self.store
 
         async def rings(keys: list[str]) -> list[RingView | None]:
             """Rings with their members in one query; the members loader is primed with them."""
             found = await store.rings_with_members(keys)
             for key, item in zip(keys, found, strict=True):
                 if item is not None:
-                    ring_members.prime(key, item[1])
+                    self.ring_members.prime(key, item[1])
             return [None if item is None else item[0] for item in found]
 
-        return cls(
-            account=_loader(store.accounts),
-            transaction=_loader(store.transactions),
-            account_links=_loader(store.account_links),
-            account_rings=_loader(store.account_rings),
-            ring=DataLoader(load_fn=rings),
-            ring_members=ring_members,
-            ring_versions=_loader(store.ring_versions),
-            verdicts=_loader(store.verdicts),
-            ring_victims=_loader(store.ring_victims),
-        )
+        return DataLoader(load_fn=rings)
+
+    @cached_property
+    def ring_members(self) -> DataLoader[str, list[RingMemberView]]:
+        return _loader(self.store.ring_members)
+
+    @cached_property
+    def ring_victims(self) -> DataLoader[str, list[RingMemberView]]:
+        return _loader(self.store.ring_victims)
+
+    @cached_property
+    def ring_versions(self) -> DataLoader[str, list[RingVersionView]]:
+        return _loader(self.store.ring_versions)
+
+    @cached_property
+    def verdicts(self) -> DataLoader[str, list[VerdictView]]:
+        return _loader(self.store.verdicts)
 
 
 @dataclass
@@ -80,14 +98,14 @@ class Context:
     principal: str
     max_page: int = 100
     max_nodes: int = 2000
-    loaders: Loaders = field(init=False)
     request: Any = None
     response: Any = None
     connection_params: Any = None
     token: str | None = None
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders.build(self.store)
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.store)
 
     def require(self, role: str) -> None:
         """Raise unless the caller holds ``role`` or a stronger one."""

@@ -1,34 +1,52 @@
-"""Parse and validate each distinct GraphQL document once, then check it before it runs.
+"""Parse, validate and study each distinct GraphQL document once, then check it before it runs.
 
 strawberry builds a new depth and alias rule class for every request when its limiters are
 passed as factories, so nothing could be cached and validation alone took ~11 ms a request.
 Here the rules are built once per schema, and a document that parses (within the token limit)
-and validates is kept in an LRU keyed by its text: the same query sent again costs a dictionary
-lookup. Documents that fail are never cached, so junk cannot fill the cache. Every operation,
-cached or not, then passes the checks of ``api.limits`` (cost, NUL bytes, introspection without
-a key) with the variables it came with.
+and validates is kept in an LRU keyed by its text, together with what its checks need from the
+document alone: a literal argument holding a NUL byte, introspection fields, and the variables
+its cost reads (only those inside ``first:`` and ``limit:`` arguments). The same query sent
+again costs a dictionary lookup. Documents that fail are never cached, so junk cannot fill the
+cache. Every operation, cached or not, then passes the checks of ``api.limits`` (cost, NUL
+bytes, introspection without a key) with the variables it came with; a cost is computed once
+per document, operation and values of the variables it reads, and then looked up.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse, specified_rules
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    parse,
+    specified_rules,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.schema import validate_document
-from strawberry.types import ExecutionContext
 
 from api import metrics
-from api.limits import CostEstimator, coded_error, nul_argument, uses_introspection
+from api.limits import (
+    CostEstimator,
+    coded_error,
+    cost_variables,
+    literal_nul_argument,
+    nul_variable,
+    uses_introspection,
+)
 
 DEFAULT_SIZE = 512
+COSTS_PER_DOCUMENT = 256  # distinct (operation, cost-variable values) kept per document
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -42,22 +60,42 @@ class Limits:
     public_introspection: bool = True
 
 
+@dataclass
+class Prepared:
+    """A document that validated, and what its checks need from the document alone."""
+
+    document: DocumentNode
+    nul_literal: str | None
+    introspection: bool
+    cost_variables: tuple[str, ...]
+    costs: dict[tuple[str | None, str], int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: DocumentNode) -> Prepared:
+        return cls(
+            document,
+            literal_nul_argument(document),
+            uses_introspection(document),
+            cost_variables(document),
+        )
+
+
 class DocumentLRU:
-    """A small thread-safe LRU from (query text, token limit) to a validated document."""
+    """A small thread-safe LRU from (query text, token limit) to a prepared document."""
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, int], DocumentNode] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int], Prepared] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, key: tuple[str, int]) -> DocumentNode | None:
+    def get(self, key: tuple[str, int]) -> Prepared | None:
         with self._lock:
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: tuple[str, int], item: DocumentNode) -> None:
+    def put(self, key: tuple[str, int], item: Prepared) -> None:
         with self._lock:
             self._items[key] = item
             self._items.move_to_end(key)
@@ -81,30 +119,117 @@ def build_rules(
     return tuple(rules)
 
 
+class Documents:
+    """The rules, the cache and the checks of one schema, shared by HTTP and WebSocket paths."""
+
+    def __init__(self, limits: Limits, size: int = DEFAULT_SIZE) -> None:
+        self.limits = limits
+        self.rules = build_rules(limits.max_depth, limits.max_aliases, limits.introspection)
+        self.cache = DocumentLRU(size)
+        self._estimators: dict[int, CostEstimator] = {}
+
+    def lookup(self, query: str) -> Prepared | None:
+        return self.cache.get((query, self.limits.max_tokens))
+
+    def parse(self, query: str) -> DocumentNode:
+        """The document, within the token limit; a GraphQLError when it does not parse."""
+        return parse(query, max_tokens=self.limits.max_tokens)
+
+    def validate(
+        self, schema: GraphQLSchema, document: DocumentNode, query: str | None
+    ) -> Prepared | list[GraphQLError]:
+        """Validate; a valid document is prepared and cached under its text."""
+        errors = _validate(schema, document, self.rules)
+        if errors:
+            return errors
+        prepared = Prepared.of(document)
+        if query:
+            self.cache.put((query, self.limits.max_tokens), prepared)
+        return prepared
+
+    def check(
+        self,
+        schema: GraphQLSchema,
+        prepared: Prepared,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        role: str | None | Any,
+    ) -> GraphQLError | None:
+        """The first reason a valid document must not run with these variables, or None."""
+        limits = self.limits
+        bad = nul_variable(variables) or prepared.nul_literal
+        if bad is not None:
+            return coded_error(
+                f"{bad}: NUL bytes are not allowed in input", "BAD_USER_INPUT", argument=bad
+            )
+        if role is None and not limits.public_introspection and prepared.introspection:
+            return coded_error(
+                "introspection needs an API key here: send `Authorization: Bearer <key>` "
+                "(or set RINGSCOPE_API_PUBLIC_INTROSPECTION=true)",
+                "UNAUTHENTICATED",
+            )
+        cost = self.cost(schema, prepared, operation_name, variables)
+        if cost > limits.max_cost:
+            metrics.COST_REFUSED.inc()
+            return coded_error(
+                f"query cost {cost} is over the limit of {limits.max_cost} (estimated rows: page "
+                "sizes times nested lists, totalCount included; RINGSCOPE_API_MAX_COST); ask for "
+                "smaller pages or fewer nested lists",
+                "QUERY_TOO_EXPENSIVE",
+                cost=cost,
+                limit=limits.max_cost,
+            )
+        return None
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        prepared: Prepared,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> int:
+        """The estimated cost, computed once per operation and values of the variables it reads."""
+        values = variables or {}
+        # repr tells 1 from 1.0 and True: equal keys mean equal inputs to the estimator
+        key = (operation_name, repr([values.get(n, _MISSING) for n in prepared.cost_variables]))
+        cost = prepared.costs.get(key)
+        if cost is None:
+            estimator = self._estimators.get(id(schema))
+            if estimator is None:
+                estimator = self._estimators[id(schema)] = CostEstimator(
+                    schema, self.limits.max_page
+                )
+            cost = estimator.estimate(prepared.document, operation_name, variables)
+            if len(prepared.costs) >= COSTS_PER_DOCUMENT:
+                prepared.costs.clear()
+            prepared.costs[key] = cost
+        return cost
+
+
 def document_cache(limits: Limits, size: int = DEFAULT_SIZE) -> type[SchemaExtension]:
-    """A strawberry extension class sharing one cache and one rule set across requests."""
-    rules = build_rules(limits.max_depth, limits.max_aliases, limits.introspection)
-    cache = DocumentLRU(size)
+    """A strawberry extension class sharing one ``Documents`` across requests."""
+    documents = Documents(limits, size)
     max_tokens = limits.max_tokens
 
     class DocumentCache(SchemaExtension):
-        cache_of = cache
+        documents_of = documents
+        cache_of = documents.cache
 
         def on_operation(self) -> Iterator[None]:
             self.execution_context.parse_options["max_tokens"] = max_tokens
-            self.execution_context.validation_rules = rules
-            self.hit = False
+            self.execution_context.validation_rules = documents.rules
+            self.prepared: Prepared | None = None
             yield
 
         def on_parse(self) -> Iterator[None]:
             ctx = self.execution_context
             if ctx.graphql_document is None and ctx.query:
-                hit = cache.get((ctx.query, max_tokens))
+                hit = documents.lookup(ctx.query)
                 if hit is not None:
-                    ctx.graphql_document, self.hit = hit, True
+                    ctx.graphql_document, self.prepared = hit.document, hit
                 else:
                     try:
-                        ctx.graphql_document = parse(ctx.query, max_tokens=max_tokens)
+                        ctx.graphql_document = documents.parse(ctx.query)
                     except GraphQLError:
                         pass  # strawberry parses again and reports the error
             yield
@@ -112,51 +237,21 @@ def document_cache(limits: Limits, size: int = DEFAULT_SIZE) -> type[SchemaExten
         def on_validate(self) -> Iterator[None]:
             ctx = self.execution_context
             if ctx.pre_execution_errors is None and ctx.graphql_document is not None:
-                errors: list[GraphQLError] = []
-                if not self.hit:
-                    errors = _validate(ctx.schema._schema, ctx.graphql_document, rules)
-                    if not errors and ctx.query:
-                        cache.put((ctx.query, max_tokens), ctx.graphql_document)
-                if not errors:
-                    problem = check_operation(ctx, ctx.graphql_document, limits)
-                    errors = [problem] if problem else []
-                ctx.pre_execution_errors = errors
+                schema = ctx.schema._schema
+                prepared = self.prepared
+                if prepared is None:
+                    outcome = documents.validate(schema, ctx.graphql_document, ctx.query)
+                    if isinstance(outcome, list):
+                        ctx.pre_execution_errors = outcome
+                        yield
+                        return
+                    prepared = outcome
+                role = getattr(ctx.context, "role", "")
+                problem = documents.check(schema, prepared, ctx.operation_name, ctx.variables, role)
+                ctx.pre_execution_errors = [problem] if problem else []
             yield
 
     return DocumentCache
-
-
-def check_operation(
-    ctx: ExecutionContext, document: DocumentNode, limits: Limits
-) -> GraphQLError | None:
-    """The first reason a valid document must not run with these variables, or None."""
-    bad = nul_argument(document, ctx.variables)
-    if bad is not None:
-        return coded_error(
-            f"{bad}: NUL bytes are not allowed in input", "BAD_USER_INPUT", argument=bad
-        )
-    role = getattr(ctx.context, "role", "")
-    if role is None and not limits.public_introspection and uses_introspection(document):
-        return coded_error(
-            "introspection needs an API key here: send `Authorization: Bearer <key>` "
-            "(or set RINGSCOPE_API_PUBLIC_INTROSPECTION=true)",
-            "UNAUTHENTICATED",
-        )
-    schema = ctx.schema._schema
-    cost = CostEstimator(schema, limits.max_page).estimate(
-        document, ctx.operation_name, ctx.variables
-    )
-    if cost > limits.max_cost:
-        metrics.COST_REFUSED.inc()
-        return coded_error(
-            f"query cost {cost} is over the limit of {limits.max_cost} (estimated rows: page "
-            "sizes times nested lists, totalCount included; RINGSCOPE_API_MAX_COST); ask for "
-            "smaller pages or fewer nested lists",
-            "QUERY_TOO_EXPENSIVE",
-            cost=cost,
-            limit=limits.max_cost,
-        )
-    return None
 
 
 def _validate(

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -34,19 +35,29 @@ from api.queues import put_dropping_oldest
 
 logger = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
+PARSED_SIZE = 256
+CACHED_CHARS = 4096
 FALLBACK: Any = object()  # the document did not run (errors): the member runs it on its own
 DONE: Any = None  # the stream ended
 Start = Callable[[], Awaitable[Any]]
 Encode = Callable[[object], str]
 
 
-def _document(query: str) -> DocumentNode | None:
-    # Not cached: only documents that validated are kept (api.documents), and the WebSocket
-    # handlers bound the size and tokens of a query before it gets here.
+@lru_cache(maxsize=PARSED_SIZE)
+def parsed(query: str, max_tokens: int | None = None) -> DocumentNode | GraphQLError:
+    """The document, or why it does not parse. A small LRU: every subscriber of an alert feed
+    sends the same text, and it was parsed three times each (limits, kind, replay); the WebSocket
+    handlers bound a query's length before it gets here, and junk only evicts junk."""
     try:
-        return parse(query, no_location=True)
-    except GraphQLError:
-        return None
+        return parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLError as error:
+        return error
+
+
+def _document(query: str) -> DocumentNode | None:
+    # only short texts are kept: the cache stays small (PARSED_SIZE x CACHED_CHARS at most)
+    document = parsed(query) if len(query) <= CACHED_CHARS else parsed.__wrapped__(query)
+    return None if isinstance(document, GraphQLError) else document
 
 
 def operation_kind(query: str, operation_name: str | None) -> OperationType | None:

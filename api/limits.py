@@ -35,6 +35,7 @@ from graphql import (
     SelectionSetNode,
     StringValueNode,
     ValueNode,
+    VariableNode,
     Visitor,
     get_named_type,
     get_operation_ast,
@@ -43,6 +44,7 @@ from graphql import (
 )
 
 LIST_ESTIMATE = 20
+COST_ARGUMENTS = ("first", "limit")  # the only arguments the estimate reads
 COUNT_COST = 100
 _MAX_FRAGMENT_DEPTH = 32
 _Composite = GraphQLObjectType | GraphQLInterfaceType
@@ -135,7 +137,7 @@ class _Walk:
             return 0
         sub = node.selection_set
         if _is_connection(named):
-            first = self.int_arg(node, definition, "first")
+            first = self.int_arg(node, definition, COST_ARGUMENTS[0])
             n = max(0, min(first if first is not None else self.est.max_page, self.est.max_page))
             return mult * n + self.selections(named, sub, mult, n, None, depth + 1)
         if _is_connection(parent):  # edges repeat per page row; pageInfo is free
@@ -143,7 +145,7 @@ class _Walk:
             return self.selections(named, sub, rows, page, None, depth + 1)
         if _is_edge(parent):  # the connection already counted its rows
             return self.selections(named, sub, mult, page, None, depth + 1)
-        own_limit = self.int_arg(node, definition, "limit")
+        own_limit = self.int_arg(node, definition, COST_ARGUMENTS[1])
         if _is_list(definition):
             n = max(0, limit) if limit is not None else LIST_ESTIMATE
             return mult * n + self.selections(named, sub, mult * n, 0, own_limit, depth + 1)
@@ -188,14 +190,24 @@ def _is_list(definition: GraphQLField) -> bool:
 
 
 # --- NUL bytes and introspection -----------------------------------------------------------
-def nul_argument(document: DocumentNode, variables: Mapping[str, Any] | None) -> str | None:
-    """The argument (or ``$variable``) whose text holds a NUL byte, if any."""
+def nul_variable(variables: Mapping[str, Any] | None) -> str | None:
+    """The ``$variable`` whose value holds a NUL byte, if any."""
     for name, value in (variables or {}).items():
         if _value_has_nul(value):
             return f"${name}"
+    return None
+
+
+def literal_nul_argument(document: DocumentNode) -> str | None:
+    """The argument whose literal text in the document holds a NUL byte, if any."""
     finder = _NulFinder()
     visit(document, finder)
     return finder.found
+
+
+def nul_argument(document: DocumentNode, variables: Mapping[str, Any] | None) -> str | None:
+    """The argument (or ``$variable``) whose text holds a NUL byte, if any."""
+    return nul_variable(variables) or literal_nul_argument(document)
 
 
 def _value_has_nul(value: Any) -> bool:
@@ -236,6 +248,33 @@ class _IntrospectionFinder(Visitor):
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         if node.name.value in ("__schema", "__type"):
             self.found = True
+
+
+class _CostVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        if node.name.value in COST_ARGUMENTS:
+            self.names.update(_variables_in(node.value))
+
+
+def _variables_in(node: ValueNode) -> list[str]:
+    if isinstance(node, VariableNode):
+        return [node.name.value]
+    if isinstance(node, ListValueNode):
+        return [n for v in node.values for n in _variables_in(v)]
+    if isinstance(node, ObjectValueNode):
+        return [n for f in node.fields for n in _variables_in(f.value)]
+    return []
+
+
+def cost_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables whose values the cost reads: those inside ``first:`` or ``limit:``."""
+    finder = _CostVariables()
+    visit(document, finder)
+    return tuple(sorted(finder.names))
 
 
 def uses_introspection(document: DocumentNode) -> bool:

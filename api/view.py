@@ -26,6 +26,7 @@ from strawberry.types.unset import UnsetType
 
 from api import metrics
 from api.context import Context
+from api.execution import HTTPExecutor, direct_documents
 from api.fanout import SharedStreams
 from api.graphql_http import GraphQLRequest, serve_graphql_http
 from api.keys import SocketKeyWatch, key_principal, verify_key
@@ -65,6 +66,8 @@ class GraphQLView(GraphQL[Context, None]):
         self._keys: dict[str, tuple[float, str | None, str]] = {}
         self.shared_streams = SharedStreams()
         self.key_watch = SocketKeyWatch(services.keys, self.key_cache_s or 1.0)
+        documents = direct_documents(schema)
+        self.http_executor = HTTPExecutor(schema, documents) if documents else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,6 +83,10 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request, gql: GraphQLRequest, allowed: set[OperationType]
     ) -> ExecutionResult:
         context = await self.get_context(request, None)
+        if self.http_executor is not None:
+            return await self.http_executor.execute(
+                gql.query, gql.variables, context, gql.operation_name, allowed, gql.extensions
+            )
         return await self.schema.execute(
             gql.query,
             variable_values=gql.variables,

@@ -29,12 +29,21 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage
 
-from api.fanout import DONE, FALLBACK, SharedStreams, operation_kind, replays, share_key
+from api.fanout import (
+    CACHED_CHARS,
+    DONE,
+    FALLBACK,
+    SharedStreams,
+    operation_kind,
+    parsed,
+    replays,
+    share_key,
+)
 
 logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 10.0
 REVOKED_CODE = 4403
-_INLINE_PARSE_CHARS = 4096
+_INLINE_PARSE_CHARS = CACHED_CHARS  # longer: parsed in a thread, not cached
 
 
 async def precheck(handler: Any, payload: Any) -> dict[str, Any] | None:
@@ -56,8 +65,8 @@ async def precheck(handler: Any, payload: Any) -> dict[str, Any] | None:
     try:  # a long document is parsed off the event loop: other clients keep being served
         if len(query) > _INLINE_PARSE_CHARS:
             await asyncio.to_thread(parse, query, no_location=True, max_tokens=tokens)
-        else:
-            parse(query, no_location=True, max_tokens=tokens)
+        elif isinstance(problem := parsed(query, tokens), GraphQLError):
+            return _coded(problem.message, "GRAPHQL_PARSE_FAILED")  # cached: never re-raised
     except GraphQLError as exc:
         return _coded(exc.message, "GRAPHQL_PARSE_FAILED")
     cap = handler.max_subscriptions_per_connection

@@ -9,19 +9,19 @@ embedded FalkorDB, or uses an existing one (``--falkordb-url``), starts ``ringsc
   * ``open_loop``: ``benchmarks.loadgen`` in its own process at fixed arrival rates (``--rates``):
     the highest rate served with p99 <= 50 ms, and p50/p99 at 200 req/s;
   * ``under_ingest``: 200 req/s again while another process ingests ``--ingest-rate`` tx/s;
-  * ``fanout``: one alert published on Redis reaching ``--subscribers`` graphql-transport-ws
-    subscribers (goal reach-all p99 <= 150 ms).
+  * ``fanout``: alerts published on Redis reaching ``--subscribers`` graphql-transport-ws
+    subscribers held by separate client processes (``benchmarks.fanout``), with the server's
+    CPU per delivery (goal reach-all p99 <= 150 ms at 1,000).
 Prints one JSON line. Speed is reported here, never asserted in tests.
 
 usage: python -m benchmarks.api [--accounts N] [--days D] [--rate R] [--falkordb-url URL]
        [--workers N] [--rates 100,200,...] [--seconds S] [--ingest-rate TX_S]
-       [--subscribers S] [--alerts A]
+       [--subscribers 1000,10000] [--alerts A]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -36,9 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
-import redis
-import websockets
 from falkordb import FalkorDB
 
 from core.settings import Settings
@@ -50,7 +47,6 @@ RING_Q = "query($id: ID!) { ring(id: $id) { members { id riskScore } } }"
 NEIGH_Q = "query($id: ID!) { neighbourhood(id: $id, hops: 2) { nodeCount truncated } }"
 RING_C = "MATCH (r:Ring {id: $id})-[:MEMBER]->(a:Account) RETURN a.id, a.risk_score"
 NEIGH_C = "MATCH (a:Account {id: $id})-[*1..2]-(n) WITH DISTINCT n LIMIT 200 RETURN count(n)"
-SUB_Q = "subscription { alerts(minScore: 0) { id score accountId reasons } }"
 P99_GOAL_MS = 50.0
 WRK_LUA = """
 local bodies = {}
@@ -246,70 +242,6 @@ def ingest_feed(url: str, graph: str, rate: float, seconds: float) -> None:
     print(json.dumps({"ingested": sent, "tx_per_s": round(sent / (time.monotonic() - start), 1)}))
 
 
-async def fan_out(
-    ws_url: str, r: redis.Redis, channel: str, subscribers: int, alerts: int
-) -> dict[str, float]:
-    arrivals: dict[str, list[float]] = {}
-    conns = []
-    for n in range(subscribers):
-        ws = await websockets.connect(
-            ws_url,
-            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-            max_queue=None,
-        )
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        await ws.recv()
-        await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": {"query": SUB_Q}}))
-        conns.append(ws)
-
-    async def reader(ws: Any) -> None:
-        async for raw in ws:
-            msg = orjson.loads(raw)
-            if msg.get("type") == "next":
-                alert_id = msg["payload"]["data"]["alerts"]["id"]
-                arrivals.setdefault(alert_id, []).append(time.perf_counter())
-
-    readers = [asyncio.create_task(reader(ws)) for ws in conns]
-    await asyncio.sleep(1.0)  # let every subscription reach the broadcaster
-    sent: dict[str, float] = {}
-    for k in range(alerts):
-        alert_id = f"bench-{k}"
-        payload = orjson.dumps(
-            {
-                "id": alert_id,
-                "kind": "TRANSACTION",
-                "score": 90.0,
-                "accountId": "a-1",
-                "reasons": ["benchmark"],
-            }
-        )
-        sent[alert_id] = time.perf_counter()
-        r.publish(channel, payload)
-        deadline = time.monotonic() + 10
-        while len(arrivals.get(alert_id, ())) < subscribers and time.monotonic() < deadline:
-            await asyncio.sleep(0.002)
-        await asyncio.sleep(0.05)
-    reach_all = [
-        (max(arrivals[a]) - t) * 1000
-        for a, t in sent.items()
-        if len(arrivals.get(a, ())) == subscribers
-    ]
-    each = [(x - t) * 1000 for a, t in sent.items() for x in arrivals.get(a, ())]
-    for task in readers:
-        task.cancel()
-    await asyncio.gather(*(ws.close() for ws in conns), return_exceptions=True)
-    return {
-        "subscribers": subscribers,
-        "alerts": alerts,
-        "complete_alerts": len(reach_all),
-        "reach_all_p50_ms": pct(reach_all, 0.5),
-        "reach_all_p99_ms": pct(reach_all, 0.99),
-        "delivery_p50_ms": pct(each, 0.5),
-        "delivery_p99_ms": pct(each, 0.99),
-        "goal_reach_all_p99_ms": 150,
-    }
-
-
 def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dict[str, Any]:
     rings, accounts = sample_ids(db_url, graph)
     bodies = tmp / "bodies.txt"
@@ -362,17 +294,21 @@ def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dic
             fed, _ = feeder.communicate(timeout=120)
             out["under_ingest"] = {**under, "ingest": json.loads(fed) if fed.strip() else None}
         if args.subscribers:
-            client = redis.Redis.from_url(db_url)
-            out["fanout"] = asyncio.run(
+            from benchmarks.fanout import client_processes_for, fan_out, process_tree
+
+            pids = process_tree(server.pid)
+            out["fanout"] = [
                 fan_out(
                     url.replace("http", "ws") + "/graphql",
-                    client,
+                    db_url,
                     "alerts",
-                    args.subscribers,
+                    int(n),
                     args.alerts,
+                    client_processes_for(int(n)),
+                    pids,
                 )
-            )
-            client.close()
+                for n in args.subscribers.split(",")
+            ]
     finally:
         server.terminate()
         server.wait(30)
@@ -395,7 +331,9 @@ def main() -> None:
     ap.add_argument("--rates", default="100,200,400,800,1600", help="open-loop req/s steps")
     ap.add_argument("--seconds", type=float, default=8.0, help="length of each measurement")
     ap.add_argument("--ingest-rate", type=float, default=1000, help="tx/s; 0 skips that phase")
-    ap.add_argument("--subscribers", type=int, default=1000)
+    ap.add_argument(
+        "--subscribers", default="1000", help="fan-out runs, e.g. 1000,10000 (benchmarks.fanout)"
+    )
     ap.add_argument("--alerts", type=int, default=20)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name, ExitStack() as stack:

@@ -54,6 +54,13 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         "port": settings.port,
         "log_level": "warning",
         "ws": "websockets-sansio",
+        # no per-message deflate: an alert is a few hundred bytes, and compressing it for each
+        # subscriber's own zlib context cost more CPU than the fan-out's sends (api/fanout.py)
+        "ws_per_message_deflate": False,
+        # uvicorn kills a worker whose health check goes unanswered for this long: 5 s (its
+        # default) killed busy workers, and their thousands of subscriptions, while 10,000
+        # sockets connected on a loaded machine
+        "timeout_worker_healthcheck": 30,
         "lifespan": "on",
         "access_log": False,
         # an oversized WebSocket frame is refused before it is read
