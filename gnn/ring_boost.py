@@ -74,6 +74,20 @@ def propagate(data: HeteroData) -> np.ndarray:
     return np.concatenate(blocks, axis=1).astype(np.float32)
 
 
+def propagated_names(data: HeteroData) -> list[str]:
+    """Names of ``propagate``'s columns, in its order: ``own.<f>``, ``partners.mean.<f>``,
+    ``device.max.<entity f>``, ``device_sharers.mean.<f>``, ``device_sharers.count``..."""
+    own, entity = data.feature_names["account"], data.feature_names["entity"]
+    names = [f"own.{f}" for f in own]
+    names += [f"partners.{agg}.{f}" for agg in ("mean", "max") for f in own]
+    for _rel, dst in RELATIONS:
+        names += [f"{dst}.{agg}.{f}" for agg in ("mean", "max") for f in entity]
+        if dst != "merchant":
+            names += [f"{dst}_sharers.{agg}.{f}" for agg in ("mean", "max") for f in own]
+            names.append(f"{dst}_sharers.count")
+    return names
+
+
 Progress = Callable[[int, float], None]  # (epoch or iterations, loss)
 
 
