@@ -33,6 +33,7 @@ from api.schema import build_schema
 from api.services import Services
 from api.view import GraphQLView, bearer
 from core.errors import ConfigurationError
+from core.explanations import AccountExplainer
 from core.investigation import InvestigationStore
 from core.settings import Settings, load_settings
 from core.streams import HEARTBEAT_STALE_S, worker_heartbeat_key
@@ -73,6 +74,20 @@ def _reads_for(store: Any, settings: Settings) -> tuple[InvestigationStore, str]
     return reads(settings.falkordb_url, settings.graph), settings.falkordb_url
 
 
+def _model_explainer(settings: Settings, store: Any, url: str) -> AccountExplainer | None:
+    """The account model's explanations and cards, read from the registry and the edge log."""
+    try:
+        from gnn.explainer import RegistryExplainer
+    except ImportError:  # installed without the gnn extra
+        return None
+    from graph.falkordb_store import FalkorStore
+
+    def source() -> Any:  # the edge log lives on the graph's server (opened on first use)
+        return store if isinstance(store, FalkorStore) else FalkorStore(url, settings.graph)
+
+    return RegistryExplainer(settings.data_dir / "models", settings.model, source)
+
+
 def _ui_routes() -> list[BaseRoute]:
     try:
         ui = importlib.import_module("investigator_ui")
@@ -92,10 +107,12 @@ def create_app(
     pipeline: Any = None,
     runner: Callable[[], Any] | None = None,
     ingest_health: Callable[[], str | None] | None = None,
+    explainer: AccountExplainer | None = None,
 ) -> Starlette:
     """The app; ``ingest_health`` (``ringscope up``) says why its ingest workers are down."""
     settings = settings or load_settings()
     reads, url = _reads_for(store, settings)
+    explainer = explainer or _model_explainer(settings, store, url)
     client = aioredis.Redis.from_url(url, max_connections=256)
     broadcaster = Broadcaster(client, settings.alerts_channel, settings.ring_updates_channel)
     required = settings.api_require_auth
@@ -111,6 +128,7 @@ def create_app(
         auth_required=required,
         cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
         triage=RedisTriageStore(client, settings.graph),
+        explainer=explainer,
     )
     schema = build_schema(
         max_depth=settings.api_max_depth,

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from api.feeds import AlertFeed, Broadcaster
 from core.alerts import RingUpdate
 from core.cases import CaseStore
+from core.explanations import AccountExplainer
 from core.investigation import RingView
 from core.settings import Settings
 from core.triage import TriageStore
@@ -35,6 +36,7 @@ class Services:
     auth_required: bool = False
     cases: CaseStore | None = None
     triage: TriageStore | None = None
+    explainer: AccountExplainer | None = None  # the account model's explanations and cards
 
     async def publish_ring(self, view: RingView, change: str) -> None:
         payload = orjson.dumps(RingUpdate.of(view, change).to_json())

@@ -304,6 +304,8 @@ def explain_index(model: Any, data: HeteroData, idx: int, epochs: int = 100) -> 
     raise ValueError(f"no explanation method for model kind {getattr(model, 'kind', None)!r}")
 
 
-def explain_account(model: Any, data: HeteroData, account_id: str, epochs: int = 100) -> Attribution:
+def explain_account(
+    model: Any, data: HeteroData, account_id: str, epochs: int = 100
+) -> Attribution:
     """The attribution for one account of ``data`` (a piece or a whole export)."""
     return explain_index(model, data, data["account"].ids.index(account_id), epochs)
