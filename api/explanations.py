@@ -12,6 +12,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from api.errors import BadInputError
 from api.fields import described_field
 from api.types import Info
 from core.explanations import EdgeWeight, Explanation, FeatureWeight, ModelCard
@@ -111,10 +112,20 @@ class ModelExplanation:
         )
 
 
+MAX_EXPLANATIONS = 10  # per request: each runs the model on a piece (tens to hundreds of ms)
+
+
 async def explain_with_model(info: Info, account_id: str) -> ModelExplanation | None:
     explainer = info.context.services.explainer
     if explainer is None:
         return None
+    spent = int(getattr(info.context, "_explanations", 0)) + 1
+    setattr(info.context, "_explanations", spent)  # noqa: B010 (the request's own tally)
+    if spent > MAX_EXPLANATIONS:
+        raise BadInputError(
+            f"modelExplanation: at most {MAX_EXPLANATIONS} accounts per request; "
+            "ask for the others in further requests"
+        )
     found = await asyncio.to_thread(explainer.explain, account_id)
     return None if found is None else ModelExplanation.of(found)
 

@@ -167,3 +167,17 @@ def test_learned_pyg_model_explained_by_gnnexplainer(
     assert why["features"] and all(0 < f["weight"] <= 1 for f in why["features"])
     edges = {(e["source"], e["target"], e["type"]) for e in why["edges"]}
     assert edges and edges <= hood, f"not in the 2-hop neighbourhood: {edges - hood}"
+
+
+def test_explanations_per_request_are_capped(client: Any) -> None:
+    from api.explanations import MAX_EXPLANATIONS
+
+    fields = " ".join(
+        f'a{i}: account(id: "L{i}") {{ modelExplanation {{ score }} }}'
+        for i in range(MAX_EXPLANATIONS + 1)
+    )
+    body = gql(client, "{ " + fields + " }")
+    errors = body["errors"]
+    assert len(errors) == 1 and errors[0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+    data: dict[str, Any] = body["data"]  # type: ignore[assignment]
+    assert sum(v["modelExplanation"] is not None for v in data.values()) == MAX_EXPLANATIONS
