@@ -70,11 +70,10 @@ def graph_edge(
 
 
 def _top(weights: dict[tuple[str, str, str], float], top: int) -> tuple[EdgeWeight, ...]:
-    ranked = sorted(weights.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+    ranked = [kv for kv in weights.items() if round(kv[1], 6) != 0.0]  # what moved the score
+    ranked.sort(key=lambda kv: (-abs(kv[1]), kv[0]))
     return tuple(
-        EdgeWeight(source=s, target=t, type=k, weight=round(w, 6))
-        for (s, t, k), w in ranked[:top]
-        if w != 0.0
+        EdgeWeight(source=s, target=t, type=k, weight=round(w, 6)) for (s, t, k), w in ranked[:top]
     )
 
 

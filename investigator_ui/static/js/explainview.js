@@ -29,7 +29,7 @@ export function explainedWidth(weight, strongest) {
   return 3 + 6 * Math.min(1, Math.abs(weight) / (strongest || 1));
 }
 
-const fmtWeight = (w) => `${w > 0 ? "+" : ""}${Number(w).toFixed(3)}`;
+const fmtWeight = (w) => `${w > 0 ? "+" : ""}${Math.abs(w) >= 0.01 ? Number(w).toFixed(3) : Number(w).toPrecision(2)}`;
 
 function metricLine(m) {
   if (!m || m.auc === undefined) return m?.n !== undefined ? `n ${fmtNumber(m.n)} (one class: no AUC)` : "not measured";
