@@ -11,9 +11,10 @@ cost is bounded by the piece, not the graph.
   propagated columns, so ``bias + sum(weights)`` is the model's log-odds. Edge weights are
   occlusion: each edge of the account and each edge a shared device, IP or identity has to
   another account is removed in turn, the features propagated again, and the drop in log-odds
-  is the edge's weight. An account's own counts (say ``device_sharers``) come from its
-  transactions and do not move when an edge is removed: the edge weight is what the edge
-  brought through propagation.
+  is the edge's weight. An account's own graph counts (``in_total``, ``payments``,
+  ``device_sharers``...) do not move when an edge is removed, so each count's attribution is
+  also split evenly over the edges that make it (``FEATURE_EDGES``): an edge's weight is what it
+  brought through propagation plus its share of the counts it makes.
 
 Edges come back as graph relationships (``USED``, ``FROM_IP``, ``HAS_PHONE``, ``PAID``,
 ``REFUNDED``, ``TRANSFERRED``) between graph ids, in the graph's direction.
