@@ -22,6 +22,7 @@ Edges come back as graph relationships (``USED``, ``FROM_IP``, ``HAS_PHONE``, ``
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,10 +185,32 @@ def _boost_candidates(data: HeteroData, idx: int, cap: int) -> list[tuple[tuple,
     return own[:cap] + shared[:cap]
 
 
+def _local(data: HeteroData, idx: int) -> HeteroData:
+    """``data`` with only the edges account ``idx``'s propagated row reads: its own, and other
+    accounts' links to the devices, IPs and identities it uses. Nodes and features are kept, so
+    ``propagate(local)[idx] == propagate(data)[idx]`` at a fraction of the cost."""
+    local = copy.copy(data)
+    for et in data.edge_types:
+        s_type, rel, d_type = et
+        if rel.startswith("rev_"):
+            continue
+        ei = data[et].edge_index
+        keep = torch.zeros(ei.size(1), dtype=torch.bool)
+        if s_type == "account":
+            keep |= ei[0] == idx
+            if d_type in _SHARED:
+                keep |= torch.isin(ei[1], ei[1, ei[0] == idx])
+        if d_type == "account":
+            keep |= ei[1] == idx
+        local[et].edge_index = ei[:, keep]
+    return local
+
+
 def explain_ring_boost(
     model: Any, data: HeteroData, idx: int, top_features: int = 8, top_edges: int = 12
 ) -> Attribution:
     clf = model.clf
+    data = _local(data, idx)
     x = propagate(data)
     row = x[idx].astype(np.float64)
     bias, contrib = tree_contributions(clf, row)

@@ -113,3 +113,17 @@ def test_explainer_caches_and_follows_the_edge_log(store: FalkorStore, tmp_path:
     assert ("L1" in {e.target for e in after.edges}) or after.features != first.features
     cards = explainer.cards()
     assert [c.version for c in cards] == [record.version] and explainer.card() == cards[0]
+
+
+def test_local_edges_give_the_same_propagated_row(planted: tuple) -> None:
+    from gnn.explain import _local
+
+    _, data, unlabelled = planted
+    full = propagate(data)
+    for account in sorted(unlabelled)[:3] + ["L3", "L10"]:
+        idx = data["account"].ids.index(account)
+        local = _local(data, idx)
+        np.testing.assert_allclose(propagate(local)[idx], full[idx], rtol=1e-6)
+        assert data["account", "used", "device"].edge_index.size(1) > (
+            local["account", "used", "device"].edge_index.size(1)
+        )
