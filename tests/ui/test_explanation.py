@@ -95,7 +95,8 @@ def test_ring_graph_highlights_a_clicked_members_explanation(
     explained = page.evaluate("() => window.__ringscope.explained")
     _assert_highlighted(_highlighted(page, explained["edges"]))
     ARTIFACTS.mkdir(exist_ok=True)
-    page.mouse.move(5, 400)  # no hover highlight over the member's edges
+    box = page.locator("#graph canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 20, box["y"] + 80)  # off the member: no hover
     page.wait_for_timeout(300)
     page.screenshot(path=str(ARTIFACTS / "model-explanation-ring.png"))
 

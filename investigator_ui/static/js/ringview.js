@@ -241,7 +241,7 @@ export class RingView {
       const weight = this.explained?.weights.get(key);
       if (weight !== undefined && !em) {
         Object.assign(style, { width: explainedWidth(weight, this.explained.strongest), dashes: false,
-          color: { color: EXPLAIN_COLOR, opacity: 1, highlight: "#fde047", hover: "#fde047" } });
+          color: { color: EXPLAIN_COLOR, opacity: 1, highlight: EXPLAIN_COLOR, hover: EXPLAIN_COLOR } });
       }
       return style;
     });
