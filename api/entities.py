@@ -22,6 +22,7 @@ from api.connections import (
     encode_cursor,
     paginate_list,
 )
+from api.explanations import ModelExplanation, explain_with_model
 from api.fields import described_field
 from api.history import RingDiff, RiskScorePoint, ring_diff, ring_subgraph_as_of
 from api.records import VerdictRecord
@@ -214,6 +215,14 @@ class Account:
     @described_field("Why this account scores as it does, in plain sentences.")
     async def explanation(self, info: Info) -> list[str]:
         return await explain_account(info, self.view)
+
+    @described_field(
+        "The account model's own explanation: the model and its card, the features and the "
+        "neighbour edges that drove the score (null when no model is registered or the model "
+        "has not seen the account)."
+    )
+    async def model_explanation(self, info: Info) -> ModelExplanation | None:
+        return await explain_with_model(info, self.view.id)
 
 
 async def _links(info: Info, account_id: str, types: set[str]) -> list[AccountLink]:

@@ -19,6 +19,7 @@ from api.connections import Connection
 from api.documents import Limits, document_cache
 from api.entities import Account, Ring, Transaction
 from api.errors import classify
+from api.explanations import ModelQueries
 from api.fields import described_field, described_mutation, described_subscription
 from api.investigate import InvestigatorQueries
 from api.records import Alert, DetectionRun, IngestResult
@@ -29,7 +30,7 @@ from api.types import Info, NodeType, RingSort, RingStatus, Verdict
 
 
 @strawberry.type
-class Query(InvestigatorQueries):
+class Query(InvestigatorQueries, ModelQueries):
     @strawberry.field
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         return await r.account(info, id)

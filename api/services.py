@@ -15,6 +15,7 @@ from api.feeds import AlertFeed, Broadcaster
 from core.alerts import RingUpdate
 from core.cases import CaseStore
 from core.errors import RingscopeError
+from core.explanations import AccountExplainer
 from core.investigation import RingView
 from core.ports import AsyncKeyRecords, DetectionRunner, EventIngest, MessageBus, StreamReads
 from core.settings import Settings
@@ -36,6 +37,7 @@ class Services:
     auth_required: bool = False
     cases: CaseStore | None = None
     triage: TriageStore | None = None
+    explainer: AccountExplainer | None = None  # the account model's explanations and cards
 
     async def publish_ring(self, view: RingView, change: str) -> None:
         payload = orjson.dumps(RingUpdate.of(view, change).to_json())

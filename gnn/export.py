@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+import orjson
 import torch
 from torch_geometric.data import HeteroData
 
@@ -68,6 +69,7 @@ class TxTable:
     opened: dict[int, int] = field(default_factory=dict)
     identity: list[tuple[int, int]] = field(default_factory=list)
     rows: int = 0
+    last_entry: str | None = None  # the last edge-log entry read into the table
 
     def add_rows(self, rows: Iterable[list[Any]], cutoff_ms: int | None) -> None:
         acc, ids, c = self.ids["account"], self.ids, self.cols
@@ -103,17 +105,26 @@ class TxTable:
         return out
 
 
-def read_log(source: LogSource, cutoff_ms: int | None = None, chunk: int = 500) -> TxTable:
-    """All edge-log entries, parsed into a TxTable (transactions at or after cutoff dropped)."""
+def log_entries(
+    source: LogSource, after: str | None = None, chunk: int = 500
+) -> Iterator[tuple[str, list[list[Any]]]]:
+    """``(entry id, rows)`` of the edge log in order, from after the entry id ``after``."""
     log = source.edge_log()
-    table, last, started = TxTable(), "0-0", time.perf_counter()
+    last = after or "0-0"
     while True:
         entries = log.read_after(last, chunk)
-        for _entry_id, rows in entries:
-            table.add_rows(rows, cutoff_ms)
+        yield from entries
         if len(entries) < chunk:
             break
         last = entries[-1][0]
+
+
+def read_log(source: LogSource, cutoff_ms: int | None = None, chunk: int = 500) -> TxTable:
+    """All edge-log entries, parsed into a TxTable (transactions at or after cutoff dropped)."""
+    table, started = TxTable(), time.perf_counter()
+    for entry_id, rows in log_entries(source, None, chunk):
+        table.add_rows(rows, cutoff_ms)
+        table.last_entry = entry_id
     seconds = time.perf_counter() - started
     logger.info(
         "read %d log rows in %.2fs (%.0f rows/s)",
@@ -180,6 +191,8 @@ def build_hetero(
     verdict_idx = {index[a]: v for a, v in (verdicts or {}).items() if a in index}
     data["account"].y = torch.from_numpy(account_labels(tx, n["account"], verdict_idx))
     data["account"].ids = list(index)
+    for t in NODE_TYPES[1:]:  # graph ids of every node, so explanations can name real edges
+        data[t].ids = list(table.ids[t])
     for et in list(data.edge_types):
         s, rel, d = et
         data[d, f"rev_{rel}", s].edge_index = data[et].edge_index.flip(0)
@@ -212,6 +225,19 @@ def fingerprint(data: HeteroData) -> str:
         h.update(f"{et}:{data[et].edge_index.size(1)}".encode())
     h.update(data["account"].y.numpy().tobytes())
     return h.hexdigest()[:16]
+
+
+def rows_digest(data: HeteroData) -> str:
+    """SHA-256 of the training data itself: node ids, labels, edges and features."""
+    h = hashlib.sha256()
+    for t in sorted(data.node_types):
+        h.update(orjson.dumps(list(getattr(data[t], "ids", []))))
+        h.update(data[t].x.numpy().tobytes())
+    for et in sorted(data.edge_types):
+        h.update("/".join(et).encode())
+        h.update(data[et].edge_index.numpy().tobytes())
+    h.update(data["account"].y.numpy().tobytes())
+    return h.hexdigest()
 
 
 def subgraph_accounts(data: HeteroData, account_ids: Sequence[str]) -> list[int]:

@@ -46,10 +46,15 @@ def _mean(adj: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
 
 
 def _max(adj: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
+    """Per row, the elementwise max of 0 and its neighbours' rows of ``x``.
+
+    One ``maximum.reduceat`` over the CSR rows (``maximum.at`` is ~50x slower on big rows).
+    """
     out = np.zeros((adj.shape[0], x.shape[1]), dtype=np.float32)
-    rows = np.repeat(np.arange(adj.shape[0]), np.diff(adj.indptr))
-    if len(rows):
-        np.maximum.at(out, rows, x[adj.indices])
+    filled = np.flatnonzero(np.diff(adj.indptr))
+    if len(filled):
+        top = np.maximum.reduceat(x[adj.indices], adj.indptr[filled], axis=0)
+        out[filled] = np.maximum(out[filled], top)
     return out
 
 
@@ -72,6 +77,20 @@ def propagate(data: HeteroData) -> np.ndarray:
             co.data[:] = 1.0
             blocks += [_mean(co, xa), _max(co, xa), np.asarray(co.sum(axis=1))]
     return np.concatenate(blocks, axis=1).astype(np.float32)
+
+
+def propagated_names(data: HeteroData) -> list[str]:
+    """Names of ``propagate``'s columns, in its order: ``own.<f>``, ``partners.mean.<f>``,
+    ``device.max.<entity f>``, ``device_sharers.mean.<f>``, ``device_sharers.count``..."""
+    own, entity = data.feature_names["account"], data.feature_names["entity"]
+    names = [f"own.{f}" for f in own]
+    names += [f"partners.{agg}.{f}" for agg in ("mean", "max") for f in own]
+    for _rel, dst in RELATIONS:
+        names += [f"{dst}.{agg}.{f}" for agg in ("mean", "max") for f in entity]
+        if dst != "merchant":
+            names += [f"{dst}_sharers.{agg}.{f}" for agg in ("mean", "max") for f in own]
+            names.append(f"{dst}_sharers.count")
+    return names
 
 
 Progress = Callable[[int, float], None]  # (epoch or iterations, loss)

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from torch_geometric.data import HeteroData
 
 from gnn.evaluate import metrics, random_split, time_split
-from gnn.export import LogSource, read_log
+from gnn.export import LogSource, read_log, rows_digest
 from gnn.kinds import MODELS
 from gnn.registry import ModelRecord, ModelRegistry
 from gnn.ring_sage import SageClassifier
@@ -96,6 +96,7 @@ def model_card(
         "kind": model.kind,
         "data": {
             "fingerprint": getattr(data, "fingerprint", "unknown"),
+            "rows_sha256": rows_digest(data),
             "accounts": int(data["account"].num_nodes),
             "labelled": int((y >= 0).sum()),
             "fraud": int((y == 1).sum()),

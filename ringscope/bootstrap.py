@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigurationError, RingscopeError
+from core.explanations import AccountExplainer
 from core.ports import AccountRiskModel, AlertPublisher, GraphStore, TransactionScorer
 from core.settings import Settings, load_settings, read_urls
 from graph.embedded import EmbeddedFalkorDB
@@ -302,6 +303,7 @@ def create_app(
     pipeline: Pipeline | None = None,
     runner: Callable[[], RunSummary] | None = None,
     ingest_health: Callable[[], str | None] | None = None,
+    explainer: AccountExplainer | None = None,
 ) -> Starlette:
     """The API's adapters wired into ``api.app.build_app``; also the ASGI factory
     (``uvicorn --factory ringscope.bootstrap:create_app``, on ``FALKORDB_URL``).
@@ -336,8 +338,22 @@ def create_app(
         auth_required=resolve_auth(settings),
         cases=RedisCaseStore(client, settings.graph, settings.case_updates_channel),
         triage=RedisTriageStore(client, settings.graph),
+        explainer=explainer or _model_explainer(settings, store, url),
     )
     return build_app(settings, services, reads, ingest_health=ingest_health)
+
+
+def _model_explainer(settings: Settings, store: Any, url: str) -> AccountExplainer | None:
+    """The account model's explanations and cards, read from the registry and the edge log."""
+    try:
+        from gnn.explainer import RegistryExplainer
+    except ImportError:  # installed without the gnn extra
+        return None
+
+    def source() -> FalkorStore:  # the edge log lives on the graph's server (opened on first use)
+        return store if isinstance(store, FalkorStore) else FalkorStore(url, settings.graph)
+
+    return RegistryExplainer(settings.data_dir / "models", settings.model, source)
 
 
 def _api_reads(store: Any, settings: Settings) -> tuple[Any, str]:

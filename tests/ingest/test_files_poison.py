@@ -157,6 +157,7 @@ def test_loader_processes_cut_the_same_batches_around_blank_and_unicode_lines(
     """Each loader process counts the other's lines without decoding them: blank lines (ASCII
     or Unicode whitespace) are never records, non-ASCII lines are, wherever they fall."""
     from ingest.parallel import load_files_parallel
+    from ringscope.bootstrap import LoaderPipelines
 
     events = make_events(600, seed=68)
     for e in events[::7]:
@@ -170,7 +171,9 @@ def test_loader_processes_cut_the_same_batches_around_blank_and_unicode_lines(
         lines.insert(at, "{not json é".encode())
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    summary = load_files_parallel([path], settings, store.url, processes=2, batch_size=50)
+    summary = load_files_parallel(
+        [path], LoaderPipelines(settings, store.url), processes=2, batch_size=50
+    )
     assert summary.read == 603 and summary.result.applied == 600 and not summary.errors
     bad = [n for n, line in enumerate(lines, 1) if line.startswith(b"{not json")]
     assert sorted(d["source"] for d in dead(store, settings)) == sorted(

@@ -113,3 +113,14 @@ export const S_ALERTS = `subscription Alerts($minScore: Float) {
 export const S_RINGS = `subscription RingUpdates($minScore: Float) {
   ringUpdates(minScore: $minScore) { ${RING_ROW} }
 }`;
+
+export const Q_MODEL_EXPLANATION = `query ModelExplanation($id: ID!) {
+  account(id: $id) {
+    id modelExplanation {
+      score method hops
+      model { version kind createdAt metrics }
+      features { name value weight }
+      edges { source target type weight }
+    }
+  }
+}`;

@@ -139,6 +139,7 @@ export function renderLegend(host) {
     host.append(el("div", {}, el("span", { class: "sw", style: `background:${color};height:4px;border:0` }), `${type.toLowerCase()} (width = amount)`));
   }
   host.append(el("div", {}, el("span", { class: "sw", style: "background:transparent;border:1px dashed #64748b;height:0" }), "uses / shares"));
+  host.append(el("div", {}, el("span", { class: "sw", style: "background:#2dd4bf;height:5px;border:0" }), "drove the model's score"));
   host.append(el("div", { text: "risk 0 → 100" }));
   host.append(el("div", { class: "ramp" }));
 }

@@ -1,5 +1,6 @@
 // The side panel: the ring's summary and workflow, or one node's details, with verdict actions.
-import { M_LABEL_ACCOUNT, M_LABEL_RING, M_WORKFLOW, Q_ACCOUNT, Q_ACCOUNT_TXS } from "./api.js";
+import { M_LABEL_ACCOUNT, M_LABEL_RING, M_WORKFLOW, Q_ACCOUNT, Q_ACCOUNT_TXS, Q_MODEL_EXPLANATION } from "./api.js";
+import { explanationSection } from "./explainview.js";
 import { $, clear, el, fmtMoney, fmtNumber, fmtTime, fmtValue, humanize, riskBadge, toast } from "./util.js";
 
 const VIEW_OF = { Account: "account", Device: "device", IP: "ip", Merchant: "merchant", Ring: "ring" };
@@ -198,6 +199,30 @@ export class Panel {
     loading.remove();
     if (!account) return;
     this.renderAccount(h, account);
+    this.modelExplanation(h, account.id, token);
+  }
+
+  // The model's explanation, fetched after the account (it may take a moment): a section under
+  // the facts, and its edges drawn thick in the graph.
+  async modelExplanation(h, id, token) {
+    const slot = el("section", { id: "model-explanation" }, el("h3", { text: "Why the model scored it" }),
+      el("p", { class: "muted", text: "Asking the model…" }));
+    (h.querySelector(".explain")?.closest("section") ?? h.querySelector("dl"))?.after(slot);
+    let expl;
+    try {
+      expl = (await this.client.request(Q_MODEL_EXPLANATION, { id })).account?.modelExplanation;
+    } catch (err) {
+      if (token === this.token) slot.replaceChildren(el("h3", { text: "Why the model scored it" }), el("p", { class: "muted", text: `No explanation: ${err.message}` }));
+      return;
+    }
+    if (token !== this.token) return;
+    if (!expl) {
+      slot.replaceWith(el("section", { id: "model-explanation", class: "empty" }, el("h3", { text: "Why the model scored it" }),
+        el("p", { class: "muted", text: "No trained model has scored this account yet." })));
+      return;
+    }
+    slot.replaceWith(explanationSection(expl, (nodeId) => this.view?.focus(nodeId)));
+    this.view?.highlightExplanation(id, expl);
   }
 
   // One transaction of an account, with its direction: out to a counterparty or merchant, or in.

@@ -6,6 +6,7 @@ import { edgeKey, edgeTip, nodeTip, physicsOptions, renderLegend, styleEdge, sty
 import { edgeInWindow, foldPlan, highlightedEdges, namedByReasons, timeBounds } from "./graphtools.js";
 import { $, $$, clear, el, toast, toMs } from "./util.js";
 import { placeAround } from "./placement.js";
+import { EXPLAIN_COLOR, explainedWidth, explanationSubgraph } from "./explainview.js";
 
 const RING_NODE_LIMIT = 2000;
 const EXPAND_LIMIT = 200;
@@ -46,6 +47,7 @@ export class RingView {
     this.verdicts = new Map();
     this.window = { since: null, until: null };
     this.emphasis = null; // {nodes: Set, edges: Set} of a path or of the ring's reasons
+    this.explained = null; // {account, weights: Map edgeKey -> weight} of the model's explanation
     this.pathPick = null;
     this.ring = null;
     this.network = null;
@@ -144,6 +146,7 @@ export class RingView {
     this.edges.clear();
     this.ring = null;
     this.emphasis = null;
+    this.explained = null;
     clear($("#graph"));
     clear(this.panel.host);
     this.panel.token++;
@@ -160,6 +163,7 @@ export class RingView {
     this.nodes.clear();
     this.edges.clear();
     this.emphasis = null;
+    this.explained = null;
     this.pathPick = null;
     this.decorate = null; // extra styling drawn over the view's own (a version diff)
     $("#path-btn").classList.remove("active");
@@ -301,6 +305,11 @@ export class RingView {
       style.hidden = !visibleEdges.has(key);
       if (em && !em.edges.has(key)) style.color = { ...style.color, opacity: 0.08 };
       if (em && em.edges.has(key)) style.color = { color: "#fde047", opacity: 1 };
+      const weight = this.explained?.weights.get(key);
+      if (weight !== undefined && !em) {
+        Object.assign(style, { width: explainedWidth(weight, this.explained.strongest), dashes: false,
+          color: { color: EXPLAIN_COLOR, opacity: 1, highlight: EXPLAIN_COLOR, hover: EXPLAIN_COLOR } });
+      }
       return style;
     });
     this.visNodes.update(nodeUpdates);
@@ -361,6 +370,25 @@ export class RingView {
     this.network.fit({ animation: { duration: 300 } });
     toast(`Added ${added.length} nodes around ${id}`, "ok");
     window.__ringscope.expanded = (window.__ringscope.expanded ?? 0) + added.length;
+  }
+
+  // Draw the edges the model's explanation names thick and coloured; edges not in view yet
+  // (a shared device's other users, two hops out) are added around the account.
+  highlightExplanation(accountId, expl) {
+    if (!this.network || !this.nodes.has(accountId)) return;
+    const sub = explanationSubgraph(expl);
+    const added = this.merge(sub);
+    if (added.length) {
+      const anchor = this.network.getPositions([accountId])[accountId] ?? { x: 0, y: 0 };
+      const spots = placeAround(anchor, added.length, Object.values(this.network.getPositions()));
+      this.visNodes.add(added.map((nid, i) => ({ ...this.nodeStyle(this.nodes.get(nid)), ...spots[i] })));
+    }
+    this.visEdges.update(sub.edges.filter((e) => !this.visEdges.get(edgeKey(e))).map((e) => styleEdge(e)));
+    const weights = new Map(expl.edges.map((e) => [`${e.type}|${e.source}|${e.target}`, e.weight]));
+    const strongest = Math.max(0, ...[...weights.values()].map(Math.abs));
+    this.explained = { account: accountId, weights, strongest };
+    this.applyView();
+    window.__ringscope.explained = { account: accountId, edges: [...weights.keys()], added: added.length };
   }
 
   togglePathMode() {
