@@ -1,8 +1,11 @@
 """RingSAGE: a heterogeneous GraphSAGE over accounts, devices, merchants, IPs and identities.
 
-The baseline model. Each node type's features are projected to ``hidden`` channels, then
+The learned account model. Each node type's features are projected to ``hidden`` channels, then
 ``layers`` rounds of ``HeteroConv`` with one ``SAGEConv`` per edge type (mean aggregation)
-mix in the typed neighbourhoods; a linear head scores accounts.
+mix in the typed neighbourhoods; a linear head scores accounts. Training draws mini-batches of
+labelled accounts with their sampled typed neighbourhoods through PyG's ``NeighborLoader``
+(``num_neighbors`` per hop and edge type, ``gnn.sampling``); ``batch_size=0`` trains full-batch.
+Scoring runs full-batch over every neighbour.
 
 Shapes:
     - **input:** ``x_dict[t]`` of ``[N_t, F_t]``, ``edge_index_dict[(s, r, d)]`` of ``[2, E]``
@@ -21,6 +24,8 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.data import HeteroData
 from torch_geometric.nn import HeteroConv, SAGEConv
+
+from gnn.sampling import account_loader
 
 logger = logging.getLogger(__name__)
 
@@ -85,19 +90,24 @@ class Standardiser:
 
 
 class SageClassifier:
-    """Fits RingSAGE full-batch with a class-weighted loss; predicts fraud probabilities."""
+    """Fits RingSAGE on sampled neighbourhoods with a class-weighted loss; predicts fraud
+    probabilities. ``epochs`` are passes over the training accounts (full-batch steps when
+    ``batch_size`` is 0)."""
 
     kind = "ring_sage"
 
     def __init__(
         self,
         hidden: int = 64,
-        epochs: int = 150,
+        epochs: int = 40,
         lr: float = 0.01,
         seed: int = 0,
         device: str | None = None,
+        batch_size: int = 256,
+        num_neighbors: tuple[int, ...] = (15, 10),
     ) -> None:
         self.hidden, self.epochs, self.lr, self.seed = hidden, epochs, lr, seed
+        self.batch_size, self.num_neighbors = batch_size, tuple(num_neighbors)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model: RingSAGE | None = None
         self.scaler: Standardiser | None = None
@@ -112,11 +122,58 @@ class SageClassifier:
         self.in_dims = {t: int(data[t].x.size(1)) for t in data.node_types}
         self.edge_types = list(data.edge_types)
         self.model = RingSAGE(self.in_dims, self.edge_types, self.hidden).to(self.device)
+        y_all = data["account"].y
+        y = y_all[torch.as_tensor(train_idx)].float()
+        pos_weight = ((y == 0).sum() / (y == 1).sum().clamp_min(1)).clamp(1, 50).to(self.device)
+        opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=1e-4)
+        if self.batch_size <= 0:
+            self._fit_full(data, train_idx, opt, pos_weight, progress)
+            return self
+        work = HeteroData()  # standardised features, edges and labels: what the loader slices
+        for t, x in self.scaler(data).items():
+            work[t].x = x
+            work[t].num_nodes = data[t].num_nodes
+        for et in data.edge_types:
+            work[et].edge_index = data[et].edge_index
+        work["account"].y = y_all
+        loader = account_loader(
+            work,
+            torch.as_tensor(train_idx, dtype=torch.long),
+            list(self.num_neighbors),
+            self.batch_size,
+            shuffle=True,
+            seed=self.seed,
+        )
+        for epoch in range(self.epochs):
+            self.model.train()
+            total = 0.0
+            for batch in loader:
+                batch = batch.to(self.device)
+                n = batch["account"].batch_size
+                opt.zero_grad()
+                logits = self.model(batch.x_dict, batch.edge_index_dict)[:n]
+                loss = nn.functional.binary_cross_entropy_with_logits(
+                    logits, batch["account"].y[:n].float(), pos_weight=pos_weight
+                )
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * n
+            if progress is not None:
+                progress(epoch, total / max(len(train_idx), 1))
+        return self
+
+    def _fit_full(
+        self,
+        data: HeteroData,
+        train_idx: np.ndarray,
+        opt: torch.optim.Optimizer,
+        pos_weight: Tensor,
+        progress: Progress | None,
+    ) -> None:
+        assert self.model is not None
         x, ei = self._inputs(data)
         idx = torch.as_tensor(train_idx, device=self.device)
         y = data["account"].y.to(self.device)[idx].float()
-        pos_weight = ((y == 0).sum() / (y == 1).sum().clamp_min(1)).clamp(1, 50)
-        opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=1e-4)
         for epoch in range(self.epochs):
             self.model.train()
             opt.zero_grad()
@@ -126,7 +183,6 @@ class SageClassifier:
             opt.step()
             if progress is not None:
                 progress(epoch, float(loss.detach()))
-        return self
 
     def _inputs(self, data: HeteroData) -> tuple[dict, dict]:
         assert self.scaler is not None
@@ -143,6 +199,8 @@ class SageClassifier:
                 "epochs": self.epochs,
                 "lr": self.lr,
                 "seed": self.seed,
+                "batch_size": self.batch_size,
+                "num_neighbors": list(self.num_neighbors),
                 "in_dims": self.in_dims,
                 "edge_types": [list(et) for et in self.edge_types],
             },
@@ -153,7 +211,15 @@ class SageClassifier:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SageClassifier:
         config = state["config"]
-        clf = cls(config["hidden"], config["epochs"], config["lr"], config["seed"], device="cpu")
+        clf = cls(
+            config["hidden"],
+            config["epochs"],
+            config["lr"],
+            config["seed"],
+            device="cpu",
+            batch_size=int(config.get("batch_size", 0)),
+            num_neighbors=tuple(config.get("num_neighbors", (15, 10))),
+        )
         clf.in_dims = dict(config["in_dims"])
         clf.edge_types = [tuple(et) for et in config["edge_types"]]
         clf.model = RingSAGE(clf.in_dims, clf.edge_types, clf.hidden)
