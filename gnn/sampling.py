@@ -84,7 +84,11 @@ class TorchNeighborSampler(NeighborSampler):
                 if dst not in frontier or len(frontier[dst]) == 0:
                     continue
                 pos, slot = sample_incoming(
-                    self.colptr_dict[rel], self.row_dict[rel], frontier[dst], hops[rel][hop], self.gen
+                    self.colptr_dict[rel],
+                    self.row_dict[rel],
+                    frontier[dst],
+                    hops[rel][hop],
+                    self.gen,
                 )
                 if len(pos) == 0:
                     continue
