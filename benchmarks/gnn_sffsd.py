@@ -94,8 +94,14 @@ def gnn_scores(
     seed: int,
     epochs: int,
     device: str = "cpu",
+    heads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, and the GNN's out-of-fold probabilities and ``[N, hidden]`` embeddings."""
+    """Features, and the GNN's out-of-fold probabilities and ``[N, hidden]`` embeddings.
+
+    With ``heads`` > 1 the probabilities are those of an ensemble: ``heads`` TxSAGE models
+    trained on the same inputs from different initialisations (seeds ``seed + 1000 * j``),
+    their logits averaged; the embeddings are the first model's.
+    """
     keys, t, y = data["keys"], data["time"], data["labels"]
     structure = structure_features(keys, t, data["amount"], causal=causal)
     full, per_fold, fold = fold_label_features(keys, t, y, train, seed=seed)
@@ -106,9 +112,15 @@ def gnn_scores(
     ]
     all_x = np.concatenate([structure, full, label_inputs(y, labelled)], axis=1)
     edge_index, edge_type = tx_edges(keys[:, : len(KEY_COLUMNS)], t, per_key=2, causal=causal)
-    gnn = TxSageClassifier(epochs=epochs, seed=seed, device=device)
-    gnn.fit(fold_x, fold, labelled, y, edge_index, edge_type)
-    prob, emb = gnn.transform(fold_x, all_x, fold, train, edge_index, edge_type)
+    logits, emb = [], None
+    for j in range(heads):
+        gnn = TxSageClassifier(epochs=epochs, seed=seed + 1000 * j, device=device)
+        gnn.fit(fold_x, fold, labelled, y, edge_index, edge_type)
+        p, e = gnn.transform(fold_x, all_x, fold, train, edge_index, edge_type)
+        logits.append(logit(p))
+        emb = e if emb is None else emb
+    assert emb is not None
+    prob = 1 / (1 + np.exp(-np.mean(logits, axis=0)))
     features = np.concatenate([structure, merge_out_of_fold(full, per_fold, fold, train)], axis=1)
     return features, prob, emb
 
@@ -137,17 +149,23 @@ def candidates(
     seed: int,
     epochs: int,
     device: str,
+    heads: int = 1,
 ) -> dict[str, np.ndarray]:
-    """Each candidate final model's probabilities on ``score`` rows, trained on ``train``."""
+    """Each candidate final model's probabilities on ``score`` rows, trained on ``train``.
+
+    ``blend`` is the mean of the GNN head's and the features model's logits (nothing fitted).
+    """
     y = data["labels"]
-    features, prob, emb = gnn_scores(data, train, causal, seed, epochs, device)
+    features, prob, emb = gnn_scores(data, train, causal, seed, epochs, device, heads)
     fit = train & (y < 2)
     combined = np.concatenate([features, emb, prob[:, None]], axis=1)
-    return {
+    out = {
         "gnn_only": prob[score],
         "features_only": boost(features, y, fit, score, seed),
         "combined": boost(combined, y, fit, score, seed),
     }
+    out["blend"] = apply_stack(np.array([0.5, 0.5, 0.0]), out["gnn_only"], out["features_only"])
+    return out
 
 
 def time_validation(train: np.ndarray, time: np.ndarray, share: float) -> np.ndarray:
@@ -166,6 +184,7 @@ def evaluate(
     device: str,
     val_share: float = 0.2,
     choose_from: tuple[str, ...] = ("gnn_only", "combined"),
+    heads: int = 1,
 ) -> dict[str, object]:
     """Every candidate on ``test``, and the final model chosen on a time-validation slice.
 
@@ -177,7 +196,7 @@ def evaluate(
     every candidate's test figures are reported.
     """
     y = data["labels"]
-    run = {"causal": causal, "seed": seed, "epochs": epochs, "device": device}
+    run = {"causal": causal, "seed": seed, "epochs": epochs, "device": device, "heads": heads}
     val = time_validation(train, data["time"], val_share)
     inner, val_rows = train & ~val, val & (y < 2)
     on_val = candidates(data, inner, val_rows, **run)
@@ -219,8 +238,15 @@ def run_protocols(
     epochs: int,
     device: str,
     choose_from: tuple[str, ...] = ("gnn_only", "combined"),
+    heads: int = 1,
 ) -> dict[str, dict[str, object]]:
-    run = {"seed": seed, "epochs": epochs, "device": device, "choose_from": choose_from}
+    run = {
+        "seed": seed,
+        "epochs": epochs,
+        "device": device,
+        "choose_from": choose_from,
+        "heads": heads,
+    }
     out: dict[str, dict[str, object]] = {}
     for name in protocols:  # in the order asked for
         if name == "rgtan":
@@ -253,10 +279,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=60, help="GNN full-batch epochs")
     parser.add_argument("--device", choices=DEVICES, default="auto")
     parser.add_argument(
+        "--heads", type=int, default=1, help="TxSAGE models averaged into the GNN head"
+    )
+    parser.add_argument(
         "--choose-from",
         default="gnn_only,combined",
         help="candidates the time-validation slice chooses among "
-        "(gnn_only, features_only, combined, stacked)",
+        "(gnn_only, features_only, combined, stacked, blend)",
     )
     parser.add_argument(
         "--protocols",
@@ -271,7 +300,7 @@ def main() -> None:
     torch.set_num_threads(min(torch.get_num_threads(), 4))  # same seed, same figure
     choose_from = tuple(c for c in args.choose_from.split(",") if c)
     runs = [
-        run_protocols(data, protocols, args.seed + i, args.epochs, device, choose_from)
+        run_protocols(data, protocols, args.seed + i, args.epochs, device, choose_from, args.heads)
         for i in range(args.seeds)
     ]
     first = runs[0]
@@ -287,6 +316,7 @@ def main() -> None:
                 "time_split": first.get("time_split"),
                 "seed": args.seed,
                 "seeds": args.seeds,
+                "heads": args.heads,
                 "device": device,
                 "spread": spread(runs) if args.seeds > 1 else None,
                 "per_seed_auc": [{k: v["auc"] for k, v in r.items()} for r in runs],

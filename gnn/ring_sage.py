@@ -68,25 +68,38 @@ class RingSAGE(nn.Module):
         return self.head(torch.cat([h["account"], own], dim=1)).squeeze(-1)
 
 
+def signed_log(x: Tensor) -> Tensor:
+    """``sign(x) * log1p(|x|)``: counts, amounts and ages are heavy-tailed and grow with time."""
+    return torch.sign(x) * torch.log1p(x.abs())
+
+
 @dataclass
 class Standardiser:
-    """Per node type mean and std of the training graph's features."""
+    """Per node type mean and std of the training graph's features (after ``signed_log`` when
+    ``log``; models saved before that option read their features raw)."""
 
     stats: dict[str, tuple[Tensor, Tensor]]
+    log: bool = False
 
     @classmethod
-    def fit(cls, data: HeteroData) -> Standardiser:
+    def fit(cls, data: HeteroData, log: bool = True) -> Standardiser:
+        xs = {t: signed_log(data[t].x) if log else data[t].x for t in data.node_types}
         return cls(
             {
-                t: (data[t].x.mean(0), data[t].x.std(0).clamp_min(1e-3))
+                t: (x.mean(0), x.std(0).clamp_min(1e-3))
                 if data[t].num_nodes > 1
-                else (torch.zeros(data[t].x.size(1)), torch.ones(data[t].x.size(1)))
-                for t in data.node_types
-            }
+                else (torch.zeros(x.size(1)), torch.ones(x.size(1)))
+                for t, x in xs.items()
+            },
+            log,
         )
 
     def __call__(self, data: HeteroData) -> dict[str, Tensor]:
-        return {t: (data[t].x - m) / s for t, (m, s) in self.stats.items() if t in data.node_types}
+        return {
+            t: ((signed_log(data[t].x) if self.log else data[t].x) - m) / s
+            for t, (m, s) in self.stats.items()
+            if t in data.node_types
+        }
 
 
 class SageClassifier:
@@ -206,6 +219,7 @@ class SageClassifier:
             },
             "weights": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
             "scaler": {t: [m.cpu(), s.cpu()] for t, (m, s) in self.scaler.stats.items()},
+            "log_inputs": self.scaler.log,
         }
 
     @classmethod
@@ -224,7 +238,9 @@ class SageClassifier:
         clf.edge_types = [tuple(et) for et in config["edge_types"]]
         clf.model = RingSAGE(clf.in_dims, clf.edge_types, clf.hidden)
         clf.model.load_state_dict(state["weights"])
-        clf.scaler = Standardiser({t: (m, s) for t, (m, s) in state["scaler"].items()})
+        clf.scaler = Standardiser(
+            {t: (m, s) for t, (m, s) in state["scaler"].items()}, bool(state.get("log_inputs"))
+        )
         return clf
 
     @torch.no_grad()
