@@ -98,30 +98,33 @@ def gnn_scores(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, and the GNN's out-of-fold probabilities and ``[N, hidden]`` embeddings.
 
-    With ``heads`` > 1 the probabilities are those of an ensemble: ``heads`` TxSAGE models
-    trained on the same inputs from different initialisations (seeds ``seed + 1000 * j``),
-    their logits averaged; the embeddings are the first model's.
+    With ``heads`` > 1 the probabilities are those of an ensemble: ``heads`` TxSAGE models,
+    model ``j`` with seed ``seed + 1000 * j`` for both its label-trick folds and its
+    initialisation, their logits averaged. The features and embeddings are model 0's.
     """
     keys, t, y = data["keys"], data["time"], data["labels"]
     structure = structure_features(keys, t, data["amount"], causal=causal)
-    full, per_fold, fold = fold_label_features(keys, t, y, train, seed=seed)
     labelled = train & (y < 2)
-    fold_x = [
-        np.concatenate([structure, x, label_inputs(y, labelled & (fold != f))], axis=1)
-        for f, x in enumerate(per_fold)
-    ]
-    all_x = np.concatenate([structure, full, label_inputs(y, labelled)], axis=1)
     edge_index, edge_type = tx_edges(keys[:, : len(KEY_COLUMNS)], t, per_key=2, causal=causal)
-    logits, emb = [], None
+    logits, emb, features = [], np.zeros(0), np.zeros(0)
     for j in range(heads):
-        gnn = TxSageClassifier(epochs=epochs, seed=seed + 1000 * j, device=device)
+        member = seed + 1000 * j
+        full, per_fold, fold = fold_label_features(keys, t, y, train, seed=member)
+        fold_x = [
+            np.concatenate([structure, x, label_inputs(y, labelled & (fold != f))], axis=1)
+            for f, x in enumerate(per_fold)
+        ]
+        all_x = np.concatenate([structure, full, label_inputs(y, labelled)], axis=1)
+        gnn = TxSageClassifier(epochs=epochs, seed=member, device=device)
         gnn.fit(fold_x, fold, labelled, y, edge_index, edge_type)
         p, e = gnn.transform(fold_x, all_x, fold, train, edge_index, edge_type)
         logits.append(logit(p))
-        emb = e if emb is None else emb
-    assert emb is not None
+        if j == 0:
+            emb = e
+            features = np.concatenate(
+                [structure, merge_out_of_fold(full, per_fold, fold, train)], axis=1
+            )
     prob = 1 / (1 + np.exp(-np.mean(logits, axis=0)))
-    features = np.concatenate([structure, merge_out_of_fold(full, per_fold, fold, train)], axis=1)
     return features, prob, emb
 
 
@@ -183,8 +186,9 @@ def evaluate(
     epochs: int,
     device: str,
     val_share: float = 0.2,
-    choose_from: tuple[str, ...] = ("gnn_only", "combined"),
-    heads: int = 1,
+    choose_from: tuple[str, ...] = ("gnn_only",),
+    heads: int = 3,
+    validate: bool = False,
 ) -> dict[str, object]:
     """Every candidate on ``test``, and the final model chosen on a time-validation slice.
 
@@ -193,27 +197,32 @@ def evaluate(
     in ``choose_from`` with the best validation AUC is the final model (``stacked`` is a
     two-weight logistic combination of the GNN head and the features model, its weights fitted
     on the slice). The candidates are then retrained on all of ``train`` and scored on ``test``;
-    every candidate's test figures are reported.
+    every candidate's test figures are reported. With one candidate to choose from there is
+    nothing to choose: the slice is trained on only when ``validate`` (to report it).
     """
     y = data["labels"]
     run = {"causal": causal, "seed": seed, "epochs": epochs, "device": device, "heads": heads}
-    val = time_validation(train, data["time"], val_share)
-    inner, val_rows = train & ~val, val & (y < 2)
-    on_val = candidates(data, inner, val_rows, **run)
-    weights = stack(
-        on_val["gnn_only"], on_val["features_only"], y[val_rows], np.ones(int(val_rows.sum()), bool)
-    )
-    on_val["stacked"] = apply_stack(weights, on_val["gnn_only"], on_val["features_only"])
-    val_auc = {k: round(float(roc_auc_score(y[val_rows], p)), 4) for k, p in on_val.items()}
-    chosen = max(choose_from, key=lambda k: val_auc[k])
     score = test & (y < 2)
+    val_auc: dict[str, float] | None = None
+    weights: np.ndarray | None = None
+    chosen = choose_from[0]
+    if len(choose_from) > 1 or validate:
+        val = time_validation(train, data["time"], val_share)
+        inner, val_rows = train & ~val, val & (y < 2)
+        on_val = candidates(data, inner, val_rows, **run)
+        everything = np.ones(int(val_rows.sum()), bool)
+        weights = stack(on_val["gnn_only"], on_val["features_only"], y[val_rows], everything)
+        on_val["stacked"] = apply_stack(weights, on_val["gnn_only"], on_val["features_only"])
+        val_auc = {k: round(float(roc_auc_score(y[val_rows], p)), 4) for k, p in on_val.items()}
+        chosen = max(choose_from, key=lambda k: val_auc[k])  # type: ignore[index]
     on_test = candidates(data, train, score, **run)
-    on_test["stacked"] = apply_stack(weights, on_test["gnn_only"], on_test["features_only"])
+    if weights is not None:
+        on_test["stacked"] = apply_stack(weights, on_test["gnn_only"], on_test["features_only"])
     return {
         **scores(y[score], on_test[chosen]),
         "chosen": chosen,
         "validation_auc": val_auc,
-        "stack_weights": [round(float(w), 4) for w in weights],
+        "stack_weights": None if weights is None else [round(float(w), 4) for w in weights],
         **{k: scores(y[score], p) for k, p in on_test.items()},
     }
 
@@ -237,8 +246,9 @@ def run_protocols(
     seed: int,
     epochs: int,
     device: str,
-    choose_from: tuple[str, ...] = ("gnn_only", "combined"),
-    heads: int = 1,
+    choose_from: tuple[str, ...] = ("gnn_only",),
+    heads: int = 3,
+    validate: bool = False,
 ) -> dict[str, dict[str, object]]:
     run = {
         "seed": seed,
@@ -246,6 +256,7 @@ def run_protocols(
         "device": device,
         "choose_from": choose_from,
         "heads": heads,
+        "validate": validate,
     }
     out: dict[str, dict[str, object]] = {}
     for name in protocols:  # in the order asked for
@@ -279,11 +290,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=60, help="GNN full-batch epochs")
     parser.add_argument("--device", choices=DEVICES, default="auto")
     parser.add_argument(
-        "--heads", type=int, default=1, help="TxSAGE models averaged into the GNN head"
+        "--heads", type=int, default=3, help="TxSAGE models averaged into the GNN head"
+    )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="train and report the time-validation slice even with one candidate",
     )
     parser.add_argument(
         "--choose-from",
-        default="gnn_only,combined",
+        default="gnn_only",
         help="candidates the time-validation slice chooses among "
         "(gnn_only, features_only, combined, stacked, blend)",
     )
@@ -300,7 +316,16 @@ def main() -> None:
     torch.set_num_threads(min(torch.get_num_threads(), 4))  # same seed, same figure
     choose_from = tuple(c for c in args.choose_from.split(",") if c)
     runs = [
-        run_protocols(data, protocols, args.seed + i, args.epochs, device, choose_from, args.heads)
+        run_protocols(
+            data,
+            protocols,
+            args.seed + i,
+            args.epochs,
+            device,
+            choose_from,
+            args.heads,
+            args.validate,
+        )
         for i in range(args.seeds)
     ]
     first = runs[0]
@@ -309,9 +334,11 @@ def main() -> None:
             {
                 **first.get("rgtan", {}),
                 "protocol": "RGTAN: stratified 60% test, random_state=2, labelled test rows",
-                "model": "chosen on a time-validation slice (the latest 20% of the training rows) among "
-                f"{list(choose_from)}: TxSAGE head (PyG GraphSAGE, gnn_only), its embeddings and "
-                "score with the features -> HistGradientBoosting (combined)",
+                "model": f"{list(choose_from)}, chosen on a time-validation slice (the latest 20% "
+                "of the training rows) when more than one: gnn_only is the TxSAGE head (PyG "
+                f"GraphSAGE), {args.heads} models averaged; combined its embeddings and score "
+                "with the features -> HistGradientBoosting; blend the mean of the head's and "
+                "the features model's logits",
                 "gtan_protocol": first.get("gtan"),
                 "time_split": first.get("time_split"),
                 "seed": args.seed,
