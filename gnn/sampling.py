@@ -49,7 +49,7 @@ def sample_incoming(
     return pos, slot
 
 
-class TorchNeighborSampler(NeighborSampler):
+class TorchNeighborSampler(NeighborSampler):  # type: ignore[misc]
     """``NeighborSampler`` that falls back to plain torch for heterogeneous node sampling."""
 
     def __init__(self, data: HeteroData, num_neighbors: list[int], seed: int = 0) -> None:
