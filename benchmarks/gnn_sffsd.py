@@ -4,12 +4,18 @@ Reads ``S-FFSD.zip`` in place. Model, in the spirit of NVIDIA's fraud blueprint:
 relation-typed GraphSAGE (``gnn.tx_sage.TxSAGE``, PyTorch Geometric) over the GTAN transaction
 graph (each transaction linked to the next two sharing its Source, Target, Location or Type) is
 trained semi-supervised on the training labels only, with history and neighbour-label features
-(``gnn.txgraph``) as node inputs; its out-of-fold embeddings and score join those features in a
-gradient-boosted classifier. Prints one JSON line: ``auc``, ``f1``, ``ap`` (RGTAN's 60%-test
-protocol), ``gtan_protocol`` and ``time_split`` for that final model, each protocol also with
-``gnn_only`` (the GNN's own head) and ``features_only`` (the same classifier without the GNN).
+(``gnn.txgraph``) as node inputs. The GNN head (``gnn_only``) averages the logits of ``--heads``
+such models, each with its own label-trick folds and initialisation: one model's AUC moves by
+several points with its seed, the average much less. The final model is that head by default;
+``--choose-from`` lets the latest 20% of the training rows (a time-validation slice, never the
+test period) choose among it and the other candidates: ``features_only`` (gradient boosting on
+the features), ``combined`` (the head's embeddings and score joined to the features),
+``blend`` (mean of the head's and the features model's logits) and ``stacked`` (weights fitted
+on the slice). Prints one JSON line: ``auc``, ``f1``, ``ap`` (RGTAN's 60%-test protocol),
+``gtan_protocol`` and ``time_split`` for the final model, each protocol with every candidate.
 
-usage: python -m benchmarks.gnn_sffsd [--zip PATH] [--seed N]
+usage: python -m benchmarks.gnn_sffsd [--zip PATH] [--seed N] [--seeds N] [--heads N]
+       [--protocols time_split,rgtan,gtan] [--choose-from gnn_only,blend] [--validate]
 """
 
 from __future__ import annotations
