@@ -4,12 +4,18 @@ Reads ``S-FFSD.zip`` in place. Model, in the spirit of NVIDIA's fraud blueprint:
 relation-typed GraphSAGE (``gnn.tx_sage.TxSAGE``, PyTorch Geometric) over the GTAN transaction
 graph (each transaction linked to the next two sharing its Source, Target, Location or Type) is
 trained semi-supervised on the training labels only, with history and neighbour-label features
-(``gnn.txgraph``) as node inputs; its out-of-fold embeddings and score join those features in a
-gradient-boosted classifier. Prints one JSON line: ``auc``, ``f1``, ``ap`` (RGTAN's 60%-test
-protocol), ``gtan_protocol`` and ``time_split`` for that final model, each protocol also with
-``gnn_only`` (the GNN's own head) and ``features_only`` (the same classifier without the GNN).
+(``gnn.txgraph``) as node inputs. The GNN head (``gnn_only``) averages the logits of ``--heads``
+such models, each with its own label-trick folds and initialisation: one model's AUC moves by
+several points with its seed, the average much less. The final model is that head by default;
+``--choose-from`` lets the latest 20% of the training rows (a time-validation slice, never the
+test period) choose among it and the other candidates: ``features_only`` (gradient boosting on
+the features), ``combined`` (the head's embeddings and score joined to the features),
+``blend`` (mean of the head's and the features model's logits) and ``stacked`` (weights fitted
+on the slice). Prints one JSON line: ``auc``, ``f1``, ``ap`` (RGTAN's 60%-test protocol),
+``gtan_protocol`` and ``time_split`` for the final model, each protocol with every candidate.
 
-usage: python -m benchmarks.gnn_sffsd [--zip PATH] [--seed N]
+usage: python -m benchmarks.gnn_sffsd [--zip PATH] [--seed N] [--seeds N] [--heads N]
+       [--protocols time_split,rgtan,gtan] [--choose-from gnn_only,blend] [--validate]
 """
 
 from __future__ import annotations
@@ -94,22 +100,37 @@ def gnn_scores(
     seed: int,
     epochs: int,
     device: str = "cpu",
+    heads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, and the GNN's out-of-fold probabilities and ``[N, hidden]`` embeddings."""
+    """Features, and the GNN's out-of-fold probabilities and ``[N, hidden]`` embeddings.
+
+    With ``heads`` > 1 the probabilities are those of an ensemble: ``heads`` TxSAGE models,
+    model ``j`` with seed ``seed + 1000 * j`` for both its label-trick folds and its
+    initialisation, their logits averaged. The features and embeddings are model 0's.
+    """
     keys, t, y = data["keys"], data["time"], data["labels"]
     structure = structure_features(keys, t, data["amount"], causal=causal)
-    full, per_fold, fold = fold_label_features(keys, t, y, train, seed=seed)
     labelled = train & (y < 2)
-    fold_x = [
-        np.concatenate([structure, x, label_inputs(y, labelled & (fold != f))], axis=1)
-        for f, x in enumerate(per_fold)
-    ]
-    all_x = np.concatenate([structure, full, label_inputs(y, labelled)], axis=1)
     edge_index, edge_type = tx_edges(keys[:, : len(KEY_COLUMNS)], t, per_key=2, causal=causal)
-    gnn = TxSageClassifier(epochs=epochs, seed=seed, device=device)
-    gnn.fit(fold_x, fold, labelled, y, edge_index, edge_type)
-    prob, emb = gnn.transform(fold_x, all_x, fold, train, edge_index, edge_type)
-    features = np.concatenate([structure, merge_out_of_fold(full, per_fold, fold, train)], axis=1)
+    logits, emb, features = [], np.zeros(0), np.zeros(0)
+    for j in range(heads):
+        member = seed + 1000 * j
+        full, per_fold, fold = fold_label_features(keys, t, y, train, seed=member)
+        fold_x = [
+            np.concatenate([structure, x, label_inputs(y, labelled & (fold != f))], axis=1)
+            for f, x in enumerate(per_fold)
+        ]
+        all_x = np.concatenate([structure, full, label_inputs(y, labelled)], axis=1)
+        gnn = TxSageClassifier(epochs=epochs, seed=member, device=device)
+        gnn.fit(fold_x, fold, labelled, y, edge_index, edge_type)
+        p, e = gnn.transform(fold_x, all_x, fold, train, edge_index, edge_type)
+        logits.append(logit(p))
+        if j == 0:
+            emb = e
+            features = np.concatenate(
+                [structure, merge_out_of_fold(full, per_fold, fold, train)], axis=1
+            )
+    prob = 1 / (1 + np.exp(-np.mean(logits, axis=0)))
     return features, prob, emb
 
 
@@ -137,17 +158,23 @@ def candidates(
     seed: int,
     epochs: int,
     device: str,
+    heads: int = 1,
 ) -> dict[str, np.ndarray]:
-    """Each candidate final model's probabilities on ``score`` rows, trained on ``train``."""
+    """Each candidate final model's probabilities on ``score`` rows, trained on ``train``.
+
+    ``blend`` is the mean of the GNN head's and the features model's logits (nothing fitted).
+    """
     y = data["labels"]
-    features, prob, emb = gnn_scores(data, train, causal, seed, epochs, device)
+    features, prob, emb = gnn_scores(data, train, causal, seed, epochs, device, heads)
     fit = train & (y < 2)
     combined = np.concatenate([features, emb, prob[:, None]], axis=1)
-    return {
+    out = {
         "gnn_only": prob[score],
         "features_only": boost(features, y, fit, score, seed),
         "combined": boost(combined, y, fit, score, seed),
     }
+    out["blend"] = apply_stack(np.array([0.5, 0.5, 0.0]), out["gnn_only"], out["features_only"])
+    return out
 
 
 def time_validation(train: np.ndarray, time: np.ndarray, share: float) -> np.ndarray:
@@ -165,7 +192,9 @@ def evaluate(
     epochs: int,
     device: str,
     val_share: float = 0.2,
-    choose_from: tuple[str, ...] = ("gnn_only", "combined"),
+    choose_from: tuple[str, ...] = ("gnn_only",),
+    heads: int = 3,
+    validate: bool = False,
 ) -> dict[str, object]:
     """Every candidate on ``test``, and the final model chosen on a time-validation slice.
 
@@ -174,27 +203,32 @@ def evaluate(
     in ``choose_from`` with the best validation AUC is the final model (``stacked`` is a
     two-weight logistic combination of the GNN head and the features model, its weights fitted
     on the slice). The candidates are then retrained on all of ``train`` and scored on ``test``;
-    every candidate's test figures are reported.
+    every candidate's test figures are reported. With one candidate to choose from there is
+    nothing to choose: the slice is trained on only when ``validate`` (to report it).
     """
     y = data["labels"]
-    run = {"causal": causal, "seed": seed, "epochs": epochs, "device": device}
-    val = time_validation(train, data["time"], val_share)
-    inner, val_rows = train & ~val, val & (y < 2)
-    on_val = candidates(data, inner, val_rows, **run)
-    weights = stack(
-        on_val["gnn_only"], on_val["features_only"], y[val_rows], np.ones(int(val_rows.sum()), bool)
-    )
-    on_val["stacked"] = apply_stack(weights, on_val["gnn_only"], on_val["features_only"])
-    val_auc = {k: round(float(roc_auc_score(y[val_rows], p)), 4) for k, p in on_val.items()}
-    chosen = max(choose_from, key=lambda k: val_auc[k])
+    run = {"causal": causal, "seed": seed, "epochs": epochs, "device": device, "heads": heads}
     score = test & (y < 2)
+    val_auc: dict[str, float] | None = None
+    weights: np.ndarray | None = None
+    chosen = choose_from[0]
+    if len(choose_from) > 1 or validate:
+        val = time_validation(train, data["time"], val_share)
+        inner, val_rows = train & ~val, val & (y < 2)
+        on_val = candidates(data, inner, val_rows, **run)
+        everything = np.ones(int(val_rows.sum()), bool)
+        weights = stack(on_val["gnn_only"], on_val["features_only"], y[val_rows], everything)
+        on_val["stacked"] = apply_stack(weights, on_val["gnn_only"], on_val["features_only"])
+        val_auc = {k: round(float(roc_auc_score(y[val_rows], p)), 4) for k, p in on_val.items()}
+        chosen = max(choose_from, key=lambda k: val_auc[k])  # type: ignore[index]
     on_test = candidates(data, train, score, **run)
-    on_test["stacked"] = apply_stack(weights, on_test["gnn_only"], on_test["features_only"])
+    if weights is not None:
+        on_test["stacked"] = apply_stack(weights, on_test["gnn_only"], on_test["features_only"])
     return {
         **scores(y[score], on_test[chosen]),
         "chosen": chosen,
         "validation_auc": val_auc,
-        "stack_weights": [round(float(w), 4) for w in weights],
+        "stack_weights": None if weights is None else [round(float(w), 4) for w in weights],
         **{k: scores(y[score], p) for k, p in on_test.items()},
     }
 
@@ -218,9 +252,18 @@ def run_protocols(
     seed: int,
     epochs: int,
     device: str,
-    choose_from: tuple[str, ...] = ("gnn_only", "combined"),
+    choose_from: tuple[str, ...] = ("gnn_only",),
+    heads: int = 3,
+    validate: bool = False,
 ) -> dict[str, dict[str, object]]:
-    run = {"seed": seed, "epochs": epochs, "device": device, "choose_from": choose_from}
+    run = {
+        "seed": seed,
+        "epochs": epochs,
+        "device": device,
+        "choose_from": choose_from,
+        "heads": heads,
+        "validate": validate,
+    }
     out: dict[str, dict[str, object]] = {}
     for name in protocols:  # in the order asked for
         if name == "rgtan":
@@ -253,10 +296,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=60, help="GNN full-batch epochs")
     parser.add_argument("--device", choices=DEVICES, default="auto")
     parser.add_argument(
+        "--heads", type=int, default=3, help="TxSAGE models averaged into the GNN head"
+    )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="train and report the time-validation slice even with one candidate",
+    )
+    parser.add_argument(
         "--choose-from",
-        default="gnn_only,combined",
+        default="gnn_only",
         help="candidates the time-validation slice chooses among "
-        "(gnn_only, features_only, combined, stacked)",
+        "(gnn_only, features_only, combined, stacked, blend)",
     )
     parser.add_argument(
         "--protocols",
@@ -271,7 +322,16 @@ def main() -> None:
     torch.set_num_threads(min(torch.get_num_threads(), 4))  # same seed, same figure
     choose_from = tuple(c for c in args.choose_from.split(",") if c)
     runs = [
-        run_protocols(data, protocols, args.seed + i, args.epochs, device, choose_from)
+        run_protocols(
+            data,
+            protocols,
+            args.seed + i,
+            args.epochs,
+            device,
+            choose_from,
+            args.heads,
+            args.validate,
+        )
         for i in range(args.seeds)
     ]
     first = runs[0]
@@ -280,13 +340,16 @@ def main() -> None:
             {
                 **first.get("rgtan", {}),
                 "protocol": "RGTAN: stratified 60% test, random_state=2, labelled test rows",
-                "model": "chosen on a time-validation slice (the latest 20% of the training rows) among "
-                f"{list(choose_from)}: TxSAGE head (PyG GraphSAGE, gnn_only), its embeddings and "
-                "score with the features -> HistGradientBoosting (combined)",
+                "model": f"{list(choose_from)}, chosen on a time-validation slice (the latest 20% "
+                "of the training rows) when more than one: gnn_only is the TxSAGE head (PyG "
+                f"GraphSAGE), {args.heads} models averaged; combined its embeddings and score "
+                "with the features -> HistGradientBoosting; blend the mean of the head's and "
+                "the features model's logits",
                 "gtan_protocol": first.get("gtan"),
                 "time_split": first.get("time_split"),
                 "seed": args.seed,
                 "seeds": args.seeds,
+                "heads": args.heads,
                 "device": device,
                 "spread": spread(runs) if args.seeds > 1 else None,
                 "per_seed_auc": [{k: v["auc"] for k, v in r.items()} for r in runs],

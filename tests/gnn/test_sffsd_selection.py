@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.gnn_sffsd import apply_stack, stack, time_validation
+from benchmarks.gnn_sffsd import apply_stack, gnn_scores, logit, stack, time_validation
 
 
 def test_time_validation_is_the_latest_training_rows() -> None:
@@ -23,3 +23,27 @@ def test_stack_weights_follow_the_better_score() -> None:
     assert w[0] > 5 * abs(w[1])
     p = apply_stack(w, good, noise)
     assert ((p > 0) & (p < 1)).all()
+
+
+def _tiny(n: int = 240, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, 12, size=(n, 10))
+    labels = rng.integers(0, 3, n)
+    return {
+        "time": np.arange(n, dtype=np.float64),
+        "amount": rng.exponential(50.0, n),
+        "labels": labels,
+        "keys": keys,
+    }
+
+
+def test_the_head_ensemble_averages_its_members_logits() -> None:
+    data = _tiny()
+    train = data["time"] < 180
+    run = {"causal": True, "epochs": 3, "device": "cpu"}
+    _, p0, _ = gnn_scores(data, train, seed=4, heads=1, **run)
+    _, p1, _ = gnn_scores(data, train, seed=1004, heads=1, **run)
+    feats, both, emb = gnn_scores(data, train, seed=4, heads=2, **run)
+    np.testing.assert_allclose(both, 1 / (1 + np.exp(-(logit(p0) + logit(p1)) / 2)), atol=1e-5)
+    assert not np.allclose(p0, p1)
+    assert feats.shape[0] == emb.shape[0] == len(both) == 240
