@@ -201,19 +201,8 @@ def _repeat_fan(
     span_ms: int,
     typology: str,
 ) -> list[Candidate]:
-    n = np.int64(max(snap.n_accounts, 1))
-    pair = hub_of.astype(np.int64) * n + peer_of.astype(np.int64)
-    order = np.lexsort((snap.t_ts, pair))
-    p, t = pair[order], snap.t_ts[order]
-    first = np.concatenate([[True], p[1:] != p[:-1]])
-    pid = np.cumsum(first) - 1
-    starts = np.nonzero(first)[0]
-    t_first = t[starts]
-    in_burst = np.bincount(pid, (t - t_first[pid] <= burst_ms).astype(np.float64))
-    total = np.bincount(pid)
-    pair_sum = np.bincount(pid, snap.t_amt[order])
+    t_first, in_burst, total, pair_sum, hubs, peers = _pairs(snap, hub_of, peer_of, burst_ms)
     fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst >= 2) & (in_burst == total)
-    hubs, peers = p[starts] // n, p[starts] % n
     out: list[Candidate] = []
     for h, sel in _by_hub(hubs, fresh, min_peers):
         sel = sel[np.argsort(t_first[sel], kind="stable")]
@@ -252,19 +241,8 @@ def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candid
     more, when they are most of everyone it pays in the data: its own baseline says this is no
     habit (a relative anomaly, whatever the sums and however old the account). Payments made in
     one batch (a median gap under an hour: a payroll run) do not count."""
-    n = np.int64(max(snap.n_accounts, 1))
-    pair = snap.t_src.astype(np.int64) * n + snap.t_dst.astype(np.int64)
-    order = np.lexsort((snap.t_ts, pair))
-    p, t = pair[order], snap.t_ts[order]
-    first = np.concatenate([[True], p[1:] != p[:-1]])
-    pid = np.cumsum(first) - 1
-    starts = np.nonzero(first)[0]
-    t_first = t[starts]
-    in_burst = np.bincount(pid, (t - t_first[pid] <= span_ms).astype(np.float64))
-    total = np.bincount(pid)
-    pair_sum = np.bincount(pid, snap.t_amt[order])
+    t_first, in_burst, total, pair_sum, hubs, peers = _pairs(snap, snap.t_src, snap.t_dst, span_ms)
     fresh = (t_first >= snap.t_first + 7 * DAY_MS) & (in_burst == total)
-    hubs, peers = p[starts] // n, p[starts] % n
     out: list[Candidate] = []
     for h, sel in _by_hub(hubs, fresh, min_payees):
         sel = sel[np.argsort(t_first[sel], kind="stable")]
@@ -288,6 +266,25 @@ def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candid
             Candidate(frozenset(roles), "fresh_fan_out", 48.0, [reason], roles, amount=moved)
         )
     return out
+
+
+def _pairs(
+    snap: Snapshot, hub_of: np.ndarray, peer_of: np.ndarray, burst_ms: int
+) -> tuple[np.ndarray, ...]:
+    """Per (hub, peer) pair, ordered by hub: its first payment's time, how many of its payments
+    fell within ``burst_ms`` of that first one, how many in all, their sum, the hub and the peer."""
+    n = np.int64(max(snap.n_accounts, 1))
+    pair = hub_of.astype(np.int64) * n + peer_of.astype(np.int64)
+    order = np.lexsort((snap.t_ts, pair))
+    p, t = pair[order], snap.t_ts[order]
+    first = np.concatenate([[True], p[1:] != p[:-1]])
+    pid = np.cumsum(first) - 1
+    starts = np.nonzero(first)[0]
+    t_first = t[starts]
+    in_burst = np.bincount(pid, (t - t_first[pid] <= burst_ms).astype(np.float64))
+    total = np.bincount(pid)
+    pair_sum = np.bincount(pid, snap.t_amt[order])
+    return t_first, in_burst, total, pair_sum, p[starts] // n, p[starts] % n
 
 
 def _by_hub(hubs: np.ndarray, keep: np.ndarray, min_size: int) -> list[tuple[int, np.ndarray]]:
