@@ -11,6 +11,7 @@ usage: python -m benchmarks.loadgen URL BODIES_FILE RATE SECONDS [MAX_CONNECTION
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -109,12 +110,10 @@ def main() -> None:
     max_conns = int(sys.argv[5]) if len(sys.argv) > 5 else 256
     with open(path, "rb") as f:
         bodies = [line for line in f.read().splitlines() if line]
-    try:
+    with contextlib.suppress(ImportError):  # uvloop when installed, asyncio's loop otherwise
         import uvloop
 
         uvloop.install()
-    except ImportError:
-        pass
     print(json.dumps(asyncio.run(run(url, bodies, rate, seconds, max_conns))))
 
 

@@ -61,7 +61,7 @@ def serving(store: FalkorStore, workers: int) -> Iterator[tuple[str, int]]:
                 if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
-                pass
+                pass  # not listening yet: try again until the deadline
             assert proc.poll() is None, "ringscope serve exited"
             assert time.monotonic() < deadline, "ringscope serve did not become ready"
             time.sleep(0.2)
