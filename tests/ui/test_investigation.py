@@ -265,6 +265,9 @@ def test_alert_opens_as_at_alert_time_then_now_and_ring_replays(
     page.goto(page.base_url + "/#/ring/ring-ui-shared")
     page.wait_for_function(RENDERED, timeout=20_000)
     page.locator("#replay-slider").wait_for()
+    bar, graph = (page.locator(s).bounding_box() for s in ("#timetravel-bar", "#graph"))
+    # the bar sits above the graph, never over its nodes, and the graph keeps its room
+    assert bar["y"] + bar["height"] <= graph["y"] and graph["height"] > 300, (bar, graph)
     page.locator("#replay-slider").fill(str(seeded["old"] + 30 * 60_000))
     page.wait_for_function("() => window.__ringscope.replay")
     early = page.evaluate("() => window.__ringscope.replay")

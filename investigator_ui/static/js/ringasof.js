@@ -13,11 +13,7 @@ const Q_RING_ASOF = `query RingAsOf($id: ID!, $asOf: DateTime!, $limit: Int!) {
 }`;
 
 function asOfBar() {
-  let host = $("#timetravel-bar"); // the time-travel bar's place: hidden with it off the ring view
-  if (!host) {
-    host = el("div", { id: "timetravel-bar", class: "timetravel", role: "group", "aria-label": "Time travel" });
-    $("#graph-status").before(host);
-  }
+  const host = $("#timetravel-bar");
   host.hidden = false;
   host.classList.add("then");
   return clear(host);

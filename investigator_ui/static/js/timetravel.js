@@ -8,20 +8,17 @@ import { $, clear, el, fmtTime, toMs, toast } from "./util.js";
 const NODE_LIMIT = 200;
 const HOUR = 3_600_000;
 
+// The bar sits above the graph (index.html), hidden off the ring and account views.
 function bar() {
-  let host = $("#timetravel-bar");
-  if (!host) {
-    host = el("div", { id: "timetravel-bar", class: "timetravel", role: "group", "aria-label": "Time travel" });
-    $("#graph-status").before(host);
-  }
+  const host = $("#timetravel-bar");
   host.hidden = false;
+  host.classList.remove("then");
   return clear(host);
 }
 
 export function hideTimeTravel() {
   stopReplay();
-  const host = $("#timetravel-bar");
-  if (host) clear(host).hidden = true;
+  clear($("#timetravel-bar")).hidden = true;
 }
 
 // Redraw the account's neighbourhood as of `asOf` (an ISO time) or now (null).
