@@ -62,13 +62,13 @@ def _domain_errors(exc: CaseError) -> Exception:
 
 async def cases(
     info: Info,
-    first: int,
-    after: str | None,
-    status: CaseStatus | None,
-    assignee: str | None,
-    priority: CasePriority | None,
-    ring_id: str | None,
-    account_id: str | None,
+    first: int = 20,
+    after: str | None = None,
+    status: CaseStatus | None = None,
+    assignee: str | None = None,
+    priority: CasePriority | None = None,
+    ring_id: strawberry.ID | None = None,
+    account_id: strawberry.ID | None = None,
 ) -> Connection[Case]:
     info.context.require("viewer")
     check_first(first, info.context.max_page)
@@ -89,22 +89,26 @@ async def cases(
     return offset_connection([Case(view=c) for c in found], offset, first, total)
 
 
-async def case(info: Info, id: str) -> Case | None:
+async def case(info: Info, id: strawberry.ID) -> Case | None:
     info.context.require("viewer")
     found = (await case_store(info).cases([str(id)]))[0]
     return None if found is None else Case(view=found)
 
 
+def _ids(ids: list[strawberry.ID] | None) -> list[str]:
+    return [str(i) for i in ids or ()]
+
+
 async def create_case(
     info: Info,
     title: str,
-    priority: CasePriority,
-    assignee: str | None,
-    due_at: datetime | None,
-    alert_ids: list[strawberry.ID],
-    ring_ids: list[strawberry.ID],
-    account_ids: list[strawberry.ID],
-    note: str | None,
+    priority: CasePriority = CasePriority.MEDIUM,
+    assignee: str | None = None,
+    due_at: datetime | None = None,
+    alert_ids: list[strawberry.ID] | None = None,
+    ring_ids: list[strawberry.ID] | None = None,
+    account_ids: list[strawberry.ID] | None = None,
+    note: str | None = None,
 ) -> Case:
     actor = _actor(info, "investigator")
     now = now_ms()
@@ -117,9 +121,9 @@ async def create_case(
             priority=priority.value,
             assignee=assignee,
             due_at=to_ms(due_at),
-            alert_ids=[str(i) for i in alert_ids],
-            ring_ids=[str(i) for i in ring_ids],
-            account_ids=[str(i) for i in account_ids],
+            alert_ids=_ids(alert_ids),
+            ring_ids=_ids(ring_ids),
+            account_ids=_ids(account_ids),
         )
         if note:
             view = add_note(view, note, actor, now)
@@ -142,14 +146,14 @@ async def _change(info: Info, id: str, action: str, fn: Any) -> Case:
 
 async def update_case(
     info: Info,
-    id: str,
-    title: str | None,
-    status: CaseStatus | None,
-    priority: CasePriority | None,
-    assignee: str | None,
-    unassign: bool,
-    due_at: datetime | None,
-    disposition: CaseDisposition | None,
+    id: strawberry.ID,
+    title: str | None = None,
+    status: CaseStatus | None = None,
+    priority: CasePriority | None = None,
+    assignee: str | None = None,
+    unassign: bool = False,
+    due_at: datetime | None = None,
+    disposition: CaseDisposition | None = None,
 ) -> Case:
     change = CaseChange(
         title=title,
@@ -163,29 +167,24 @@ async def update_case(
     return await _change(info, id, "update", lambda c, a, now: apply_change(c, change, a, now))
 
 
-async def add_case_note(info: Info, id: str, text: str) -> Case:
+async def add_case_note(info: Info, id: strawberry.ID, text: str) -> Case:
     return await _change(info, id, "note", lambda c, a, now: add_note(c, text, a, now))
 
 
 async def attach_to_case(
     info: Info,
-    id: str,
-    alert_ids: list[strawberry.ID],
-    ring_ids: list[strawberry.ID],
-    account_ids: list[strawberry.ID],
-    file: CaseFileInput | None,
+    id: strawberry.ID,
+    alert_ids: list[strawberry.ID] | None = None,
+    ring_ids: list[strawberry.ID] | None = None,
+    account_ids: list[strawberry.ID] | None = None,
+    file: CaseFileInput | None = None,
 ) -> Case:
     actor = _actor(info, "investigator")
     now = now_ms()
     upload = None if file is None else _attachment(file, actor, now)
 
     def apply(c: CaseView, a: Actor, at: int) -> CaseView:
-        c = attach(
-            c,
-            [str(i) for i in alert_ids],
-            [str(i) for i in ring_ids],
-            [str(i) for i in account_ids],
-        )
+        c = attach(c, _ids(alert_ids), _ids(ring_ids), _ids(account_ids))
         files = c.attachments if upload is None else (*c.attachments, upload[0])
         return replace(c, attachments=files, updated_at=at)
 
@@ -222,7 +221,7 @@ def _attachment(file: CaseFileInput, actor: Actor, now: int) -> tuple[CaseAttach
     return meta, data
 
 
-async def live_cases(info: Info, status: CaseStatus | None) -> AsyncGenerator[Case, None]:
+async def live_cases(info: Info, status: CaseStatus | None = None) -> AsyncGenerator[Case, None]:
     """Each changed case, read fresh after its change was published."""
     info.context.require("viewer")
     services = info.context.services

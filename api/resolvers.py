@@ -6,7 +6,10 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
 
 from api.connections import (
     Connection,
@@ -59,19 +62,19 @@ def _ms(value: datetime | None) -> int | None:
 
 
 # --- queries -------------------------------------------------------------------------------
-async def account(info: Info, id: str) -> Account | None:
+async def account(info: Info, id: strawberry.ID) -> Account | None:
     info.context.require("viewer")
     view = await info.context.loaders.account.load(str(id))
     return None if view is None else Account(view=view)
 
 
-async def transaction(info: Info, id: str) -> Transaction | None:
+async def transaction(info: Info, id: strawberry.ID) -> Transaction | None:
     info.context.require("viewer")
     record = await info.context.loaders.transaction.load(str(id))
     return None if record is None else Transaction(record=record)
 
 
-async def ring(info: Info, id: str) -> Ring | None:
+async def ring(info: Info, id: strawberry.ID) -> Ring | None:
     info.context.require("viewer")
     view = await info.context.loaders.ring.load(str(id))
     return None if view is None else Ring(view=view)
@@ -79,15 +82,15 @@ async def ring(info: Info, id: str) -> Ring | None:
 
 async def rings(
     info: Info,
-    first: int,
-    after: str | None,
-    min_score: float | None,
-    status: RingStatus | None,
-    typology: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    sort: RingSort,
-    descending: bool,
+    first: int = 20,
+    after: str | None = None,
+    min_score: float | None = None,
+    status: RingStatus | None = None,
+    typology: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: RingSort = RingSort.SCORE,
+    descending: bool = True,
 ) -> Connection[Ring]:
     ctx = info.context
     ctx.require("viewer")
@@ -113,7 +116,7 @@ async def rings(
 
 
 async def alerts(
-    info: Info, first: int, after: str | None, min_score: float | None
+    info: Info, first: int = 50, after: str | None = None, min_score: float | None = None
 ) -> Connection[Alert]:
     ctx = info.context
     ctx.require("viewer")
@@ -138,12 +141,12 @@ async def alerts(
 
 async def neighbourhood(
     info: Info,
-    id: str,
-    hops: int,
-    limit: int,
-    since: datetime | None,
-    until: datetime | None,
-    types: list[NodeType] | None,
+    id: strawberry.ID,
+    hops: int = 1,
+    limit: int = 200,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    types: list[NodeType] | None = None,
     as_of: datetime | None = None,
 ) -> Subgraph:
     ctx = info.context
@@ -173,7 +176,11 @@ async def neighbourhood(
 
 
 async def shortest_path(
-    info: Info, source: str, target: str, max_hops: int, as_of: datetime | None = None
+    info: Info,
+    source: Annotated[strawberry.ID, strawberry.argument(name="from")],
+    target: Annotated[strawberry.ID, strawberry.argument(name="to")],
+    max_hops: int = 6,
+    as_of: datetime | None = None,
 ) -> Subgraph | None:
     info.context.require("viewer")
     check_limit(max_hops, "maxHops", MAX_PATH_HOPS)
@@ -181,7 +188,9 @@ async def shortest_path(
     return None if sub is None else Subgraph.of(sub)
 
 
-async def detection_runs(info: Info, first: int, after: str | None) -> Connection[DetectionRun]:
+async def detection_runs(
+    info: Info, first: int = 20, after: str | None = None
+) -> Connection[DetectionRun]:
     ctx = info.context
     ctx.require("viewer")
     check_first(first, ctx.max_page)
@@ -192,13 +201,15 @@ async def detection_runs(info: Info, first: int, after: str | None) -> Connectio
     )
 
 
-async def detection_run(info: Info, id: str) -> DetectionRun | None:
+async def detection_run(info: Info, id: strawberry.ID) -> DetectionRun | None:
     info.context.require("viewer")
     run = await info.context.store.detection_run(str(id))
     return None if run is None else DetectionRun.of(run)
 
 
-async def stats(info: Info, since: datetime | None, until: datetime | None, buckets: int) -> Stats:
+async def stats(
+    info: Info, since: datetime | None = None, until: datetime | None = None, buckets: int = 24
+) -> Stats:
     info.context.require("viewer")
     check_limit(buckets, "buckets", 366)
     hi = _ms(until) or now_ms()
@@ -235,7 +246,11 @@ def _verdict(
 
 
 async def label_ring(
-    info: Info, id: str, verdict: Verdict, note: str | None, reason_code: str | None
+    info: Info,
+    id: strawberry.ID,
+    verdict: Verdict,
+    note: str | None = None,
+    reason_code: str | None = None,
 ) -> Ring:
     info.context.require("investigator")
     record = _verdict(info, "ring", str(id), verdict, note, reason_code)
@@ -244,7 +259,11 @@ async def label_ring(
 
 
 async def label_account(
-    info: Info, id: str, verdict: Verdict, note: str | None, reason_code: str | None
+    info: Info,
+    id: strawberry.ID,
+    verdict: Verdict,
+    note: str | None = None,
+    reason_code: str | None = None,
 ) -> Account:
     info.context.require("investigator")
     record = _verdict(info, "account", str(id), verdict, note, reason_code)
@@ -255,7 +274,12 @@ async def label_account(
     return Account(view=view)
 
 
-async def update_ring(info: Info, id: str, status: RingStatus | None, assignee: str | None) -> Ring:
+async def update_ring(
+    info: Info,
+    id: strawberry.ID,
+    status: RingStatus | None = None,
+    assignee: str | None = None,
+) -> Ring:
     ctx = info.context
     ctx.require("investigator")
     current = (await ctx.store.rings([str(id)]))[0]
@@ -293,7 +317,7 @@ async def run_detection(info: Info) -> DetectionRun:
     return DetectionRun.of(run)
 
 
-async def ingest_transactions(info: Info, events: list[Any]) -> IngestResult:
+async def ingest_transactions(info: Info, events: list[JSON]) -> IngestResult:
     ctx = info.context
     ctx.require("admin")
     pipeline = ctx.services.pipeline
@@ -302,7 +326,8 @@ async def ingest_transactions(info: Info, events: list[Any]) -> IngestResult:
     if len(events) > MAX_INGEST:
         raise BadInputError(f"events: at most {MAX_INGEST} per call (got {len(events)})")
     sources = [f"api:{i}" for i in range(len(events))]
-    result = await asyncio.to_thread(pipeline.process_raw, list(events), sources)
+    raw: list[Any] = list(events)  # JSON values, validated by the pipeline like stream entries
+    result = await asyncio.to_thread(pipeline.process_raw, raw, sources)
     return _ingest_result(result)
 
 
@@ -321,13 +346,15 @@ def _ingest_result(result: IngestOutcome) -> IngestResult:
 
 
 # --- subscriptions -------------------------------------------------------------------------
-async def live_alerts(info: Info, min_score: float, after: str | None) -> AsyncIterator[Alert]:
+async def live_alerts(
+    info: Info, min_score: float = 0, after: strawberry.ID | None = None
+) -> AsyncIterator[Alert]:
     info.context.require("viewer")
     async for alert in info.context.services.alerts.follow(min_score, after):
         yield (await alert_rings.fill(info.context.store, [Alert.of(alert)]))[0]
 
 
-async def live_rings(info: Info, min_score: float) -> AsyncIterator[Ring]:
+async def live_rings(info: Info, min_score: float = 0) -> AsyncIterator[Ring]:
     info.context.require("viewer")
     async for view in info.context.services.broadcaster.rings(min_score):
         yield Ring(view=view)

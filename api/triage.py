@@ -92,7 +92,7 @@ async def _newest_alerts(info: Info, limit: int) -> list[AlertRecord]:
 
 
 async def triage_queue(
-    info: Info, first: int, after: str | None, min_score: float | None
+    info: Info, first: int = 50, after: str | None = None, min_score: float | None = None
 ) -> Connection[TriageItem]:
     """Alerts nobody has triaged or put in a case: highest score first, then oldest first."""
     info.context.require("viewer")
@@ -140,7 +140,9 @@ async def _record(info: Info, records: list[AlertTriage]) -> list[AlertTriageRec
     return [AlertTriageRecord.of(r) for r in records]
 
 
-async def assign_alerts(info: Info, ids: Sequence[str], assignee: str) -> list[AlertTriageRecord]:
+async def assign_alerts(
+    info: Info, ids: list[strawberry.ID], assignee: str
+) -> list[AlertTriageRecord]:
     ctx = info.context
     ctx.require("investigator")
     if not 0 < len(assignee.strip()) <= 128:
@@ -164,7 +166,7 @@ async def assign_alerts(info: Info, ids: Sequence[str], assignee: str) -> list[A
 
 
 async def dismiss_alerts(
-    info: Info, ids: Sequence[str], reason_code: str, note: str | None
+    info: Info, ids: list[strawberry.ID], reason_code: str, note: str | None = None
 ) -> list[AlertTriageRecord]:
     ctx = info.context
     ctx.require("investigator")
@@ -190,10 +192,10 @@ async def dismiss_alerts(
 
 async def disposition_alerts(
     info: Info,
-    ids: Sequence[str],
+    ids: list[strawberry.ID],
     disposition: AlertDisposition,
-    reason_code: str | None,
-    note: str | None,
+    reason_code: str | None = None,
+    note: str | None = None,
 ) -> list[AlertTriageRecord]:
     """Record true / false positive, and the matching verdict on each alert's account."""
     ctx = info.context
@@ -234,7 +236,7 @@ def _account(alert: AlertRecord) -> str | None:
     return str(alert.account_id) if alert.account_id else None
 
 
-async def alert_triage(info: Info, alert_id: str) -> AlertTriageRecord | None:
+async def alert_triage(info: Info, alert_id: strawberry.ID) -> AlertTriageRecord | None:
     info.context.require("viewer")
     found = (await triage_store(info).triage([alert_id]))[0]
     return None if found is None else AlertTriageRecord.of(found)
