@@ -45,7 +45,7 @@ def leaf_fast_context(base: type[Any]) -> type[Any]:
     """A subclass of the execution context class ``base`` with the one-step leaf fields."""
     plans: dict[tuple[str, str], Plan | None] = {}
 
-    class LeafFastContext(base):  # type: ignore[misc, valid-type]
+    class LeafFastContext(base):  # type: ignore[misc]
         def execute_field(
             self,
             parent_type: GraphQLObjectType,
