@@ -37,7 +37,8 @@ def _literal(value: Any) -> str:
     """``falkordb.helpers.stringify_param_value(value)``, the same text, faster."""
     kind = type(value)
     if kind is str:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        text: str = value
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if kind is int or kind is float:
         return str(value)
     if value is None:
