@@ -1,10 +1,11 @@
 // How many nodes lie within $hops (1..3) of the start, up to the budget: the count-only form of
 // api_neighbourhood for its default filter (every node type, no time window). One lazy walk over
-// the domain's relationship types, which join only nodes of the domain's types, stopped once
-// $budget distinct nodes past the start are found; a walk's length cannot be a parameter, so
-// one of three walks runs (the others start from null and match nothing). The count and the
-// truncation equal the breadth-first query's (which nodes it keeps does not matter here), at a
-// third of its cost: no layers, no node lists.
+// the domain's relationship types (which join only nodes of the domain's types; the end node's
+// label is checked all the same), stopped once $budget distinct nodes past the start are found.
+// A walk's length cannot be a parameter, so one of three walks runs (the others start from null
+// and match nothing). The count and the truncation equal the breadth-first query's (which nodes
+// it would keep does not matter here; tests/graph/test_neighbourhood_query.py), for about half
+// the server's CPU: no layers, no node lists.
 // params: $id, $hops (1..3), $types [labels], $budget (most nodes counted, the start included)
 // returns: start (internal id), start_id, start_type, node_count, truncated
 CALL {
