@@ -6,7 +6,8 @@ cache) that machinery cost more than executing a small query. Over HTTP the step
 and in the same order, done directly: the document from ``api.documents`` (parsed and validated
 once per distinct text), the operation type allowed for the method, the checks of
 ``api.limits`` (cost, NUL bytes, introspection without a key), then graphql-core's executor
-with strawberry's execution context class, and every error coded by the schema's
+with strawberry's execution context class (leaf fields of plain attributes completed in one
+step, ``api.fastpath``), and every error coded by the schema's
 ``process_errors``. A schema with other extensions or directives runs through strawberry.
 """
 
@@ -26,6 +27,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.operation import get_operation_type
 
 from api.documents import Documents, Prepared
+from api.fastpath import leaf_fast_context
 
 
 def direct_documents(schema: strawberry.Schema) -> Documents | None:
@@ -43,7 +45,8 @@ class HTTPExecutor:
         self.schema = schema
         self.graphql_schema = schema._schema
         self.documents = documents
-        self.executor_class = schema.execution_context_class
+        # plain scalar attributes complete in one step (api.fastpath)
+        self.executor_class = leaf_fast_context(schema.execution_context_class)
 
     async def execute(
         self,

@@ -5,7 +5,9 @@ embedded FalkorDB, or uses an existing one (``--falkordb-url``), starts ``ringsc
 --workers N`` and measures, for the ring-members + 2-hop neighbourhood mix of the contract check
 (``/work/shared/checks/api_load.py``):
   * ``direct``: the same reads sent straight to FalkorDB from 4 client threads (the anchor);
-  * ``wrk``: Debian's wrk, 8 connections, from its own process: requests/s and the ratio to direct;
+  * ``wrk``: Debian's wrk, 8 connections, from its own process: requests/s and the ratio to direct,
+    and the CPU that the API processes and the FalkorDB server spent per request (from /proc: on a
+    shared, loaded machine the rates swing from run to run, the CPU per request much less);
   * ``open_loop``: ``benchmarks.loadgen`` in its own process at fixed arrival rates (``--rates``):
     the highest rate served with p99 <= 50 ms, and p50/p99 at 200 req/s;
   * ``under_ingest``: 200 req/s again while another process ingests ``--ingest-rate`` tx/s;
@@ -36,8 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 from falkordb import FalkorDB
 
+from benchmarks.fanout import cpu_seconds, process_tree
 from core.settings import Settings
 from graph.embedded import EmbeddedFalkorDB, free_port
 from graph.falkordb_store import FalkorStore
@@ -145,6 +149,12 @@ def direct_rate(
     return sum(done) / (time.monotonic() - t0)
 
 
+def store_pid(db_url: str) -> list[int]:
+    """The FalkorDB server's process when it runs on this machine (for its CPU), else []."""
+    pid = int(redis.Redis.from_url(db_url).info("server").get("process_id", 0))
+    return [pid] if pid and Path(f"/proc/{pid}/stat").exists() else []
+
+
 def start_server(db_url: str, graph: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -189,10 +199,12 @@ def run_wrk(url: str, bodies: Path, seconds: int, connections: int = 8) -> dict[
     ).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     lat = re.search(r"JSON (\{.*\})", out)
+    done = re.search(r"(\d+) requests in", out)
     if rps is None or lat is None:
         return {"error": out[-500:]}
     return {
         "rps": float(rps.group(1)),
+        "requests": int(done.group(1)) if done else 0,
         "connections": connections,
         **{k + ("_ms" if k != "non2xx" else ""): v for k, v in json.loads(lat.group(1)).items()},
     }
@@ -253,7 +265,15 @@ def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dic
     try:
         open_loop(url, bodies, 50, 2)  # warm every process
         direct = direct_rate(db_url, graph, rings, accounts, args.seconds)
+        api_pids, store_pids = process_tree(server.pid), store_pid(db_url)
+        cpu0 = cpu_seconds(api_pids), cpu_seconds(store_pids)
         wrk = run_wrk(url, bodies, int(args.seconds))
+        if "requests" in wrk and wrk["requests"]:
+            spent = cpu_seconds(api_pids) - cpu0[0], cpu_seconds(store_pids) - cpu0[1]
+            wrk["cpu_ms_per_request"] = {
+                "api": round(1000 * spent[0] / wrk["requests"], 3),
+                "store": round(1000 * spent[1] / wrk["requests"], 3) if store_pids else None,
+            }
         out["direct_rps"] = round(direct, 1)
         out["wrk"] = wrk
         if "rps" in wrk:
@@ -294,7 +314,7 @@ def measure(args: argparse.Namespace, db_url: str, graph: str, tmp: Path) -> dic
             fed, _ = feeder.communicate(timeout=120)
             out["under_ingest"] = {**under, "ingest": json.loads(fed) if fed.strip() else None}
         if args.subscribers:
-            from benchmarks.fanout import client_processes_for, fan_out, process_tree
+            from benchmarks.fanout import client_processes_for, fan_out
 
             pids = process_tree(server.pid)
             out["fanout"] = [

@@ -72,7 +72,7 @@ def _subscribers(url: str, count: int, first_id: int, pipe: Connection) -> None:
     asyncio.run(run())
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
         try:
@@ -128,7 +128,7 @@ def fan_out(
     connect_s = time.perf_counter() - t0
     time.sleep(1.0)  # every subscription reaches its process's broadcaster
     client = redis.Redis.from_url(redis_url)
-    cpu0 = _cpu_seconds(server_pids)
+    cpu0 = cpu_seconds(server_pids)
     sent: dict[str, float] = {}
     for k in range(alerts):
         alert_id = f"bench-{k}"
@@ -143,7 +143,7 @@ def fan_out(
         client.publish(channel, orjson.dumps(payload))
         time.sleep(gap_s)
     time.sleep(max(1.0, gap_s))
-    cpu = _cpu_seconds(server_pids) - cpu0
+    cpu = cpu_seconds(server_pids) - cpu0
     client.close()
     arrivals: dict[str, list[float]] = {}
     for pipe in pipes:

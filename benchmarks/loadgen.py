@@ -58,14 +58,27 @@ async def run(
     total = int(rate * seconds)
     pending: set[asyncio.Task[None]] = set()
 
+    async def connect() -> Conn:
+        nonlocal opened
+        opened += 1
+        return Conn(*await asyncio.open_connection(host, port))
+
     async def one(i: int, due: float) -> None:
-        nonlocal opened, errors
+        nonlocal errors
         conn = idle.pop() if idle else None
         try:
             if conn is None:
-                opened += 1
-                conn = Conn(*await asyncio.open_connection(host, port))
-            status = await conn.post(requests[i % len(requests)])
+                conn = await connect()
+                status = await conn.post(requests[i % len(requests)])
+            else:
+                try:
+                    status = await conn.post(requests[i % len(requests)])
+                except (OSError, asyncio.IncompleteReadError):
+                    # a kept-alive connection the server closed while it sat idle (uvicorn
+                    # closes them after 5 s): as HTTP clients do, send again on a new one
+                    conn.writer.close()
+                    conn = await connect()
+                    status = await conn.post(requests[i % len(requests)])
             latencies.append((time.perf_counter() - due) * 1000)
             if status != 200:
                 errors += 1

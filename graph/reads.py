@@ -52,6 +52,7 @@ from graph.subgraphs import (
 logger = logging.getLogger(__name__)
 # search hits of equal rank: the kinds an investigator most often means come first
 SEARCH_ORDER = ("Ring", "Account", "Transaction", "Device", "IP", "Merchant")
+_ALL_TYPES = frozenset(NODE_TYPES)
 
 
 def _pick(cls: type, props: dict[str, Any]) -> Any:
@@ -344,21 +345,25 @@ class FalkorReads:
     ) -> SubgraphView:
         """Nodes within ``hops`` of ``node_id``, nearest first, in one query (two with edges or
         props): ``nodes=False`` returns only the count, ``props=False`` skips stored properties."""
+        wanted = list(types or NODE_TYPES)
+        rows_asked = nodes or edges or props
+        if not rows_asked and since is None and until is None and set(wanted) == _ALL_TYPES:
+            return await self._neighbourhood_count(node_id, hops, limit, wanted)
         params = {
             "id": node_id,
             "hops": hops,
-            "types": list(types or NODE_TYPES),
+            "types": wanted,
             "since": since,
             "until": until,
             "budget": limit,
             "cap": limit * 4 + 50,
-            "rows": nodes or edges or props,
+            "rows": rows_asked,
         }
         rows = await self._rows("api_neighbourhood", params)
         if not rows:
             return SubgraphView()
         start, start_id, start_type, count, truncated, found = rows[0]
-        if not (nodes or edges or props):
+        if not rows_asked:
             return SubgraphView(truncated=bool(truncated), node_count=int(count))
         kept: dict[int, NodeRow] = {int(start): (str(start_id), str(start_type), None)}
         kept.update((int(n[0]), (str(n[1]), str(n[2]), n[3])) for n in found)
@@ -366,6 +371,17 @@ class FalkorReads:
             return build_subgraph(kept, {}, [], bool(truncated))
         stored, links = await self._edges(kept, since, until, props)
         return build_subgraph(kept, stored, links if edges else [], bool(truncated))
+
+    async def _neighbourhood_count(
+        self, node_id: str, hops: int, limit: int, types: list[str]
+    ) -> SubgraphView:
+        """Only the count and the truncation, nothing filtered: one walk, no layers."""
+        params = {"id": node_id, "hops": hops, "types": types, "budget": limit}
+        rows = await self._rows("api_neighbourhood_count", params)
+        if not rows:
+            return SubgraphView()
+        count, truncated = rows[0][3], rows[0][4]
+        return SubgraphView(truncated=bool(truncated), node_count=int(count))
 
     async def rewind(self, sub: SubgraphView, as_of: int) -> SubgraphView:
         """``sub`` as it stood at ``as_of``: money edges re-summed from their transactions up to

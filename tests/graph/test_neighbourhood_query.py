@@ -114,3 +114,32 @@ async def test_the_query_is_a_breadth_first_search(
         checked += 1
     assert checked == 144
     await reads.close()
+
+
+async def test_the_count_alone_is_the_breadth_first_count(
+    graph: tuple[FalkorStore, dict[str, str], list[tuple[str, str, int, int]]],
+) -> None:
+    """Count only, every type, no window: the one-walk query counts what the BFS reaches, and
+    not the nodes of other labels (a ring's versions) hanging off the domain's nodes."""
+    store, nodes, edges = graph
+    store.graph.query(
+        "MATCH (a:Account {id: 'a3'}) CREATE (r:Ring {id: 'r0'})-[:MEMBER]->(a), "
+        "(r)-[:HAS_VERSION]->(:RingVersion {id: 'r0v1'}), (a)-[:USED]->(:Device {id: 'd9'})"
+    )
+    nodes = {**nodes, "r0": "Ring", "d9": "Device"}
+    edges = [*edges, ("r0", "a3", 0, 0), ("a3", "d9", 0, 0)]
+    reads = FalkorReads(store.url, store.graph_name)
+    every = ["Account", "Device", "Merchant", "IP", "Phone", "Email", "Address", "Ring"]
+    for start, hops, budget in itertools.product(
+        ["a0", "a3", "r0", "m0", "d9"], (1, 2, 3), (2, 6, 500)
+    ):
+        layers = _bfs(nodes, edges, start, hops, every, None, None)
+        reached = len(set().union(*layers)) if layers else 0
+        count = await reads.neighbourhood(
+            start, hops, budget, None, None, None, props=False, edges=False, nodes=False
+        )
+        want = (min(reached + 1, budget), reached > budget - 1)
+        assert (count.node_count, count.truncated) == want, (start, hops, budget)
+    missing = await reads.neighbourhood("nope", 2, 200, None, None, None, False, False, False)
+    assert missing.size == 0
+    await reads.close()
