@@ -43,7 +43,6 @@ from graph.batch import (
     plan_batch,
 )
 from graph.cypher import load_query
-from graph.decode import as_text
 from graph.falkordb_store import FalkorStore, writer_lock
 from graph.schema import ensure_schema
 
@@ -52,14 +51,6 @@ logger = logging.getLogger(__name__)
 _CHUNK_BYTES = 8 * 1024 * 1024  # one GRAPH.BULK call (indexes are updated as it goes)
 _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
-# SADD each tx_id; return the ones that were there already (claimed by an earlier batch)
-_CLAIM = """
-local taken = {}
-for _, id in ipairs(ARGV) do
-  if redis.call('SADD', KEYS[1], id) == 0 then taken[#taken + 1] = id end
-end
-return taken
-"""
 
 
 class GraphNotEmptyError(RingscopeError):
@@ -96,7 +87,7 @@ class BulkWriter(PlannedWrites):
         self.graph_name = store.graph_name
         self.sink = sink
         self._batch, self._step = first, step
-        self._claim = store.redis.register_script(_CLAIM)
+        self._encoder = bulkformat.RecordEncoder(range(len(TX_PROPERTIES)))
 
     def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
         return self.store.applied_ids(tx_ids)
@@ -106,14 +97,13 @@ class BulkWriter(PlannedWrites):
         part = BulkPart(self._batch)
         self._batch += self._step
         if plan.tx_ids:
-            taken = self._claim(keys=[self.store.seen_key], args=plan.tx_ids)
+            taken = self._claim(plan.tx_ids)
             if taken:
-                plan = plan_batch(plan.events, {as_text(t) for t in taken}, plan.scores)
+                plan = plan_batch(plan.events, taken, plan.scores)
         if plan.txs or plan.accounts:
             self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
-            record = bulkformat.node_record
             part.txs = len(plan.txs)
-            part.tx_blob = b"".join([record(row) for row in plan.txs])
+            part.tx_blob = self._encoder.encode(plan.txs)
             part.nodes, part.money, part.links = plan.nodes, plan.money, plan.links
             part.opened = [
                 (a.account_id, a.opened_at) for a in plan.accounts if a.opened_at is not None
@@ -125,6 +115,18 @@ class BulkWriter(PlannedWrites):
             accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
         )
+
+    def _claim(self, tx_ids: list[str]) -> set[str]:
+        """Add the (distinct) tx_ids to the applied set in one transaction; return those that
+        were there already, claimed by an earlier batch."""
+        key = self.store.seen_key
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.smismember(key, tx_ids)  # type: ignore[no-untyped-call]
+        pipe.sadd(key, *tx_ids)
+        member, added = pipe.execute()
+        if added == len(tx_ids):
+            return set()
+        return {t for t, m in zip(tx_ids, member, strict=True) if m}
 
     # the rest of the GraphStore port: reads see what has been built so far
     def ensure_schema(self) -> None:
