@@ -88,6 +88,12 @@ class BulkWriter(PlannedWrites):
         self.sink = sink
         self._batch, self._step = first, step
         self._encoder = bulkformat.RecordEncoder(range(len(TX_PROPERTIES)))
+        # what this writer has handed on: a node's first_seen and a link's first_ts come from
+        # the first batch that has it, so a later batch of this writer need not send it again
+        self._passed_nodes: dict[str, set[str]] = {label: set() for label in NODE_LABELS}
+        self._passed_links: dict[str, set[Pair]] = {
+            k: set() for k in (*LINK_EDGES, *IDENTITY_EDGES)
+        }
 
     def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
         return self.store.applied_ids(tx_ids)
@@ -104,7 +110,9 @@ class BulkWriter(PlannedWrites):
             self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
             part.txs = len(plan.txs)
             part.tx_blob = self._encoder.encode(plan.txs)
-            part.nodes, part.money, part.links = plan.nodes, plan.money, plan.links
+            part.nodes = {k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items()}
+            part.links = {k: _unsent(v, self._passed_links[k]) for k, v in plan.links.items()}
+            part.money = plan.money
             part.opened = [
                 (a.account_id, a.opened_at) for a in plan.accounts if a.opened_at is not None
             ]
@@ -145,6 +153,13 @@ class BulkWriter(PlannedWrites):
 
     def close(self) -> None:
         """The store belongs to the caller."""
+
+
+def _unsent(seen: dict[Any, int], sent: set[Any]) -> dict[Any, int]:
+    """The entries of ``seen`` not in ``sent``, which then holds them too."""
+    fresh = {key: ts for key, ts in seen.items() if key not in sent}
+    sent.update(fresh)
+    return fresh
 
 
 class BulkBuilder:
