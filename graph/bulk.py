@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import redis
 from redis.exceptions import LockError
 
 from core.errors import GraphUnavailableError, RingscopeError
+from core.events import Event, TransactionEvent
 from core.ports import ApplyResult, PreparedBatch
 from core.transactions import TransactionRecord
 from graph import bulkformat
@@ -38,10 +40,12 @@ from graph.batch import (
     MONEY_EDGES,
     NODE_LABELS,
     TX_PROPERTIES,
+    BatchPlan,
     Pair,
     PlannedWrites,
     plan_batch,
 )
+from graph.bulkcolumns import ColumnPlan, plan_columns
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
 from graph.schema import ensure_schema
@@ -98,14 +102,38 @@ class BulkWriter(PlannedWrites):
     def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
         return self.store.applied_ids(tx_ids)
 
+    def prepare_columns(self, table: pa.Table, raws: list[str]) -> ColumnPlan:
+        """Plan a clean batch column by column (``ingest.columnar.read_clean``'s table)."""
+        return plan_columns(table, raws)
+
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
+        if isinstance(prepared, ColumnPlan):
+            return self._apply_columns(prepared)
         plan = self.as_plan(prepared)
-        part = BulkPart(self._batch)
-        self._batch += self._step
         if plan.tx_ids:
             taken = self._claim(plan.tx_ids)
             if taken:
                 plan = plan_batch(plan.events, taken, plan.scores)
+        return self._hand_on(plan)
+
+    def _apply_columns(self, plan: ColumnPlan) -> ApplyResult:
+        taken = self._claim(plan.tx_ids)
+        if taken:  # some were loaded before: plan the batch again, event by event, without them
+            events: list[Event] = [TransactionEvent.model_validate_json(r) for r in plan.raws]
+            return self._hand_on(plan_batch(events, taken))
+        self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
+        part = self._next_part()
+        part.txs = len(plan.tx_ids)
+        part.tx_blob = plan.tx_blob
+        part.nodes = {k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items()}
+        part.links = {k: _unsent(v, self._passed_links[k]) for k, v in plan.links.items()}
+        part.money = plan.money
+        self.sink(part)
+        return ApplyResult(part.txs, applied_ids=tuple(plan.tx_ids))
+
+    def _hand_on(self, plan: BatchPlan) -> ApplyResult:
+        """Log, encode and hand on a plan whose tx_ids this writer has claimed."""
+        part = self._next_part()
         if plan.txs or plan.accounts:
             self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
             part.txs = len(plan.txs)
@@ -123,6 +151,11 @@ class BulkWriter(PlannedWrites):
             accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
         )
+
+    def _next_part(self) -> BulkPart:
+        part = BulkPart(self._batch)
+        self._batch += self._step
+        return part
 
     def _claim(self, tx_ids: list[str]) -> set[str]:
         """Add the (distinct) tx_ids to the applied set in one transaction; return those that
