@@ -21,10 +21,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-import pyarrow as pa
 import redis
 from redis.exceptions import LockError
 
@@ -45,14 +44,20 @@ from graph.batch import (
     PlannedWrites,
     plan_batch,
 )
-from graph.bulkcolumns import ColumnPlan, plan_columns
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
 from graph.schema import ensure_schema
 
+if TYPE_CHECKING:  # pyarrow is imported only by the loaders that use it
+    import pyarrow as pa
+
+    from graph.bulkcolumns import ColumnPlan
+
 logger = logging.getLogger(__name__)
 
-_CHUNK_BYTES = 8 * 1024 * 1024  # one GRAPH.BULK call (indexes are updated as it goes)
+_CHUNK_BYTES = (
+    2 * 1024 * 1024
+)  # one GRAPH.BULK call: small, so the last one leaves little to wait for
 _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
 
@@ -104,11 +109,13 @@ class BulkWriter(PlannedWrites):
 
     def prepare_columns(self, table: pa.Table, raws: list[str]) -> ColumnPlan:
         """Plan a clean batch column by column (``ingest.columnar.read_clean``'s table)."""
+        from graph.bulkcolumns import plan_columns
+
         return plan_columns(table, raws)
 
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
-        if isinstance(prepared, ColumnPlan):
-            return self._apply_columns(prepared)
+        if not isinstance(prepared, BatchPlan):  # prepare_columns made it
+            return self._apply_columns(cast("ColumnPlan", prepared))
         plan = self.as_plan(prepared)
         if plan.tx_ids:
             taken = self._claim(plan.tx_ids)

@@ -122,10 +122,14 @@ def _log_rows(cols: dict[str, pa.Array], ts: _Ints) -> list[tuple[Any, ...]]:
 def _groups(keys: pa.Array) -> tuple[_Ints, pa.Array, _Ints]:
     """Group codes of the non-null keys (in order of first appearance), the distinct keys,
     and the positions of the rows that have a key."""
-    valid = np.flatnonzero(pc.is_valid(keys).to_numpy(zero_copy_only=False))
-    encoded = pc.dictionary_encode(keys.take(pa.array(valid)))
+    if keys.null_count:
+        rows = np.flatnonzero(pc.is_valid(keys).to_numpy(zero_copy_only=False))
+        keys = keys.take(pa.array(rows))
+    else:
+        rows = np.arange(len(keys))
+    encoded = pc.dictionary_encode(keys)
     codes: _Ints = encoded.indices.to_numpy().astype(np.int64)
-    return codes, encoded.dictionary, valid
+    return codes, encoded.dictionary, rows
 
 
 def _first_ts(keys: pa.Array, ts: _Ints) -> dict[str, int]:
@@ -136,10 +140,13 @@ def _first_ts(keys: pa.Array, ts: _Ints) -> dict[str, int]:
 
 
 def _pair_groups(src: pa.Array, dst: pa.Array) -> tuple[_Ints, list[Pair], _Ints]:
-    """Like ``_groups`` for (src, dst) pairs; ids hold no control characters, so a \\x01
+    """Like ``_groups`` for (src, dst) pairs; ids hold no control characters, so a \x01
     between them keeps pairs apart."""
     codes, distinct, rows = _groups(pc.binary_join_element_wise(src, dst, "\x01"))
-    pairs: list[Pair] = [tuple(p.split("\x01")) for p in distinct.to_pylist()]
+    first = np.full(len(distinct), len(src), np.int64)
+    np.minimum.at(first, codes, rows)  # a row of each pair, to read its ends from
+    at = pa.array(first)
+    pairs = list(zip(src.take(at).to_pylist(), dst.take(at).to_pylist(), strict=True))
     return codes, pairs, rows
 
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO, Any, cast, overload
 
 from core.errors import RingscopeError
-from ingest.columnar import read_clean
 from ingest.deadletter import Rejection
 from ingest.pipeline import BatchResult, Pipeline, Prepared
 
@@ -274,6 +273,8 @@ def load_files(
             raws = [r for r in raws if not isinstance(r, Rejection)]
         columns = getattr(pipeline.store, "prepare_columns", None)  # graph.bulk.BulkWriter
         if columns is not None and pipeline.scorer is None and not refused:
+            from ingest.columnar import read_clean
+
             table = read_clean(raws, pipeline.max_event_bytes)
             if table is not None:  # every line a clean transaction: no event objects needed
                 work.put((Prepared(columns(table, raws), 0), [], len(raws)))
