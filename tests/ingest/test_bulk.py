@@ -260,12 +260,14 @@ def test_bulk_columnar_batches_leave_the_append_paths_state(
 ) -> None:
     """Batches of clean transactions take the columnar plan; a batch whose tx_ids an earlier
     batch loaded goes back to the per-event plan, and the state is still the append path's."""
-    import graph.bulk
+    import graph.bulkcolumns
 
     planned: list[int] = []
-    columns = graph.bulk.plan_columns
+    columns = graph.bulkcolumns.plan_columns
     monkeypatch.setattr(
-        graph.bulk, "plan_columns", lambda t, raws: planned.append(len(raws)) or columns(t, raws)
+        graph.bulkcolumns,
+        "plan_columns",
+        lambda t, raws: planned.append(len(raws)) or columns(t, raws),
     )
     append, bulk = two_graphs
     events = [e for e in _rich_events(900, seed=8) if "event" not in e][:800]
