@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -355,34 +355,29 @@ class BulkBuilder:
         for name in (*MONEY_EDGES, *LINK_EDGES, *IDENTITY_EDGES):
             src_label, dst_label = EDGE_ENDS[name]
             src, dst = ids[src_label], ids[dst_label]
-            records: Iterable[bytes]
+            pairs = self._money[name] if name in MONEY_EDGES else self._links[name]
+            if not pairs:
+                continue
+            s = [src[a] for a, _ in pairs]
+            d = [dst[b] for _, b in pairs]
+            props: tuple[tuple[str, Sequence[Any]], ...]
             if name in MONEY_EDGES:
                 head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
-                money = bulkformat.money_record
-                records = (
-                    money(src[s], dst[d], c, float(t), f, la)
-                    for (s, d), (c, t, f, la) in self._money[name].items()
-                )
+                c, t, f, la = zip(*self._money[name].values(), strict=True)
+                props = (("int", c), ("float", t), ("int", f), ("int", la))
             elif name in LINK_EDGES:
                 head = bulkformat.header(name.upper(), ["first_ts"])
-                link = bulkformat.link_record
-                records = (link(src[s], dst[d], ts) for (s, d), ts in self._links[name].items())
+                props = (("int", list(self._links[name].values())),)
             else:
                 head = bulkformat.header(name.upper(), [])
-                edge = bulkformat.edge_record
-                records = (edge(src[s], dst[d], ()) for (s, d) in self._links[name])
-            blobs: list[bytes] = []
-            size = 0
-            for blob in records:
-                blobs.append(blob)
-                size += len(blob)
-                if size >= self.chunk_bytes:
-                    self._bulk([], [head + b"".join(blobs)], 0, len(blobs))
-                    blobs, size = [], 0
-            if blobs:
-                self._bulk([], [head + b"".join(blobs)], 0, len(blobs))
-            self._money.get(name, {}).clear()
-            self._links.get(name, {}).clear()
+                props = ()
+            step = max(1, self.chunk_bytes // (16 + 9 * len(props)))
+            for i in range(0, len(s), step):
+                blob = bulkformat.edge_records(
+                    s[i : i + step], d[i : i + step], *[(k, v[i : i + step]) for k, v in props]
+                )
+                self._bulk([], [head + blob], 0, len(s[i : i + step]))
+            pairs.clear()
 
     def _bulk(self, labels: list[bytes], reltypes: list[bytes], nodes: int, edges: int) -> None:
         self._refresh_lock()

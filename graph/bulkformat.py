@@ -184,3 +184,21 @@ _FIXED: dict[type, tuple[int, str]] = {
     bool: (1, "?"),
     type(None): (0, ""),
 }
+
+
+def edge_records(
+    src: Sequence[int], dst: Sequence[int], *props: tuple[str, Sequence[Any]]
+) -> bytes:
+    """Many edges at once: ``edge_record``'s bytes for each (src, dst, its props), where every
+    prop is ``("int", values)`` or ``("float", values)`` (no nulls), packed by numpy."""
+    import numpy as np  # only the bulk loader needs it
+
+    fields: list[tuple[str, Any]] = [("s", np.uint64), ("d", np.uint64)]
+    for i, (kind, _) in enumerate(props):
+        fields += [(f"t{i}", np.uint8), (f"v{i}", np.int64 if kind == "int" else np.float64)]
+    out = np.empty(len(src), np.dtype(fields))  # packed, as struct's "=" formats are
+    out["s"], out["d"] = src, dst
+    for i, (kind, values) in enumerate(props):
+        out[f"t{i}"] = 4 if kind == "int" else 2
+        out[f"v{i}"] = values
+    return out.tobytes()

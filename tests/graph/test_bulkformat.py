@@ -15,3 +15,19 @@ def test_record_encoder_writes_node_records_bytes() -> None:
     encoder = RecordEncoder(order)
     assert encoder.encode(rows) == b"".join(node_record([r[i] for i in order]) for r in rows)
     assert encoder.encode([]) == b""
+
+
+def test_edge_records_pack_as_the_one_edge_encoders() -> None:
+    from graph.bulkformat import edge_record, edge_records, link_record, money_record
+
+    src, dst = [0, 5, 1 << 40], [7, 2, 3]
+    counts, totals, firsts, lasts = [1, 2, 3], [0.1, 2.5, 1e12], [-1, 0, 1 << 60], [4, 5, 6]
+    money = edge_records(
+        src, dst, ("int", counts), ("float", totals), ("int", firsts), ("int", lasts)
+    )
+    assert money == b"".join(map(money_record, src, dst, counts, totals, firsts, lasts))
+    assert edge_records(src, dst, ("int", firsts)) == b"".join(map(link_record, src, dst, firsts))
+    assert edge_records(src, dst) == b"".join(
+        edge_record(s, d, ()) for s, d in zip(src, dst, strict=True)
+    )
+    assert edge_records([], []) == b""
