@@ -128,7 +128,7 @@ class BulkWriter(PlannedWrites):
         if taken:  # some were loaded before: plan the batch again, event by event, without them
             events: list[Event] = [TransactionEvent.model_validate_json(r) for r in plan.raws]
             return self._hand_on(plan_batch(events, taken))
-        self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
+        self.store.redis.xadd(self.store.log_key, {"rows": plan.log_json})
         part = self._next_part()
         part.txs = len(plan.tx_ids)
         part.tx_blob = plan.tx_blob

@@ -11,10 +11,10 @@ the same record bytes, with a few dozen array operations instead of Python work 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,7 +32,7 @@ class ColumnPlan:
     tx_ids: list[str]
     raws: list[str] = field(repr=False)  # the lines, for the per-event path if need be
     tx_blob: bytes = field(default=b"", repr=False)
-    log_rows: list[tuple[Any, ...]] = field(default_factory=list, repr=False)
+    log_json: bytes = field(default=b"", repr=False)  # the edge-log entry's rows
     nodes: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     money: dict[str, dict[Pair, list[Any]]] = field(default_factory=dict, repr=False)
     links: dict[str, dict[Pair, int]] = field(default_factory=dict, repr=False)
@@ -45,8 +45,8 @@ def plan_columns(table: pa.Table, raws: list[str]) -> ColumnPlan:
     ts: _Ints = cols["ts"].to_numpy()
     kind = cols["kind"]
     plan = ColumnPlan(tx_ids=cols["tx_id"].to_pylist(), raws=raws)
-    plan.tx_blob = _records(cols, len(raws))
-    plan.log_rows = _log_rows(cols, ts)
+    plan.tx_blob = _records(cols)
+    plan.log_json = _log_json(cols, ts)
     acc, cp, merchant = cols["account_id"], cols["counterparty_id"], cols["merchant_id"]
     transfer = pc.equal(kind, "transfer")
     payment, refund = pc.equal(kind, "payment"), pc.equal(kind, "refund")
@@ -71,7 +71,7 @@ def plan_columns(table: pa.Table, raws: list[str]) -> ColumnPlan:
     return plan
 
 
-def _records(cols: dict[str, pa.Array], n: int) -> bytes:
+def _records(cols: dict[str, pa.Array]) -> bytes:
     """Every row's ``node_record`` bytes, concatenated."""
     pieces: list[Any] = []
     for name in TX_EVENT_COLUMNS:
@@ -88,11 +88,7 @@ def _records(cols: dict[str, pa.Array], n: int) -> bytes:
             text = pc.binary_join_element_wise(b"\x03", values.cast(pa.binary()), b"\x00", b"")
             pieces.append(pc.fill_null(text, b"\x00") if values.null_count else text)
     pieces.append(pa.scalar(_NO_SCORE))
-    records = pc.binary_join_element_wise(*pieces, b"")
-    offsets = np.frombuffer(records.buffers()[1], np.int32, n + 1, records.offset * 4)
-    data = records.buffers()[2]
-    blob: bytes = data[int(offsets[0]) : int(offsets[-1])].to_pybytes()
-    return blob
+    return _concatenated(pc.binary_join_element_wise(*pieces, b""))
 
 
 def _fixed(code: int, values: Any, dtype: type) -> pa.Array:
@@ -106,17 +102,39 @@ def _fixed(code: int, values: Any, dtype: type) -> pa.Array:
     return array.cast(pa.binary())
 
 
-def _log_rows(cols: dict[str, pa.Array], ts: _Ints) -> list[tuple[Any, ...]]:
-    """The edge-log rows of ``BatchPlan.add_transactions`` (tuples: orjson writes lists)."""
+def _log_json(cols: dict[str, pa.Array], ts: _Ints) -> bytes:
+    """``orjson.dumps`` of the batch's edge-log rows (``BatchPlan.add_transactions``' rows),
+    written by Arrow: strings hold no control characters (read_clean saw to it), so escaping
+    is ``\\`` and ``"``; numbers are orjson's own (a float64 array is written as its floats)."""
     receiver = pc.if_else(
         pc.equal(cols["kind"], "transfer"), cols["counterparty_id"], cols["merchant_id"]
     )
-    columns = [
-        cols[name].to_pylist() if name != "ts" else ts.tolist()
-        for name in ("tx_id", "ts", "kind", "amount", "account_id")
+    amounts = orjson.dumps(cols["amount"].to_numpy(), option=orjson.OPT_SERIALIZE_NUMPY)
+    texts = [
+        _json_text(cols["tx_id"]),
+        pc.cast(pa.array(ts), pa.string()),
+        _json_text(cols["kind"]),
+        pa.array(amounts[1:-1].split(b",")).cast(pa.string()),
+        _json_text(cols["account_id"]),
+        _json_text(receiver),
+        *[_json_text(cols[n]) for n in ("device_id", "ip", "card_id", "country", "label")],
     ]
-    rest = [cols[n].to_pylist() for n in ("device_id", "ip", "card_id", "country", "label")]
-    return list(zip(repeat("t"), *columns, receiver.to_pylist(), *rest, strict=False))
+    rows = pc.binary_join_element_wise('["t"', *texts, ",")
+    joined = pc.binary_join_element_wise(rows, "],", "")
+    return b"[" + _concatenated(joined)[:-1] + b"]"
+
+
+def _json_text(values: pa.Array) -> pa.Array:
+    escaped = pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
+    quoted = pc.binary_join_element_wise('"', escaped, '"', "")
+    return pc.fill_null(quoted, "null") if values.null_count else quoted
+
+
+def _concatenated(values: pa.Array) -> bytes:
+    """The values of a (non-null) string or binary array, back to back."""
+    offsets = np.frombuffer(values.buffers()[1], np.int32, len(values) + 1, values.offset * 4)
+    blob: bytes = values.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
+    return blob
 
 
 def _groups(keys: pa.Array) -> tuple[_Ints, pa.Array, _Ints]:
