@@ -48,12 +48,22 @@ from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
 from graph.schema import ensure_schema
 
-if TYPE_CHECKING:  # pyarrow is imported only by the loaders that use it
+if TYPE_CHECKING:  # numpy and pyarrow are imported only by the loaders that use them
+    import numpy as np
     import pyarrow as pa
 
     from graph.bulkcolumns import ColumnPlan
 
 logger = logging.getLogger(__name__)
+
+MoneyColumns = tuple[
+    list[str],
+    list[str],
+    "np.ndarray[Any, Any]",
+    "np.ndarray[Any, Any]",
+    "np.ndarray[Any, Any]",
+    "np.ndarray[Any, Any]",
+]
 
 _CHUNK_BYTES = (
     2 * 1024 * 1024
@@ -75,7 +85,9 @@ class BulkPart:
     txs: int = 0
     tx_blob: bytes = b""
     nodes: dict[str, dict[str, int]] = field(default_factory=dict)
-    money: dict[str, dict[Pair, list[Any]]] = field(default_factory=dict)
+    # money edge -> (sources, targets, counts, totals, first ts, last ts), as arrays: a batch's
+    # pairs cross to the builder as a few buffers, not an object per pair
+    money: dict[str, MoneyColumns] = field(default_factory=dict)
     links: dict[str, dict[Pair, int]] = field(default_factory=dict)
     opened: list[tuple[str, int]] = field(default_factory=list)
 
@@ -147,7 +159,7 @@ class BulkWriter(PlannedWrites):
             part.tx_blob = self._encoder.encode(plan.txs)
             part.nodes = {k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items()}
             part.links = {k: _unsent(v, self._passed_links[k]) for k, v in plan.links.items()}
-            part.money = plan.money
+            part.money = {k: _money_columns(v) for k, v in plan.money.items() if v}
             part.opened = [
                 (a.account_id, a.opened_at) for a in plan.accounts if a.opened_at is not None
             ]
@@ -202,6 +214,20 @@ def _unsent(seen: dict[Any, int], sent: set[Any]) -> dict[Any, int]:
     return fresh
 
 
+def _money_columns(pairs: dict[Pair, list[Any]]) -> MoneyColumns:
+    import numpy as np
+
+    count, total, first, last = zip(*pairs.values(), strict=True)
+    return (
+        [s for s, _ in pairs],
+        [d for _, d in pairs],
+        np.array(count, np.int64),
+        np.array(total, np.float64),
+        np.array(first, np.int64),
+        np.array(last, np.int64),
+    )
+
+
 class BulkBuilder:
     """Builds graph ``store.graph_name`` from nothing: ``begin()``, ``fold()`` each batch's
     ``BulkPart`` in batch order, ``finish()`` (or ``abort()``).
@@ -226,7 +252,9 @@ class BulkBuilder:
         # label -> {event id -> first_seen}
         self._nodes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
         self._opened: dict[str, int] = {}
-        self._money: dict[str, dict[tuple[str, str], list[Any]]] = {k: {} for k in MONEY_EDGES}
+        # money edge -> {pair -> row of its sums in self._sums[edge]}
+        self._money: dict[str, dict[Pair, int]] = {k: {} for k in MONEY_EDGES}
+        self._sums: dict[str, list[Any]] = {}  # edge -> [counts, totals, firsts, lasts] arrays
         self._links: dict[str, dict[tuple[str, str], int]] = {
             k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)
         }
@@ -291,29 +319,56 @@ class BulkBuilder:
                 self._flush_transactions()
         for label, seen in part.nodes.items():
             mine = self._nodes[label]
-            for node_id, ts in seen.items():
-                if node_id not in mine:
-                    mine[node_id] = ts
+            for node_id in seen.keys() - mine.keys():  # an earlier batch's first_seen stands
+                mine[node_id] = seen[node_id]
         for account_id, opened_at in part.opened:
             self._opened[account_id] = opened_at
-        for name, pairs in part.money.items():
-            agg = self._money[name]
-            for pair, (count, total, first, last) in pairs.items():
-                have = agg.get(pair)
-                if have is None:
-                    agg[pair] = [count, total, first, last]
-                else:
-                    have[0] += count
-                    have[1] += total
-                    if first < have[2]:
-                        have[2] = first
-                    if last > have[3]:
-                        have[3] = last
+        for name, columns in part.money.items():
+            self._fold_money(name, columns)
         for name, links in part.links.items():
             mine_links = self._links[name]
-            for pair, ts in links.items():
-                if pair not in mine_links:
-                    mine_links[pair] = ts
+            for pair in links.keys() - mine_links.keys():
+                mine_links[pair] = links[pair]
+
+    def _fold_money(self, name: str, columns: MoneyColumns) -> None:
+        """Add a batch's sums per pair to the running ones (a pair occurs once in a batch, so
+        each total grows by one addition per batch, in batch order, as the append path's)."""
+        import numpy as np
+
+        src, dst, count, total, first, last = columns
+        index = self._money[name]
+        pairs = list(zip(src, dst, strict=True))
+        get = index.get
+        rows = np.fromiter((get(p, -1) for p in pairs), np.int64, len(pairs))
+        new = np.flatnonzero(rows < 0)
+        if len(new):
+            start = len(index)
+            rows[new] = np.arange(start, start + len(new))
+            index.update(zip([pairs[i] for i in new], range(start, start + len(new)), strict=True))
+            self._grow_sums(name, len(index))
+        counts, totals, firsts, lasts = self._sums[name]
+        counts[rows] += count
+        totals[rows] = totals[rows] + total
+        firsts[rows] = np.minimum(firsts[rows], first)
+        lasts[rows] = np.maximum(lasts[rows], last)
+
+    def _grow_sums(self, name: str, size: int) -> None:
+        import numpy as np
+
+        have = self._sums.get(name)
+        if have is not None and len(have[0]) >= size:
+            return
+        room = max(size, 2 * len(have[0]) if have else 1024)
+        grown = [
+            np.zeros(room, np.int64),
+            np.zeros(room, np.float64),
+            np.full(room, np.iinfo(np.int64).max, np.int64),
+            np.full(room, np.iinfo(np.int64).min, np.int64),
+        ]
+        if have is not None:
+            for new, old in zip(grown, have, strict=True):
+                new[: len(old)] = old
+        self._sums[name] = grown
 
     # --- sending --------------------------------------------------------------------------
     def _flush_transactions(self) -> None:
@@ -363,7 +418,7 @@ class BulkBuilder:
             props: tuple[tuple[str, Sequence[Any]], ...]
             if name in MONEY_EDGES:
                 head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
-                c, t, f, la = zip(*self._money[name].values(), strict=True)
+                c, t, f, la = (column[: len(pairs)] for column in self._sums.pop(name))
                 props = (("int", c), ("float", t), ("int", f), ("int", la))
             elif name in LINK_EDGES:
                 head = bulkformat.header(name.upper(), ["first_ts"])

@@ -20,6 +20,8 @@ import pyarrow.compute as pc
 
 from graph.batch import TX_EVENT_COLUMNS, TX_PROPERTIES, Pair
 
+MoneyColumns = tuple[list[str], list[str], Any, Any, Any, Any]  # as graph.bulk's
+
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
 _NO_SCORE = b"\x00" * (len(TX_PROPERTIES) - len(TX_EVENT_COLUMNS))  # risk_score .. reasons
 _FLOATS = ("amount", "lat", "lon")
@@ -34,7 +36,7 @@ class ColumnPlan:
     tx_blob: bytes = field(default=b"", repr=False)
     log_json: bytes = field(default=b"", repr=False)  # the edge-log entry's rows
     nodes: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
-    money: dict[str, dict[Pair, list[Any]]] = field(default_factory=dict, repr=False)
+    money: dict[str, MoneyColumns] = field(default_factory=dict, repr=False)
     links: dict[str, dict[Pair, int]] = field(default_factory=dict, repr=False)
 
 
@@ -175,22 +177,21 @@ def _first_pair_ts(src: pa.Array, dst: pa.Array, ts: _Ints) -> dict[Pair, int]:
     return dict(zip(pairs, first.tolist(), strict=True))
 
 
-def _money(
-    src: pa.Array, dst: pa.Array, mask: pa.Array, ts: _Ints, amount: Any
-) -> dict[Pair, list[Any]]:
-    """``[count, total, first_ts, last_ts]`` per pair of the rows in ``mask``; totals are
-    added in row order (``bincount`` adds its weights one by one, as the per-event plan does)."""
+def _money(src: pa.Array, dst: pa.Array, mask: pa.Array, ts: _Ints, amount: Any) -> MoneyColumns:
+    """Sources, targets, counts, totals, first and last ts per pair of the rows in ``mask``;
+    totals are added in row order (``bincount`` adds its weights one by one, as the per-event
+    plan does)."""
     codes, pairs, rows = _pair_groups(pc.if_else(mask, src, None), dst)
     size = len(pairs)
-    count = np.bincount(codes, minlength=size)
-    total = np.bincount(codes, weights=amount[rows], minlength=size)
     first = np.full(size, np.iinfo(np.int64).max, np.int64)
     last = np.full(size, np.iinfo(np.int64).min, np.int64)
     np.minimum.at(first, codes, ts[rows])
     np.maximum.at(last, codes, ts[rows])
-    return {
-        pair: [c, t, f, la]
-        for pair, c, t, f, la in zip(
-            pairs, count.tolist(), total.tolist(), first.tolist(), last.tolist(), strict=True
-        )
-    }
+    return (
+        [s for s, _ in pairs],
+        [d for _, d in pairs],
+        np.bincount(codes, minlength=size).astype(np.int64),
+        np.bincount(codes, weights=amount[rows], minlength=size),
+        first,
+        last,
+    )
