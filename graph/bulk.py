@@ -319,7 +319,9 @@ class BulkBuilder:
                 self._flush_transactions()
         for label, seen in part.nodes.items():
             mine = self._nodes[label]
-            for node_id in seen.keys() - mine.keys():  # an earlier batch's first_seen stands
+            # an earlier batch's first_seen stands (set.difference iterates over the batch's
+            # ids; ``keys() - keys()`` would iterate over everything folded so far)
+            for node_id in set(seen).difference(mine):
                 mine[node_id] = seen[node_id]
         for account_id, opened_at in part.opened:
             self._opened[account_id] = opened_at
@@ -327,7 +329,7 @@ class BulkBuilder:
             self._fold_money(name, columns)
         for name, links in part.links.items():
             mine_links = self._links[name]
-            for pair in links.keys() - mine_links.keys():
+            for pair in set(links).difference(mine_links):
                 mine_links[pair] = links[pair]
 
     def _fold_money(self, name: str, columns: MoneyColumns) -> None:
