@@ -1,7 +1,8 @@
 """Backfill into an empty graph with ``GRAPH.BULK``: the same end state as the append path.
 
 ``BulkBuilder`` takes the place of the store in the ordinary pipeline (parse, dead-letter, score
-with ``--score``, plan), so batches are planned exactly as ``FalkorStore`` plans them. Each
+with ``--score``, plan), so batches are planned exactly as ``FalkorStore`` plans them (a batch of
+plain transaction lines is planned column by column to the same result: graph/bulkcolumns.py). Each
 batch's tx_ids and edge-log entry are written as it arrives (the applied set and the log end up
 as the append path leaves them, which is also how duplicates across files are found); its
 Transaction nodes are encoded and streamed to the server in large ``GRAPH.BULK`` calls; its
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # numpy and pyarrow are imported only by the loaders that use
 
 logger = logging.getLogger(__name__)
 
+# a money edge's pairs of one batch: sources, targets, counts, totals, first ts, last ts
 MoneyColumns = tuple[
     list[str],
     list[str],
@@ -65,9 +67,8 @@ MoneyColumns = tuple[
     "np.ndarray[Any, Any]",
 ]
 
-_CHUNK_BYTES = (
-    2 * 1024 * 1024
-)  # one GRAPH.BULK call: small, so the last one leaves little to wait for
+# one GRAPH.BULK call: small, so that the last one, after the loaders are done, is short
+_CHUNK_BYTES = 2 * 1024 * 1024
 _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
 
@@ -85,8 +86,8 @@ class BulkPart:
     txs: int = 0
     tx_blob: bytes = b""
     nodes: dict[str, dict[str, int]] = field(default_factory=dict)
-    # money edge -> (sources, targets, counts, totals, first ts, last ts), as arrays: a batch's
-    # pairs cross to the builder as a few buffers, not an object per pair
+    # money edge -> its pairs' sums as arrays: they cross to the builder as a few buffers, not
+    # as objects per pair
     money: dict[str, MoneyColumns] = field(default_factory=dict)
     links: dict[str, dict[Pair, int]] = field(default_factory=dict)
     opened: list[tuple[str, int]] = field(default_factory=list)

@@ -11,7 +11,7 @@ the same record bytes, with a few dozen array operations instead of Python work 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 
 from graph.batch import TX_EVENT_COLUMNS, TX_PROPERTIES, Pair
 
-MoneyColumns = tuple[list[str], list[str], Any, Any, Any, Any]  # as graph.bulk's
+if TYPE_CHECKING:
+    from graph.bulk import MoneyColumns
 
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
 _NO_SCORE = b"\x00" * (len(TX_PROPERTIES) - len(TX_EVENT_COLUMNS))  # risk_score .. reasons
