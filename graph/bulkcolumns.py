@@ -49,7 +49,8 @@ def plan_columns(table: pa.Table, raws: list[str]) -> ColumnPlan:
     kind = cols["kind"]
     plan = ColumnPlan(tx_ids=cols["tx_id"].to_pylist(), raws=raws)
     plan.tx_blob = _records(cols)
-    plan.log_json = _log_json(cols, ts)
+    escapes = (table.schema.metadata or {}).get(b"backslash") != b"no"
+    plan.log_json = _log_json(cols, ts, escapes)
     acc, cp, merchant = cols["account_id"], cols["counterparty_id"], cols["merchant_id"]
     transfer = pc.equal(kind, "transfer")
     payment, refund = pc.equal(kind, "payment"), pc.equal(kind, "refund")
@@ -76,22 +77,49 @@ def plan_columns(table: pa.Table, raws: list[str]) -> ColumnPlan:
 
 def _records(cols: dict[str, pa.Array]) -> bytes:
     """Every row's ``node_record`` bytes, concatenated."""
-    pieces: list[Any] = []
+    parts = _Parts()
     for name in TX_EVENT_COLUMNS:
         values = cols[name]
-        if name == "ts":
-            pieces.append(_fixed(4, values.to_numpy(), np.int64))
-        elif name in _FLOATS:
-            filled = pc.fill_null(values, 0.0).to_numpy()
-            piece = _fixed(2, filled, np.float64)
+        if values.null_count == len(values):
+            parts.add(b"\x00")
+        elif name == "ts" or name in _FLOATS:
+            code, dtype = (4, np.int64) if name == "ts" else (2, np.float64)
             if values.null_count:
-                piece = pc.if_else(pc.is_valid(values), piece, pa.scalar(b"\x00"))
-            pieces.append(piece)
+                filled = _fixed(code, pc.fill_null(values, 0).to_numpy(), dtype)
+                parts.add(pc.if_else(pc.is_valid(values), filled, pa.scalar(b"\x00")))
+            else:
+                parts.add(bytes([code]))
+                parts.add(_binary(np.ascontiguousarray(values.to_numpy(), dtype), 8))
+        elif values.null_count:
+            text = pc.binary_join_element_wise(b"\x03", values.view(pa.binary()), b"\x00", b"")
+            parts.add(pc.fill_null(text, b"\x00"))
         else:
-            text = pc.binary_join_element_wise(b"\x03", values.cast(pa.binary()), b"\x00", b"")
-            pieces.append(pc.fill_null(text, b"\x00") if values.null_count else text)
-    pieces.append(pa.scalar(_NO_SCORE))
-    return _concatenated(pc.binary_join_element_wise(*pieces, b""))
+            parts.add(b"\x03")
+            parts.add(values.view(pa.binary()))
+            parts.add(b"\x00")
+    parts.add(_NO_SCORE)
+    return _concatenated(parts.joined())
+
+
+class _Parts:
+    """The pieces of every row, columns and constants, to join in one call (adjacent constants
+    merged)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[Any] = []
+
+    def add(self, piece: Any) -> None:
+        last = self.pieces[-1] if self.pieces else None
+        if isinstance(piece, bytes) and isinstance(last, bytes):
+            self.pieces[-1] = last + piece
+        elif isinstance(piece, str) and isinstance(last, str):
+            self.pieces[-1] = last + piece
+        else:
+            self.pieces.append(piece)
+
+    def joined(self) -> pa.Array:
+        empty = b"" if any(isinstance(p, bytes) for p in self.pieces) else ""
+        return pc.binary_join_element_wise(*self.pieces, empty)
 
 
 def _fixed(code: int, values: Any, dtype: type) -> pa.Array:
@@ -99,38 +127,59 @@ def _fixed(code: int, values: Any, dtype: type) -> pa.Array:
     packed = np.empty(len(values), np.dtype([("c", np.uint8), ("v", dtype)]))
     packed["c"] = code
     packed["v"] = values
-    array = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(9), len(values), [None, pa.py_buffer(packed)]
+    return _binary(packed, 9)
+
+
+def _binary(packed: Any, width: int) -> pa.Array:
+    """The rows of a packed numpy array as a binary array of ``width`` bytes each, no copy."""
+    offsets = np.arange(0, width * len(packed) + 1, width, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.binary(), len(packed), [None, pa.py_buffer(offsets), pa.py_buffer(packed)]
     )
-    return array.cast(pa.binary())
 
 
-def _log_json(cols: dict[str, pa.Array], ts: _Ints) -> bytes:
+def _log_json(cols: dict[str, pa.Array], ts: _Ints, escapes: bool) -> bytes:
     """``orjson.dumps`` of the batch's edge-log rows (``BatchPlan.add_transactions``' rows),
     written by Arrow: strings hold no control characters (read_clean saw to it), so escaping
-    is ``\\`` and ``"``; numbers are orjson's own (a float64 array is written as its floats)."""
+    is ``\\`` and ``"`` (and only where the batch's text has a backslash at all); numbers are
+    orjson's own (a float64 array is written as its floats)."""
     receiver = pc.if_else(
         pc.equal(cols["kind"], "transfer"), cols["counterparty_id"], cols["merchant_id"]
     )
     amounts = orjson.dumps(cols["amount"].to_numpy(), option=orjson.OPT_SERIALIZE_NUMPY)
-    texts = [
-        _json_text(cols["tx_id"]),
-        pc.cast(pa.array(ts), pa.string()),
-        _json_text(cols["kind"]),
-        pa.array(amounts[1:-1].split(b",")).cast(pa.string()),
-        _json_text(cols["account_id"]),
-        _json_text(receiver),
-        *[_json_text(cols[n]) for n in ("device_id", "ip", "card_id", "country", "label")],
-    ]
-    rows = pc.binary_join_element_wise('["t"', *texts, ",")
-    joined = pc.binary_join_element_wise(rows, "],", "")
-    return b"[" + _concatenated(joined)[:-1] + b"]"
-
-
-def _json_text(values: pa.Array) -> pa.Array:
-    escaped = pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
-    quoted = pc.binary_join_element_wise('"', escaped, '"', "")
-    return pc.fill_null(quoted, "null") if values.null_count else quoted
+    parts = _Parts()
+    parts.add('["t",')
+    for i, values in enumerate(
+        [
+            cols["tx_id"],
+            pc.cast(pa.array(ts), pa.string()),
+            cols["kind"],
+            pa.array(amounts[1:-1].split(b",")).view(pa.string()),
+            cols["account_id"],
+            receiver,
+            *[cols[n] for n in ("device_id", "ip", "card_id", "country", "label")],
+        ]
+    ):
+        if i:
+            parts.add(",")
+        if i in (1, 3):  # numbers
+            parts.add(values)
+        elif values.null_count == len(values):
+            parts.add("null")
+        else:
+            if escapes:
+                values = pc.replace_substring(
+                    pc.replace_substring(values, "\\", "\\\\"), '"', '\\"'
+                )
+            if values.null_count:
+                quoted = pc.binary_join_element_wise('"', values, '"', "")
+                parts.add(pc.fill_null(quoted, "null"))
+            else:
+                parts.add('"')
+                parts.add(values)
+                parts.add('"')
+    parts.add("],")
+    return b"[" + _concatenated(parts.joined())[:-1] + b"]"
 
 
 def _concatenated(values: pa.Array) -> bytes:

@@ -75,9 +75,15 @@ def read_clean(raws: list[Any], max_bytes: int) -> pa.Table | None:
     if table.num_rows != len(raws):  # two objects on a line, say
         return None
     try:
-        return _validated(table, raws)
+        clean = _validated(table, raws)
     except (pa.ArrowInvalid, ValueError):
         return None
+    # no backslash in the text: no value holds a quote or a backslash to escape again in JSON
+    return None if clean is None else clean.replace_schema_metadata({"backslash": _has(text)})
+
+
+def _has(text: str) -> str:
+    return "yes" if "\\" in text else "no"
 
 
 def _validated(table: pa.Table, raws: list[Any]) -> pa.Table | None:
@@ -98,7 +104,7 @@ def _validated(table: pa.Table, raws: list[Any]) -> pa.Table | None:
     kind = col("kind")
     if not pc.all(pc.is_in(kind, value_set=pa.array(KINDS))).as_py():
         return None
-    if pc.count_distinct(col("tx_id")).as_py() != table.num_rows:
+    if len(set(col("tx_id").to_pylist())) != table.num_rows:
         return None  # repeats within the batch: the ordinary path keeps the first
     amount = col("amount")
     if not pc.all(pc.and_(pc.greater(amount, 0), pc.less_equal(amount, 1e12))).as_py():

@@ -59,10 +59,10 @@ def _lines(events: list[dict[str, Any]]) -> list[str]:
     return [json.dumps(e, ensure_ascii=bool(i % 2)) + "\n" for i, e in enumerate(events)]
 
 
-@pytest.mark.parametrize("shape", ["epoch", "iso"])
+@pytest.mark.parametrize("shape", ["epoch", "iso", "plain"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_columnar_plan_equals_the_per_event_plan(shape: str, seed: int) -> None:
-    events = _varied(700, seed)
+    events = _varied(700, seed) if shape != "plain" else make_events(700, seed=seed)
     raws = _lines(_iso(events) if shape == "iso" else events)
     table = read_clean(raws, 65536)
     assert table is not None
