@@ -380,31 +380,24 @@ class BulkBuilder:
             self._tx_blobs, self._tx_pending, self._tx_bytes = [], 0, 0
 
     def _send_nodes(self) -> dict[str, dict[str, int]]:
+        from graph.bulkcolumns import node_records
+
         ids: dict[str, dict[str, int]] = {}
+        step = max(1, self.chunk_bytes // 64)  # nodes a call (ids are short)
         for label in NODE_LABELS:
             seen = self._nodes[label]
             props = (
                 ["id", "first_seen", "opened_at"] if label == "Account" else ["id", "first_seen"]
             )
             head = bulkformat.header(label, props)
-            label_ids: dict[str, int] = {}
-            blobs: list[bytes] = []
-            size = 0
-            opened = self._opened
-            for node_id, first_seen in seen.items():
-                values = [node_id, first_seen]
-                if label == "Account":
-                    values.append(opened.get(node_id))
-                blob = bulkformat.node_record(values)
-                label_ids[node_id] = self._sent_nodes + len(label_ids)
-                blobs.append(blob)
-                size += len(blob)
-                if size >= self.chunk_bytes:
-                    self._bulk([head + b"".join(blobs)], [], len(blobs), 0)
-                    blobs, size = [], 0
-            if blobs:
-                self._bulk([head + b"".join(blobs)], [], len(blobs), 0)
-            ids[label] = label_ids
+            node_ids, first = list(seen), list(seen.values())
+            opened = [self._opened.get(n) for n in node_ids] if label == "Account" else None
+            start = self._sent_nodes  # nodes get internal ids in the order they are sent
+            ids[label] = dict(zip(node_ids, range(start, start + len(node_ids)), strict=True))
+            for i in range(0, len(node_ids), step):
+                part = slice(i, i + step)
+                blob = node_records(node_ids[part], first[part], opened[part] if opened else None)
+                self._bulk([head + blob], [], len(node_ids[part]), 0)
             seen.clear()
         self._opened.clear()
         return ids

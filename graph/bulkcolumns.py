@@ -101,6 +101,24 @@ def _records(cols: dict[str, pa.Array]) -> bytes:
     return _concatenated(parts.joined())
 
 
+def node_records(ids: list[str], first_seen: list[int], opened: list[int | None] | None) -> bytes:
+    """``node_record([id, first_seen])`` (``[id, first_seen, opened_at]`` with ``opened``) of
+    each entity node, concatenated."""
+    parts = _Parts()
+    parts.add(b"\x03")
+    parts.add(pa.array(ids, pa.string()).view(pa.binary()))
+    parts.add(b"\x00\x04")
+    parts.add(_binary(np.array(first_seen, np.int64), 8))
+    if opened is not None:
+        values = pa.array(opened, pa.int64())
+        if values.null_count == len(values):
+            parts.add(b"\x00")
+        else:
+            packed = _fixed(4, pc.fill_null(values, 0).to_numpy(), np.int64)
+            parts.add(pc.if_else(pc.is_valid(values), packed, pa.scalar(b"\x00")))
+    return _concatenated(parts.joined())
+
+
 class _Parts:
     """The pieces of every row, columns and constants, to join in one call (adjacent constants
     merged)."""

@@ -31,3 +31,15 @@ def test_edge_records_pack_as_the_one_edge_encoders() -> None:
         edge_record(s, d, ()) for s, d in zip(src, dst, strict=True)
     )
     assert edge_records([], []) == b""
+
+
+def test_node_records_write_node_records_bytes() -> None:
+    from graph.bulkcolumns import node_records
+
+    ids, first = ["a", "é中", "x" * 300], [0, -5, 1 << 60]
+    for opened in (None, [None, None, None], [7, None, 9], [1, 2, 3]):
+        rows = [
+            [i, f] if opened is None else [i, f, o]
+            for i, f, o in zip(ids, first, opened or ids, strict=True)
+        ]
+        assert node_records(ids, first, opened) == b"".join(node_record(r) for r in rows)
