@@ -73,6 +73,9 @@ _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
 
 
+_STREAMED = tuple(label for label in NODE_LABELS if label != "Account")
+
+
 class GraphNotEmptyError(RingscopeError):
     """``--bulk`` was pointed at a graph that already holds data."""
 
@@ -252,6 +255,12 @@ class BulkBuilder:
         self._tx_header = bulkformat.header("Transaction", TX_PROPERTIES)
         # label -> {event id -> first_seen}
         self._nodes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
+        # Nodes of these labels are final once folded (first_seen comes from the first batch
+        # that has them), so they go to the server with the Transaction nodes, while the
+        # loaders work, not all at the end; an Account waits (a later account event may set
+        # its opened_at). label -> {event id -> internal id} of those sent, and those to send.
+        self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
+        self._unsent: dict[str, list[str]] = {label: [] for label in _STREAMED}
         self._opened: dict[str, int] = {}
         # money edge -> {pair -> row of its sums in self._sums[edge]}
         self._money: dict[str, dict[Pair, int]] = {k: {} for k in MONEY_EDGES}
@@ -322,8 +331,11 @@ class BulkBuilder:
             mine = self._nodes[label]
             # an earlier batch's first_seen stands (set.difference iterates over the batch's
             # ids; ``keys() - keys()`` would iterate over everything folded so far)
-            for node_id in set(seen).difference(mine):
+            fresh = set(seen).difference(mine)
+            for node_id in fresh:
                 mine[node_id] = seen[node_id]
+            if label in self._unsent:
+                self._unsent[label].extend(fresh)
         for account_id, opened_at in part.opened:
             self._opened[account_id] = opened_at
         for name, columns in part.money.items():
@@ -378,29 +390,35 @@ class BulkBuilder:
         if self._tx_pending:
             self._bulk([self._tx_header + b"".join(self._tx_blobs)], [], self._tx_pending, 0)
             self._tx_blobs, self._tx_pending, self._tx_bytes = [], 0, 0
+        for label, node_ids in self._unsent.items():
+            if node_ids:
+                self._send_label(label, node_ids)
+                node_ids.clear()
 
-    def _send_nodes(self) -> dict[str, dict[str, int]]:
+    def _send_label(self, label: str, node_ids: list[str]) -> None:
+        """Send nodes of one label; they get the next internal ids, in this order."""
         from graph.bulkcolumns import node_records
 
-        ids: dict[str, dict[str, int]] = {}
+        seen = self._nodes[label]
+        account = label == "Account"
+        head = bulkformat.header(label, ["id", "first_seen", *(["opened_at"] if account else [])])
+        start = self._sent_nodes
+        self._ids[label].update(zip(node_ids, range(start, start + len(node_ids)), strict=True))
         step = max(1, self.chunk_bytes // 64)  # nodes a call (ids are short)
+        for i in range(0, len(node_ids), step):
+            chunk = node_ids[i : i + step]
+            opened = [self._opened.get(n) for n in chunk] if account else None
+            blob = node_records(chunk, [seen[n] for n in chunk], opened)
+            self._bulk([head + blob], [], len(chunk), 0)
+
+    def _send_nodes(self) -> dict[str, dict[str, int]]:
+        """Send the nodes not sent yet; every node's internal id by label."""
         for label in NODE_LABELS:
-            seen = self._nodes[label]
-            props = (
-                ["id", "first_seen", "opened_at"] if label == "Account" else ["id", "first_seen"]
-            )
-            head = bulkformat.header(label, props)
-            node_ids, first = list(seen), list(seen.values())
-            opened = [self._opened.get(n) for n in node_ids] if label == "Account" else None
-            start = self._sent_nodes  # nodes get internal ids in the order they are sent
-            ids[label] = dict(zip(node_ids, range(start, start + len(node_ids)), strict=True))
-            for i in range(0, len(node_ids), step):
-                part = slice(i, i + step)
-                blob = node_records(node_ids[part], first[part], opened[part] if opened else None)
-                self._bulk([head + blob], [], len(node_ids[part]), 0)
-            seen.clear()
+            if label not in self._unsent and self._nodes[label]:
+                self._send_label(label, list(self._nodes[label]))
+            self._nodes[label].clear()
         self._opened.clear()
-        return ids
+        return self._ids
 
     def _send_edges(self, ids: dict[str, dict[str, int]]) -> None:
         for name in (*MONEY_EDGES, *LINK_EDGES, *IDENTITY_EDGES):
