@@ -49,23 +49,13 @@ from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
 from graph.schema import ensure_schema
 
-if TYPE_CHECKING:  # numpy and pyarrow are imported only by the loaders that use them
-    import numpy as np
+if TYPE_CHECKING:  # pyarrow (and numpy) are imported only by the loaders that use them
     import pyarrow as pa
 
-    from graph.bulkcolumns import ColumnPlan
+    from graph.bulkcolumns import ColumnPlan, MoneyColumns
 
 logger = logging.getLogger(__name__)
 
-# a money edge's pairs of one batch: sources, targets, counts, totals, first ts, last ts
-MoneyColumns = tuple[
-    list[str],
-    list[str],
-    "np.ndarray[Any, Any]",
-    "np.ndarray[Any, Any]",
-    "np.ndarray[Any, Any]",
-    "np.ndarray[Any, Any]",
-]
 
 # one GRAPH.BULK call: small, so that the last one, after the loaders are done, is short
 _CHUNK_BYTES = 2 * 1024 * 1024

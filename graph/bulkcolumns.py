@@ -11,7 +11,7 @@ the same record bytes, with a few dozen array operations instead of Python work 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import orjson
@@ -20,8 +20,15 @@ import pyarrow.compute as pc
 
 from graph.batch import TX_EVENT_COLUMNS, TX_PROPERTIES, Pair
 
-if TYPE_CHECKING:
-    from graph.bulk import MoneyColumns
+# a money edge's pairs in one batch: sources, targets, counts, totals, first ts, last ts
+MoneyColumns = tuple[
+    list[str],
+    list[str],
+    "np.ndarray[Any, Any]",  # int64
+    "np.ndarray[Any, Any]",  # float64
+    "np.ndarray[Any, Any]",  # int64
+    "np.ndarray[Any, Any]",  # int64
+]
 
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
 _NO_SCORE = b"\x00" * (len(TX_PROPERTIES) - len(TX_EVENT_COLUMNS))  # risk_score .. reasons
