@@ -138,8 +138,9 @@ def run_ingest(
         env["PYTHONPATH"] = str(code)
     t = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ringscope", "ingest", str(data), *extra],
+        [sys.executable, "-m", "ringscope", "ingest", str(data.resolve()), *extra],
         env=env,
+        cwd=code,  # ``-m`` puts the working directory first on the path, before PYTHONPATH
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -1,7 +1,8 @@
 """Backfill into an empty graph with ``GRAPH.BULK``: the same end state as the append path.
 
 ``BulkBuilder`` takes the place of the store in the ordinary pipeline (parse, dead-letter, score
-with ``--score``, plan), so batches are planned exactly as ``FalkorStore`` plans them. Each
+with ``--score``, plan), so batches are planned exactly as ``FalkorStore`` plans them (a batch of
+plain transaction lines is planned column by column to the same result: graph/bulkcolumns.py). Each
 batch's tx_ids and edge-log entry are written as it arrives (the applied set and the log end up
 as the append path leaves them, which is also how duplicates across files are found); its
 Transaction nodes are encoded and streamed to the server in large ``GRAPH.BULK`` calls; its
@@ -18,16 +19,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 import redis
 from redis.exceptions import LockError
 
 from core.errors import GraphUnavailableError, RingscopeError
+from core.events import Event, TransactionEvent
 from core.ports import ApplyResult, PreparedBatch
 from core.transactions import TransactionRecord
 from graph import bulkformat
@@ -38,28 +40,30 @@ from graph.batch import (
     MONEY_EDGES,
     NODE_LABELS,
     TX_PROPERTIES,
+    BatchPlan,
     Pair,
     PlannedWrites,
     plan_batch,
 )
 from graph.cypher import load_query
-from graph.decode import as_text
 from graph.falkordb_store import FalkorStore, writer_lock
 from graph.schema import ensure_schema
 
+if TYPE_CHECKING:  # pyarrow (and numpy) are imported only by the loaders that use them
+    import pyarrow as pa
+
+    from graph.bulkcolumns import ColumnPlan, MoneyColumns
+
 logger = logging.getLogger(__name__)
 
-_CHUNK_BYTES = 8 * 1024 * 1024  # one GRAPH.BULK call (indexes are updated as it goes)
+
+# one GRAPH.BULK call: small, so that the last one, after the loaders are done, is short
+_CHUNK_BYTES = 2 * 1024 * 1024
 _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
-# SADD each tx_id; return the ones that were there already (claimed by an earlier batch)
-_CLAIM = """
-local taken = {}
-for _, id in ipairs(ARGV) do
-  if redis.call('SADD', KEYS[1], id) == 0 then taken[#taken + 1] = id end
-end
-return taken
-"""
+
+
+_STREAMED = tuple(label for label in NODE_LABELS if label != "Account")
 
 
 class GraphNotEmptyError(RingscopeError):
@@ -75,7 +79,9 @@ class BulkPart:
     txs: int = 0
     tx_blob: bytes = b""
     nodes: dict[str, dict[str, int]] = field(default_factory=dict)
-    money: dict[str, dict[Pair, list[Any]]] = field(default_factory=dict)
+    # money edge -> its pairs' sums as arrays: they cross to the builder as a few buffers, not
+    # as objects per pair
+    money: dict[str, MoneyColumns] = field(default_factory=dict)
     links: dict[str, dict[Pair, int]] = field(default_factory=dict)
     opened: list[tuple[str, int]] = field(default_factory=list)
 
@@ -96,25 +102,58 @@ class BulkWriter(PlannedWrites):
         self.graph_name = store.graph_name
         self.sink = sink
         self._batch, self._step = first, step
-        self._claim = store.redis.register_script(_CLAIM)
+        self._encoder = bulkformat.RecordEncoder(range(len(TX_PROPERTIES)))
+        # what this writer has handed on: a node's first_seen and a link's first_ts come from
+        # the first batch that has it, so a later batch of this writer need not send it again
+        self._passed_nodes: dict[str, set[str]] = {label: set() for label in NODE_LABELS}
+        self._passed_links: dict[str, set[Pair]] = {
+            k: set() for k in (*LINK_EDGES, *IDENTITY_EDGES)
+        }
 
     def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
         return self.store.applied_ids(tx_ids)
 
+    def prepare_columns(self, table: pa.Table, raws: list[str]) -> ColumnPlan:
+        """Plan a clean batch column by column (``ingest.columnar.read_clean``'s table)."""
+        from graph.bulkcolumns import plan_columns
+
+        return plan_columns(table, raws)
+
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
+        if not isinstance(prepared, BatchPlan):  # prepare_columns made it
+            return self._apply_columns(cast("ColumnPlan", prepared))
         plan = self.as_plan(prepared)
-        part = BulkPart(self._batch)
-        self._batch += self._step
         if plan.tx_ids:
-            taken = self._claim(keys=[self.store.seen_key], args=plan.tx_ids)
+            taken = self._claim(plan.tx_ids)
             if taken:
-                plan = plan_batch(plan.events, {as_text(t) for t in taken}, plan.scores)
+                plan = plan_batch(plan.events, taken, plan.scores)
+        return self._hand_on(plan)
+
+    def _apply_columns(self, plan: ColumnPlan) -> ApplyResult:
+        taken = self._claim(plan.tx_ids)
+        if taken:  # some were loaded before: plan the batch again, event by event, without them
+            events: list[Event] = [TransactionEvent.model_validate_json(r) for r in plan.raws]
+            return self._hand_on(plan_batch(events, taken))
+        self.store.redis.xadd(self.store.log_key, {"rows": plan.log_json})
+        part = self._next_part()
+        part.txs = len(plan.tx_ids)
+        part.tx_blob = plan.tx_blob
+        part.nodes = {k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items()}
+        part.links = {k: _unsent(v, self._passed_links[k]) for k, v in plan.links.items()}
+        part.money = plan.money
+        self.sink(part)
+        return ApplyResult(part.txs, applied_ids=tuple(plan.tx_ids))
+
+    def _hand_on(self, plan: BatchPlan) -> ApplyResult:
+        """Log, encode and hand on a plan whose tx_ids this writer has claimed."""
+        part = self._next_part()
         if plan.txs or plan.accounts:
             self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
-            record = bulkformat.node_record
             part.txs = len(plan.txs)
-            part.tx_blob = b"".join([record(row) for row in plan.txs])
-            part.nodes, part.money, part.links = plan.nodes, plan.money, plan.links
+            part.tx_blob = self._encoder.encode(plan.txs)
+            part.nodes = {k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items()}
+            part.links = {k: _unsent(v, self._passed_links[k]) for k, v in plan.links.items()}
+            part.money = {k: _money_columns(v) for k, v in plan.money.items() if v}
             part.opened = [
                 (a.account_id, a.opened_at) for a in plan.accounts if a.opened_at is not None
             ]
@@ -125,6 +164,23 @@ class BulkWriter(PlannedWrites):
             accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
         )
+
+    def _next_part(self) -> BulkPart:
+        part = BulkPart(self._batch)
+        self._batch += self._step
+        return part
+
+    def _claim(self, tx_ids: list[str]) -> set[str]:
+        """Add the (distinct) tx_ids to the applied set in one transaction; return those that
+        were there already, claimed by an earlier batch."""
+        key = self.store.seen_key
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.smismember(key, tx_ids)  # type: ignore[no-untyped-call]
+        pipe.sadd(key, *tx_ids)
+        member, added = pipe.execute()
+        if added == len(tx_ids):
+            return set()
+        return {t for t, m in zip(tx_ids, member, strict=True) if m}
 
     # the rest of the GraphStore port: reads see what has been built so far
     def ensure_schema(self) -> None:
@@ -143,6 +199,27 @@ class BulkWriter(PlannedWrites):
 
     def close(self) -> None:
         """The store belongs to the caller."""
+
+
+def _unsent(seen: dict[Any, int], sent: set[Any]) -> dict[Any, int]:
+    """The entries of ``seen`` not in ``sent``, which then holds them too."""
+    fresh = {key: ts for key, ts in seen.items() if key not in sent}
+    sent.update(fresh)
+    return fresh
+
+
+def _money_columns(pairs: dict[Pair, list[Any]]) -> MoneyColumns:
+    import numpy as np
+
+    count, total, first, last = zip(*pairs.values(), strict=True)
+    return (
+        [s for s, _ in pairs],
+        [d for _, d in pairs],
+        np.array(count, np.int64),
+        np.array(total, np.float64),
+        np.array(first, np.int64),
+        np.array(last, np.int64),
+    )
 
 
 class BulkBuilder:
@@ -168,8 +245,16 @@ class BulkBuilder:
         self._tx_header = bulkformat.header("Transaction", TX_PROPERTIES)
         # label -> {event id -> first_seen}
         self._nodes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
+        # Nodes of these labels are final once folded (first_seen comes from the first batch
+        # that has them), so they go to the server with the Transaction nodes, while the
+        # loaders work, not all at the end; an Account waits (a later account event may set
+        # its opened_at). label -> {event id -> internal id} of those sent, and those to send.
+        self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
+        self._unsent: dict[str, list[str]] = {label: [] for label in _STREAMED}
         self._opened: dict[str, int] = {}
-        self._money: dict[str, dict[tuple[str, str], list[Any]]] = {k: {} for k in MONEY_EDGES}
+        # money edge -> {pair -> row of its sums in self._sums[edge]}
+        self._money: dict[str, dict[Pair, int]] = {k: {} for k in MONEY_EDGES}
+        self._sums: dict[str, list[Any]] = {}  # edge -> [counts, totals, firsts, lasts] arrays
         self._links: dict[str, dict[tuple[str, str], int]] = {
             k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)
         }
@@ -234,98 +319,124 @@ class BulkBuilder:
                 self._flush_transactions()
         for label, seen in part.nodes.items():
             mine = self._nodes[label]
-            for node_id, ts in seen.items():
-                if node_id not in mine:
-                    mine[node_id] = ts
+            # an earlier batch's first_seen stands (set.difference iterates over the batch's
+            # ids; ``keys() - keys()`` would iterate over everything folded so far)
+            fresh = set(seen).difference(mine)
+            for node_id in fresh:
+                mine[node_id] = seen[node_id]
+            if label in self._unsent:
+                self._unsent[label].extend(fresh)
         for account_id, opened_at in part.opened:
             self._opened[account_id] = opened_at
-        for name, pairs in part.money.items():
-            agg = self._money[name]
-            for pair, (count, total, first, last) in pairs.items():
-                have = agg.get(pair)
-                if have is None:
-                    agg[pair] = [count, total, first, last]
-                else:
-                    have[0] += count
-                    have[1] += total
-                    if first < have[2]:
-                        have[2] = first
-                    if last > have[3]:
-                        have[3] = last
+        for name, columns in part.money.items():
+            self._fold_money(name, columns)
         for name, links in part.links.items():
             mine_links = self._links[name]
-            for pair, ts in links.items():
-                if pair not in mine_links:
-                    mine_links[pair] = ts
+            for pair in set(links).difference(mine_links):
+                mine_links[pair] = links[pair]
+
+    def _fold_money(self, name: str, columns: MoneyColumns) -> None:
+        """Add a batch's sums per pair to the running ones (a pair occurs once in a batch, so
+        each total grows by one addition per batch, in batch order, as the append path's)."""
+        import numpy as np
+
+        src, dst, count, total, first, last = columns
+        index = self._money[name]
+        pairs = list(zip(src, dst, strict=True))
+        get = index.get
+        rows = np.fromiter((get(p, -1) for p in pairs), np.int64, len(pairs))
+        new = np.flatnonzero(rows < 0)
+        if len(new):
+            start = len(index)
+            rows[new] = np.arange(start, start + len(new))
+            index.update(zip([pairs[i] for i in new], range(start, start + len(new)), strict=True))
+            self._grow_sums(name, len(index))
+        counts, totals, firsts, lasts = self._sums[name]
+        counts[rows] += count
+        totals[rows] = totals[rows] + total
+        firsts[rows] = np.minimum(firsts[rows], first)
+        lasts[rows] = np.maximum(lasts[rows], last)
+
+    def _grow_sums(self, name: str, size: int) -> None:
+        import numpy as np
+
+        have = self._sums.get(name)
+        if have is not None and len(have[0]) >= size:
+            return
+        room = max(size, 2 * len(have[0]) if have else 1024)
+        grown = [
+            np.zeros(room, np.int64),
+            np.zeros(room, np.float64),
+            np.full(room, np.iinfo(np.int64).max, np.int64),
+            np.full(room, np.iinfo(np.int64).min, np.int64),
+        ]
+        if have is not None:
+            for new, old in zip(grown, have, strict=True):
+                new[: len(old)] = old
+        self._sums[name] = grown
 
     # --- sending --------------------------------------------------------------------------
     def _flush_transactions(self) -> None:
         if self._tx_pending:
             self._bulk([self._tx_header + b"".join(self._tx_blobs)], [], self._tx_pending, 0)
             self._tx_blobs, self._tx_pending, self._tx_bytes = [], 0, 0
+        for label, node_ids in self._unsent.items():
+            if node_ids:
+                self._send_label(label, node_ids)
+                node_ids.clear()
+
+    def _send_label(self, label: str, node_ids: list[str]) -> None:
+        """Send nodes of one label; they get the next internal ids, in this order."""
+        from graph.bulkcolumns import node_records
+
+        seen = self._nodes[label]
+        account = label == "Account"
+        head = bulkformat.header(label, ["id", "first_seen", *(["opened_at"] if account else [])])
+        start = self._sent_nodes
+        self._ids[label].update(zip(node_ids, range(start, start + len(node_ids)), strict=True))
+        step = max(1, self.chunk_bytes // 64)  # nodes a call (ids are short)
+        for i in range(0, len(node_ids), step):
+            chunk = node_ids[i : i + step]
+            opened = [self._opened.get(n) for n in chunk] if account else None
+            blob = node_records(chunk, [seen[n] for n in chunk], opened)
+            self._bulk([head + blob], [], len(chunk), 0)
 
     def _send_nodes(self) -> dict[str, dict[str, int]]:
-        ids: dict[str, dict[str, int]] = {}
+        """Send the nodes not sent yet; every node's internal id by label."""
         for label in NODE_LABELS:
-            seen = self._nodes[label]
-            props = (
-                ["id", "first_seen", "opened_at"] if label == "Account" else ["id", "first_seen"]
-            )
-            head = bulkformat.header(label, props)
-            label_ids: dict[str, int] = {}
-            blobs: list[bytes] = []
-            size = 0
-            opened = self._opened
-            for node_id, first_seen in seen.items():
-                values = [node_id, first_seen]
-                if label == "Account":
-                    values.append(opened.get(node_id))
-                blob = bulkformat.node_record(values)
-                label_ids[node_id] = self._sent_nodes + len(label_ids)
-                blobs.append(blob)
-                size += len(blob)
-                if size >= self.chunk_bytes:
-                    self._bulk([head + b"".join(blobs)], [], len(blobs), 0)
-                    blobs, size = [], 0
-            if blobs:
-                self._bulk([head + b"".join(blobs)], [], len(blobs), 0)
-            ids[label] = label_ids
-            seen.clear()
+            if label not in self._unsent and self._nodes[label]:
+                self._send_label(label, list(self._nodes[label]))
+            self._nodes[label].clear()
         self._opened.clear()
-        return ids
+        return self._ids
 
     def _send_edges(self, ids: dict[str, dict[str, int]]) -> None:
         for name in (*MONEY_EDGES, *LINK_EDGES, *IDENTITY_EDGES):
             src_label, dst_label = EDGE_ENDS[name]
             src, dst = ids[src_label], ids[dst_label]
-            records: Iterable[bytes]
+            pairs = self._money[name] if name in MONEY_EDGES else self._links[name]
+            if not pairs:
+                continue
+            s = [src[a] for a, _ in pairs]
+            d = [dst[b] for _, b in pairs]
+            props: tuple[tuple[str, Sequence[Any]], ...]
             if name in MONEY_EDGES:
                 head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
-                money = bulkformat.money_record
-                records = (
-                    money(src[s], dst[d], c, float(t), f, la)
-                    for (s, d), (c, t, f, la) in self._money[name].items()
-                )
+                c, t, f, la = (column[: len(pairs)] for column in self._sums.pop(name))
+                props = (("int", c), ("float", t), ("int", f), ("int", la))
             elif name in LINK_EDGES:
                 head = bulkformat.header(name.upper(), ["first_ts"])
-                link = bulkformat.link_record
-                records = (link(src[s], dst[d], ts) for (s, d), ts in self._links[name].items())
+                props = (("int", list(self._links[name].values())),)
             else:
                 head = bulkformat.header(name.upper(), [])
-                edge = bulkformat.edge_record
-                records = (edge(src[s], dst[d], ()) for (s, d) in self._links[name])
-            blobs: list[bytes] = []
-            size = 0
-            for blob in records:
-                blobs.append(blob)
-                size += len(blob)
-                if size >= self.chunk_bytes:
-                    self._bulk([], [head + b"".join(blobs)], 0, len(blobs))
-                    blobs, size = [], 0
-            if blobs:
-                self._bulk([], [head + b"".join(blobs)], 0, len(blobs))
-            self._money.get(name, {}).clear()
-            self._links.get(name, {}).clear()
+                props = ()
+            step = max(1, self.chunk_bytes // (16 + 9 * len(props)))
+            for i in range(0, len(s), step):
+                blob = bulkformat.edge_records(
+                    s[i : i + step], d[i : i + step], *[(k, v[i : i + step]) for k, v in props]
+                )
+                self._bulk([], [head + blob], 0, len(s[i : i + step]))
+            pairs.clear()
 
     def _bulk(self, labels: list[bytes], reltypes: list[bytes], nodes: int, edges: int) -> None:
         self._refresh_lock()

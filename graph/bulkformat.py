@@ -101,3 +101,104 @@ def money_record(src: int, dst: int, count: int, total: float, first: int, last:
 def link_record(src: int, dst: int, first_ts: int) -> bytes:
     """A link edge: first_ts."""
     return _LINK.pack(src, dst, 4, first_ts)
+
+
+class RecordEncoder:
+    """Node records of rows whose values go out in the order ``columns`` (indexes into a row),
+    many rows a call, as fast as plain Python allows (every transaction of a backfill passes
+    here).
+
+    Rows with the same types of value (the common case: a column holds one type or None) share
+    one small function, compiled on first sight of that pattern, that writes a run of strings
+    with one ``%`` and one ``encode`` and a run of numbers and nulls with one ``struct`` call:
+    about a fifth of the cost of a test per value. Its bytes are ``node_record``'s.
+    """
+
+    def __init__(self, columns: Sequence[int]) -> None:
+        self.columns = tuple(columns)
+        self._by_types: dict[tuple[type, ...], Callable[[Sequence[Any]], bytes]] = {}
+
+    def encode(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        by_types = self._by_types
+        out: list[bytes] = []
+        add = out.append
+        for row in rows:
+            types = tuple(map(type, row))
+            encode = by_types.get(types)
+            if encode is None:
+                encode = by_types[types] = self._compile(types)
+            add(encode(row))
+        return b"".join(out)
+
+    def _compile(self, types: tuple[type, ...]) -> Callable[[Sequence[Any]], bytes]:
+        parts: list[str] = []  # expressions whose bytes, joined, are the record
+        text: list[str] = []  # a run of strings: one % template
+        texts: list[str] = []
+        fmt: list[str] = []  # a run of numbers, bools and nulls: one struct
+        args: list[str] = []
+        env: dict[str, Any] = {"encode_value": encode_value}
+
+        def close_text() -> None:
+            if text:
+                env[f"t{len(parts)}"] = "".join(text)
+                parts.append(f"(t{len(parts)} % ({', '.join(texts)},)).encode()")
+                text.clear()
+                texts.clear()
+
+        def close_fixed() -> None:
+            if fmt:
+                env[f"s{len(parts)}"] = struct.Struct("=" + "".join(fmt)).pack
+                parts.append(f"s{len(parts)}({', '.join(args)})")
+                fmt.clear()
+                args.clear()
+
+        for i in self.columns:
+            kind, value = types[i], f"r[{i}]"
+            if kind is str:
+                close_fixed()
+                text.append("\x03%s\x00")
+                texts.append(value)
+                continue
+            close_text()
+            if kind in _FIXED:
+                code, spec = _FIXED[kind]
+                fmt.append("B" + spec)
+                args.append(str(code))
+                if spec:
+                    args.append(value)
+            else:  # lists: the general encoder
+                close_fixed()
+                parts.append(f"encode_value({value})")
+        close_text()
+        close_fixed()
+        source = f"def encode(r):\n    return b''.join(({', '.join(parts)},))\n"
+        exec(source, env)  # noqa: S102 - source built above from type codes and indexes only
+        encode: Callable[[Sequence[Any]], bytes] = env["encode"]
+        return encode
+
+
+# exact type -> (type byte, struct code of the value; "" for none)
+_FIXED: dict[type, tuple[int, str]] = {
+    int: (4, "q"),
+    float: (2, "d"),
+    bool: (1, "?"),
+    type(None): (0, ""),
+}
+
+
+def edge_records(
+    src: Sequence[int], dst: Sequence[int], *props: tuple[str, Sequence[Any]]
+) -> bytes:
+    """Many edges at once: ``edge_record``'s bytes for each (src, dst, its props), where every
+    prop is ``("int", values)`` or ``("float", values)`` (no nulls), packed by numpy."""
+    import numpy as np  # only the bulk loader needs it
+
+    fields: list[tuple[str, Any]] = [("s", np.uint64), ("d", np.uint64)]
+    for i, (kind, _) in enumerate(props):
+        fields += [(f"t{i}", np.uint8), (f"v{i}", np.int64 if kind == "int" else np.float64)]
+    out = np.empty(len(src), np.dtype(fields))  # packed, as struct's "=" formats are
+    out["s"], out["d"] = src, dst
+    for i, (kind, values) in enumerate(props):
+        out[f"t{i}"] = 4 if kind == "int" else 2
+        out[f"v{i}"] = values
+    return out.tobytes()

@@ -45,6 +45,10 @@ def load_files_bulk(
     ``pipeline`` parses, dead-letters and scores in this process; with ``processes`` > 1 (no
     scoring) loader processes on pipelines from ``loaders`` do that instead.
     """
+    if pipeline.scorer is None:  # the columnar path's modules, once, before loaders fork
+        import graph.bulkcolumns  # noqa: F401
+        import ingest.columnar  # noqa: F401
+
     builder.begin()
     try:
         if processes > 1 and pipeline.scorer is None:

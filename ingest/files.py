@@ -271,6 +271,14 @@ def load_files(
                 s for r, s in zip(raws, sources, strict=True) if not isinstance(r, Rejection)
             ]
             raws = [r for r in raws if not isinstance(r, Rejection)]
+        columns = getattr(pipeline.store, "prepare_columns", None)  # graph.bulk.BulkWriter
+        if columns is not None and pipeline.scorer is None and not refused:
+            from ingest.columnar import read_clean
+
+            table = read_clean(raws, pipeline.max_event_bytes)
+            if table is not None:  # every line a clean transaction: no event objects needed
+                work.put((Prepared(columns(table, raws), 0), [], len(raws)))
+                return
         events, rejected = pipeline.parse(raws, sources)
         rejected = refused + rejected
         pipeline.reject(rejected)

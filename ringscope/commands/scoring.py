@@ -10,12 +10,13 @@ from rich.console import Console
 from rich.table import Table
 
 from core.settings import load_settings
-from ingest.scoring.rules import DEFAULT_RULES, load_rules
 
 rules_app = typer.Typer(help="Scoring rules (docs/features.md).", no_args_is_help=True)
 
 
 def _path(path: Path | None) -> Path:
+    from ingest.scoring.rules import DEFAULT_RULES  # imported when used: it pulls in httpx
+
     return path or load_settings().rules_path or DEFAULT_RULES
 
 
@@ -25,6 +26,8 @@ def check(
 ) -> None:
     """Validate a rules file; errors name the rule and the field."""
     target = _path(path)
+    from ingest.scoring.rules import load_rules
+
     rules = load_rules(target)  # ConfigurationError is reported by the CLI's main
     Console().print(f"{target}: {len(rules.rules)} rules OK")
 
@@ -34,6 +37,8 @@ def show(
     path: Annotated[Path | None, typer.Argument(help="rules YAML (default: configured)")] = None,
 ) -> None:
     """List the rules in force: code, weight, parameters."""
+    from ingest.scoring.rules import load_rules
+
     rules = load_rules(_path(path))
     table = Table("code", "weight", "parameters")
     for rule in rules.rules:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from core.errors import ConfigurationError
 from core.settings import load_settings
-from ingest.simulator import SimConfig, live_events, publish_events, simulate, write_dataset
 from ringscope.bootstrap import open_streams
+
+if TYPE_CHECKING:  # the simulator (numpy) is imported when a command needs it
+    from ingest.simulator import SimConfig
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -43,6 +45,8 @@ def simulate_command(
         return
     if generator != "sim":
         raise ConfigurationError(f"--generator {generator!r}: use sim or aml")
+    from ingest.simulator import SimConfig
+
     config = SimConfig(accounts=accounts, days=days, seed=seed, rings_per_typology=rings)
     if stream:
         _stream(config, rate, url, limit)
@@ -53,6 +57,8 @@ def simulate_command(
 
 
 def _write(config: SimConfig, out: Path) -> None:
+    from ingest.simulator import simulate, write_dataset
+
     with console.status(f"simulating {config.accounts:,} accounts x {config.days} days"):
         sim = simulate(config)
         write_dataset(sim, out)
@@ -84,6 +90,8 @@ def _write_aml(
 
 
 def _stream(config: SimConfig, rate: float, url: str | None, limit: int | None) -> None:
+    from ingest.simulator import live_events, publish_events
+
     settings = load_settings(falkordb_url=url) if url else load_settings()
     sent = [0]
     with open_streams(settings) as streams, console.status("starting") as status:

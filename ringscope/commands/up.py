@@ -10,7 +10,6 @@ from functools import partial
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from core.settings import Settings, load_settings
@@ -92,6 +91,8 @@ def _serve_app(runtime: Runtime, workers: int = 1, health: IngestHealth | None =
     """Serve in this process, or in ``workers`` processes (which see only their own ingest)."""
     settings = runtime.settings
     if workers <= 1:
+        import uvicorn  # imported when serving: other commands start faster without it
+
         app = _build_app(runtime, health)
         config = uvicorn.Config(app, **_uvicorn_options(settings))
         uvicorn.Server(config).run()
@@ -107,6 +108,8 @@ def _serve_app(runtime: Runtime, workers: int = 1, health: IngestHealth | None =
         }
     )
     logger.info("serving the API from %d processes on port %d", workers, settings.port)
+    import uvicorn
+
     uvicorn.run(
         "ringscope.commands.up:worker_app",
         factory=True,

@@ -253,3 +253,33 @@ def _dump(r: redis.Redis, key: bytes) -> Any:
     if kind == "list":
         return r.lrange(key, 0, -1)
     return kind
+
+
+def test_bulk_columnar_batches_leave_the_append_paths_state(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of clean transactions take the columnar plan; a batch whose tx_ids an earlier
+    batch loaded goes back to the per-event plan, and the state is still the append path's."""
+    import graph.bulkcolumns
+
+    planned: list[int] = []
+    columns = graph.bulkcolumns.plan_columns
+    monkeypatch.setattr(
+        graph.bulkcolumns,
+        "plan_columns",
+        lambda t, raws: planned.append(len(raws)) or columns(t, raws),
+    )
+    append, bulk = two_graphs
+    events = [e for e in _rich_events(900, seed=8) if "event" not in e][:800]
+    files = [write_jsonl(tmp_path / "a.jsonl", events + events[100:150] + events[600:700])]
+    pipe = build_pipeline(_settings(append), append, scoring=False)
+    a = load_files(files, pipe, batch_size=150)
+    pipe2 = build_pipeline(_settings(bulk), bulk, scoring=False)
+    b = load_files_bulk(files, pipe2, BulkBuilder(bulk, chunk_bytes=20_000), batch_size=150)
+    assert (b.result.applied, b.result.duplicates) == (a.result.applied, a.result.duplicates)
+    assert a.result.duplicates == 150 and len(planned) == 7  # all clean; the last two repeat
+    r = redis.Redis.from_url(append.url)
+    want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
+    for part in want:
+        assert got[part] == want[part], part
+    r.close()
