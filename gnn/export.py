@@ -66,7 +66,7 @@ class TxTable:
     """The log's transactions and account events as columns (one row per transaction)."""
 
     ids: dict[str, _Index] = field(default_factory=lambda: {t: _Index() for t in NODE_TYPES})
-    cols: dict[str, list[Any]] = field(
+    cols: dict[str, Any] = field(  # lists as read; numpy arrays in an online piece
         default_factory=lambda: {
             k: []
             for k in ("ts", "kind", "amount", "src", "dst_acc", "merchant", "device", "ip", "label")
