@@ -23,14 +23,11 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from torch_geometric.data import HeteroData
 
 from gnn.forest import FlatForest
+from gnn.ring_rows import RELATIONS, propagate_rows
 
 FLAT_ROWS = 256  # FlatForest's walk holds [rows, trees] arrays: small batches only
-RELATIONS = (
-    ("used", "device"),
-    ("from_ip", "ip"),
-    ("has_identity", "identity"),
-    ("paid", "merchant"),
-)
+
+__all__ = ["RELATIONS", "RingBoost", "propagate", "propagated_names"]
 
 
 def _adjacency(data: HeteroData, rel: str, dst: str) -> sp.csr_matrix:
@@ -65,9 +62,7 @@ def _without_self(co: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
     """``co`` (row i is account ``rows[i]``) with each row's own account dropped, as 0/1."""
     coo = co.tocoo()
     keep = coo.col != rows[coo.row]
-    return sp.csr_matrix(
-        (np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=co.shape
-    )
+    return sp.csr_matrix((np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=co.shape)
 
 
 def propagate(data: HeteroData, rows: np.ndarray | None = None) -> np.ndarray:
@@ -157,12 +152,14 @@ class RingBoost:
     def predict_rows(self, data: HeteroData, rows: Sequence[int]) -> np.ndarray:
         """``[len(rows)]`` fraud probabilities of those accounts only (online scoring).
 
-        Up to ``FLAT_ROWS`` rows go through the flattened trees in this thread; more through
-        scikit-learn's predictor. Both give the same probabilities.
+        Up to ``FLAT_ROWS`` rows are propagated by segment reductions and go through the
+        flattened trees in this thread; more through scipy and scikit-learn's predictor. Both
+        give the same probabilities.
         """
-        x = propagate(data, np.asarray(rows, dtype=np.int64))
-        if len(x) > FLAT_ROWS:
-            return self.clf.predict_proba(x)[:, 1]
+        picked = np.asarray(rows, dtype=np.int64)
+        if len(picked) > FLAT_ROWS:
+            return self.clf.predict_proba(propagate(data, picked))[:, 1]
+        x = propagate_rows(data, picked)
         flat = getattr(self, "_flat", None)  # absent on models pickled before it existed
         if flat is None:
             flat = self._flat = FlatForest(self.clf)
