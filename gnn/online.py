@@ -189,7 +189,7 @@ class LiveGraph:
         full["identity"] = np.array(
             sorted({i for a in targets for i in self.identities.get(a, ())}), dtype=np.int64
         )
-        picked = [own]
+        picked: list[Any] = [own]
         for node_type in ("device", "ip"):
             picked += [self._sample_accounts(node_type, int(e)) for e in full[node_type]]
         partners = np.setdiff1d(full["account"], targets)  # transfer partners: exact when small
