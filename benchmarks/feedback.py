@@ -16,7 +16,8 @@ as an investigator's client would call it):
 Before and after each step RingBoost is retrained on the graph's labels (events' labels plus
 verdicts, read by ``gnn.export``). Both models are scored on the same accounts: members of real
 rings that still carry no label of any kind after the step (held out), against accounts in no
-ring. ``auc_before`` is null when the labels before the step hold one class only (generator
+ring, beside the model trained before any feedback (``auc_no_feedback``: the cumulative
+lift on the same accounts). ``auc_before`` is null when the labels before the step hold one class only (generator
 data carries no labels: nothing to train on until investigators speak).
 
 usage: python -m benchmarks.feedback [--data DIR] [--accounts N] [--ks 1,2,4,8] [--alerts N]
@@ -121,7 +122,8 @@ def top_alerts(store: FalkorStore, settings: Settings, n: int) -> list[tuple[str
     """(alert id, account id) of the ``n`` highest-scored transaction alerts."""
     found = []
     for _entry, fields in store.redis.xrange(settings.alerts_stream):
-        alert = orjson.loads(fields[b"alert"])
+        raw = fields.get("alert", fields.get(b"alert"))  # str keys when the client decodes
+        alert = orjson.loads(raw)
         if alert.get("accountId"):
             found.append((float(alert["score"]), str(alert["id"]), str(alert["accountId"])))
     found.sort(key=lambda a: (-a[0], a[1]))
@@ -140,10 +142,13 @@ class Loop:
         self.steps: list[dict[str, Any]] = []
         self.last: Scores = None
         self.trained = False
+        self.initial: Scores = None  # the model before any feedback
 
     def step(self, name: str, seed: int, act: Any) -> None:
         # the labels have not changed since the last step's retraining: reuse its model
-        before = self.last if self.trained else retrain(self.store, seed)[0]
+        if not self.trained:
+            self.initial = retrain(self.store, seed)[0]
+        before = self.last if self.trained else self.initial
         started = time.perf_counter()
         done = act()
         api_s = time.perf_counter() - started
@@ -159,6 +164,7 @@ class Loop:
                 "labelled_legit": sum(1 for v in labels.values() if v == 0),
                 "victims_labelled_fraud": sum(1 for a in self.victims if labels.get(a) == 1),
                 "held_out_members": len(held_out),
+                "auc_no_feedback": auc(self.initial, held_out, negatives),
                 "auc_before": auc(before, held_out, negatives),
                 "auc_after": auc(after, held_out, negatives),
                 "api_s": round(api_s, 2),
