@@ -26,7 +26,13 @@ import torch
 from torch_geometric.data import HeteroData
 
 from core.ports import EdgeLogReader
-from gnn.features import ACCOUNT_FEATURES, ENTITY_FEATURES, account_features, entity_features
+from gnn.features import (
+    ACCOUNT_FEATURES,
+    ENTITY_FEATURES,
+    account_features,
+    entity_features,
+    unique_pairs,
+)
 from graph.model_io import verdict_rows
 
 logger = logging.getLogger(__name__)
@@ -60,7 +66,7 @@ class TxTable:
     """The log's transactions and account events as columns (one row per transaction)."""
 
     ids: dict[str, _Index] = field(default_factory=lambda: {t: _Index() for t in NODE_TYPES})
-    cols: dict[str, list[Any]] = field(
+    cols: dict[str, Any] = field(  # lists as read; numpy arrays in an online piece
         default_factory=lambda: {
             k: []
             for k in ("ts", "kind", "amount", "src", "dst_acc", "merchant", "device", "ip", "label")
@@ -158,9 +164,7 @@ def account_labels(
 
 
 def _edge(src: np.ndarray, dst: np.ndarray) -> torch.Tensor:
-    ok = (src >= 0) & (dst >= 0)
-    pairs = np.unique(np.stack([src[ok], dst[ok]]), axis=1) if ok.any() else np.zeros((2, 0))
-    return torch.as_tensor(pairs, dtype=torch.long).reshape(2, -1)
+    return torch.as_tensor(unique_pairs(src, dst).T.copy(), dtype=torch.long).reshape(2, -1)
 
 
 def build_hetero(

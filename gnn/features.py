@@ -46,21 +46,30 @@ def _count(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.nda
     return np.bincount(idx[ok], weights=w, minlength=n).astype(np.float64)[:n]
 
 
-def _distinct(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """Per ``a`` node, how many distinct ``b`` nodes it meets."""
+def unique_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``[P, 2]`` distinct ``(a, b)`` pairs with both sides >= 0, sorted by ``a`` then ``b``.
+
+    One 1-D ``np.unique`` over ``a * (max b + 1) + b``: several times faster than
+    ``np.unique(..., axis=0)``, which sorts structured rows.
+    """
     ok = (a >= 0) & (b >= 0)
     if not ok.any():
-        return np.zeros(n)
-    pairs = np.unique(np.stack([a[ok], b[ok]], axis=1), axis=0)
+        return np.zeros((0, 2), dtype=np.int64)
+    a, b = a[ok].astype(np.int64), b[ok].astype(np.int64)
+    width = int(b.max()) + 1
+    keys = np.unique(a * width + b)
+    return np.stack([keys // width, keys % width], axis=1)
+
+
+def _distinct(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Per ``a`` node, how many distinct ``b`` nodes it meets."""
+    pairs = unique_pairs(a, b)
     return _count(pairs[:, 0], n)
 
 
 def _sharers(a: np.ndarray, b: np.ndarray, n: int, n_b: int) -> np.ndarray:
     """Per account, how many other accounts share one of its ``b`` entities (with repeats)."""
-    ok = (a >= 0) & (b >= 0)
-    if not ok.any():
-        return np.zeros(n)
-    pairs = np.unique(np.stack([a[ok], b[ok]], axis=1), axis=0)
+    pairs = unique_pairs(a, b)
     degree = _count(pairs[:, 1], n_b)
     return _count(pairs[:, 0], n, degree[pairs[:, 1]] - 1)
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
+import numpy as np
 import torch
 from torch_geometric.data import HeteroData
 
@@ -62,6 +64,32 @@ def account_row(e: AccountEvent) -> list[Any]:
     return ["a", e.account_id, e.opened_at, e.phone, e.email, e.address]
 
 
+class _Columns:
+    """The table's columns as numpy arrays, grown in place (capacity doubles) as rows arrive,
+    so a piece is cut by fancy indexing instead of a Python loop over its rows."""
+
+    DTYPES = {"amount": np.float64}
+
+    def __init__(self, cols: dict[str, Any]) -> None:
+        self.n = 0
+        self.data = {k: np.zeros(0, dtype=self.DTYPES.get(k, np.int64)) for k in cols}
+        self.extend(cols)
+
+    def extend(self, cols: dict[str, Any]) -> None:
+        """Copy the rows of ``cols`` past the ones already held."""
+        end = len(cols["ts"])
+        for k, arr in self.data.items():
+            if end > len(arr):
+                grown = np.zeros(max(end, 2 * len(arr)), dtype=arr.dtype)
+                grown[: self.n] = arr[: self.n]
+                self.data[k] = arr = grown
+            arr[self.n : end] = cols[k][self.n : end]
+        self.n = end
+
+    def view(self) -> dict[str, np.ndarray]:
+        return {k: v[: self.n] for k, v in self.data.items()}
+
+
 class LiveGraph:
     """The export's transaction table kept current from events, cut into k-hop pieces."""
 
@@ -80,6 +108,7 @@ class LiveGraph:
         self.holders: defaultdict[int, set[int]] = defaultdict(set)
         self.changed: dict[str, set[int]] = {t: set() for t in NODE_TYPES}
         self.now_ms = int(max(table.cols["ts"], default=0))
+        self.columns = _Columns(table.cols)
         self._index_rows(0)
         self._index_identities(0)
 
@@ -110,6 +139,7 @@ class LiveGraph:
         n_rows, n_ident = len(self.table.cols["ts"]), len(self.table.identity)
         before = len(self.table.ids["account"])
         self.table.add_rows(rows, None)
+        self.columns.extend(self.table.cols)
         self._register_keys(rows)
         self.changed["account"].update(range(before, len(self.table.ids["account"])))
         self._index_rows(n_rows)
@@ -147,31 +177,40 @@ class LiveGraph:
 
     def subgraph(self, account_ids: Sequence[str]) -> tuple[HeteroData, list[int]]:
         """The two-hop piece around the known ``account_ids`` and their positions in it."""
-        index, cols = self.table.ids["account"], self.table.cols
-        targets = [index[a] for a in account_ids if a in index]
-        picked: set[int] = set()
-        full: dict[str, set[int]] = {t: set() for t in NODE_TYPES}
-        full["account"].update(targets)
-        for a in targets:
-            rows = self._latest("account", a, self.row_cap)
-            picked.update(rows)
-            for i in rows:
-                for col, node_type in _ROW_NODES:
-                    node = cols[col][i]
-                    if node >= 0:
-                        full[node_type].add(node)
-            full["identity"].update(self.identities.get(a, ()))
+        index = self.table.ids["account"]
+        targets = list(dict.fromkeys(index[a] for a in account_ids if a in index))
+        cols = self.columns.view()
+        own = self._rows_of("account", targets, self.row_cap)
+        full = {t: np.zeros(0, dtype=np.int64) for t in NODE_TYPES}
+        for col, node_type in _ROW_NODES:
+            full[node_type] = np.union1d(full[node_type], cols[col][own])
+        full = {t: v[v >= 0] for t, v in full.items()}
+        full["account"] = np.union1d(full["account"], targets)
+        full["identity"] = np.array(
+            sorted({i for a in targets for i in self.identities.get(a, ())}), dtype=np.int64
+        )
+        picked: list[Any] = [own]
         for node_type in ("device", "ip"):
-            for e in full[node_type]:
-                picked.update(self._sample_accounts(node_type, e))
-        for a in full["account"] - set(targets):  # transfer partners: exact when small
-            rows = self.rows["account"].get(a, [])
-            if len(rows) <= self.row_cap:
-                picked.update(rows)
-        piece, local = self._piece(sorted(picked), full["identity"], targets)
+            picked += [self._sample_accounts(node_type, int(e)) for e in full[node_type]]
+        partners = np.setdiff1d(full["account"], targets)  # transfer partners: exact when small
+        picked.append(self._rows_of("account", partners.tolist(), None))
+        rows = np.unique(np.concatenate(picked).astype(np.int64))
+        piece, order = self._piece(rows, full["identity"], np.asarray(targets, dtype=np.int64))
         data = build_hetero(piece, now_ms=self.now_ms)
-        self._fill_features(data, piece, full)
-        return data, [local[a] for a in targets]
+        self._fill_features(data, order, full)
+        return data, list(range(len(targets)))
+
+    def _rows_of(self, node_type: str, nodes: Sequence[int], cap: int | None) -> np.ndarray:
+        """The latest ``cap`` rows of each node; with ``cap`` None, all rows of the nodes that
+        have at most ``row_cap`` (a node with more keeps its exported features)."""
+        by_node, out = self.rows[node_type], []
+        for node in nodes:
+            rows = by_node.get(node, [])
+            if cap is not None:
+                out.append(rows[-cap:])
+            elif len(rows) <= self.row_cap:
+                out.append(rows)
+        return np.fromiter(chain.from_iterable(out), dtype=np.int64)
 
     def _sample_accounts(self, node_type: str, entity: int) -> list[int]:
         """All the entity's rows if it has at most ``row_cap`` (its features are then exact),
@@ -189,44 +228,68 @@ class LiveGraph:
         return out
 
     def _piece(
-        self, rows: list[int], identities: set[int], targets: list[int]
-    ) -> tuple[TxTable, dict[int, int]]:
-        """A TxTable of ``rows`` (global ids kept in ``global_of``) with the targets first."""
-        cols, piece = self.table.cols, TxTable()
-        acc = piece.ids["account"]
-        for a in targets:
-            acc.add(self.keys["account"][a])
-        for i in rows:
-            for col in ("ts", "kind", "amount", "label"):
-                piece.cols[col].append(cols[col][i])
-            for col, node_type in _ROW_NODES:
-                node = cols[col][i]
-                piece.cols[col].append(
-                    piece.ids[node_type].add(self.keys[node_type][node]) if node >= 0 else -1
-                )
-        for identity in identities:
-            for a in sorted(self.holders[identity])[: self.fanout]:
-                piece.identity.append(
-                    (
-                        acc.add(self.keys["account"][a]),
-                        piece.ids["identity"].add(self.keys["identity"][identity]),
-                    )
-                )
-        for key, a in acc.items():
-            opened = self.table.opened.get(self.table.ids["account"][key])
-            if opened is not None:
-                piece.opened[a] = opened
-        return piece, {a: acc[self.keys["account"][a]] for a in targets}
+        self, rows: np.ndarray, identities: np.ndarray, targets: np.ndarray
+    ) -> tuple[TxTable, dict[str, np.ndarray]]:
+        """A TxTable of ``rows`` in local node numbers, the targets first; and per node type
+        the global node of each local one."""
+        cols, piece = self.columns.view(), TxTable()
+        holders = [
+            (a, identity)
+            for identity in identities.tolist()
+            for a in sorted(self.holders[identity])[: self.fanout]
+        ]
+        pairs = np.asarray(holders, dtype=np.int64).reshape(-1, 2)
+        picked = {name: cols[name][rows] for name, _ in _ROW_NODES}
+        order: dict[str, np.ndarray] = {}
+        local: dict[str, np.ndarray] = {}
+        order["account"], loc = _localise(
+            np.concatenate([picked["src"], picked["dst_acc"], pairs[:, 0]]), targets
+        )
+        n = len(rows)
+        local["src"], local["dst_acc"], acc_pairs = loc[:n], loc[n : 2 * n], loc[2 * n :]
+        for name, node_type in _ROW_NODES[2:]:
+            order[node_type], local[name] = _localise(picked[name], _NONE)
+        order["identity"], id_pairs = _localise(pairs[:, 1], _NONE)
+        piece.cols = {name: cols[name][rows] for name in ("ts", "kind", "amount", "label")}
+        piece.cols.update(local)
+        piece.identity = list(zip(acc_pairs.tolist(), id_pairs.tolist(), strict=True))
+        for t in NODE_TYPES:
+            keys = self.keys[t]
+            piece.ids[t].update((keys[g], i) for i, g in enumerate(order[t].tolist()))
+        opened = self.table.opened
+        piece.opened = {
+            i: opened[g] for i, g in enumerate(order["account"].tolist()) if g in opened
+        }
+        return piece, order
 
-    def _fill_features(self, data: HeteroData, piece: TxTable, full: dict[str, set[int]]) -> None:
+    def _fill_features(
+        self, data: HeteroData, order: dict[str, np.ndarray], full: dict[str, np.ndarray]
+    ) -> None:
         """Exported features for nodes that did not change or whose piece is partial."""
         for t in NODE_TYPES:
-            x = data[t].x.numpy().copy()
-            global_index = self.table.ids[t]
-            for key, local in piece.ids[t].items():
-                g = global_index[key]
-                fresh = g in full[t] and len(self.rows[t].get(g, ())) <= self.row_cap
-                stale_ok = g < self.exported[t]
-                if stale_ok and not (fresh and g in self.changed[t]):
-                    x[local] = self.x[t][g]
-            data[t].x = torch.from_numpy(x)
+            g = order[t]
+            keep = g < self.exported[t]
+            by_node, changed = self.rows[t], self.changed[t]
+            for i in np.flatnonzero(np.isin(g, full[t])).tolist():
+                node = int(g[i])
+                if node in changed and len(by_node.get(node, ())) <= self.row_cap:
+                    keep[i] = False  # recomputed from its rows in the piece
+            if keep.any():
+                x = data[t].x.numpy().copy()
+                x[keep] = self.x[t][g[keep]]
+                data[t].x = torch.from_numpy(x)
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _localise(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local numbers for global node ids: ``first`` take 0.., the other distinct ids (>= 0)
+    follow in increasing order. Returns the global id of each local number, and ``values``
+    mapped to local numbers (-1 stays -1)."""
+    ok = values >= 0
+    order = np.concatenate([first, np.setdiff1d(values[ok], first)])
+    sorter = np.argsort(order, kind="stable")
+    local = np.full(len(values), -1, dtype=np.int64)
+    local[ok] = sorter[np.searchsorted(order, values[ok], sorter=sorter)]
+    return order, local

@@ -14,7 +14,7 @@ Shapes:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,12 +22,12 @@ import scipy.sparse as sp
 from sklearn.ensemble import HistGradientBoostingClassifier
 from torch_geometric.data import HeteroData
 
-RELATIONS = (
-    ("used", "device"),
-    ("from_ip", "ip"),
-    ("has_identity", "identity"),
-    ("paid", "merchant"),
-)
+from gnn.forest import FlatForest
+from gnn.ring_rows import RELATIONS, propagate_rows
+
+FLAT_ROWS = 256  # FlatForest's walk holds [rows, trees] arrays: small batches only
+
+__all__ = ["RELATIONS", "RingBoost", "propagate", "propagated_names"]
 
 
 def _adjacency(data: HeteroData, rel: str, dst: str) -> sp.csr_matrix:
@@ -58,23 +58,33 @@ def _max(adj: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def propagate(data: HeteroData) -> np.ndarray:
-    """``[N_account, F]``: own features plus one- and two-hop mean/max aggregations."""
+def _without_self(co: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """``co`` (row i is account ``rows[i]``) with each row's own account dropped, as 0/1."""
+    coo = co.tocoo()
+    keep = coo.col != rows[coo.row]
+    return sp.csr_matrix((np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=co.shape)
+
+
+def propagate(data: HeteroData, rows: np.ndarray | None = None) -> np.ndarray:
+    """``[N_account, F]``: own features plus one- and two-hop mean/max aggregations.
+
+    With ``rows``, only those accounts' rows (``[len(rows), F]``), the same values: online
+    scoring needs its targets' rows, not the whole neighbourhood's.
+    """
     xa = data["account"].x.numpy()
-    blocks = [xa]
-    transfer = data["account", "transferred", "account"].edge_index.numpy()
     n = xa.shape[0]
+    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    blocks = [xa[rows]]
+    transfer = data["account", "transferred", "account"].edge_index.numpy()
     t = sp.csr_matrix((np.ones(transfer.shape[1]), (transfer[0], transfer[1])), shape=(n, n))
-    partners = ((t + t.T) > 0).astype(np.float64).tocsr()
+    partners = ((t + t.T) > 0).astype(np.float64).tocsr()[rows]
     blocks += [_mean(partners, xa), _max(partners, xa)]
     for rel, dst in RELATIONS:
         adj = _adjacency(data, rel, dst)
-        blocks += [_mean(adj, data[dst].x.numpy()), _max(adj, data[dst].x.numpy())]
+        mine = adj[rows]
+        blocks += [_mean(mine, data[dst].x.numpy()), _max(mine, data[dst].x.numpy())]
         if dst != "merchant":
-            co = (adj @ adj.T).tocsr()
-            co.setdiag(0)
-            co.eliminate_zeros()
-            co.data[:] = 1.0
+            co = _without_self((mine @ adj.T).tocsr(), rows)
             blocks += [_mean(co, xa), _max(co, xa), np.asarray(co.sum(axis=1))]
     return np.concatenate(blocks, axis=1).astype(np.float32)
 
@@ -112,6 +122,7 @@ class RingBoost:
             class_weight="balanced",
             random_state=seed,
         )
+        self._flat: FlatForest | None = None
 
     def fit(
         self, data: HeteroData, train_idx: np.ndarray, progress: Progress | None = None
@@ -119,6 +130,7 @@ class RingBoost:
         x = propagate(data)[train_idx]
         y = data["account"].y.numpy()[train_idx]
         self.clf.fit(x, y)
+        self._flat = None
         if progress is not None:
             progress(self.clf.n_iter_, 0.0)
         return self
@@ -136,3 +148,19 @@ class RingBoost:
     def predict_proba(self, data: HeteroData) -> np.ndarray:
         """``[N_account]`` fraud probabilities."""
         return self.clf.predict_proba(propagate(data))[:, 1]
+
+    def predict_rows(self, data: HeteroData, rows: Sequence[int]) -> np.ndarray:
+        """``[len(rows)]`` fraud probabilities of those accounts only (online scoring).
+
+        Up to ``FLAT_ROWS`` rows are propagated by segment reductions and go through the
+        flattened trees in this thread; more through scipy and scikit-learn's predictor. Both
+        give the same probabilities.
+        """
+        picked = np.asarray(rows, dtype=np.int64)
+        if len(picked) > FLAT_ROWS:
+            return self.clf.predict_proba(propagate(data, picked))[:, 1]
+        x = propagate_rows(data, picked)
+        flat = getattr(self, "_flat", None)  # absent on models pickled before it existed
+        if flat is None:
+            flat = self._flat = FlatForest(self.clf)
+        return flat.predict_proba(x)

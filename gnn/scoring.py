@@ -89,7 +89,12 @@ class GnnRiskModel:
         data, positions = self.live.subgraph(account_ids)
         if not positions:
             return {}
-        risk = to_risk(self.model.predict_proba(data)[positions])
+        predict_rows = getattr(self.model, "predict_rows", None)
+        if predict_rows is not None:  # only the targets' rows (RingBoost)
+            p = predict_rows(data, positions)
+        else:  # a GNN's forward pass covers the piece; keep the targets
+            p = self.model.predict_proba(data)[positions]
+        risk = to_risk(p)
         ids = data["account"].ids
         return {ids[p]: float(r) for p, r in zip(positions, risk.tolist(), strict=True)}
 
