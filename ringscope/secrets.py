@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from core.errors import ConfigurationError
@@ -33,10 +34,11 @@ def identity_salt(settings: Settings) -> str:
         return settings.identity_salt
     path = private_dir(Path(settings.data_dir)) / SALT_FILE
     if not path.exists():
-        # written whole to a private file, then linked into place: of two processes starting
-        # together, one link wins and both read the same complete salt
-        tmp = path.with_name(f".{SALT_FILE}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # written whole to a private file of its own (a unique name: threads of one process
+        # share a pid), then linked into place: of two starting together, one link wins and
+        # both read the same complete salt
+        fd, name = tempfile.mkstemp(prefix=f".{SALT_FILE}.", dir=path.parent)
+        tmp = Path(name)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
         try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,20 @@ def test_the_embedded_servers_data_dir_is_private(tmp_path: Path) -> None:
     data = tmp_path / "falkordb"
     with EmbeddedFalkorDB(data):
         assert mode(data) == 0o700
+
+
+def test_threads_starting_together_read_one_salt(tmp_path: Path) -> None:
+    # `up` builds the API and the worker in one process: same pid, so a temp name from the pid
+    # was shared, one thread truncated or removed the other's file and start-up failed
+    for attempt in range(20):
+        settings = settings_in(tmp_path / str(attempt))
+        gate = threading.Barrier(8)
+
+        def start(settings: Settings = settings, gate: threading.Barrier = gate) -> str:
+            gate.wait()
+            return identity_salt(settings)
+
+        with ThreadPoolExecutor(8) as pool:
+            salts = {f.result() for f in [pool.submit(start) for _ in range(8)]}
+        assert len(salts) == 1 and len(salts.pop()) >= 32
+        assert [p.name for p in settings.data_dir.iterdir()] == [SALT_FILE]
