@@ -216,24 +216,30 @@ def _repeat_fan(
         moved = float(pair_sum[pick].sum())
         days = max(1, round((int(tt[ends[lo] - 1]) - int(tt[lo])) / DAY_MS))
         times = int(total[pick].sum())
-        if typology == "fan_out":
-            roles = {d: "receiver" for d in ids} | {int(h): "source"}
-            reason = f"{snap.account_id(int(h))} paid {len(ids)} accounts it never paid before"
-        else:
-            roles = {d: "feeder" for d in ids} | {int(h): "collector"}
-            reason = f"{len(ids)} accounts that never paid {snap.account_id(int(h))} before paid it"
-        reason += f" {times} times ({moved:,.0f}) within {days} days, then stopped"
-        out.append(
-            Candidate(
-                frozenset(roles),
-                f"{typology}_tranches",
-                40.0 + 2.0 * min(len(ids), 5),
-                [reason],
-                roles,
-                amount=moved,
-            )
-        )
+        out.append(tranche_candidate(snap, typology, int(h), ids, moved, f"{times} times", days))
     return out
+
+
+def tranche_candidate(
+    snap: Snapshot, typology: str, hub: int, ids: list[int], moved: float, how: str, days: int
+) -> Candidate:
+    """A hub and the new counterparties it paid (``fan_out``) or was paid by (``fan_in``) in
+    tranches, ``how`` often, then stopped."""
+    if typology == "fan_out":
+        roles = {d: "receiver" for d in ids} | {hub: "source"}
+        reason = f"{snap.account_id(hub)} paid {len(ids)} accounts it never paid before"
+    else:
+        roles = {d: "feeder" for d in ids} | {hub: "collector"}
+        reason = f"{len(ids)} accounts that never paid {snap.account_id(hub)} before paid it"
+    reason += f" {how} ({moved:,.0f}) within {days} days, then stopped"
+    return Candidate(
+        frozenset(roles),
+        f"{typology}_tranches",
+        40.0 + 2.0 * min(len(ids), 5),
+        [reason],
+        roles,
+        amount=moved,
+    )
 
 
 def _fresh_fan_out(snap: Snapshot, min_payees: int, span_ms: int) -> list[Candidate]:

@@ -26,6 +26,7 @@ from itertools import combinations
 
 import numpy as np
 
+from detection.fans import tranche_candidate
 from detection.snapshot import DAY_MS, Candidate, Snapshot
 
 HABIT_MS = 7 * DAY_MS  # a pair first seen in the data's first week may be a habit
@@ -310,23 +311,7 @@ def find_fresh_tranches(snap: Snapshot, fp: FreshPairs) -> list[Candidate]:
                 continue
             moved = float(money[pick].sum())
             days = max(1, round((int(tt[ends[lo] - 1]) - int(tt[lo])) / DAY_MS))
-            if typology == "fan_out":
-                roles = {d: "receiver" for d in ids} | {hub: "source"}
-                reason = f"{snap.account_id(hub)} paid {len(ids)} accounts it never paid before"
-            else:
-                roles = {d: "feeder" for d in ids} | {hub: "collector"}
-                reason = (
-                    f"{len(ids)} accounts that never paid {snap.account_id(hub)} before paid it"
-                )
-            reason += f" several times each ({moved:,.0f}) within {days} days, then stopped"
             out.append(
-                Candidate(
-                    frozenset(roles),
-                    f"{typology}_tranches",
-                    40.0 + 2.0 * min(len(ids), 5),
-                    [reason],
-                    roles,
-                    amount=moved,
-                )
+                tranche_candidate(snap, typology, hub, ids, moved, "several times each", days)
             )
     return out
