@@ -55,13 +55,10 @@ def _complete(plan: Plan, source: Any) -> Any:
         value = resolve(source, None)
         if value is None:
             return _FALLBACK if non_null else None
-        if type(value) in _PLAIN:
-            out = coerce(value)
-            if out is not None and out is not Undefined:
-                return out
-    except Exception:  # noqa: S110 - the standard path reads it again and reports it
-        pass
-    return _FALLBACK
+        out = coerce(value) if type(value) in _PLAIN else None
+    except Exception:  # noqa: BLE001 - the standard path resolves it again and reports it
+        return _FALLBACK
+    return _FALLBACK if out is None or out is Undefined else out
 
 
 def leaf_fast_context(base: type[Any]) -> type[Any]:
