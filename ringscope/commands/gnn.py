@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 
 from core.settings import load_settings
-from ringscope.bootstrap import bootstrap, train_model
+from ringscope.bootstrap import bootstrap
+from ringscope.models import train_model
 
 logger = logging.getLogger(__name__)
 console = Console()

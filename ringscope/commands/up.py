@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 
 from core.settings import Settings, load_settings
-from ringscope.bootstrap import Runtime, attach, bootstrap, close_worker, train_model
+from ringscope.bootstrap import Runtime, attach, bootstrap, close_worker
 from ringscope.logging import RequestIdMiddleware
 from ringscope.metrics import record_batch, record_run
+from ringscope.models import train_model
 from ringscope.supervise import IngestHealth, supervised_thread
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """The account model's explanation and model cards through GraphQL: a real FalkorDB graph of
-planted rings, a small model trained and registered by ``ringscope.bootstrap.train_model``."""
+planted rings, a small model trained and registered by ``ringscope.models.train_model``."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def store(falkordb: EmbeddedFalkorDB) -> Iterator[FalkorStore]:
 def trained(
     store: FalkorStore, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Settings, ModelRecord, set[str]]:
-    from ringscope.bootstrap import train_model
+    from ringscope.models import train_model
 
     rows, _, unlabelled = planted_rows(legit=60, rings=4, size=5, seed=2)
     store.apply_batch(_events(rows))

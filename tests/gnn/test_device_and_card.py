@@ -70,7 +70,7 @@ def test_a_model_trained_on_cuda_loads_and_scores_on_cpu(planted: object, tmp_pa
 
 def test_train_registers_a_card_with_a_time_split(store: FalkorStore, tmp_path: Path) -> None:
     from core.settings import load_settings
-    from ringscope.bootstrap import train_model
+    from ringscope.models import train_model
     from tests.gnn.test_gnn import _events
 
     rows, _, _ = planted_rows(legit=60, rings=4, size=5, seed=2)

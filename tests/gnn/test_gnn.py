@@ -183,7 +183,7 @@ def test_a_registered_model_on_a_fresh_graph_scores_nothing_and_stops_nothing(
     planted: tuple, tmp_path: Path, store: FalkorStore
 ) -> None:
     from core.settings import load_settings
-    from ringscope.bootstrap import load_risk_model
+    from ringscope.models import load_risk_model
 
     data, _, _ = planted
     model, result = train_and_evaluate(data, "ring_boost", seed=0)

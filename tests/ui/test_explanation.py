@@ -29,7 +29,7 @@ EXPLAIN_COLOR = "#2dd4bf"  # js/explainview.js
 
 @pytest.fixture
 def member(store: FalkorStore, tmp_path: Path) -> tuple[str, Path]:
-    from ringscope.bootstrap import train_model
+    from ringscope.models import train_model
 
     rows, _, unlabelled = planted_rows(legit=40, rings=2, size=5, seed=4)
     store.apply_batch(_events(rows))
