@@ -43,7 +43,7 @@ Country = Annotated[
     ),
 ]
 # Timestamps outside 1990..2100 are typos (seconds instead of milliseconds, say), not history.
-_MIN_MS, _MAX_MS = 631_152_000_000, 4_102_444_800_000
+MIN_MS, MAX_MS = 631_152_000_000, 4_102_444_800_000
 
 
 def to_epoch_ms(value: Any) -> int:
@@ -52,7 +52,7 @@ def to_epoch_ms(value: Any) -> int:
     # value out of range, takes the full path below, which words the reason.
     kind = type(value)
     if kind is int:
-        if _MIN_MS <= value <= _MAX_MS:
+        if MIN_MS <= value <= MAX_MS:
             return int(value)
     elif kind is str:
         try:
@@ -61,7 +61,7 @@ def to_epoch_ms(value: Any) -> int:
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
             ms = int(parsed.timestamp() * 1000)
-            if _MIN_MS <= ms <= _MAX_MS:
+            if MIN_MS <= ms <= MAX_MS:
                 return ms
     return _to_epoch_ms(value)
 
@@ -89,7 +89,7 @@ def _to_epoch_ms(value: Any) -> int:
             ms = int(parsed.astimezone(UTC).timestamp() * 1000)
     else:
         raise ValueError("must be an ISO-8601 string with a zone or epoch milliseconds")
-    if not _MIN_MS <= ms <= _MAX_MS:
+    if not MIN_MS <= ms <= MAX_MS:
         raise ValueError(f"must be epoch milliseconds between 1990 and 2100 (got {ms})")
     return ms
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from core.events import _MAX_MS, _MIN_MS, KINDS, MAX_ID
+from core.events import KINDS, MAX_ID, MAX_MS, MIN_MS
 
 _S, _F = pa.string(), pa.float64()
 _IDS = ("tx_id", "account_id", "counterparty_id", "merchant_id", "device_id", "ip", "card_id")
@@ -159,7 +159,7 @@ def _epoch_ms(ts: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.int64]] | None
         micros = pc.cast(pc.cast(ts, pa.timestamp("us", tz="UTC")), pa.int64()).to_numpy()
         # what int(datetime.timestamp() * 1000) computes: seconds as a float, then truncated
         ms = (micros.astype(np.float64) / 1e6 * 1000.0).astype(np.int64)
-    if len(ms) and (ms.min() < _MIN_MS or ms.max() > _MAX_MS):
+    if len(ms) and (ms.min() < MIN_MS or ms.max() > MAX_MS):
         return None
     out: np.ndarray[Any, np.dtype[np.int64]] = ms.astype(np.int64)
     return out
