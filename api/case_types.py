@@ -91,62 +91,43 @@ class CaseAuditEntry:
 class Case:
     view: strawberry.Private[CaseView]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.view.id)
+    id: strawberry.ID
+    title: str
+    status: CaseStatus
+    priority: CasePriority
+    assignee: str | None
+    due_at: datetime | None
+    disposition: CaseDisposition | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    created_by: str
+    alert_ids: list[strawberry.ID]
+    ring_ids: list[strawberry.ID]
+    account_ids: list[strawberry.ID]
 
-    @strawberry.field
-    def title(self) -> str:
-        return self.view.title
-
-    @strawberry.field
-    def status(self) -> CaseStatus:
-        return CaseStatus(self.view.status)
-
-    @strawberry.field
-    def priority(self) -> CasePriority:
-        return CasePriority(self.view.priority)
-
-    @strawberry.field
-    def assignee(self) -> str | None:
-        return self.view.assignee
-
-    @strawberry.field
-    def due_at(self) -> datetime | None:
-        return to_datetime(self.view.due_at)
-
-    @strawberry.field
-    def disposition(self) -> CaseDisposition | None:
-        return CaseDisposition(self.view.disposition) if self.view.disposition else None
-
-    @strawberry.field
-    def created_at(self) -> datetime | None:
-        return to_datetime(self.view.created_at)
-
-    @strawberry.field
-    def updated_at(self) -> datetime | None:
-        return to_datetime(self.view.updated_at)
-
-    @strawberry.field
-    def created_by(self) -> str:
-        return self.view.created_by
-
-    @strawberry.field
-    def alert_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(i) for i in self.view.alert_ids]
-
-    @strawberry.field
-    def ring_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(i) for i in self.view.ring_ids]
-
-    @strawberry.field
-    def account_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(i) for i in self.view.account_ids]
+    @classmethod
+    def of(cls, view: CaseView) -> Case:
+        return cls(
+            view=view,
+            id=strawberry.ID(view.id),
+            title=view.title,
+            status=CaseStatus(view.status),
+            priority=CasePriority(view.priority),
+            assignee=view.assignee,
+            due_at=to_datetime(view.due_at),
+            disposition=CaseDisposition(view.disposition) if view.disposition else None,
+            created_at=to_datetime(view.created_at),
+            updated_at=to_datetime(view.updated_at),
+            created_by=view.created_by,
+            alert_ids=[strawberry.ID(i) for i in view.alert_ids],
+            ring_ids=[strawberry.ID(i) for i in view.ring_ids],
+            account_ids=[strawberry.ID(i) for i in view.account_ids],
+        )
 
     @described_field("The case's rings that still exist.")
     async def rings(self, info: Info) -> list[Ring]:
         views = await info.context.loaders.ring.load_many(list(self.view.ring_ids))
-        return [Ring(view=v) for v in views if v is not None]
+        return [Ring.of(v) for v in views if v is not None]
 
     @described_field("Append-only notes, oldest first.")
     def notes(self) -> list[CaseNote]:

@@ -86,13 +86,13 @@ async def cases(
     async def total() -> int:
         return await store.count_cases(flt)
 
-    return offset_connection([Case(view=c) for c in found], offset, first, total)
+    return offset_connection([Case.of(c) for c in found], offset, first, total)
 
 
 async def case(info: Info, id: strawberry.ID) -> Case | None:
     info.context.require("viewer")
     found = (await case_store(info).cases([str(id)]))[0]
-    return None if found is None else Case(view=found)
+    return None if found is None else Case.of(found)
 
 
 def _ids(ids: list[strawberry.ID] | None) -> list[str]:
@@ -129,7 +129,7 @@ async def create_case(
             view = add_note(view, note, actor, now)
     except CaseError as exc:
         raise _domain_errors(exc) from exc
-    return Case(view=await case_store(info).create_case(view, actor))
+    return Case.of(await case_store(info).create_case(view, actor))
 
 
 async def _change(info: Info, id: str, action: str, fn: Any) -> Case:
@@ -141,7 +141,7 @@ async def _change(info: Info, id: str, action: str, fn: Any) -> Case:
         )
     except CaseError as exc:
         raise _domain_errors(exc) from exc
-    return Case(view=view)
+    return Case.of(view)
 
 
 async def update_case(
@@ -194,7 +194,7 @@ async def attach_to_case(
         )
     except CaseError as exc:
         raise _domain_errors(exc) from exc
-    return Case(view=view)
+    return Case.of(view)
 
 
 def _attachment(file: CaseFileInput, actor: Actor, now: int) -> tuple[CaseAttachment, bytes]:
@@ -234,4 +234,4 @@ async def live_cases(info: Info, status: CaseStatus | None = None) -> AsyncGener
                 continue
             view = (await store.cases([case_id]))[0]
             if view is not None and (status is None or view.status == status.value):
-                yield Case(view=view)
+                yield Case.of(view)

@@ -67,105 +67,78 @@ class AccountLink:
 
 @strawberry.type
 class Transaction:
-    record: strawberry.Private[TransactionRecord]
+    # plain fields, not resolvers: strawberry reads them directly (pages of transactions)
+    id: strawberry.ID
+    ts: datetime
+    kind: str
+    amount: float
+    currency: str
+    account_id: strawberry.ID
+    counterparty_id: strawberry.ID | None
+    merchant_id: strawberry.ID | None
+    device_id: strawberry.ID | None
+    ip: str | None
+    country: str | None
+    city: str | None
+    score: float | None = strawberry.field(
+        description="Risk 0-100 given by scoring when the transaction arrived."
+    )
+    decision: str | None
+    reasons: list[str]
+    label: str | None = strawberry.field(
+        description="Ground-truth label, when the source supplied one."
+    )
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.id)
-
-    @strawberry.field
-    def ts(self) -> datetime:
-        return datetime.fromtimestamp(self.record.ts / 1000, tz=UTC)
-
-    @strawberry.field
-    def kind(self) -> str:
-        return self.record.kind
-
-    @strawberry.field
-    def amount(self) -> float:
-        return self.record.amount
-
-    @strawberry.field
-    def currency(self) -> str:
-        return self.record.currency
-
-    @strawberry.field
-    def account_id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.account_id)
-
-    @strawberry.field
-    def counterparty_id(self) -> strawberry.ID | None:
-        return opt_id(self.record.counterparty_id)
-
-    @strawberry.field
-    def merchant_id(self) -> strawberry.ID | None:
-        return opt_id(self.record.merchant_id)
-
-    @strawberry.field
-    def device_id(self) -> strawberry.ID | None:
-        return opt_id(self.record.device_id)
-
-    @strawberry.field
-    def ip(self) -> str | None:
-        return self.record.ip
-
-    @strawberry.field
-    def country(self) -> str | None:
-        return self.record.country
-
-    @strawberry.field
-    def city(self) -> str | None:
-        return self.record.city
-
-    @described_field("Risk 0-100 given by scoring when the transaction arrived.")
-    def score(self) -> float | None:
-        return self.record.risk_score
-
-    @strawberry.field
-    def decision(self) -> str | None:
-        return self.record.decision
-
-    @strawberry.field
-    def reasons(self) -> list[str]:
-        return list(self.record.reasons)
-
-    @described_field("Ground-truth label, when the source supplied one.")
-    def label(self) -> str | None:
-        return self.record.label
+    @classmethod
+    def of(cls, r: TransactionRecord) -> Transaction:
+        return cls(
+            id=strawberry.ID(r.id),
+            ts=datetime.fromtimestamp(r.ts / 1000, tz=UTC),
+            kind=r.kind,
+            amount=r.amount,
+            currency=r.currency,
+            account_id=strawberry.ID(r.account_id),
+            counterparty_id=opt_id(r.counterparty_id),
+            merchant_id=opt_id(r.merchant_id),
+            device_id=opt_id(r.device_id),
+            ip=r.ip,
+            country=r.country,
+            city=r.city,
+            score=r.risk_score,
+            decision=r.decision,
+            reasons=list(r.reasons),
+            label=r.label,
+        )
 
     @strawberry.field
     async def account(self, info: Info) -> Account | None:
-        view = await info.context.loaders.account.load(self.record.account_id)
-        return None if view is None else Account(view=view)
+        view = await info.context.loaders.account.load(self.account_id)
+        return None if view is None else Account.of(view)
 
 
 @strawberry.type
 class Account:
     view: strawberry.Private[AccountView]
+    id: strawberry.ID
+    risk_score: float | None = strawberry.field(
+        description="Model risk 0-100 from the latest GNN batch scoring."
+    )
+    model_version: str | None
+    first_seen: datetime | None
+    opened_at: datetime | None
+    verdict: Verdict | None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.view.id)
-
-    @described_field("Model risk 0-100 from the latest GNN batch scoring.")
-    def risk_score(self) -> float | None:
-        return self.view.risk_score
-
-    @strawberry.field
-    def model_version(self) -> str | None:
-        return self.view.model_version
-
-    @strawberry.field
-    def first_seen(self) -> datetime | None:
-        return to_datetime(self.view.first_seen)
-
-    @strawberry.field
-    def opened_at(self) -> datetime | None:
-        return to_datetime(self.view.opened_at)
-
-    @strawberry.field
-    def verdict(self) -> Verdict | None:
-        return None if self.view.verdict is None else Verdict(self.view.verdict)
+    @classmethod
+    def of(cls, view: AccountView) -> Account:
+        return cls(
+            view=view,
+            id=strawberry.ID(view.id),
+            risk_score=view.risk_score,
+            model_version=view.model_version,
+            first_seen=to_datetime(view.first_seen),
+            opened_at=to_datetime(view.opened_at),
+            verdict=None if view.verdict is None else Verdict(view.verdict),
+        )
 
     @strawberry.field
     async def devices(self, info: Info) -> list[AccountLink]:
@@ -199,7 +172,7 @@ class Account:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Ring]:
         views = await info.context.loaders.account_rings.load(self.view.id)
-        return paginate_list([Ring(view=v) for v in views], first, after, info.context.max_page)
+        return paginate_list([Ring.of(v) for v in views], first, after, info.context.max_page)
 
     @strawberry.field
     async def verdicts(self, info: Info) -> list[VerdictRecord]:
@@ -252,14 +225,14 @@ class RingMember:
     @strawberry.field
     async def account(self, info: Info) -> Account | None:
         view = await info.context.loaders.account.load(self.member.account_id)
-        return None if view is None else Account(view=view)
+        return None if view is None else Account.of(view)
 
     @described_field("Every ring this account belongs to.")
     async def rings(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Ring]:
         views = await info.context.loaders.account_rings.load(self.member.account_id)
-        return paginate_list([Ring(view=v) for v in views], first, after, info.context.max_page)
+        return paginate_list([Ring.of(v) for v in views], first, after, info.context.max_page)
 
 
 @strawberry.type
@@ -286,58 +259,42 @@ class RingVersion:
 @strawberry.type
 class Ring:
     view: strawberry.Private[RingView]
+    id: strawberry.ID
+    score: float = strawberry.field(description="Ring score 0-100.")
+    size: int
+    status: RingStatus
+    verdict: Verdict | None
+    assignee: str | None
+    typologies: list[str]
+    reasons: list[str]
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+    last_change: str | None = strawberry.field(
+        description="new, grown, shrunk, merged, split, rescored or unchanged."
+    )
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.view.id)
-
-    @described_field("Ring score 0-100.")
-    def score(self) -> float:
-        return self.view.score
-
-    @strawberry.field
-    def size(self) -> int:
-        return self.view.size
-
-    @strawberry.field
-    def status(self) -> RingStatus:
-        return RingStatus(self.view.status or "open")
-
-    @strawberry.field
-    def verdict(self) -> Verdict | None:
-        return None if self.view.verdict is None else Verdict(self.view.verdict)
-
-    @strawberry.field
-    def assignee(self) -> str | None:
-        return self.view.assignee
-
-    @strawberry.field
-    def typologies(self) -> list[str]:
-        return list(self.view.typologies)
-
-    @strawberry.field
-    def reasons(self) -> list[str]:
-        return list(self.view.reasons)
+    @classmethod
+    def of(cls, view: RingView) -> Ring:
+        return cls(
+            view=view,
+            id=strawberry.ID(view.id),
+            score=view.score,
+            size=view.size,
+            status=RingStatus(view.status or "open"),
+            verdict=None if view.verdict is None else Verdict(view.verdict),
+            assignee=view.assignee,
+            typologies=list(view.typologies),
+            reasons=list(view.reasons),
+            version=view.version,
+            created_at=to_datetime(view.created_at),
+            updated_at=to_datetime(view.updated_at),
+            last_change=view.last_change,
+        )
 
     @described_field("Detector evidence, as stored by detection.")
     def evidence(self) -> JSON | None:
         return json_or_text(self.view.evidence)
-
-    @strawberry.field
-    def version(self) -> int:
-        return self.view.version
-
-    @strawberry.field
-    def created_at(self) -> datetime | None:
-        return to_datetime(self.view.created_at)
-
-    @strawberry.field
-    def updated_at(self) -> datetime | None:
-        return to_datetime(self.view.updated_at)
-
-    @described_field("new, grown, shrunk, merged, split, rescored or unchanged.")
-    def last_change(self) -> str | None:
-        return self.view.last_change
 
     @strawberry.field
     async def members(self, info: Info) -> list[RingMember]:
@@ -406,7 +363,7 @@ async def account_transactions(
     records = await ctx.store.account_transactions(account_id, lo, hi, before, first + 1)
     page = records[:first]
     edges = [
-        Edge(node=Transaction(record=r), cursor=encode_cursor("t", f"{r.ts}|{r.id}")) for r in page
+        Edge(node=Transaction.of(r), cursor=encode_cursor("t", f"{r.ts}|{r.id}")) for r in page
     ]
     info_ = PageInfo(
         has_next_page=len(records) > first,

@@ -65,19 +65,19 @@ def _ms(value: datetime | None) -> int | None:
 async def account(info: Info, id: strawberry.ID) -> Account | None:
     info.context.require("viewer")
     view = await info.context.loaders.account.load(str(id))
-    return None if view is None else Account(view=view)
+    return None if view is None else Account.of(view)
 
 
 async def transaction(info: Info, id: strawberry.ID) -> Transaction | None:
     info.context.require("viewer")
     record = await info.context.loaders.transaction.load(str(id))
-    return None if record is None else Transaction(record=record)
+    return None if record is None else Transaction.of(record)
 
 
 async def ring(info: Info, id: strawberry.ID) -> Ring | None:
     info.context.require("viewer")
     view = await info.context.loaders.ring.load(str(id))
-    return None if view is None else Ring(view=view)
+    return None if view is None else Ring.of(view)
 
 
 async def rings(
@@ -112,7 +112,7 @@ async def rings(
     async def total() -> int:
         return await ctx.store.count_rings(flt)
 
-    return offset_connection([Ring(view=v) for v in views], offset, first, total)
+    return offset_connection([Ring.of(v) for v in views], offset, first, total)
 
 
 async def alerts(
@@ -271,7 +271,7 @@ async def label_account(
     view = (await info.context.store.accounts([str(id)]))[0]
     if view is None:
         raise NotFoundError(f"id: no account {str(id)[:80]!r}")
-    return Account(view=view)
+    return Account.of(view)
 
 
 async def update_ring(
@@ -301,7 +301,7 @@ async def _fresh_ring(info: Info, ring_id: str, change: str) -> Ring:
         raise NotFoundError(f"id: no ring {ring_id[:80]!r}")
     info.context.loaders.ring.prime(ring_id, view, force=True)
     await info.context.services.publish_ring(view, change)
-    return Ring(view=view)
+    return Ring.of(view)
 
 
 async def run_detection(info: Info) -> DetectionRun:
@@ -357,4 +357,4 @@ async def live_alerts(
 async def live_rings(info: Info, min_score: float = 0) -> AsyncIterator[Ring]:
     info.context.require("viewer")
     async for view in info.context.services.broadcaster.rings(min_score):
-        yield Ring(view=view)
+        yield Ring.of(view)
