@@ -1,4 +1,5 @@
-"""The API's view of the graph on FalkorDB: batched async reads, verdicts and ring workflow.
+"""The API's view of the graph on FalkorDB: lookups (``graph.lookups``) plus subgraphs, search,
+typed exploration and dashboard figures.
 
 Every query is short (index seeks, lazy traversals cut by LIMIT) because reads queue behind the
 writer (FACTS.md). A neighbourhood or ring subgraph is one query for its nodes, with the node
@@ -7,36 +8,11 @@ budget enforced in Cypher, and one for the edges among them and their properties
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from typing import Any
 
-import redis
-import redis.asyncio as aioredis
-from falkordb.asyncio import FalkorDB
-from redis.asyncio import BlockingConnectionPool
-
-from core.errors import GraphUnavailableError, RingscopeError
-from core.investigation import (
-    NODE_TYPES,
-    AccountView,
-    DetectionRunView,
-    LinkView,
-    NodeView,
-    RingFilter,
-    RingMemberView,
-    RingVersionView,
-    RingView,
-    StatsView,
-    SubgraphView,
-    VerdictView,
-)
-from core.transactions import TransactionRecord
-from graph.aio import close_async_redis
-from graph.compact import run_query
-from graph.cypher import load_query
+from core.investigation import NODE_TYPES, NodeView, StatsView, SubgraphView
+from graph.lookups import FalkorLookups
 from graph.subgraphs import (
     NodeRow,
     Row,
@@ -49,255 +25,14 @@ from graph.subgraphs import (
     shown_props,
 )
 
-logger = logging.getLogger(__name__)
 # search hits of equal rank: the kinds an investigator most often means come first
 SEARCH_ORDER = ("Ring", "Account", "Transaction", "Device", "IP", "Merchant")
 _ALL_TYPES = frozenset(NODE_TYPES)
 
 
-def _pick(cls: type, props: dict[str, Any]) -> Any:
-    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
-    known = {k: v for k, v in props.items() if k in fields}
-    for name in ("typologies", "reasons", "members"):
-        if name in known and name in fields:
-            known[name] = tuple(known[name] or ())
-    return cls(**known)
-
-
-def _pool(url: str, max_connections: int) -> BlockingConnectionPool[Any]:
-    """A blocking pool: a burst past max_connections waits for a free socket, not an error."""
-    return BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=5, decode_responses=True
-    )
-
-
-# Set once this request (task context) has written: its later reads go to the primary.
-_WROTE: ContextVar[bool] = ContextVar("ringscope_reads_wrote", default=False)
-
-
-def _group(ids: Sequence[str], rows: list[list[Any]], build: Any) -> list[list[Any]]:
-    out: dict[str, list[Any]] = {i: [] for i in ids}
-    for row in rows:
-        out[row[0]].append(build(row))
-    return [out[i] for i in ids]
-
-
-def _member_view(r: list[Any]) -> RingMemberView:
-    """A row of ``api_ring_members`` / ``api_ring_victims``."""
-    return RingMemberView(ring_id=r[0], account_id=r[1], risk=r[2], role=r[3], account_risk=r[4])
-
-
-class FalkorReads:
+class FalkorReads(FalkorLookups):
     """InvestigationStore on FalkorDB (``redis://host:port``, graph ``graph_name``)."""
 
-    def __init__(
-        self,
-        url: str,
-        graph_name: str = "ringscope",
-        max_connections: int = 64,
-        read_urls: Sequence[str] = (),
-        wait_ms: int = 1000,
-    ) -> None:
-        self.url = url
-        self.graph_name = graph_name
-        self.db = FalkorDB(connection_pool=_pool(url, max_connections))
-        self.client = self.db.connection  # replies are parsed by graph.compact
-        self.read_urls = [u for u in read_urls if u != url]
-        self.replicas = [
-            aioredis.Redis(connection_pool=_pool(u, max_connections)) for u in self.read_urls
-        ]
-        self.wait_ms = wait_ms
-        self._turn = 0
-
-    @contextmanager
-    def _translate(self, url: str) -> Iterator[None]:
-        try:
-            yield
-        except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError) as exc:
-            raise GraphUnavailableError(f"FalkorDB at {url} unavailable: {exc}") from exc
-
-    def _reader(self) -> tuple[Any, str]:
-        """The next replica in turn; the primary when there is none or this request wrote."""
-        if not self.replicas or _WROTE.get():
-            return self.client, self.url
-        self._turn = (self._turn + 1) % len(self.replicas)
-        return self.replicas[self._turn], self.read_urls[self._turn]
-
-    async def _query(
-        self, client: Any, url: str, name: str, params: dict[str, Any] | None, read_only: bool
-    ) -> list[list[Any]]:
-        with self._translate(url):
-            try:
-                return await run_query(
-                    client, self.graph_name, load_query(name), params, read_only=read_only
-                )
-            except redis.ResponseError as exc:
-                if read_only and "empty key" in str(exc):  # the graph has no data yet
-                    return []
-                raise RingscopeError(f"query {name} failed: {exc}") from exc
-
-    async def _rows(self, name: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        client, url = self._reader()
-        try:
-            return await self._query(client, url, name, params, read_only=True)
-        except GraphUnavailableError:
-            if client is self.client:
-                raise
-            logger.warning("replica %s unavailable; %s read from the primary", url, name)
-            return await self._query(self.client, self.url, name, params, read_only=True)
-
-    async def _write(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
-        """Write on the primary; the rest of this request reads there too, and with replicas
-        the write returns once they have applied it (``WAIT``): whoever reads next, on any
-        replica or process, reads it back."""
-        rows = await self._query(self.client, self.url, name, params, read_only=False)
-        _WROTE.set(True)
-        if self.replicas and self.wait_ms > 0:
-            with self._translate(self.url):
-                acked = await self.client.execute_command("WAIT", len(self.replicas), self.wait_ms)
-            if int(acked) < len(self.replicas):
-                logger.warning(
-                    "%s: %s of %d replicas confirmed the write within %d ms",
-                    name,
-                    acked,
-                    len(self.replicas),
-                    self.wait_ms,
-                )
-        return rows
-
-    # --- batched lookups (DataLoaders) ------------------------------------------------------
-    async def accounts(self, ids: Sequence[str]) -> list[AccountView | None]:
-        found = {
-            r[0]: _pick(AccountView, r[1])
-            for r in await self._rows("api_accounts", {"ids": list(ids)})
-        }
-        return [found.get(i) for i in ids]
-
-    async def transactions(self, ids: Sequence[str]) -> list[TransactionRecord | None]:
-        rows = await self._rows("api_transactions", {"ids": list(ids)})
-        found = {r[0]: TransactionRecord.from_properties(r[1]) for r in rows}
-        return [found.get(i) for i in ids]
-
-    async def account_links(self, ids: Sequence[str]) -> list[list[LinkView]]:
-        rows = await self._rows("api_account_links", {"ids": list(ids), "limit": 500 * len(ids)})
-        return _group(
-            ids,
-            rows,
-            lambda r: LinkView(
-                id=r[1],
-                type=r[2],
-                direction="out" if r[3] else "in",
-                count=r[4] or 0,
-                total=r[5],
-                first_ts=r[6],
-                last_ts=r[7],
-            ),
-        )
-
-    async def account_transactions(
-        self, account_id: str, since: int, until: int, before: tuple[int, str] | None, limit: int
-    ) -> list[TransactionRecord]:
-        b_ts, b_id = before if before else (2**62, "")
-        params = {
-            "account": account_id,
-            "since": since,
-            "until": until,
-            "before_ts": b_ts,
-            "before_id": b_id,
-            "limit": limit,
-        }
-        if before is None:  # "strictly older than" with no cursor: everything up to `until`
-            params["before_ts"] = until + 1
-        sent = await self._rows("api_account_transactions_sent", params)
-        received = await self._rows("api_account_transactions_received", params)
-        records = {r[0]["id"]: TransactionRecord.from_properties(r[0]) for r in sent + received}
-        return sorted(records.values(), key=lambda t: (t.ts, t.id), reverse=True)[:limit]
-
-    async def account_rings(self, ids: Sequence[str]) -> list[list[RingView]]:
-        rows = await self._rows("api_account_rings", {"ids": list(ids)})
-        return _group(ids, rows, lambda r: _pick(RingView, r[1]))
-
-    async def rings(self, ids: Sequence[str]) -> list[RingView | None]:
-        found = {
-            r[0]: _pick(RingView, r[1]) for r in await self._rows("api_rings", {"ids": list(ids)})
-        }
-        return [found.get(i) for i in ids]
-
-    async def rings_with_members(
-        self, ids: Sequence[str]
-    ) -> list[tuple[RingView, list[RingMemberView]] | None]:
-        """Rings by id with their members, riskiest first: one query for ``ring { members }``."""
-        found: dict[str, tuple[RingView, list[RingMemberView]]] = {}
-        for r in await self._rows("api_rings_with_members", {"ids": list(ids)}):
-            members = [_member_view([r[0], *m]) for m in r[2]]
-            found[r[0]] = (_pick(RingView, r[1]), members)
-        return [found.get(i) for i in ids]
-
-    async def ring_members(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
-        rows = await self._rows("api_ring_members", {"ids": list(ids)})
-        return _group(
-            ids,
-            rows,
-            _member_view,
-        )
-
-    async def ring_victims(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
-        rows = await self._rows("api_ring_victims", {"ids": list(ids)})
-        return _group(
-            ids,
-            rows,
-            _member_view,
-        )
-
-    async def ring_versions(self, ids: Sequence[str]) -> list[list[RingVersionView]]:
-        rows = await self._rows("api_ring_versions", {"ids": list(ids)})
-        return _group(ids, rows, lambda r: _pick(RingVersionView, {"ring_id": r[0], **r[1]}))
-
-    async def verdicts(self, target_ids: Sequence[str]) -> list[list[VerdictView]]:
-        rows = await self._rows("api_verdicts", {"ids": list(target_ids)})
-        return _group(target_ids, rows, lambda r: _pick(VerdictView, r[1]))
-
-    # --- lists ------------------------------------------------------------------------------
-    @staticmethod
-    def _ring_params(flt: RingFilter) -> dict[str, Any]:
-        return {
-            "status": flt.status,
-            "min_score": flt.min_score,
-            "typology": flt.typology,
-            "since": flt.since,
-            "until": flt.until,
-        }
-
-    async def list_rings(self, flt: RingFilter, offset: int, limit: int) -> list[RingView]:
-        params = {
-            **self._ring_params(flt),
-            "sort": flt.sort,
-            "desc": flt.descending,
-            "skip": offset,
-            "limit": limit,
-        }
-        return [_pick(RingView, r[0]) for r in await self._rows("api_list_rings", params)]
-
-    async def count_rings(self, flt: RingFilter) -> int:
-        rows = await self._rows("api_count_rings", self._ring_params(flt))
-        return int(rows[0][0]) if rows else 0
-
-    async def detection_runs(self, offset: int, limit: int) -> list[DetectionRunView]:
-        rows = await self._rows("api_detection_runs", {"skip": offset, "limit": limit})
-        return [_pick(DetectionRunView, r[0]) for r in rows]
-
-    async def detection_run(self, run_id: str | None) -> DetectionRunView | None:
-        if run_id is None:
-            runs = await self.detection_runs(0, 1)
-            return runs[0] if runs else None
-        rows = await self._rows("api_detection_run", {"id": run_id})
-        return _pick(DetectionRunView, rows[0][0]) if rows else None
-
-    async def count_detection_runs(self) -> int:
-        rows = await self._rows("api_count_detection_runs")
-        return int(rows[0][0]) if rows else 0
-
-    # --- subgraphs --------------------------------------------------------------------------
     async def _find_node(self, node_id: str) -> tuple[int, str] | None:
         rows = await self._rows("api_find_node", {"id": node_id})
         return (int(rows[0][0]), str(rows[0][1])) if rows else None
@@ -536,52 +271,3 @@ class FalkorReads:
         risk = await self._rows("api_stats_risk", window)
         totals = await self._rows("api_stats_totals")
         return build_stats(since, until, bucket_ms, buckets, risk, totals)
-
-    # --- writes -----------------------------------------------------------------------------
-    async def record_verdict(self, verdict: VerdictView) -> None:
-        from core.errors import NotFoundError
-
-        name = "api_label_ring" if verdict.target_type == "ring" else "api_label_account"
-        params = {
-            "vid": verdict.id,
-            "target_id": verdict.target_id,
-            "verdict": verdict.verdict,
-            "reason_code": verdict.reason_code,
-            "note": verdict.note,
-            "author": verdict.author,
-            "at": verdict.at,
-        }
-        if not await self._write(name, params):
-            raise NotFoundError(f"id: no {verdict.target_type} {verdict.target_id[:80]!r}")
-        logger.info(
-            "verdict %s on %s %s by %s",
-            verdict.verdict,
-            verdict.target_type,
-            verdict.target_id,
-            verdict.author,
-        )
-
-    async def update_ring_workflow(
-        self, ring_id: str, status: str | None, assignee: str | None, at: int
-    ) -> RingView | None:
-        params = {
-            "id": ring_id,
-            "status": status,
-            "assignee": assignee or None,
-            "clear_assignee": assignee == "",
-            "at": at,
-        }
-        rows = await self._write("api_update_ring", params)
-        return _pick(RingView, rows[0][0]) if rows else None
-
-    async def ping(self) -> bool:
-        try:
-            with self._translate(self.url):
-                return bool(await self.db.connection.ping())
-        except GraphUnavailableError:
-            return False
-
-    async def close(self) -> None:
-        await close_async_redis(self.db.connection)
-        for replica in self.replicas:
-            await close_async_redis(replica)
