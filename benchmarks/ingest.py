@@ -13,7 +13,9 @@ FalkorDB:
 5. where the time goes: Python parse and plan per transaction (no server), and ``GRAPH.PROFILE``
    of one append batch (server time per operation).
 
-Prints one JSON line.
+Each timed run starts after a fresh AOF rewrite of the embedded server (``settle_aof``), so an
+automatic rewrite left due by earlier runs does not land in it; ``aof_rewrites_in_timed_runs``
+counts those that still did. Prints one JSON line.
 
 usage: python -m benchmarks.ingest [--accounts 20000] [--tx-per-account 12] [--large]
        [--before DIR] [--no-bulk] [--data DIR]
@@ -48,6 +50,7 @@ RAW = (
     "device: coalesce(r.device_id, '')})"
 )
 _T0 = 1_767_225_600_000  # 2026-01-01 UTC, epoch ms
+REWRITES_IN_TIMED_RUNS = [0]  # automatic AOF rewrites that fell inside a timed ingest run
 
 
 def generate_bank(
@@ -122,6 +125,30 @@ def shape(path: Path) -> dict[str, int]:
     }
 
 
+def settle_aof(port: int) -> None:
+    """Rewrite the server's AOF now and wait for it: an automatic rewrite (a forked child that
+    dumps every graph, 0.5-0.9 s of CPU on 2 cores) then does not fall on whichever timed run
+    happens to cross the growth threshold left by the runs before it."""
+    client = redis.Redis(port=port)
+    try:
+        while _rewriting(client):  # one already running: BGREWRITEAOF would only schedule one
+            time.sleep(0.05)
+        client.bgrewriteaof()
+        while _rewriting(client):
+            time.sleep(0.05)
+    finally:
+        client.close()
+
+
+def _rewriting(client: redis.Redis[Any]) -> bool:
+    info = client.info("persistence")
+    return bool(info["aof_rewrite_in_progress"] or info["aof_rewrite_scheduled"])
+
+
+def aof_rewrites(port: int) -> int:
+    return int(redis.Redis(port=port).info("persistence")["aof_rewrites"])
+
+
 def server_cpu(port: int) -> float:
     """CPU seconds the FalkorDB server has used so far (user + system, all threads)."""
     info = redis.Redis(port=port).info("cpu")
@@ -133,6 +160,9 @@ def run_ingest(
 ) -> tuple[float, float, float]:
     """Seconds, peak RSS (MiB, largest loader process) and loader CPU seconds (all its
     processes) of one ``ringscope ingest`` (of the code in ``code``, if given)."""
+    port = int(url.rsplit(":", 1)[1])
+    settle_aof(port)
+    rewrites = aof_rewrites(port)
     env = {**os.environ, "FALKORDB_URL": url, "RINGSCOPE_GRAPH": graph}
     if code is not None:
         env["PYTHONPATH"] = str(code)
@@ -150,6 +180,7 @@ def run_ingest(
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"ringscope ingest {' '.join(extra)} failed:\n{err[-3000:]}")
+    REWRITES_IN_TIMED_RUNS[0] += aof_rewrites(port) - rewrites
     # wait4's figures cover the process and the loader processes it waited for; ru_maxrss is
     # the largest one's peak (RUSAGE_CHILDREN would carry the peaks of earlier runs)
     return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
@@ -169,6 +200,7 @@ def counts(port: int, graph: str) -> dict[str, int]:
 
 def raw_rate(port: int, path: Path) -> float:
     rows = [json.loads(line) for line in open(path)]
+    settle_aof(port)
     g = FalkorDB(host="127.0.0.1", port=port).select_graph("raw_ceiling")
     g.query("CREATE (:X {id: 0})")
     t = time.perf_counter()
@@ -323,6 +355,7 @@ def main() -> None:
                     out["before"]["bulk_counts_equal"] = counts(server.port, "bulk_before") == first
                     out["before"]["bulk_over_append"] = round(seconds0 / seconds4, 2)
             raw = raw_rate(server.port, data)
+        out["aof_rewrites_in_timed_runs"] = REWRITES_IN_TIMED_RUNS[0]
         out["raw_create_rows_per_s"] = round(raw)
         out["ratio"] = round(out["ingest_tx_per_s"] / raw, 3)
         if "before" in out:
