@@ -8,12 +8,8 @@ as the append path leaves them, which is also how duplicates across files are fo
 Transaction nodes are encoded and streamed to the server in large ``GRAPH.BULK`` calls; its
 nodes and edges are folded into running aggregates with the append path's rules (a node's
 ``first_seen`` and a link's ``first_ts`` come from the first batch that saw it, money edges add
-up batch sums in batch order, an account's ``opened_at`` is its last non-null value). Nodes and
-link edges are final once folded, so they stream to the server with the Transaction nodes; at
-the end the money edges go in, and one query sets ``opened_at`` on accounts whose account event
-came after their node. The indexes and unique constraints are made on the empty graph first and
-kept up to date by the inserts. The calls go out from a sender thread, so the server inserts
-one chunk while the builder folds the next batch.
+up batch sums in batch order, an account's ``opened_at`` is its last non-null value). At the end
+the entity nodes and the edges go in, then the indexes and unique constraints are built.
 
 Memory: Transaction nodes, tx_ids and log rows stream; the aggregates grow with the distinct
 nodes and pairs (not with transactions).
@@ -306,8 +302,7 @@ class BulkBuilder:
         return BulkWriter(self.store, self.fold)
 
     def finish(self) -> None:
-        """Send what is left (nodes, edges), set late ``opened_at`` values, wait for the
-        constraints, release the lock."""
+        """Send the entity nodes and edges, build indexes and constraints, release the lock."""
         try:
             self._flush_transactions()  # and every node and link edge not sent yet
             self._send_edges()
