@@ -65,8 +65,8 @@ _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
 _SENDS_QUEUED = 2  # GRAPH.BULK calls waiting for the sender thread, each up to _CHUNK_BYTES
 
-_LINKS = (*LINK_EDGES, *IDENTITY_EDGES)
-_SET_CHUNK = 10_000  # accounts a query, for opened_at values that came after the node
+
+_STREAMED = tuple(label for label in NODE_LABELS if label != "Account")
 
 
 class _Discarded(Exception):
@@ -255,20 +255,19 @@ class BulkBuilder:
         self._tx_header = bulkformat.header("Transaction", TX_PROPERTIES)
         # label -> {event id -> first_seen}
         self._nodes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
-        # Nodes are final once folded (first_seen comes from the first batch that has them),
-        # so they go to the server with the Transaction nodes, while the loaders work, not
-        # all at the end; so do link edges (first_ts too), once their ends have gone. An
-        # account event after its Account went sets opened_at with one query at the end.
-        # label -> {event id -> internal id} of those sent, and those to send.
+        # Nodes of these labels are final once folded (first_seen comes from the first batch
+        # that has them), so they go to the server with the Transaction nodes, while the
+        # loaders work, not all at the end; an Account waits (a later account event may set
+        # its opened_at). label -> {event id -> internal id} of those sent, and those to send.
         self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
-        self._unsent: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
+        self._unsent: dict[str, list[str]] = {label: [] for label in _STREAMED}
         self._opened: dict[str, int] = {}
-        self._late_opened: set[str] = set()  # accounts sent before their (last) opened_at
         # money edge -> {pair -> row of its sums in self._sums[edge]}
         self._money: dict[str, dict[Pair, int]] = {k: {} for k in MONEY_EDGES}
         self._sums: dict[str, list[Any]] = {}  # edge -> [counts, totals, firsts, lasts] arrays
-        self._links: dict[str, dict[tuple[str, str], int]] = {k: {} for k in _LINKS}
-        self._unsent_links: dict[str, list[Pair]] = {k: [] for k in _LINKS}
+        self._links: dict[str, dict[tuple[str, str], int]] = {
+            k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)
+        }
 
     # --- lifecycle ------------------------------------------------------------------------
     def begin(self) -> None:
@@ -304,10 +303,10 @@ class BulkBuilder:
     def finish(self) -> None:
         """Send the entity nodes and edges, build indexes and constraints, release the lock."""
         try:
-            self._flush_transactions()  # and every node and link edge not sent yet
-            self._send_edges()
+            self._flush_transactions()
+            ids = self._send_nodes()
+            self._send_edges(ids)
             self._drain()
-            self._set_late_opened()
             self._wait_constraints()
         finally:
             self._unlock()
@@ -338,20 +337,16 @@ class BulkBuilder:
             fresh = set(seen).difference(mine)
             for node_id in fresh:
                 mine[node_id] = seen[node_id]
-            self._unsent[label].extend(fresh)
-        sent_accounts = self._ids["Account"]
+            if label in self._unsent:
+                self._unsent[label].extend(fresh)
         for account_id, opened_at in part.opened:
             self._opened[account_id] = opened_at
-            if account_id in sent_accounts:
-                self._late_opened.add(account_id)
         for name, columns in part.money.items():
             self._fold_money(name, columns)
         for name, links in part.links.items():
             mine_links = self._links[name]
-            fresh_pairs = set(links).difference(mine_links)
-            for pair in fresh_pairs:
+            for pair in set(links).difference(mine_links):
                 mine_links[pair] = links[pair]
-            self._unsent_links[name].extend(fresh_pairs)
 
     def _fold_money(self, name: str, columns: MoneyColumns) -> None:
         """Add a batch's sums per pair to the running ones (a pair occurs once in a batch, so
@@ -402,10 +397,6 @@ class BulkBuilder:
             if node_ids:
                 self._send_label(label, node_ids)
                 node_ids.clear()
-        for name, pairs in self._unsent_links.items():  # their ends have gone now
-            if pairs:
-                self._send_links(name, pairs)
-                pairs.clear()
 
     def _send_label(self, label: str, node_ids: list[str]) -> None:
         """Send nodes of one label; they get the next internal ids, in this order."""
@@ -423,56 +414,42 @@ class BulkBuilder:
             blob = node_records(chunk, [seen[n] for n in chunk], opened)
             self._bulk([head + blob], [], len(chunk), 0)
 
-    def _send_edges(self) -> None:
-        """Send the money edges, whose sums are final only now."""
-        ids = self._ids
-        for name in MONEY_EDGES:
+    def _send_nodes(self) -> dict[str, dict[str, int]]:
+        """Send the nodes not sent yet; every node's internal id by label."""
+        for label in NODE_LABELS:
+            if label not in self._unsent and self._nodes[label]:
+                self._send_label(label, list(self._nodes[label]))
+            self._nodes[label].clear()
+        self._opened.clear()
+        return self._ids
+
+    def _send_edges(self, ids: dict[str, dict[str, int]]) -> None:
+        for name in (*MONEY_EDGES, *LINK_EDGES, *IDENTITY_EDGES):
             src_label, dst_label = EDGE_ENDS[name]
             src, dst = ids[src_label], ids[dst_label]
-            pairs = self._money[name]
+            pairs = self._money[name] if name in MONEY_EDGES else self._links[name]
             if not pairs:
                 continue
-            head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
-            c, t, f, la = (column[: len(pairs)] for column in self._sums.pop(name))
-            props = (("int", c), ("float", t), ("int", f), ("int", la))
-            self._send_pairs(head, [src[a] for a, _ in pairs], [dst[b] for _, b in pairs], props)
+            s = [src[a] for a, _ in pairs]
+            d = [dst[b] for _, b in pairs]
+            props: tuple[tuple[str, Sequence[Any]], ...]
+            if name in MONEY_EDGES:
+                head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
+                c, t, f, la = (column[: len(pairs)] for column in self._sums.pop(name))
+                props = (("int", c), ("float", t), ("int", f), ("int", la))
+            elif name in LINK_EDGES:
+                head = bulkformat.header(name.upper(), ["first_ts"])
+                props = (("int", list(self._links[name].values())),)
+            else:
+                head = bulkformat.header(name.upper(), [])
+                props = ()
+            step = max(1, self.chunk_bytes // (16 + 9 * len(props)))
+            for i in range(0, len(s), step):
+                blob = bulkformat.edge_records(
+                    s[i : i + step], d[i : i + step], *[(k, v[i : i + step]) for k, v in props]
+                )
+                self._bulk([], [head + blob], 0, len(s[i : i + step]))
             pairs.clear()
-
-    def _send_links(self, name: str, pairs: list[Pair]) -> None:
-        src_label, dst_label = EDGE_ENDS[name]
-        src, dst = self._ids[src_label], self._ids[dst_label]
-        props: tuple[tuple[str, Sequence[Any]], ...] = ()
-        if name in LINK_EDGES:
-            head = bulkformat.header(name.upper(), ["first_ts"])
-            first_ts = self._links[name]
-            props = (("int", [first_ts[pair] for pair in pairs]),)
-        else:
-            head = bulkformat.header(name.upper(), [])
-        self._send_pairs(head, [src[a] for a, _ in pairs], [dst[b] for _, b in pairs], props)
-
-    def _send_pairs(
-        self,
-        head: bytes,
-        s: list[int],
-        d: list[int],
-        props: tuple[tuple[str, Sequence[Any]], ...],
-    ) -> None:
-        step = max(1, self.chunk_bytes // (16 + 9 * len(props)))
-        for i in range(0, len(s), step):
-            blob = bulkformat.edge_records(
-                s[i : i + step], d[i : i + step], *[(k, v[i : i + step]) for k, v in props]
-            )
-            self._bulk([], [head + blob], 0, len(s[i : i + step]))
-
-    def _set_late_opened(self) -> None:
-        """``opened_at`` of the accounts whose account event came after they were sent."""
-        ids = self._ids["Account"]
-        rows = [[ids[a], self._opened[a]] for a in self._late_opened]
-        for i in range(0, len(rows), _SET_CHUNK):
-            self.store.graph.query(
-                load_query("bulk_set_opened_at"), {"rows": rows[i : i + _SET_CHUNK]}
-            )
-        self._late_opened.clear()
 
     def _bulk(self, labels: list[bytes], reltypes: list[bytes], nodes: int, edges: int) -> None:
         """Queue one ``GRAPH.BULK`` call for the sender thread: the server inserts one chunk
