@@ -19,10 +19,11 @@ counts those that still did. Prints one JSON line.
 
 usage: python -m benchmarks.ingest [--accounts 20000] [--tx-per-account 12] [--large]
        [--before DIR] [--no-bulk] [--data DIR]
-       [--from DATADIR]
+       [--from DATADIR] [--repeat N]
        (--large: 1M accounts, 2 tx per account; --before: also run the append and bulk paths of
        an older checkout, e.g. ``git archive <commit> | tar -x -C DIR``, in the same run;
-       --from: load DATADIR/transactions.jsonl, e.g. an ``ingest.amlgen`` data set)
+       --from: load DATADIR/transactions.jsonl, e.g. an ``ingest.amlgen`` data set;
+       --repeat: N interleaved rounds of the timed runs, with the medians of their ratios)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -266,6 +268,46 @@ def profile_batch(url: str, graph: str, path: Path, skip: int, size: int) -> dic
         store.close()
 
 
+def rounds(
+    server: EmbeddedFalkorDB,
+    data: Path,
+    n: int,
+    args: argparse.Namespace,
+    first: dict[str, float | None],
+) -> dict[str, Any]:
+    """``args.repeat`` rounds of the timed runs (the first is main's), each on fresh graphs
+    that are deleted after it, interleaved so that the load of the machine falls on all
+    alike; seconds per round, and the medians of the per-round ratios."""
+    runs: dict[str, list[float | None]] = {name: [value] for name, value in first.items()}
+    plan = [("append", (), None), ("bulk", ("--bulk",), None)]
+    if args.before:
+        plan += [("before_append", (), args.before), ("before_bulk", ("--bulk",), args.before)]
+    client = redis.Redis(port=server.port)
+    for i in range(1, args.repeat):
+        for name, extra, code in plan:
+            if runs[name][0] is None:
+                runs[name].append(None)
+                continue
+            graph = f"round{i}_{name}"
+            runs[name].append(run_ingest(server.url, graph, data, *extra, code=code)[0])
+            client.delete(graph, *client.keys(f"ringscope:{graph}:*"))
+        runs["raw"].append(n / raw_rate(server.port, data))
+    client.close()
+    out: dict[str, Any] = {
+        k: [None if v is None else round(v, 2) for v in vs] for k, vs in runs.items()
+    }
+
+    def median_of(top: str, bottom: str) -> float | None:
+        pairs = [b / t for t, b in zip(runs[top], runs[bottom], strict=True) if t and b is not None]
+        return round(statistics.median(pairs), 3) if pairs else None
+
+    out["median_ratio"] = median_of("append", "raw")  # raw seconds / append seconds
+    out["median_bulk_over_append"] = median_of("bulk", "append")
+    out["median_before_ratio"] = median_of("before_append", "raw")
+    out["median_before_bulk_over_append"] = median_of("before_bulk", "before_append")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=20_000)
@@ -283,6 +325,13 @@ def main() -> None:
         "--before",
         type=Path,
         help="a checkout of older code: its append path is measured in the same run",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of timed runs (append, bulk, their --before twins, raw), interleaved; "
+        "reports each round and the medians (a loaded 2-core machine moves one run by 25%%)",
     )
     args = parser.parse_args()
     if args.large:
@@ -355,6 +404,15 @@ def main() -> None:
                     out["before"]["bulk_counts_equal"] = counts(server.port, "bulk_before") == first
                     out["before"]["bulk_over_append"] = round(seconds0 / seconds4, 2)
             raw = raw_rate(server.port, data)
+            if args.repeat > 1:
+                first_round = {
+                    "append": seconds,
+                    "bulk": None if args.no_bulk else seconds3,
+                    "before_append": seconds0 if args.before else None,
+                    "before_bulk": seconds4 if args.before and not args.no_bulk else None,
+                    "raw": n / raw,
+                }
+                out["rounds"] = rounds(server, data, n, args, first_round)
         out["aof_rewrites_in_timed_runs"] = REWRITES_IN_TIMED_RUNS[0]
         out["raw_create_rows_per_s"] = round(raw)
         out["ratio"] = round(out["ingest_tx_per_s"] / raw, 3)
