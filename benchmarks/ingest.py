@@ -13,14 +13,17 @@ FalkorDB:
 5. where the time goes: Python parse and plan per transaction (no server), and ``GRAPH.PROFILE``
    of one append batch (server time per operation).
 
-Prints one JSON line.
+Each timed run starts after a fresh AOF rewrite of the embedded server (``settle_aof``), so an
+automatic rewrite left due by earlier runs does not land in it; ``aof_rewrites_in_timed_runs``
+counts those that still did. Prints one JSON line.
 
 usage: python -m benchmarks.ingest [--accounts 20000] [--tx-per-account 12] [--large]
        [--before DIR] [--no-bulk] [--data DIR]
-       [--from DATADIR]
+       [--from DATADIR] [--repeat N]
        (--large: 1M accounts, 2 tx per account; --before: also run the append and bulk paths of
        an older checkout, e.g. ``git archive <commit> | tar -x -C DIR``, in the same run;
-       --from: load DATADIR/transactions.jsonl, e.g. an ``ingest.amlgen`` data set)
+       --from: load DATADIR/transactions.jsonl, e.g. an ``ingest.amlgen`` data set;
+       --repeat: N interleaved rounds of the timed runs, with the medians of their ratios)
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +52,7 @@ RAW = (
     "device: coalesce(r.device_id, '')})"
 )
 _T0 = 1_767_225_600_000  # 2026-01-01 UTC, epoch ms
+REWRITES_IN_TIMED_RUNS = [0]  # automatic AOF rewrites that fell inside a timed ingest run
 
 
 def generate_bank(
@@ -122,6 +127,30 @@ def shape(path: Path) -> dict[str, int]:
     }
 
 
+def settle_aof(port: int) -> None:
+    """Rewrite the server's AOF now and wait for it: an automatic rewrite (a forked child that
+    dumps every graph, 0.5-0.9 s of CPU on 2 cores) then does not fall on whichever timed run
+    happens to cross the growth threshold left by the runs before it."""
+    client = redis.Redis(port=port)
+    try:
+        while _rewriting(client):  # one already running: BGREWRITEAOF would only schedule one
+            time.sleep(0.05)
+        client.bgrewriteaof()
+        while _rewriting(client):
+            time.sleep(0.05)
+    finally:
+        client.close()
+
+
+def _rewriting(client: redis.Redis[Any]) -> bool:
+    info = client.info("persistence")
+    return bool(info["aof_rewrite_in_progress"] or info["aof_rewrite_scheduled"])
+
+
+def aof_rewrites(port: int) -> int:
+    return int(redis.Redis(port=port).info("persistence")["aof_rewrites"])
+
+
 def server_cpu(port: int) -> float:
     """CPU seconds the FalkorDB server has used so far (user + system, all threads)."""
     info = redis.Redis(port=port).info("cpu")
@@ -133,6 +162,9 @@ def run_ingest(
 ) -> tuple[float, float, float]:
     """Seconds, peak RSS (MiB, largest loader process) and loader CPU seconds (all its
     processes) of one ``ringscope ingest`` (of the code in ``code``, if given)."""
+    port = int(url.rsplit(":", 1)[1])
+    settle_aof(port)
+    rewrites = aof_rewrites(port)
     env = {**os.environ, "FALKORDB_URL": url, "RINGSCOPE_GRAPH": graph}
     if code is not None:
         env["PYTHONPATH"] = str(code)
@@ -150,6 +182,7 @@ def run_ingest(
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"ringscope ingest {' '.join(extra)} failed:\n{err[-3000:]}")
+    REWRITES_IN_TIMED_RUNS[0] += aof_rewrites(port) - rewrites
     # wait4's figures cover the process and the loader processes it waited for; ru_maxrss is
     # the largest one's peak (RUSAGE_CHILDREN would carry the peaks of earlier runs)
     return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
@@ -169,6 +202,7 @@ def counts(port: int, graph: str) -> dict[str, int]:
 
 def raw_rate(port: int, path: Path) -> float:
     rows = [json.loads(line) for line in open(path)]
+    settle_aof(port)
     g = FalkorDB(host="127.0.0.1", port=port).select_graph("raw_ceiling")
     g.query("CREATE (:X {id: 0})")
     t = time.perf_counter()
@@ -234,6 +268,46 @@ def profile_batch(url: str, graph: str, path: Path, skip: int, size: int) -> dic
         store.close()
 
 
+def rounds(
+    server: EmbeddedFalkorDB,
+    data: Path,
+    n: int,
+    args: argparse.Namespace,
+    first: dict[str, float | None],
+) -> dict[str, Any]:
+    """``args.repeat`` rounds of the timed runs (the first is main's), each on fresh graphs
+    that are deleted after it, interleaved so that the load of the machine falls on all
+    alike; seconds per round, and the medians of the per-round ratios."""
+    runs: dict[str, list[float | None]] = {name: [value] for name, value in first.items()}
+    plan = [("append", (), None), ("bulk", ("--bulk",), None)]
+    if args.before:
+        plan += [("before_append", (), args.before), ("before_bulk", ("--bulk",), args.before)]
+    client = redis.Redis(port=server.port)
+    for i in range(1, args.repeat):
+        for name, extra, code in plan:
+            if runs[name][0] is None:
+                runs[name].append(None)
+                continue
+            graph = f"round{i}_{name}"
+            runs[name].append(run_ingest(server.url, graph, data, *extra, code=code)[0])
+            client.delete(graph, *client.keys(f"ringscope:{graph}:*"))
+        runs["raw"].append(n / raw_rate(server.port, data))
+    client.close()
+    out: dict[str, Any] = {
+        k: [None if v is None else round(v, 2) for v in vs] for k, vs in runs.items()
+    }
+
+    def median_of(top: str, bottom: str) -> float | None:
+        pairs = [b / t for t, b in zip(runs[top], runs[bottom], strict=True) if t and b is not None]
+        return round(statistics.median(pairs), 3) if pairs else None
+
+    out["median_ratio"] = median_of("append", "raw")  # raw seconds / append seconds
+    out["median_bulk_over_append"] = median_of("bulk", "append")
+    out["median_before_ratio"] = median_of("before_append", "raw")
+    out["median_before_bulk_over_append"] = median_of("before_bulk", "before_append")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=20_000)
@@ -251,6 +325,13 @@ def main() -> None:
         "--before",
         type=Path,
         help="a checkout of older code: its append path is measured in the same run",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of timed runs (append, bulk, their --before twins, raw), interleaved; "
+        "reports each round and the medians (a loaded 2-core machine moves one run by 25%%)",
     )
     args = parser.parse_args()
     if args.large:
@@ -323,6 +404,16 @@ def main() -> None:
                     out["before"]["bulk_counts_equal"] = counts(server.port, "bulk_before") == first
                     out["before"]["bulk_over_append"] = round(seconds0 / seconds4, 2)
             raw = raw_rate(server.port, data)
+            if args.repeat > 1:
+                first_round = {
+                    "append": seconds,
+                    "bulk": None if args.no_bulk else seconds3,
+                    "before_append": seconds0 if args.before else None,
+                    "before_bulk": seconds4 if args.before and not args.no_bulk else None,
+                    "raw": n / raw,
+                }
+                out["rounds"] = rounds(server, data, n, args, first_round)
+        out["aof_rewrites_in_timed_runs"] = REWRITES_IN_TIMED_RUNS[0]
         out["raw_create_rows_per_s"] = round(raw)
         out["ratio"] = round(out["ingest_tx_per_s"] / raw, 3)
         if "before" in out:

@@ -9,6 +9,7 @@ failure the graph is left empty again.
 
 from __future__ import annotations
 
+import gc
 import queue
 import time
 from collections.abc import Callable
@@ -50,6 +51,8 @@ def load_files_bulk(
         import ingest.columnar  # noqa: F401
 
     builder.begin()
+    collecting = gc.isenabled()
+    gc.disable()  # the aggregates make no cycles; full passes over them cost ~5% of the build
     try:
         if processes > 1 and pipeline.scorer is None:
             assert loaders is not None, "loader processes need a PipelineOpener"
@@ -64,6 +67,9 @@ def load_files_bulk(
     except BaseException:
         builder.abort()
         raise
+    finally:
+        if collecting:
+            gc.enable()
     return summary
 
 
@@ -76,6 +82,7 @@ class _Job:
 
 
 def _load_shard(job: _Job, parts: Any, progress: Any, results: Any) -> None:
+    gc.enable()  # off in the parent it was forked from
     try:
         mine, of = job.shard
         with job.opener.bulk(parts.put, mine, of) as pipeline, loader_gc():

@@ -283,3 +283,25 @@ def test_bulk_columnar_batches_leave_the_append_paths_state(
     for part in want:
         assert got[part] == want[part], part
     r.close()
+
+
+def test_a_refused_bulk_call_fails_the_build_and_leaves_the_graph_empty(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    """GRAPH.BULK calls go out from a thread of their own: a call the server refuses (here: the
+    graph was deleted under the build) still fails the build, which is then undone."""
+    from core.errors import RingscopeError
+
+    store, _ = two_graphs
+    path = write_jsonl(tmp_path / "a.jsonl", make_events(300, seed=5))
+    pipe = build_pipeline(_settings(store), store, scoring=False)
+    builder = BulkBuilder(store, chunk_bytes=1024)  # a call every few transactions
+    builder.begin()
+    pipe.store = builder.writer()
+    load_files([path], pipe, batch_size=50)
+    store.redis.delete(store.graph_name)
+    with pytest.raises(RingscopeError, match="GRAPH.BULK into .* failed: .*empty key"):
+        builder.finish()
+    builder.abort()
+    assert not store.redis.exists(store.graph_name, store.seen_key, store.log_key)
+    assert not store.redis.exists(store.lock_key)
