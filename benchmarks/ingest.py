@@ -284,6 +284,8 @@ def rounds(
         plan += [("before_append", (), args.before), ("before_bulk", ("--bulk",), args.before)]
     client = redis.Redis(port=server.port)
     for i in range(1, args.repeat):
+        for name in runs.keys() - {"raw"} - {name for name, _, _ in plan}:
+            runs[name].append(None)  # not measured (no --before)
         for name, extra, code in plan:
             if runs[name][0] is None:
                 runs[name].append(None)
