@@ -101,6 +101,12 @@ class TxTable:
             c["ip"].append(ids["ip"].add(ip))
             c["label"].append(1 if label == "fraud" else 0 if label == "legit" else -1)
 
+    def opened_ms(self) -> np.ndarray:
+        """``[N_account]`` opening instants (epoch ms), NaN where no account event gave one."""
+        out = np.full(len(self.ids["account"]), np.nan)
+        out[list(self.opened)] = list(self.opened.values())
+        return out
+
     def arrays(self) -> dict[str, np.ndarray]:
         out = {
             k: np.asarray(v, dtype=np.float64 if k == "amount" else np.int64)
@@ -187,7 +193,7 @@ def build_hetero(
     return hetero_from_columns(
         tx,
         {t: list(table.ids[t]) for t in NODE_TYPES},
-        table.opened,
+        table.opened_ms(),
         np.asarray(table.identity, dtype=np.int64).reshape(-1, 2),
         verdict_idx,
         now_ms,
@@ -197,13 +203,14 @@ def build_hetero(
 def hetero_from_columns(
     tx: dict[str, np.ndarray],
     ids: dict[str, list[str]],
-    opened: dict[int, int],
+    opened: np.ndarray,
     ident: np.ndarray,
     verdicts: dict[int, int],
     now_ms: int | None,
 ) -> HeteroData:
     """``build_hetero`` on columns already in numbers: ``tx`` as ``TxTable.arrays``, ``ids``
-    the id of every node per type, ``ident`` ``[I, 2]`` (account, identity) pairs and
+    the id of every node per type, ``opened`` ``[N_account]`` opening instants (NaN when
+    unknown), ``ident`` ``[I, 2]`` (account, identity) pairs and
     ``verdicts`` account number -> label. ``gnn.online`` builds its pieces through here."""
     n = {t: len(ids[t]) for t in NODE_TYPES}
     now = now_ms if now_ms is not None else int(tx["ts"].max()) if len(tx["ts"]) else 0

@@ -125,12 +125,13 @@ def _minmax(idx: np.ndarray, ts: np.ndarray, n: int) -> tuple[np.ndarray, np.nda
 def account_features(
     tx: dict[str, np.ndarray],
     n: dict[str, int],
-    opened: dict[int, int],
+    opened: np.ndarray,
     ident: np.ndarray,
     now_ms: int,
     pairs: TxPairs | None = None,
 ) -> np.ndarray:
-    """``[N_account, len(ACCOUNT_FEATURES)]`` features (log-scaled counts and totals)."""
+    """``[N_account, len(ACCOUNT_FEATURES)]`` features (log-scaled counts and totals);
+    ``opened`` is each account's opening instant in epoch ms, NaN where unknown."""
     pairs = pairs or TxPairs(tx, ident)
     transfer = pairs.get("transfer")
     na, src, dst, amt, kind = n["account"], tx["src"], tx["dst_acc"], tx["amount"], tx["kind"]
@@ -145,9 +146,8 @@ def account_features(
     seen = np.isfinite(first)
     age = np.where(seen, (now_ms - first) / DAY_MS, 0.0)
     span = np.where(seen, (last - first) / DAY_MS, 0.0)
-    opened_days = np.full(na, -1.0)
-    for a, ts in opened.items():
-        opened_days[a] = (now_ms - ts) / DAY_MS
+    known = ~np.isnan(opened)
+    opened_days = np.where(known, (now_ms - np.where(known, opened, 0.0)) / DAY_MS, -1.0)
     payments = kind == 1
     small = _count(np.where(payments & (amt < 5), src, -1), na)
     cols = [

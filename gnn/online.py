@@ -22,6 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,8 @@ class LiveGraph:
         self.changed: dict[str, set[int]] = {t: set() for t in NODE_TYPES}
         self.now_ms = int(max(table.cols["ts"], default=0))
         self.columns = _Columns(table.cols)
+        self.opened = table.opened_ms()  # grows with the accounts (capacity doubles)
+        self._samples: dict[tuple[str, int], tuple[int, list[int]]] = {}
         self._index_rows(0)
         self._index_identities(0)
 
@@ -141,6 +144,7 @@ class LiveGraph:
         self.table.add_rows(rows, None)
         self.columns.extend(self.table.cols)
         self._register_keys(rows)
+        self._note_opened(rows)
         self.changed["account"].update(range(before, len(self.table.ids["account"])))
         self._index_rows(n_rows)
         self._index_identities(n_ident)
@@ -170,6 +174,16 @@ class LiveGraph:
                 if idx is not None and idx >= len(keys):
                     keys.extend([""] * (idx + 1 - len(keys)))
                     keys[idx] = key
+
+    def _note_opened(self, rows: list[list[Any]]) -> None:
+        index, n = self.table.ids["account"], len(self.table.ids["account"])
+        if n > len(self.opened):
+            grown = np.full(max(n, 2 * len(self.opened)), np.nan)
+            grown[: len(self.opened)] = self.opened
+            self.opened = grown
+        for r in rows:
+            if r[0] == "a" and r[2] is not None:
+                self.opened[index[r[1]]] = r[2]
 
     def _latest(self, node_type: str, node: int, cap: int) -> list[int]:
         rows = self.rows[node_type].get(node, [])
@@ -216,6 +230,9 @@ class LiveGraph:
         rows = self.rows[node_type].get(entity, [])
         if len(rows) <= self.row_cap:
             return rows
+        cached = self._samples.get((node_type, entity))
+        if cached is not None and cached[0] == len(rows):  # no new rows since: same sample
+            return cached[1]
         src, out, seen = self.table.cols["src"], [], set()
         for i in reversed(rows[-self.row_cap :]):
             if src[i] not in seen:
@@ -223,6 +240,7 @@ class LiveGraph:
                 out.append(i)
                 if len(seen) >= self.fanout:
                     break
+        self._samples[node_type, entity] = (len(rows), out)
         return out
 
     def _piece(
@@ -248,11 +266,10 @@ class LiveGraph:
         for name, node_type in _ROW_NODES[2:]:
             order[node_type], tx[name] = _localise(picked[name], _NONE)
         order["identity"], id_pairs = _localise(pairs[:, 1], _NONE)
-        ids = {t: [self.keys[t][g] for g in order[t].tolist()] for t in NODE_TYPES}
-        opened = self.table.opened
-        in_piece = {i: opened[g] for i, g in enumerate(order["account"].tolist()) if g in opened}
+        ids = {t: _pick(self.keys[t], order[t]) for t in NODE_TYPES}
+        opened = self.opened[order["account"]]
         ident = np.stack([acc_pairs, id_pairs], axis=1)
-        return hetero_from_columns(tx, ids, in_piece, ident, {}, self.now_ms), order
+        return hetero_from_columns(tx, ids, opened, ident, {}, self.now_ms), order
 
     def _fill_features(
         self, data: HeteroData, order: dict[str, np.ndarray], full: dict[str, np.ndarray]
@@ -271,6 +288,13 @@ class LiveGraph:
 
 
 _NONE = np.zeros(0, dtype=np.int64)
+
+
+def _pick(keys: list[str], nodes: np.ndarray) -> list[str]:
+    """``[keys[g] for g in nodes]``, in one C call."""
+    if len(nodes) < 2:
+        return [keys[g] for g in nodes.tolist()]
+    return list(itemgetter(*nodes.tolist())(keys))
 
 
 def _distinct(*parts: Any) -> np.ndarray:
