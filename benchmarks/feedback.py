@@ -119,15 +119,18 @@ def gql(client: TestClient, query: str, variables: dict[str, Any]) -> Any:
 
 
 def top_alerts(store: FalkorStore, settings: Settings, n: int) -> list[tuple[str, str]]:
-    """(alert id, account id) of the ``n`` highest-scored transaction alerts."""
+    """(alert id, account id) of the ``n`` highest-scored transaction alerts. Ties go by
+    transaction and account id: alert ids are random, so ordering by them picked other alerts
+    (and other legit labels) from run to run."""
     found = []
     for _entry, fields in store.redis.xrange(settings.alerts_stream):
         raw = fields.get("alert", fields.get(b"alert"))  # str keys when the client decodes
         alert = orjson.loads(raw)
         if alert.get("accountId"):
-            found.append((float(alert["score"]), str(alert["id"]), str(alert["accountId"])))
-    found.sort(key=lambda a: (-a[0], a[1]))
-    return [(alert_id, account) for _s, alert_id, account in found[:n]]
+            key = (-float(alert["score"]), str(alert.get("transactionId")), alert["accountId"])
+            found.append((key, str(alert["id"]), str(alert["accountId"])))
+    found.sort()
+    return [(alert_id, account) for _key, alert_id, account in found[:n]]
 
 
 class Loop:

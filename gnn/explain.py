@@ -209,11 +209,13 @@ def _local(data: HeteroData, idx: int) -> HeteroData:
 def explain_ring_boost(
     model: Any, data: HeteroData, idx: int, top_features: int = 8, top_edges: int = 12
 ) -> Attribution:
-    clf = model.clf
+    clfs = getattr(model, "classifiers", [model.clf])
     data = _local(data, idx)
     x = propagate(data)
     row = x[idx].astype(np.float64)
-    bias, contrib = tree_contributions(clf, row)
+    parts = [tree_contributions(clf, row) for clf in clfs]  # the score: their mean log-odds
+    bias = float(np.mean([b for b, _ in parts]))
+    contrib = np.mean([c for _, c in parts], axis=0)
     names = propagated_names(data)
     order = np.argsort(-np.abs(contrib), kind="stable")[:top_features]
     features = tuple(
@@ -245,7 +247,8 @@ def explain_ring_boost(
         finally:
             data[et].edge_index = ei
     if rows:
-        occluded = clf.decision_function(np.stack(rows))
+        stacked = np.stack(rows)
+        occluded = np.mean([clf.decision_function(stacked) for clf in clfs], axis=0)
         for (et, col), logit in zip(candidates, occluded.tolist(), strict=True):
             ei = data[et].edge_index
             edge = graph_edge(data, et, int(ei[0, col]), int(ei[1, col]))

@@ -29,9 +29,9 @@ from core.ports import EdgeLogReader
 from gnn.features import (
     ACCOUNT_FEATURES,
     ENTITY_FEATURES,
+    TxPairs,
     account_features,
     entity_features,
-    unique_pairs,
 )
 from graph.model_io import verdict_rows
 
@@ -101,6 +101,12 @@ class TxTable:
             c["ip"].append(ids["ip"].add(ip))
             c["label"].append(1 if label == "fraud" else 0 if label == "legit" else -1)
 
+    def opened_ms(self) -> np.ndarray:
+        """``[N_account]`` opening instants (epoch ms), NaN where no account event gave one."""
+        out = np.full(len(self.ids["account"]), np.nan)
+        out[list(self.opened)] = list(self.opened.values())
+        return out
+
     def arrays(self) -> dict[str, np.ndarray]:
         out = {
             k: np.asarray(v, dtype=np.float64 if k == "amount" else np.int64)
@@ -163,8 +169,18 @@ def account_labels(
     return y
 
 
-def _edge(src: np.ndarray, dst: np.ndarray) -> torch.Tensor:
-    return torch.as_tensor(unique_pairs(src, dst).T.copy(), dtype=torch.long).reshape(2, -1)
+def _edge(pairs: np.ndarray) -> torch.Tensor:
+    return torch.as_tensor(pairs.T.copy(), dtype=torch.long).reshape(2, -1)
+
+
+_EDGE_PAIRS = (  # edge type -> the TxPairs set that holds its edges
+    (("account", "transferred", "account"), "transfer"),
+    (("account", "paid", "merchant"), "paid"),
+    (("merchant", "refunded", "account"), "refunded"),
+    (("account", "used", "device"), "device"),
+    (("account", "from_ip", "ip"), "ip"),
+    (("account", "has_identity", "identity"), "identity"),
+)
 
 
 def build_hetero(
@@ -172,32 +188,45 @@ def build_hetero(
 ) -> HeteroData:
     """HeteroData with graph features per node type and account labels ``y``."""
     tx = table.arrays()
-    n = {t: len(table.ids[t]) for t in NODE_TYPES}
-    now = now_ms if now_ms is not None else int(tx["ts"].max()) if len(tx["ts"]) else 0
-    ident = np.asarray(table.identity, dtype=np.int64).reshape(-1, 2)
-    data = HeteroData()
-    data["account", "transferred", "account"].edge_index = _edge(tx["src"], tx["dst_acc"])
-    data["account", "paid", "merchant"].edge_index = _edge(
-        np.where(tx["kind"] == 1, tx["src"], -1), tx["merchant"]
-    )
-    data["merchant", "refunded", "account"].edge_index = _edge(
-        np.where(tx["kind"] == 4, tx["merchant"], -1), tx["src"]
-    )
-    data["account", "used", "device"].edge_index = _edge(tx["src"], tx["device"])
-    data["account", "from_ip", "ip"].edge_index = _edge(tx["src"], tx["ip"])
-    data["account", "has_identity", "identity"].edge_index = _edge(ident[:, 0], ident[:, 1])
-    data["account"].x = torch.from_numpy(account_features(tx, n, table.opened, ident, now))
-    for t in NODE_TYPES[1:]:
-        data[t].x = torch.from_numpy(entity_features(t, tx, ident, n[t]))
-        data[t].num_nodes = n[t]
-    data["account"].num_nodes = n["account"]
     index = table.ids["account"]
     verdict_idx = {index[a]: v for a, v in (verdicts or {}).items() if a in index}
-    data["account"].y = torch.from_numpy(account_labels(tx, n["account"], verdict_idx))
-    data["account"].ids = list(index)
-    for t in NODE_TYPES[1:]:  # graph ids of every node, so explanations can name real edges
-        data[t].ids = list(table.ids[t])
-    for et in list(data.edge_types):
+    return hetero_from_columns(
+        tx,
+        {t: list(table.ids[t]) for t in NODE_TYPES},
+        table.opened_ms(),
+        np.asarray(table.identity, dtype=np.int64).reshape(-1, 2),
+        verdict_idx,
+        now_ms,
+    )
+
+
+def hetero_from_columns(
+    tx: dict[str, np.ndarray],
+    ids: dict[str, list[str]],
+    opened: np.ndarray,
+    ident: np.ndarray,
+    verdicts: dict[int, int],
+    now_ms: int | None,
+) -> HeteroData:
+    """``build_hetero`` on columns already in numbers: ``tx`` as ``TxTable.arrays``, ``ids``
+    the id of every node per type, ``opened`` ``[N_account]`` opening instants (NaN when
+    unknown), ``ident`` ``[I, 2]`` (account, identity) pairs and
+    ``verdicts`` account number -> label. ``gnn.online`` builds its pieces through here."""
+    n = {t: len(ids[t]) for t in NODE_TYPES}
+    now = now_ms if now_ms is not None else int(tx["ts"].max()) if len(tx["ts"]) else 0
+    pairs = TxPairs(tx, ident)
+    data = HeteroData()
+    for et, name in _EDGE_PAIRS:
+        data[et].edge_index = _edge(pairs.get(name))
+    data["account"].x = torch.from_numpy(account_features(tx, n, opened, ident, now, pairs))
+    for t in NODE_TYPES[1:]:
+        data[t].x = torch.from_numpy(entity_features(t, tx, ident, n[t], pairs))
+        data[t].num_nodes = n[t]
+    data["account"].num_nodes = n["account"]
+    data["account"].y = torch.from_numpy(account_labels(tx, n["account"], verdicts))
+    for t in NODE_TYPES:  # graph ids of every node, so explanations can name real edges
+        data[t].ids = ids[t]
+    for et, _name in _EDGE_PAIRS:
         s, rel, d = et
         data[d, f"rev_{rel}", s].edge_index = data[et].edge_index.flip(0)
     data.feature_names = {"account": list(ACCOUNT_FEATURES), "entity": list(ENTITY_FEATURES)}

@@ -22,14 +22,15 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
-import torch
 from torch_geometric.data import HeteroData
 
 from core.events import AccountEvent, TransactionEvent
-from gnn.export import NODE_TYPES, TxTable, build_hetero
+from gnn.export import NODE_TYPES, TxTable, hetero_from_columns
+from gnn.features import sorted_unique
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ class LiveGraph:
         self.changed: dict[str, set[int]] = {t: set() for t in NODE_TYPES}
         self.now_ms = int(max(table.cols["ts"], default=0))
         self.columns = _Columns(table.cols)
+        self.opened = table.opened_ms()  # grows with the accounts (capacity doubles)
+        self._samples: dict[tuple[str, int], tuple[int, list[int]]] = {}
         self._index_rows(0)
         self._index_identities(0)
 
@@ -141,6 +144,7 @@ class LiveGraph:
         self.table.add_rows(rows, None)
         self.columns.extend(self.table.cols)
         self._register_keys(rows)
+        self._note_opened(rows)
         self.changed["account"].update(range(before, len(self.table.ids["account"])))
         self._index_rows(n_rows)
         self._index_identities(n_ident)
@@ -171,6 +175,16 @@ class LiveGraph:
                     keys.extend([""] * (idx + 1 - len(keys)))
                     keys[idx] = key
 
+    def _note_opened(self, rows: list[list[Any]]) -> None:
+        index, n = self.table.ids["account"], len(self.table.ids["account"])
+        if n > len(self.opened):
+            grown = np.full(max(n, 2 * len(self.opened)), np.nan)
+            grown[: len(self.opened)] = self.opened
+            self.opened = grown
+        for r in rows:
+            if r[0] == "a" and r[2] is not None:
+                self.opened[index[r[1]]] = r[2]
+
     def _latest(self, node_type: str, node: int, cap: int) -> list[int]:
         rows = self.rows[node_type].get(node, [])
         return rows[-cap:]
@@ -181,11 +195,10 @@ class LiveGraph:
         targets = list(dict.fromkeys(index[a] for a in account_ids if a in index))
         cols = self.columns.view()
         own = self._rows_of("account", targets, self.row_cap)
-        full = {t: np.zeros(0, dtype=np.int64) for t in NODE_TYPES}
-        for col, node_type in _ROW_NODES:
-            full[node_type] = np.union1d(full[node_type], cols[col][own])
-        full = {t: v[v >= 0] for t, v in full.items()}
-        full["account"] = np.union1d(full["account"], targets)
+        full = {
+            "account": _distinct(cols["src"][own], cols["dst_acc"][own], targets),
+            **{t: _distinct(cols[t][own]) for t in ("merchant", "device", "ip")},
+        }
         full["identity"] = np.array(
             sorted({i for a in targets for i in self.identities.get(a, ())}), dtype=np.int64
         )
@@ -194,9 +207,8 @@ class LiveGraph:
             picked += [self._sample_accounts(node_type, int(e)) for e in full[node_type]]
         partners = np.setdiff1d(full["account"], targets)  # transfer partners: exact when small
         picked.append(self._rows_of("account", partners.tolist(), None))
-        rows = np.unique(np.concatenate(picked).astype(np.int64))
-        piece, order = self._piece(rows, full["identity"], np.asarray(targets, dtype=np.int64))
-        data = build_hetero(piece, now_ms=self.now_ms)
+        rows = sorted_unique(np.concatenate(picked).astype(np.int64))
+        data, order = self._piece(rows, full["identity"], np.asarray(targets, dtype=np.int64))
         self._fill_features(data, order, full)
         return data, list(range(len(targets)))
 
@@ -218,6 +230,9 @@ class LiveGraph:
         rows = self.rows[node_type].get(entity, [])
         if len(rows) <= self.row_cap:
             return rows
+        cached = self._samples.get((node_type, entity))
+        if cached is not None and cached[0] == len(rows):  # no new rows since: same sample
+            return cached[1]
         src, out, seen = self.table.cols["src"], [], set()
         for i in reversed(rows[-self.row_cap :]):
             if src[i] not in seen:
@@ -225,14 +240,15 @@ class LiveGraph:
                 out.append(i)
                 if len(seen) >= self.fanout:
                     break
+        self._samples[node_type, entity] = (len(rows), out)
         return out
 
     def _piece(
         self, rows: np.ndarray, identities: np.ndarray, targets: np.ndarray
-    ) -> tuple[TxTable, dict[str, np.ndarray]]:
-        """A TxTable of ``rows`` in local node numbers, the targets first; and per node type
-        the global node of each local one."""
-        cols, piece = self.columns.view(), TxTable()
+    ) -> tuple[HeteroData, dict[str, np.ndarray]]:
+        """The piece of ``rows`` as ``HeteroData`` in local node numbers, the targets first;
+        and per node type the global node of each local one."""
+        cols = self.columns.view()
         holders = [
             (a, identity)
             for identity in identities.tolist()
@@ -241,26 +257,19 @@ class LiveGraph:
         pairs = np.asarray(holders, dtype=np.int64).reshape(-1, 2)
         picked = {name: cols[name][rows] for name, _ in _ROW_NODES}
         order: dict[str, np.ndarray] = {}
-        local: dict[str, np.ndarray] = {}
+        tx = {name: cols[name][rows] for name in ("ts", "kind", "amount", "label")}
         order["account"], loc = _localise(
             np.concatenate([picked["src"], picked["dst_acc"], pairs[:, 0]]), targets
         )
         n = len(rows)
-        local["src"], local["dst_acc"], acc_pairs = loc[:n], loc[n : 2 * n], loc[2 * n :]
+        tx["src"], tx["dst_acc"], acc_pairs = loc[:n], loc[n : 2 * n], loc[2 * n :]
         for name, node_type in _ROW_NODES[2:]:
-            order[node_type], local[name] = _localise(picked[name], _NONE)
+            order[node_type], tx[name] = _localise(picked[name], _NONE)
         order["identity"], id_pairs = _localise(pairs[:, 1], _NONE)
-        piece.cols = {name: cols[name][rows] for name in ("ts", "kind", "amount", "label")}
-        piece.cols.update(local)
-        piece.identity = list(zip(acc_pairs.tolist(), id_pairs.tolist(), strict=True))
-        for t in NODE_TYPES:
-            keys = self.keys[t]
-            piece.ids[t].update((keys[g], i) for i, g in enumerate(order[t].tolist()))
-        opened = self.table.opened
-        piece.opened = {
-            i: opened[g] for i, g in enumerate(order["account"].tolist()) if g in opened
-        }
-        return piece, order
+        ids = {t: _pick(self.keys[t], order[t]) for t in NODE_TYPES}
+        opened = self.opened[order["account"]]
+        ident = np.stack([acc_pairs, id_pairs], axis=1)
+        return hetero_from_columns(tx, ids, opened, ident, {}, self.now_ms), order
 
     def _fill_features(
         self, data: HeteroData, order: dict[str, np.ndarray], full: dict[str, np.ndarray]
@@ -274,22 +283,48 @@ class LiveGraph:
                 node = int(g[i])
                 if node in changed and len(by_node.get(node, ())) <= self.row_cap:
                     keep[i] = False  # recomputed from its rows in the piece
-            if keep.any():
-                x = data[t].x.numpy().copy()
-                x[keep] = self.x[t][g[keep]]
-                data[t].x = torch.from_numpy(x)
+            if keep.any():  # the piece's own tensor: written in place
+                data[t].x.numpy()[keep] = self.x[t][g[keep]]
 
 
 _NONE = np.zeros(0, dtype=np.int64)
 
 
+def _pick(keys: list[str], nodes: np.ndarray) -> list[str]:
+    """``[keys[g] for g in nodes]``, in one C call."""
+    if len(nodes) < 2:
+        return [keys[g] for g in nodes.tolist()]
+    return list(itemgetter(*nodes.tolist())(keys))
+
+
+def _distinct(*parts: Any) -> np.ndarray:
+    """The sorted distinct node numbers (>= 0) of the arrays or lists in ``parts``."""
+    v = np.concatenate([np.asarray(p, dtype=np.int64) for p in parts])
+    return sorted_unique(v[v >= 0])
+
+
 def _localise(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Local numbers for global node ids: ``first`` take 0.., the other distinct ids (>= 0)
-    follow in increasing order. Returns the global id of each local number, and ``values``
-    mapped to local numbers (-1 stays -1)."""
+    """Local numbers for global node ids: ``first`` (distinct) take 0.., the other distinct
+    ids (>= 0) follow in increasing order. Returns the global id of each local number, and
+    ``values`` mapped to local numbers (-1 stays -1)."""
     ok = values >= 0
-    order = np.concatenate([first, np.setdiff1d(values[ok], first)])
-    sorter = np.argsort(order, kind="stable")
+    valid = values[ok]
+    order = np.argsort(valid, kind="stable")
+    step = np.ones(len(valid), dtype=bool)
+    step[1:] = valid[order[1:]] != valid[order[:-1]]
+    seen = valid[order[step]]
+    inverse = np.empty(len(valid), dtype=np.int64)
+    inverse[order] = np.cumsum(step) - 1
+    rank = np.arange(len(seen))  # local number of each seen id, in increasing order
+    if len(first):
+        at = np.searchsorted(seen, first)
+        hit = at < len(seen)
+        hit[hit] = seen[at[hit]] == first[hit]
+        lead = np.zeros(len(seen), dtype=bool)
+        lead[at[hit]] = True
+        rank = len(first) + np.cumsum(~lead) - 1
+        rank[at[hit]] = np.flatnonzero(hit)
+        seen = np.concatenate([first, seen[~lead]])
     local = np.full(len(values), -1, dtype=np.int64)
-    local[ok] = sorter[np.searchsorted(order, values[ok], sorter=sorter)]
-    return order, local
+    local[ok] = rank[inverse]
+    return seen, local

@@ -7,6 +7,16 @@ These are fixed two-hop aggregations of a GraphSAGE without weights; a class-bal
 HistGradientBoosting classifier learns on them. No label features: it must recognise rings by
 their structure, so it carries over to rings nobody labelled.
 
+Labels from investigators are few and chosen: the legit ones are mostly alerts' false positives
+(unusual accounts), the fraud ones whole confirmed rings. Trained on those alone, the model
+never sees an ordinary account, and each confirmed ring with ordinary-looking members teaches
+it that ordinary means fraud: on the generator's data more labelled rings lowered the AUC on
+the rings nobody labelled. So when unlabelled accounts outnumber the labelled ones
+``BACKGROUND_RATIO`` times, a second classifier also learns from a seeded random sample of
+them (as many as the labelled accounts) taken as legit, as in positive-unlabelled learning;
+the score is the mean of the two models' log-odds, so what the labels alone teach stays half
+of it, and the sample's few unlabelled ring members cannot dominate.
+
 Shapes:
     - **input:** ``HeteroData`` as built by ``gnn.export.build_hetero``
     - **output:** ``[N_account, F]`` features, ``[N_account]`` fraud probabilities
@@ -19,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from torch_geometric.data import HeteroData
 
@@ -26,6 +37,7 @@ from gnn.forest import FlatForest
 from gnn.ring_rows import RELATIONS, propagate_rows
 
 FLAT_ROWS = 256  # FlatForest's walk holds [rows, trees] arrays: small batches only
+BACKGROUND_RATIO = 10  # unlabelled accounts per labelled one before a background model is fit
 
 __all__ = ["RELATIONS", "RingBoost", "propagate", "propagated_names"]
 
@@ -112,42 +124,79 @@ class RingBoost:
     kind = "ring_boost"
 
     def __init__(self, seed: int = 0, max_iter: int = 300) -> None:
-        self.seed = seed
-        self.clf = HistGradientBoostingClassifier(
-            max_iter=max_iter,
+        self.seed, self.max_iter = seed, max_iter
+        self.clf = self._classifier()
+        self.background: HistGradientBoostingClassifier | None = None
+        self._flat: list[FlatForest] | None = None
+
+    def _classifier(self) -> HistGradientBoostingClassifier:
+        return HistGradientBoostingClassifier(
+            max_iter=self.max_iter,
             learning_rate=0.05,
             max_leaf_nodes=15,
             min_samples_leaf=10,
             l2_regularization=1.0,
             class_weight="balanced",
-            random_state=seed,
+            random_state=self.seed,
         )
-        self._flat: FlatForest | None = None
 
     def fit(
         self, data: HeteroData, train_idx: np.ndarray, progress: Progress | None = None
     ) -> RingBoost:
-        x = propagate(data)[train_idx]
-        y = data["account"].y.numpy()[train_idx]
-        self.clf.fit(x, y)
+        x_all = propagate(data)
+        y_all = data["account"].y.numpy()
+        train_idx = np.asarray(train_idx, dtype=np.int64)
+        self.clf.fit(x_all[train_idx], y_all[train_idx])
+        self.background = None
+        pool = np.flatnonzero(y_all < 0)
+        if len(pool) >= BACKGROUND_RATIO * len(train_idx) > 0:
+            sample = np.random.default_rng(self.seed).choice(pool, len(train_idx), replace=False)
+            rows = np.concatenate([train_idx, np.sort(sample)])
+            y = np.concatenate([y_all[train_idx], np.zeros(len(sample), dtype=y_all.dtype)])
+            self.background = self._classifier().fit(x_all[rows], y)
         self._flat = None
         if progress is not None:
             progress(self.clf.n_iter_, 0.0)
         return self
 
+    @property
+    def classifiers(self) -> list[HistGradientBoostingClassifier]:
+        """The labelled model, and the background one when it was fit: the score is the mean
+        of their log-odds."""
+        background = getattr(self, "background", None)  # absent on models pickled before it
+        return [self.clf] if background is None else [self.clf, background]
+
     def to_state(self) -> dict[str, Any]:
         """The fitted trees; loads through the registry's allowlist of numpy/scikit-learn types."""
-        return {"seed": self.seed, "clf": self.clf}
+        state = {"seed": self.seed, "clf": self.clf}
+        if self.background is not None:
+            state["background"] = self.background
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> RingBoost:
         model = cls(seed=int(state["seed"]))
         model.clf = state["clf"]
+        model.background = state.get("background")
         return model
+
+    def decision(self, x: np.ndarray) -> np.ndarray:
+        """``[N]`` fraud log-odds of propagated rows ``x``: the mean over ``classifiers``."""
+        clfs = self.classifiers
+        return (
+            np.mean([c.decision_function(x) for c in clfs], axis=0)
+            if len(clfs) > 1
+            else (clfs[0].decision_function(x))
+        )
 
     def predict_proba(self, data: HeteroData) -> np.ndarray:
         """``[N_account]`` fraud probabilities."""
-        return self.clf.predict_proba(propagate(data))[:, 1]
+        return self._proba(propagate(data))
+
+    def _proba(self, x: np.ndarray) -> np.ndarray:
+        if len(self.classifiers) == 1:  # scikit-learn's own path, as models always scored
+            return self.clf.predict_proba(x)[:, 1]
+        return np.asarray(expit(self.decision(x)))
 
     def predict_rows(self, data: HeteroData, rows: Sequence[int]) -> np.ndarray:
         """``[len(rows)]`` fraud probabilities of those accounts only (online scoring).
@@ -158,9 +207,11 @@ class RingBoost:
         """
         picked = np.asarray(rows, dtype=np.int64)
         if len(picked) > FLAT_ROWS:
-            return self.clf.predict_proba(propagate(data, picked))[:, 1]
+            return self._proba(propagate(data, picked))
         x = propagate_rows(data, picked)
         flat = getattr(self, "_flat", None)  # absent on models pickled before it existed
-        if flat is None:
-            flat = self._flat = FlatForest(self.clf)
-        return flat.predict_proba(x)
+        if not isinstance(flat, list):
+            flat = self._flat = [FlatForest(c) for c in self.classifiers]
+        if len(flat) == 1:
+            return flat[0].predict_proba(x)
+        return np.asarray(expit(np.mean([f.raw(x) for f in flat], axis=0)))

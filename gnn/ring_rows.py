@@ -62,6 +62,17 @@ def _sharers(pos: np.ndarray, src: np.ndarray, dst: np.ndarray, rows: np.ndarray
     return unique_pairs(seg[keep], other[keep])
 
 
+def _own_edges(pos: np.ndarray, src: np.ndarray, ent: np.ndarray, k: int) -> np.ndarray:
+    """``[P, 2]`` (row, entity) pairs of the rows' edges, sorted. The edges are distinct and
+    sorted by (account, entity) as ``build_hetero`` lays them out, so a stable sort by row
+    (none for one row) orders them as ``unique_pairs`` would, without hashing them again."""
+    mine = np.flatnonzero(pos[src] >= 0)
+    pairs = np.stack([pos[src[mine]], ent[mine]], axis=1)
+    if k > 1:
+        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+    return pairs
+
+
 def propagate_rows(data: HeteroData, rows: np.ndarray) -> np.ndarray:
     """``[len(rows), F]``: ``propagate(data)[rows]``, computed for those rows only."""
     xa = data["account"].x.numpy()
@@ -77,8 +88,7 @@ def propagate_rows(data: HeteroData, rows: np.ndarray) -> np.ndarray:
     blocks += [mean, top]
     for rel, dst in RELATIONS:
         src, ent = _edges(data, rel, dst)
-        mine = pos[src] >= 0
-        mean, top, _ = _reduce(unique_pairs(pos[src[mine]], ent[mine]), data[dst].x.numpy(), k)
+        mean, top, _ = _reduce(_own_edges(pos, src, ent, k), data[dst].x.numpy(), k)
         blocks += [mean, top]
         if dst != "merchant":
             mean, top, count = _reduce(_sharers(pos, src, ent, rows), xa, k)
