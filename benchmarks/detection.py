@@ -48,8 +48,7 @@ from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from benchmarks.datasets import read_folder
 from core.events import parse_event, to_epoch_ms
 from core.settings import Settings
 from detection.run import RunSummary, run_detection
@@ -277,16 +276,8 @@ def amlsim_in_generated(cfg: GenConfig, amlsim: Path) -> dict[str, Any]:
 
 def from_folder(folder: Path) -> dict[str, Any]:
     """A data set on disk: transactions.jsonl, optional accounts.jsonl, truth.json."""
-
-    def rows(name: str) -> list[dict[str, Any]]:
-        path = folder / name
-        if not path.exists():
-            return []
-        with path.open("rb") as f:
-            return [orjson.loads(line) for line in f if line.strip()]
-
-    truth = orjson.loads((folder / "truth.json").read_bytes())
-    return {"data": str(folder), **judge(rows("accounts.jsonl"), rows("transactions.jsonl"), truth)}
+    accounts, transactions, truth = read_folder(folder)
+    return {"data": str(folder), **judge(accounts, transactions, truth)}
 
 
 def speed(cfg: SimConfig) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from sklearn.metrics import roc_auc_score
 from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.datasets import read_folder  # noqa: E402
 from core.events import parse_event  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from detection.run import run_detection  # noqa: E402
@@ -60,14 +61,8 @@ Scores = tuple[list[str], np.ndarray] | None
 def load_data(args: argparse.Namespace) -> tuple[list[Any], dict[str, Any], set[str]]:
     """Events, the truth's rings (id -> members, labelled) and the victims."""
     if args.data:
-        folder = Path(args.data)
-        raws = [
-            orjson.loads(line)
-            for name in ("accounts.jsonl", "transactions.jsonl")
-            for line in (folder / name).read_bytes().splitlines()
-            if line.strip()
-        ]
-        truth = json.loads((folder / "truth.json").read_text())
+        accounts, transactions, truth = read_folder(Path(args.data))
+        raws = [*accounts, *transactions]
         victims = set(truth.get("victims", []))
     else:
         sim = simulate(

@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.datasets import read_folder  # noqa: E402
 from core.events import AccountEvent, TransactionEvent, parse_event  # noqa: E402
 from gnn.export import TxTable, build_hetero  # noqa: E402
 from gnn.online import account_row, tx_row  # noqa: E402
@@ -57,14 +57,8 @@ def _when(e: AccountEvent | TransactionEvent) -> int:
 def load_events(args: argparse.Namespace) -> tuple[list[Any], set[str]]:
     """The events in time order and the ring members: from ``--data`` or the simulator."""
     if args.data:
-        folder = Path(args.data)
-        raws = [
-            orjson.loads(line)
-            for name in ("accounts.jsonl", "transactions.jsonl")
-            for line in (folder / name).read_bytes().splitlines()
-            if line.strip()
-        ]
-        rings = json.loads((folder / "truth.json").read_text())["rings"]
+        accounts, transactions, truth = read_folder(Path(args.data))
+        raws, rings = [*accounts, *transactions], truth["rings"]
     else:
         sim = simulate(
             SimConfig(accounts=args.accounts, days=30, seed=args.seed, start_ms=1_700_000_000_000)
