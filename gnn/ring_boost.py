@@ -182,12 +182,7 @@ class RingBoost:
 
     def decision(self, x: np.ndarray) -> np.ndarray:
         """``[N]`` fraud log-odds of propagated rows ``x``: the mean over ``classifiers``."""
-        clfs = self.classifiers
-        return (
-            np.mean([c.decision_function(x) for c in clfs], axis=0)
-            if len(clfs) > 1
-            else (clfs[0].decision_function(x))
-        )
+        return np.mean([c.decision_function(x) for c in self.classifiers], axis=0)
 
     def predict_proba(self, data: HeteroData) -> np.ndarray:
         """``[N_account]`` fraud probabilities."""
