@@ -23,8 +23,6 @@ nodes and pairs (not with transactions).
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -32,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-import redis
 from redis.exceptions import LockError
 
 from core.errors import GraphUnavailableError, RingscopeError
@@ -52,6 +49,7 @@ from graph.batch import (
     PlannedWrites,
     plan_batch,
 )
+from graph.bulksend import BulkSender
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
 from graph.schema import ensure_schema
@@ -68,14 +66,9 @@ logger = logging.getLogger(__name__)
 _CHUNK_BYTES = 2 * 1024 * 1024
 _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
-_SENDS_QUEUED = 2  # GRAPH.BULK calls waiting for the sender thread, each up to _CHUNK_BYTES
 
 
 _STREAMED = tuple(label for label in NODE_LABELS if label != "Account")
-
-
-class _Discarded(Exception):
-    """The build was abandoned: calls still queued are not sent."""
 
 
 class GraphNotEmptyError(RingscopeError):
@@ -245,15 +238,11 @@ class BulkBuilder:
     def __init__(self, store: FalkorStore, chunk_bytes: int = _CHUNK_BYTES) -> None:
         self.store = store
         self.redis = store.redis
-        # GRAPH.BULK calls may take longer than the client's default 5 s socket timeout
-        self._bulk_client: redis.Redis[Any] = redis.Redis.from_url(store.url, socket_timeout=None)
+        self._sender = BulkSender(store.url, store.graph_name)
         self.chunk_bytes = chunk_bytes
         self._lock = writer_lock(self.redis, store.lock_key, _LOCK_TTL_MS)
         self._began = False
         self._sent_nodes = 0
-        self._sends: queue.Queue[list[Any] | None] = queue.Queue(maxsize=_SENDS_QUEUED)
-        self._sender: threading.Thread | None = None
-        self._send_error: BaseException | None = None
         self._tx_blobs: list[bytes] = []
         self._tx_pending = 0
         self._tx_bytes = 0
@@ -294,7 +283,7 @@ class BulkBuilder:
                 )
             r.delete(s.graph_name)  # only indexes so far; GRAPH.BULK BEGIN needs no key
             self._bulk([], [], 0, 0)  # BEGIN: an empty graph, then its schema while it is
-            self._drain()  # empty (bulk inserts keep indexes up to date, and indexing as we
+            self._sender.drain()  # empty (bulk inserts keep indexes up to date, and indexing as we
             ensure_schema(s.graph)  # go costs less than indexing at the end)
             self._wait_constraints()
         except BaseException:
@@ -311,7 +300,7 @@ class BulkBuilder:
             self._flush_transactions()
             ids = self._send_nodes()
             self._send_edges(ids)
-            self._drain()
+            self._sender.drain()
             self._wait_constraints()
         finally:
             self._unlock()
@@ -320,7 +309,7 @@ class BulkBuilder:
         """Leave the graph empty again after a failure (scoring state, if any, stays)."""
         s = self.store
         try:
-            self._stop_sender(discard=True)  # before the delete: no call may recreate the graph
+            self._sender.close(discard=True)  # before the delete: no call may recreate the graph
             self.redis.delete(s.graph_name, s.seen_key, s.log_key)
         finally:
             self._unlock()
@@ -457,55 +446,14 @@ class BulkBuilder:
             pairs.clear()
 
     def _bulk(self, labels: list[bytes], reltypes: list[bytes], nodes: int, edges: int) -> None:
-        """Queue one ``GRAPH.BULK`` call for the sender thread: the server inserts one chunk
-        while this thread folds the next batch (waiting for each reply here left the server
-        idle for every fold, and this thread idle for every insert). Calls go out in order on
-        one connection, so nodes still get the internal ids counted here."""
+        """Queue one ``GRAPH.BULK`` call (``graph.bulksend``: sent while this thread folds on)."""
         self._refresh_lock()
-        self._raise_send_error()
         args: list[Any] = [nodes, edges, len(labels), len(reltypes), *labels, *reltypes]
         if not self._began:
             args.insert(0, "BEGIN")
             self._began = True
-        if self._sender is None:
-            self._sender = threading.Thread(target=self._send_loop, name="graph-bulk", daemon=True)
-            self._sender.start()
-        self._sends.put(args)  # waits while _SENDS_QUEUED calls are waiting (bounded memory)
+        self._sender.send(args)
         self._sent_nodes += nodes
-
-    def _send_loop(self) -> None:
-        while (args := self._sends.get()) is not None:
-            if self._send_error is None:  # after a failure, the rest are dropped
-                try:
-                    self._bulk_client.execute_command("GRAPH.BULK", self.store.graph_name, *args)
-                except BaseException as exc:  # raised in the builder's thread
-                    self._send_error = exc
-            self._sends.task_done()
-        self._sends.task_done()
-
-    def _drain(self) -> None:
-        """Wait until every queued call is done; raise the first failure."""
-        self._sends.join()
-        self._raise_send_error()
-
-    def _raise_send_error(self) -> None:
-        exc = self._send_error
-        if exc is None or isinstance(exc, _Discarded):
-            return
-        if isinstance(exc, redis.ResponseError):
-            raise RingscopeError(
-                f"GRAPH.BULK into {self.store.graph_name!r} failed: {exc}"
-            ) from exc
-        raise exc
-
-    def _stop_sender(self, discard: bool = False) -> None:
-        if self._sender is None:
-            return
-        if discard and self._send_error is None:
-            self._send_error = _Discarded()
-        self._sends.put(None)
-        self._sender.join()
-        self._sender = None
 
     # --- helpers --------------------------------------------------------------------------
     def _node_count(self) -> int:
@@ -536,8 +484,6 @@ class BulkBuilder:
             self._lock.reacquire()
 
     def _unlock(self) -> None:
-        self._stop_sender(discard=True)
-        self._bulk_client.close()
-        self._bulk_client.connection_pool.disconnect()
+        self._sender.close(discard=True)
         with suppress(LockError):  # expired, or never taken (begin refused)
             self._lock.release()
