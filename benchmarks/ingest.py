@@ -216,7 +216,7 @@ def raw_rate(port: int, path: Path) -> float:
 def python_side(path: Path, batch: int = 10_000, limit: int = 100_000) -> dict[str, float]:
     """Microseconds per transaction to parse+validate and to plan (no server)."""
     from graph.batch import plan_batch
-    from ingest.files import loader_gc
+    from ingest.loader_process import loader_gc
     from ingest.pipeline import Pipeline
 
     lines = []

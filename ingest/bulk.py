@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.bulk import BulkBuilder, BulkPart
-from ingest.files import LoadSummary, load_files, loader_gc
+from ingest.files import LoadSummary, load_files
+from ingest.loader_process import loader_gc
 from ingest.parallel import (
     PipelineOpener,
     combine_summaries,

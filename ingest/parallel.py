@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from graph.bulk import BulkPart
-from ingest.files import LoadSummary, load_files, loader_gc
+from ingest.files import LoadSummary, load_files
+from ingest.loader_process import loader_gc
 from ingest.pipeline import BatchResult, Pipeline
 
 

@@ -18,7 +18,8 @@ from rich.table import Table
 from core.settings import load_settings
 from graph.bulk import GraphNotEmptyError
 from ingest.bulk import load_files_bulk
-from ingest.files import LoadSummary, load_files, loader_gc
+from ingest.files import LoadSummary, load_files
+from ingest.loader_process import loader_gc
 from ingest.parallel import load_files_parallel
 from ingest.pipeline import BatchResult
 from ringscope.bootstrap import Runtime, bootstrap, close_worker

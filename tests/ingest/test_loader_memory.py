@@ -11,7 +11,7 @@ import pytest
 # slices of them, made and freed, in the main thread and in another (the writer thread's arena)
 _PROBE = """
 import resource, sys, threading
-from ingest.files import keep_freed_memory
+from ingest.loader_process import keep_freed_memory
 if sys.argv[1] == "keep":
     keep_freed_memory()
 lines = ['{"tx_id": "t%09d", "amount": 12.5, "kind": "payment"}' % i for i in range(40000)]
