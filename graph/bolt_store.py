@@ -28,6 +28,7 @@ from core.transactions import TransactionRecord
 from graph.batch import IDENTITY_EDGES, LINK_EDGES, NODE_LABELS, BatchPlan, PlannedWrites
 from graph.bolt_params import chunk_rows, row_budget
 from graph.cypher import load_query
+from graph.ipsightings import SHARED, State, one_user, settle_ips
 from graph.schema import EXTRA_INDEXES, UNIQUE_IDS
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 Flavour = Literal["neo4j", "falkordb"]
 DIALECT = "neo4j"
 # transaction kind -> the query that stores it with its money edge (other kinds: no edge)
+# Transactions by address: how the Bolt store finds an address's one account so far
+_BOLT_INDEXES = (("Transaction", "ip"),)
 _MONEY_QUERIES = {
     "transfer": "apply_transfers",
     "payment": "apply_payments",
@@ -110,7 +113,8 @@ class BoltStore(PlannedWrites):
     # --- schema -----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
         """Unique ids and lookup indexes; labels and properties come from graph/schema.py."""
-        wanted = [(label, "id") for label in UNIQUE_IDS] + list(EXTRA_INDEXES)
+        extra = [*EXTRA_INDEXES, *_BOLT_INDEXES]
+        wanted = [(label, "id") for label in UNIQUE_IDS] + extra
         with self._session() as session:
             if self.flavour == "neo4j":
                 for label in UNIQUE_IDS:
@@ -118,7 +122,7 @@ class BoltStore(PlannedWrites):
                         f"CREATE CONSTRAINT ringscope_{label.lower()}_id IF NOT EXISTS "
                         f"FOR (n:{label}) REQUIRE n.id IS UNIQUE"
                     ).consume()
-                for label, prop in EXTRA_INDEXES:
+                for label, prop in extra:
                     session.run(
                         f"CREATE INDEX ringscope_{label.lower()}_{prop} IF NOT EXISTS "
                         f"FOR (n:{label}) ON (n.{prop})"
@@ -138,6 +142,7 @@ class BoltStore(PlannedWrites):
         plan = self.fresh_part(plan)
         if not plan.txs and not plan.accounts:
             return ApplyResult(duplicates=plan.duplicates)
+        plan = self._settle_ips(plan)
         with self._session() as session:
             try:
                 created = session.execute_write(self._write_plan, plan)
@@ -166,6 +171,24 @@ class BoltStore(PlannedWrites):
             self._write_rows(tx, _MONEY_QUERIES.get(kind, "apply_transactions"), rows)
             for kind, rows in by_kind.items()
         )
+
+    def _settle_ips(self, plan: BatchPlan) -> BatchPlan:
+        """The plan with IP nodes and FROM_IP links only for addresses two accounts have used
+        (graph/ipsightings.py), judged from the IP nodes and the stored transactions."""
+        ips = list(plan.nodes["IP"])
+        states: dict[str, State] = {}
+        first: dict[str, tuple[int, str]] = {}
+        for name in ("ip_sightings", "ip_nodes"):  # chunks that fit FalkorDB's Bolt buffer
+            for chunk in chunk_rows(ips, self._budget(load_query(name, dialect=DIALECT))):
+                for r in self._read(name, ids=chunk):
+                    if name == "ip_nodes":
+                        states[r["ip"]] = SHARED
+                    else:  # the earliest account, were there more
+                        seen = (r["first_ts"], r["account_id"])
+                        first[r["ip"]] = min(first.get(r["ip"], seen), seen)
+        for ip, (ts, account) in first.items():
+            states.setdefault(ip, one_user(account, ts))
+        return settle_ips(plan, states, {}).plan
 
     def _write_entities(self, tx: ManagedTransaction, plan: BatchPlan) -> None:
         for label in NODE_LABELS:

@@ -52,6 +52,7 @@ from graph.batch import (
 from graph.bulksend import BulkSender
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
+from graph.ipsightings import SHARED, one_user, shared_ips
 from graph.schema import ensure_schema
 
 if TYPE_CHECKING:  # pyarrow (and numpy) are imported only by the loaders that use them
@@ -66,9 +67,12 @@ logger = logging.getLogger(__name__)
 _CHUNK_BYTES = 2 * 1024 * 1024
 _LOCK_TTL_MS = 60_000
 _CONSTRAINT_WAIT_S = 600.0
+_HASH_CHUNK = 50_000  # sightings-hash fields a call
 
 
-_STREAMED = tuple(label for label in NODE_LABELS if label != "Account")
+# Nodes sent as they are folded. Accounts wait (a later account event may set opened_at), and
+# so do addresses (an IP node exists only once two accounts used it: graph/ipsightings.py).
+_STREAMED = tuple(label for label in NODE_LABELS if label not in ("Account", "IP"))
 
 
 class GraphNotEmptyError(RingscopeError):
@@ -281,7 +285,8 @@ class BulkBuilder:
                     f"transactions, {logged:,} edge-log entries): --bulk only builds a new graph. "
                     "Load into it without --bulk, or delete the graph first."
                 )
-            r.delete(s.graph_name)  # only indexes so far; GRAPH.BULK BEGIN needs no key
+            # only indexes so far (GRAPH.BULK BEGIN needs no key), and no sighting can stand
+            r.delete(s.graph_name, s.ips_key)
             self._bulk([], [], 0, 0)  # BEGIN: an empty graph, then its schema while it is
             self._sender.drain()  # empty (bulk inserts keep indexes up to date, and indexing as we
             ensure_schema(s.graph)  # go costs less than indexing at the end)
@@ -298,6 +303,7 @@ class BulkBuilder:
         """Send the accounts and the edges, wait for the constraints, release the lock."""
         try:
             self._flush_transactions()
+            self._settle_ips()
             ids = self._send_nodes()
             self._send_edges(ids)
             self._sender.drain()
@@ -310,7 +316,7 @@ class BulkBuilder:
         s = self.store
         try:
             self._sender.close(discard=True)  # before the delete: no call may recreate the graph
-            self.redis.delete(s.graph_name, s.seen_key, s.log_key)
+            self.redis.delete(s.graph_name, s.seen_key, s.log_key, s.ips_key)
         finally:
             self._unlock()
 
@@ -391,6 +397,23 @@ class BulkBuilder:
             if node_ids:
                 self._send_label(label, node_ids)
                 node_ids.clear()
+
+    def _settle_ips(self) -> None:
+        """Keep the IP nodes and FROM_IP links of the addresses two accounts used; record every
+        address in the sightings hash as the append path leaves it (graph/ipsightings.py)."""
+        links = self._links["from_ip"]
+        shared = shared_ips(links)
+        sightings: dict[str, bytes] = dict.fromkeys(shared, SHARED)
+        for (account, ip), ts in list(links.items()):
+            if ip not in shared:
+                sightings[ip] = one_user(account, ts)
+                del links[(account, ip)]
+        nodes = self._nodes["IP"]
+        self._nodes["IP"] = {ip: nodes[ip] for ip in shared}
+        fields = list(sightings.items())
+        for i in range(0, len(fields), _HASH_CHUNK):
+            self._refresh_lock()
+            self.redis.hset(self.store.ips_key, mapping=dict(fields[i : i + _HASH_CHUNK]))
 
     def _send_label(self, label: str, node_ids: list[str]) -> None:
         """Send nodes of one label; they get the next internal ids, in this order."""

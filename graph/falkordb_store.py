@@ -41,6 +41,7 @@ from graph.batch import (
 from graph.cypher import load_query
 from graph.decode import as_text
 from graph.edgelog import RedisEdgeLog
+from graph.ipsightings import IpSettlement, State, ips_key, settle_ips
 from graph.rings import FalkorRings
 from graph.schema import ensure_schema
 
@@ -124,6 +125,7 @@ class FalkorStore(PlannedWrites):
         self.graph: Graph = self.db.select_graph(graph_name)
         self.seen_key = f"ringscope:{graph_name}:applied"
         self.log_key = f"ringscope:{graph_name}:log"
+        self.ips_key = ips_key(graph_name)  # addresses one account has used (graph/ipsightings.py)
         self.lock_key = f"ringscope:{graph_name}:writer"
         self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
         # link edges (internal id pairs) known to exist: sent again only if the cache is cleared
@@ -158,15 +160,17 @@ class FalkorStore(PlannedWrites):
                 plan = self.fresh_part(plan)
                 if not plan.txs and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
-                ids, created = self._resolve_nodes(plan)
+                absent = self._look_up(self._uncached(plan))
+                states = self._ip_states(plan)
             else:
-                applied, absent = first
+                applied, absent, states = first
                 if applied:  # re-sent transactions: planned again without them
                     plan = plan_batch(plan.events, applied, plan.scores)
                 if not plan.txs and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
-                ids, created = self._create_nodes(plan, absent)
-            self._commit(plan, ids, created)
+            ips = self._settle_ips(plan, states, absent)
+            ids, created = self._create_nodes(ips.plan, absent)
+            self._commit(ips, ids, created)
         return ApplyResult(
             applied=len(plan.txs),
             duplicates=plan.duplicates,
@@ -185,40 +189,72 @@ class FalkorStore(PlannedWrites):
         """If the graph was deleted under us, forget cached ids and the applied-id set."""
         if not self.redis.exists(self.graph_name):
             self._forget_ids()
-            self.redis.delete(self.seen_key, self.log_key)
+            self.redis.delete(self.seen_key, self.log_key, self.ips_key)
             ensure_schema(self.graph)
 
-    def _resolve_nodes(self, plan: BatchPlan) -> tuple[dict[str, dict[str, int]], set[int]]:
-        """Internal ids of every node the plan names, creating the absent ones.
-
-        Called under the writer lock, so an id that a lookup does not find stays absent until
-        this batch creates it: absent nodes are CREATEd (half the cost of a MERGE; FACTS.md),
-        and their internal ids come back as the second value: no edge can exist at them yet.
-        """
-        work = self._uncached(plan)
-        if not work:
-            return self._ids, set()
-        lookups = [(f"lookup_{label.lower()}_nodes", {"ids": chunk}) for label, chunk in work]
+    def _look_up(self, work: list[tuple[str, list[str]]]) -> dict[str, list[str]]:
+        """Cache the internal ids of the nodes ``(label, ids)`` that exist; the rest, by label:
+        absent, and under the writer lock they stay absent until this batch CREATEs them (half
+        the cost of a MERGE; FACTS.md)."""
         absent: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
+        if not work:
+            return absent
+        lookups = [(f"lookup_{label.lower()}_nodes", {"ids": chunk}) for label, chunk in work]
         for (label, chunk), found in zip(work, self._ids_queries(lookups, True), strict=True):
             if isinstance(found, Exception):
                 raise found
             self._ids[label].update(found)
             absent[label] += [k for k in chunk if k not in found]
-        return self._create_nodes(plan, absent)
+        return absent
 
-    def _first_round(self, plan: BatchPlan) -> tuple[set[str], dict[str, list[str]]] | None:
+    def _ip_states(self, plan: BatchPlan) -> dict[str, State]:
+        """The sightings-hash values of the plan's addresses whose node ids are not cached."""
+        ips = self._uncached_ips(plan)
+        return dict(zip(ips, self.redis.hmget(self.ips_key, ips), strict=True)) if ips else {}
+
+    def _settle_ips(
+        self, plan: BatchPlan, states: dict[str, State], absent: dict[str, list[str]]
+    ) -> IpSettlement:
+        """Which of the plan's addresses get a node now (``absent["IP"]``), and the plan to
+        write (graph/ipsightings.py); looks up the node ids of addresses shared before and of
+        the first accounts whose links the plan gained."""
+        settled = settle_ips(plan, states, self._ids["IP"])
+        accounts = self._ids["Account"]
+        work = [
+            ("IP", settled.lookup),
+            ("Account", [a for a in set(settled.first_users) if a not in accounts]),
+        ]
+        chunks = [
+            (label, ids[i : i + _NODE_CHUNK])
+            for label, ids in work
+            for i in range(0, len(ids), _NODE_CHUNK)
+        ]
+        # an address not found: the hash and the graph disagree (say, a graph restored alone)
+        absent["IP"] = settled.create + self._look_up(chunks)["IP"]
+        return settled
+
+    def _uncached_ips(self, plan: BatchPlan) -> list[str]:
+        cache = self._ids["IP"]
+        return [ip for ip in plan.nodes["IP"] if ip not in cache]
+
+    def _first_round(
+        self, plan: BatchPlan
+    ) -> tuple[set[str], dict[str, list[str]], dict[str, State]] | None:
         """One round trip under the lock for what the write needs to know first: that the graph
-        exists, which of the batch's tx_ids are applied, and the internal ids of the nodes it
-        names that are not cached (those not found are absent, under the lock). None when
-        the graph does not exist (or when profiling): then it goes one step at a time."""
+        exists, which of the batch's tx_ids are applied, the internal ids of the nodes it names
+        that are not cached (those not found are absent, under the lock) and the sightings of
+        its uncached IP addresses. None when the graph does not exist (or when profiling):
+        then it goes one step at a time."""
         if self.profile is not None:
             return None
         work = self._uncached(plan)
+        ips = self._uncached_ips(plan)
         pipe = self.redis.pipeline(transaction=False)
         pipe.exists(self.graph_name)
         if plan.tx_ids:
             pipe.smismember(self.seen_key, plan.tx_ids)  # type: ignore[no-untyped-call]
+        if ips:
+            pipe.hmget(self.ips_key, ips)
         for label, chunk in work:
             query = params_header_bytes({"ids": chunk}) + _query_bytes(
                 f"lookup_{label.lower()}_nodes"
@@ -236,11 +272,15 @@ class FalkorStore(PlannedWrites):
             applied = {tx for tx, flag in zip(plan.tx_ids, flags, strict=True) if flag}
         absent: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
         offset = 2 if plan.tx_ids else 1  # after EXISTS and SMISMEMBER
+        states: dict[str, State] = {}
+        if ips:
+            states = dict(zip(ips, replies[offset], strict=True))
+            offset += 1
         for (label, chunk), reply in zip(work, replies[offset:], strict=True):
             found = _ids_of(reply)
             self._ids[label].update(found)
             absent[label] += [k for k in chunk if k not in found]
-        return applied, absent
+        return applied, absent, states
 
     def _uncached(self, plan: BatchPlan) -> list[tuple[str, list[str]]]:
         """``(label, ids)`` of the plan's nodes whose internal ids are not cached, in chunks."""
@@ -248,6 +288,8 @@ class FalkorStore(PlannedWrites):
             self._forget_ids()
         work: list[tuple[str, list[str]]] = []
         for label in NODE_LABELS:
+            if label == "IP":  # addresses: the sightings hash first (_settle_ips)
+                continue
             cache = self._ids[label]
             missing = [k for k in plan.nodes[label] if k not in cache]
             for start in range(0, len(missing), _NODE_CHUNK):
@@ -323,7 +365,8 @@ class FalkorStore(PlannedWrites):
         for links in self._links.values():
             links.clear()
 
-    def _commit(self, plan: BatchPlan, ids: dict[str, dict[str, int]], created: set[int]) -> None:
+    def _commit(self, ips: IpSettlement, ids: dict[str, dict[str, int]], created: set[int]) -> None:
+        plan = ips.plan
         params: dict[str, Any] = {"txs": None}  # first, as the query reads them
         for name in MONEY_EDGES:
             params[name], params[f"{name}_new"] = _split_new(plan.money_rows(name, ids), created)
@@ -335,7 +378,7 @@ class FalkorStore(PlannedWrites):
                 params[name] = rows
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         done = plan.serialised if isinstance(plan.serialised, _Serialised) else None
-        if done is None or done.plan is not plan:  # planned again without some transactions
+        if done is None or done.plan.tx_ids is not plan.tx_ids:  # planned again without some
             done = _Serialised(plan)
         params["txs"] = done.txs
         query = params_header_bytes(params) + _query_bytes("apply_batch")
@@ -344,12 +387,14 @@ class FalkorStore(PlannedWrites):
             pipe.execute_command("GRAPH.PROFILE", self.graph_name, query)  # type: ignore[no-untyped-call]
         else:
             pipe.execute_command("GRAPH.QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
+        if ips.writes:
+            pipe.hset(self.ips_key, mapping=ips.writes)  # type: ignore[arg-type]
         if plan.tx_ids:
             pipe.sadd(self.seen_key, *plan.tx_ids)
         pipe.xadd(self.log_key, {"rows": done.log})
         results = pipe.execute(raise_on_error=False)
         if isinstance(results[0], Exception):
-            self._undo_markers(plan, results)
+            self._undo_markers(ips, results)
             raise RingscopeError(f"graph write failed, batch not applied: {results[0]}")
         if self.profile is not None:
             self._record_profile("apply_batch", results[0])
@@ -376,10 +421,19 @@ class FalkorStore(PlannedWrites):
                 key = op.strip()
                 ops[key] = ops.get(key, 0.0) + float(ms.split()[0])
 
-    def _undo_markers(self, plan: BatchPlan, results: list[Any]) -> None:
+    def _undo_markers(self, ips: IpSettlement, results: list[Any]) -> None:
         """The graph query failed (and was rolled back): take back what EXEC did beside it."""
+        plan = ips.plan
         if plan.tx_ids:
             self.redis.srem(self.seen_key, *plan.tx_ids)
+        if ips.undo:
+            pipe = self.redis.pipeline(transaction=True)
+            for ip, before in ips.undo.items():
+                if before is None:
+                    pipe.hdel(self.ips_key, ip)
+                else:
+                    pipe.hset(self.ips_key, ip, before)
+            pipe.execute()
         log_id = results[-1]
         if isinstance(log_id, bytes | str):
             self.redis.xdel(self.log_key, log_id)

@@ -134,7 +134,7 @@ def test_a_batch_cut_short_and_sent_again_counts_once(
 ) -> None:
     """FalkorDB's endpoint keeps no transaction: a batch may stop after any query."""
     events = read_events(dataset)[:1500]
-    plan = bolt.prepare_batch(events)
+    plan = bolt._settle_ips(bolt.prepare_batch(events))  # as apply_prepared does first
     transfers = [row for row in plan.txs if row[2] == "transfer"]
     assert len(transfers) > 20
     with bolt._session() as session:  # the batch's first queries, then a "crash"

@@ -63,10 +63,8 @@ def test_money_edges_aggregate_pairs_within_and_across_batches(store: FalkorStor
     assert edge(store, "PAID", "a", "m1") == [1, 7.5, T0, T0]
     assert edge(store, "REFUNDED", "m1", "a") == [1, 2.5, T0, T0]
     links = "MATCH (:Account {id: 'a'})-[e:USED|FROM_IP]->(x) RETURN type(e), x.id, e.first_ts"
-    assert sorted(store.graph.ro_query(links).result_set) == [
-        ["FROM_IP", "1.2.3.4", T0],
-        ["USED", "d1", T0],
-    ]
+    # 1.2.3.4 is one account's address so far: no IP node (graph/ipsightings.py)
+    assert store.graph.ro_query(links).result_set == [["USED", "d1", T0]]
 
 
 def test_resending_tx_ids_changes_nothing(store: FalkorStore) -> None:

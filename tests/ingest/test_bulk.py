@@ -66,6 +66,7 @@ def _state(r: redis.Redis, graph: str) -> dict[str, Any]:
         ),
         "constraints": rows("CALL db.constraints()"),
         "applied": sorted(r.smembers(f"ringscope:{graph}:applied")),
+        "ip_sightings": r.hgetall(f"ringscope:{graph}:ips"),
         "found_by_index": [_via_index(r, graph, q) for q in _INDEXED],
         "log": log,
     }
@@ -140,6 +141,8 @@ def test_bulk_leaves_the_append_paths_state(
     for part in want:
         assert got[part] == want[part], part
     assert len(want["nodes"]) > 1000 and len(want["log"]) == 5
+    kinds = {value == b"" for value in want["ip_sightings"].values()}
+    assert kinds == {True, False}  # addresses shared (IP nodes) and one account's (none)
     # the append path takes over from there: loading again adds no transaction
     again = load_files(files, pipe2, batch_size=256)
     assert (again.result.applied, again.result.duplicates) == (0, 1246)
