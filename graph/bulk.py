@@ -403,7 +403,7 @@ class BulkBuilder:
         address in the sightings hash as the append path leaves it (graph/ipsightings.py)."""
         links = self._links["from_ip"]
         shared = shared_ips(links)
-        sightings: dict[str, bytes] = dict.fromkeys(shared, SHARED)
+        sightings: dict[str, str] = dict.fromkeys(shared, SHARED)
         for (account, ip), ts in list(links.items()):
             if ip not in shared:
                 sightings[ip] = one_user(account, ts)
