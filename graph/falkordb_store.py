@@ -41,7 +41,7 @@ from graph.batch import (
 from graph.cypher import load_query
 from graph.decode import as_text
 from graph.edgelog import RedisEdgeLog
-from graph.ipsightings import IpSettlement, State, ips_key, settle_ips
+from graph.ipsightings import IpSettlement, State, ips_key, settle_ips, users_by_ip
 from graph.rings import FalkorRings
 from graph.schema import ensure_schema
 
@@ -103,12 +103,17 @@ class _Serialised:
     """JSON of a plan's parts that need no internal ids, made before the writer lock is taken
     (serialising 10,000 transaction rows under the lock kept the other loaders waiting)."""
 
-    __slots__ = ("log", "plan", "txs")
+    __slots__ = ("ip_users", "log", "plan", "txs")
 
     def __init__(self, plan: BatchPlan) -> None:
         self.plan = plan
         self.txs = orjson.Fragment(orjson.dumps(plan.txs))
         self.log = orjson.dumps(plan.log_rows)
+        self.ip_users = users_by_ip(plan)
+
+    def of(self, plan: BatchPlan) -> bool:
+        """Made of this plan's transactions (not of one planned again without some)."""
+        return self.plan.tx_ids is plan.tx_ids
 
 
 class FalkorStore(PlannedWrites):
@@ -218,7 +223,9 @@ class FalkorStore(PlannedWrites):
         """Which of the plan's addresses get a node now (``absent["IP"]``), and the plan to
         write (graph/ipsightings.py); looks up the node ids of addresses shared before and of
         the first accounts whose links the plan gained."""
-        settled = settle_ips(plan, states, self._ids["IP"])
+        done = plan.serialised
+        by_ip = done.ip_users if isinstance(done, _Serialised) and done.of(plan) else None
+        settled = settle_ips(plan, states, self._ids["IP"], by_ip)
         accounts = self._ids["Account"]
         work = [
             ("IP", settled.lookup),
@@ -378,7 +385,7 @@ class FalkorStore(PlannedWrites):
                 params[name] = rows
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         done = plan.serialised if isinstance(plan.serialised, _Serialised) else None
-        if done is None or done.plan.tx_ids is not plan.tx_ids:  # planned again without some
+        if done is None or not done.of(plan):  # planned again without some transactions
             done = _Serialised(plan)
         params["txs"] = done.txs
         query = params_header_bytes(params) + _query_bytes("apply_batch")

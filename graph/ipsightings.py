@@ -68,17 +68,21 @@ def users_by_ip(plan: BatchPlan) -> dict[str, dict[str, int]]:
 
 
 def settle_ips(
-    plan: BatchPlan, states: Mapping[str, State], cached: Mapping[str, int]
+    plan: BatchPlan,
+    states: Mapping[str, State],
+    cached: Mapping[str, int],
+    by_ip: dict[str, dict[str, int]] | None = None,
 ) -> IpSettlement:
     """Decide each address of the plan from its hash value in ``states`` (None: never seen),
-    unless its node id is ``cached`` (the node exists). The plan is not changed: the settlement
-    holds a copy whose IP nodes and FROM_IP links name only addresses with a node, including the
-    first account's link of an address that becomes shared now."""
+    unless its node id is ``cached`` (the node exists); ``by_ip``: the plan's ``users_by_ip``
+    if made already (outside the writer lock). The plan is not changed: the settlement holds a
+    copy whose IP nodes and FROM_IP links name only addresses with a node, including the first
+    account's link of an address that becomes shared now."""
     nodes = dict(plan.nodes["IP"])
     links = dict(plan.links["from_ip"])
     out = IpSettlement(plan)
     changed = False
-    for ip, users in users_by_ip(plan).items():
+    for ip, users in (users_by_ip(plan) if by_ip is None else by_ip).items():
         if ip in cached:
             continue
         state = states.get(ip)

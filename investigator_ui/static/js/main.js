@@ -53,7 +53,9 @@ async function showMissing(kind, id) {
   const what = kind === "search" ? "account, device, IP, merchant, ring or transaction" : kind;
   host.append(el("h1", { text: "Not found" }),
     el("p", { text: `No ${what} has the id “${id}”.` }),
-    el("p", { class: "muted", text: "Ids are matched from their start: check the id, or try its first few characters." }));
+    el("p", { class: "muted", text: kind === "ip"
+      ? "An address becomes an IP node when a second account uses it: one used by a single account so far is kept only on its transactions."
+      : "Ids are matched from their start: check the id, or try its first few characters." }));
   window.__ringscope.missing = { kind, id };
   let hits = [];
   const probe = id.slice(0, Math.max(3, Math.ceil(id.length / 2)));
