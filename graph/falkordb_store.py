@@ -224,8 +224,8 @@ class FalkorStore(PlannedWrites):
         write (graph/ipsightings.py); looks up the node ids of addresses shared before and of
         the first accounts whose links the plan gained."""
         done = plan.serialised
-        by_ip = done.ip_users if isinstance(done, _Serialised) and done.of(plan) else None
-        settled = settle_ips(plan, states, self._ids["IP"], by_ip)
+        users = done.ip_users if isinstance(done, _Serialised) and done.of(plan) else None
+        settled = settle_ips(plan, states, self._ids["IP"], users)
         accounts = self._ids["Account"]
         work = [
             ("IP", settled.lookup),

@@ -55,15 +55,26 @@ class IpSettlement:
     undo: dict[str, State] = field(default_factory=dict)  # their values before (None: none)
 
 
-def users_by_ip(plan: BatchPlan) -> dict[str, dict[str, int]]:
-    """Address -> {account -> first ts in the batch}, from the plan's FROM_IP links."""
-    users: dict[str, dict[str, int]] = {}
+@dataclass
+class IpUsers:
+    """A batch's addresses and the accounts that used them (from its FROM_IP links): most
+    addresses have one, kept as a tuple (a dict per address cost more than the rest)."""
+
+    first: dict[str, tuple[str, int]]  # address -> (an account, its first ts in the batch)
+    more: dict[str, dict[str, int]]  # address -> {account -> first ts}, for 2+ accounts
+
+
+def users_by_ip(plan: BatchPlan) -> IpUsers:
+    users = IpUsers({}, {})
+    first, more = users.first, users.more
     for (account, ip), ts in plan.links["from_ip"].items():
-        seen = users.get(ip)
-        if seen is None:
-            users[ip] = {account: ts}
+        one = first.get(ip)
+        if one is None:
+            first[ip] = (account, ts)
+        elif ip in more:
+            more[ip][account] = ts
         else:
-            seen[account] = ts
+            more[ip] = {one[0]: one[1], account: ts}
     return users
 
 
@@ -71,51 +82,50 @@ def settle_ips(
     plan: BatchPlan,
     states: Mapping[str, State],
     cached: Mapping[str, int],
-    by_ip: dict[str, dict[str, int]] | None = None,
+    users: IpUsers | None = None,
 ) -> IpSettlement:
     """Decide each address of the plan from its hash value in ``states`` (None: never seen),
-    unless its node id is ``cached`` (the node exists); ``by_ip``: the plan's ``users_by_ip``
+    unless its node id is ``cached`` (the node exists); ``users``: the plan's ``users_by_ip``
     if made already (outside the writer lock). The plan is not changed: the settlement holds a
     copy whose IP nodes and FROM_IP links name only addresses with a node, including the first
     account's link of an address that becomes shared now."""
-    nodes = dict(plan.nodes["IP"])
-    links = dict(plan.links["from_ip"])
+    if users is None:
+        users = users_by_ip(plan)
+    seen = plan.nodes["IP"]
+    nodes: dict[str, int] = {}
+    links: dict[Pair, int] = {}
     out = IpSettlement(plan)
-    changed = False
-    for ip, users in (users_by_ip(plan) if by_ip is None else by_ip).items():
-        if ip in cached:
-            continue
-        state = states.get(ip)
-        if state is not None and not state:  # SHARED
-            out.lookup.append(ip)
-            continue
-        if state is None:
-            if len(users) > 1:  # shared within the batch
-                out.create.append(ip)
-                out.writes[ip], out.undo[ip] = SHARED, None
-                continue
-            ((account, ts),) = users.items()
-            out.writes[ip], out.undo[ip] = one_user(account, ts), None
-        else:
-            first, first_ts = orjson.loads(state)
-            if any(account != first for account in users):  # a second account: the node now
-                out.create.append(ip)
-                out.writes[ip], out.undo[ip] = SHARED, state
+    writes, undo = out.writes, out.undo
+    for ip, (account, ts) in users.first.items():
+        several = users.more.get(ip)
+        if ip not in cached:
+            state = states.get(ip)
+            if state is None:
+                if several is None:  # the common case: a new address, one account
+                    writes[ip], undo[ip] = one_user(account, ts), None
+                    continue
+                out.create.append(ip)  # shared within the batch
+                writes[ip], undo[ip] = SHARED, None
+            elif not state:  # SHARED: the node exists
+                out.lookup.append(ip)
+            else:
+                user, first_ts = orjson.loads(state)
+                if several is None and account == user:  # the same one account again
+                    continue
+                out.create.append(ip)  # a second account: the node now
+                writes[ip], undo[ip] = SHARED, state
                 nodes[ip] = first_ts
-                links[(first, ip)] = first_ts
-                out.first_users.append(first)
-                changed = True
-                continue
-        del nodes[ip]  # one account so far: no node, no link
-        for account in users:
-            del links[(account, ip)]
-        changed = True
-    if changed:
-        out.plan = replace(
-            plan,
-            nodes={**plan.nodes, "IP": nodes},
-            links={**plan.links, "from_ip": links},
-        )
+                links[(user, ip)] = first_ts
+                out.first_users.append(user)
+        nodes.setdefault(ip, seen[ip])
+        if several is None:
+            links.setdefault((account, ip), ts)
+        else:
+            for other, other_ts in several.items():
+                links.setdefault((other, ip), other_ts)
+    out.plan = replace(
+        plan, nodes={**plan.nodes, "IP": nodes}, links={**plan.links, "from_ip": links}
+    )
     return out
 
 

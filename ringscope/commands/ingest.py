@@ -61,6 +61,9 @@ def ingest(
             TextColumn("{task.fields[rate]:,.0f} ev/s"),
             TimeElapsedColumn(),
             console=console,
+            # redrawing the bar took ~7% of a loader's CPU, and nobody sees it in a pipe or a log
+            refresh_per_second=2,
+            disable=not console.is_terminal,
         ) as progress:
             task = progress.add_task("ingest", total=None, rate=0.0)
 
