@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -210,6 +211,18 @@ def _run_traffic(runtime: Runtime, rate: float, stop: threading.Event) -> None:
         streams.close()
 
 
+def _announce_when_listening(host: str, port: int, text: str, stop: threading.Event) -> None:
+    """Print ``text`` when ``host:port`` accepts a connection (a wildcard host: loopback)."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    while not stop.is_set():
+        try:
+            with socket.create_connection((target, port), timeout=1):
+                console.print(text)
+                return
+        except OSError:
+            stop.wait(0.1)
+
+
 def up(
     demo: Annotated[bool, typer.Option(help="seed history and stream simulated traffic")] = False,
     host: HostOption = None,
@@ -257,7 +270,7 @@ def up(
             if not (settings.data_dir / "models").exists():
                 threads.append(_thread("train", _train_demo_model, runtime))
         base = f"http://{settings.host}:{settings.port}"
-        console.print(
+        banner = (
             f"\n[bold green]ringscope is up[/]\n  investigator UI  {base}/\n"
             f"  GraphQL          {base}/graphql\n  metrics          {base}/metrics\n"
             f"  FalkorDB         {runtime.url} (graph {settings.graph!r}, data in {settings.data_dir})\n"
@@ -268,6 +281,8 @@ def up(
             )
             + "  Ctrl-C stops everything.\n"
         )
+        # printed once the API accepts connections, not before (a client started on it failed)
+        _thread("banner", _announce_when_listening, settings.host, settings.port, banner, stop)
         try:
             _serve_app(runtime, api_processes(settings, api_workers), health)
         finally:

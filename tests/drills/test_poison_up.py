@@ -47,6 +47,9 @@ def test_up_survives_junk_and_a_worker_crash(falkordb: EmbeddedFalkorDB, tmp_pat
     proc = spawn(["up", "--port", str(port)], env, tmp_path / "up.log")
     client = redis.Redis.from_url(falkordb.url)
     try:
+        log = tmp_path / "up.log"
+        wait_for(lambda: "ringscope is up" in log.read_text(), 60, "the banner")
+        assert readyz(base)[0] != 0  # the banner waits for the API to accept connections
         wait_for(lambda: readyz(base)[0] == 200, 60, "ringscope up to be ready")
         events = make_events(60, seed=71)
         for i, event in enumerate(events):
