@@ -32,12 +32,14 @@ def write_dataset(sim: Simulation, out_dir: Path) -> None:
 
 
 def _write_jsonl(path: Path, events: Iterable[Event], chunk: int = 50_000) -> None:
-    with path.open("wb") as f:
-        lines: list[bytes] = []
+    # text lines: a bytes object from orjson.dumps keeps its ~4 KiB write buffer (a chunk of
+    # 50,000 held 200 MiB)
+    with path.open("w", encoding="utf-8") as f:
+        lines: list[str] = []
         for ev in events:
-            lines.append(orjson.dumps(ev))
+            lines.append(orjson.dumps(ev).decode())
             if len(lines) >= chunk:
-                f.write(b"\n".join(lines) + b"\n")
+                f.write("\n".join(lines) + "\n")
                 lines.clear()
         if lines:
-            f.write(b"\n".join(lines) + b"\n")
+            f.write("\n".join(lines) + "\n")
