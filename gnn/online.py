@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -29,7 +30,8 @@ import numpy as np
 from torch_geometric.data import HeteroData
 
 from core.events import AccountEvent, TransactionEvent
-from gnn.export import NODE_TYPES, TxTable, hetero_from_columns
+from gnn.arrays import NODE_TYPES, GraphArrays, graph_arrays, to_hetero
+from gnn.export import TxTable, account_labels
 from gnn.features import sorted_unique
 
 logger = logging.getLogger(__name__)
@@ -191,6 +193,13 @@ class LiveGraph:
 
     def subgraph(self, account_ids: Sequence[str]) -> tuple[HeteroData, list[int]]:
         """The two-hop piece around the known ``account_ids`` and their positions in it."""
+        piece, positions = self.piece(account_ids)
+        ids = {t: _pick(self.keys[t], piece.order[t]) for t in NODE_TYPES}
+        y = account_labels(piece.tx, piece.arrays.n["account"], {})
+        return to_hetero(piece.arrays, ids, y), positions
+
+    def piece(self, account_ids: Sequence[str]) -> tuple[Piece, list[int]]:
+        """``subgraph``'s piece before torch: what RingBoost reads (``gnn.arrays``)."""
         index = self.table.ids["account"]
         targets = list(dict.fromkeys(index[a] for a in account_ids if a in index))
         cols = self.columns.view()
@@ -208,9 +217,18 @@ class LiveGraph:
         partners = np.setdiff1d(full["account"], targets)  # transfer partners: exact when small
         picked.append(self._rows_of("account", partners.tolist(), None))
         rows = sorted_unique(np.concatenate(picked).astype(np.int64))
-        data, order = self._piece(rows, full["identity"], np.asarray(targets, dtype=np.int64))
-        self._fill_features(data, order, full)
-        return data, list(range(len(targets)))
+        tx, opened, ident, order = self._columns(
+            rows, full["identity"], np.asarray(targets, dtype=np.int64)
+        )
+        n = {t: len(order[t]) for t in NODE_TYPES}
+        known = {}
+        for t in NODE_TYPES:  # exported features, except for the nodes that changed
+            keep = self._kept(t, order[t], full[t])
+            x = np.zeros((n[t], self.x[t].shape[1]), dtype=self.x[t].dtype)
+            x[keep] = self.x[t][order[t][keep]]
+            known[t] = (x, ~keep)
+        arrays = graph_arrays(tx, n, opened, ident, self.now_ms, known)
+        return Piece(arrays, tx, order), list(range(len(targets)))
 
     def _rows_of(self, node_type: str, nodes: Sequence[int], cap: int | None) -> np.ndarray:
         """The latest ``cap`` rows of each node; with ``cap`` None, all rows of the nodes that
@@ -243,11 +261,12 @@ class LiveGraph:
         self._samples[node_type, entity] = (len(rows), out)
         return out
 
-    def _piece(
+    def _columns(
         self, rows: np.ndarray, identities: np.ndarray, targets: np.ndarray
-    ) -> tuple[HeteroData, dict[str, np.ndarray]]:
-        """The piece of ``rows`` as ``HeteroData`` in local node numbers, the targets first;
-        and per node type the global node of each local one."""
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """The piece of ``rows`` in local node numbers, the targets first: its transaction
+        columns, opening instants, (account, identity) pairs, and per node type the global
+        node of each local one."""
         cols = self.columns.view()
         holders = [
             (a, identity)
@@ -266,25 +285,29 @@ class LiveGraph:
         for name, node_type in _ROW_NODES[2:]:
             order[node_type], tx[name] = _localise(picked[name], _NONE)
         order["identity"], id_pairs = _localise(pairs[:, 1], _NONE)
-        ids = {t: _pick(self.keys[t], order[t]) for t in NODE_TYPES}
-        opened = self.opened[order["account"]]
         ident = np.stack([acc_pairs, id_pairs], axis=1)
-        return hetero_from_columns(tx, ids, opened, ident, {}, self.now_ms), order
+        return tx, self.opened[order["account"]], ident, order
 
-    def _fill_features(
-        self, data: HeteroData, order: dict[str, np.ndarray], full: dict[str, np.ndarray]
-    ) -> None:
-        """Exported features for nodes that did not change or whose piece is partial."""
-        for t in NODE_TYPES:
-            g = order[t]
-            keep = g < self.exported[t]
-            by_node, changed = self.rows[t], self.changed[t]
-            for i in np.flatnonzero(np.isin(g, full[t])).tolist():
-                node = int(g[i])
-                if node in changed and len(by_node.get(node, ())) <= self.row_cap:
-                    keep[i] = False  # recomputed from its rows in the piece
-            if keep.any():  # the piece's own tensor: written in place
-                data[t].x.numpy()[keep] = self.x[t][g[keep]]
+    def _kept(self, node_type: str, nodes: np.ndarray, first_hop: np.ndarray) -> np.ndarray:
+        """Which ``nodes`` keep their exported features: all the export saw, except those of
+        the first hop that changed since and whose rows the piece holds (recomputed)."""
+        keep = nodes < self.exported[node_type]
+        by_node, changed = self.rows[node_type], self.changed[node_type]
+        for i in np.flatnonzero(np.isin(nodes, first_hop)).tolist():
+            node = int(nodes[i])
+            if node in changed and len(by_node.get(node, ())) <= self.row_cap:
+                keep[i] = False
+        return keep
+
+
+@dataclass
+class Piece:
+    """A k-hop piece as arrays: features and edges, its transaction columns (local node
+    numbers) and, per node type, the global node of each local one."""
+
+    arrays: GraphArrays
+    tx: dict[str, np.ndarray]
+    order: dict[str, np.ndarray]
 
 
 _NONE = np.zeros(0, dtype=np.int64)
