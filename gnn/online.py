@@ -293,10 +293,13 @@ class LiveGraph:
         the first hop that changed since and whose rows the piece holds (recomputed)."""
         keep = nodes < self.exported[node_type]
         by_node, changed = self.rows[node_type], self.changed[node_type]
-        for i in np.flatnonzero(np.isin(nodes, first_hop)).tolist():
-            node = int(nodes[i])
-            if node in changed and len(by_node.get(node, ())) <= self.row_cap:
-                keep[i] = False
+        redo = [
+            node
+            for node in first_hop.tolist()
+            if node in changed and len(by_node.get(node, ())) <= self.row_cap
+        ]
+        if redo:
+            keep &= ~np.isin(nodes, redo)
         return keep
 
 
