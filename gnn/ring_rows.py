@@ -37,8 +37,8 @@ def _reduce(pairs: np.ndarray, x: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
     count = np.zeros(k, dtype=np.float64)
     if len(pairs):
         seg, vals = pairs[:, 0], x[pairs[:, 1]]
-        starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-        who, n = seg[starts], np.diff(np.r_[starts, len(seg)])
+        starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))
+        who, n = seg[starts], np.diff(np.concatenate((starts, [len(seg)])))
         mean[who] = np.add.reduceat(vals.astype(np.float64), starts, axis=0) / n[:, None]
         top[who] = np.maximum(np.maximum.reduceat(vals, starts, axis=0), 0)
         count[who] = n
@@ -74,7 +74,7 @@ def _sharers(pos: np.ndarray, src: np.ndarray, dst: np.ndarray, rows: np.ndarray
     by_entity, holders = dst[order], src[order]
     lo = np.searchsorted(by_entity, entity, "left")
     n = np.searchsorted(by_entity, entity, "right") - lo
-    idx = np.repeat(lo - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
+    idx = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n) + np.arange(int(n.sum()))
     seg, other = np.repeat(seg, n), holders[idx]
     keep = other != rows[seg]
     return unique_pairs(seg[keep], other[keep])
@@ -107,7 +107,9 @@ def propagate_rows(data: HeteroData | GraphArrays, rows: np.ndarray) -> np.ndarr
     blocks: list[np.ndarray] = [xa[rows]]
     s, d = edges("transferred", "account")
     out, back = pos[s] >= 0, pos[d] >= 0
-    partners = unique_pairs(np.r_[pos[s[out]], pos[d[back]]], np.r_[d[out], s[back]])
+    partners = unique_pairs(
+        np.concatenate((pos[s[out]], pos[d[back]])), np.concatenate((d[out], s[back]))
+    )
     mean, top, _ = _reduce(partners, xa, k)
     blocks += [mean, top]
     for rel, dst in RELATIONS:
