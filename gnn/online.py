@@ -29,7 +29,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -39,6 +38,7 @@ from core.events import AccountEvent, TransactionEvent
 from gnn.arrays import NODE_TYPES, GraphArrays, graph_arrays, to_hetero
 from gnn.export import TxTable, account_labels
 from gnn.features import entity_features, sorted_unique
+from gnn.piece_index import GrowingColumns, among, distinct, localise, pick
 
 logger = logging.getLogger(__name__)
 
@@ -73,32 +73,6 @@ def account_row(e: AccountEvent) -> list[Any]:
     return ["a", e.account_id, e.opened_at, e.phone, e.email, e.address]
 
 
-class _Columns:
-    """The table's columns as numpy arrays, grown in place (capacity doubles) as rows arrive,
-    so a piece is cut by fancy indexing instead of a Python loop over its rows."""
-
-    DTYPES = {"amount": np.float64}
-
-    def __init__(self, cols: dict[str, Any]) -> None:
-        self.n = 0
-        self.data = {k: np.zeros(0, dtype=self.DTYPES.get(k, np.int64)) for k in cols}
-        self.extend(cols)
-
-    def extend(self, cols: dict[str, Any]) -> None:
-        """Copy the rows of ``cols`` past the ones already held."""
-        end = len(cols["ts"])
-        for k, arr in self.data.items():
-            if end > len(arr):
-                grown = np.zeros(max(end, 2 * len(arr)), dtype=arr.dtype)
-                grown[: self.n] = arr[: self.n]
-                self.data[k] = arr = grown
-            arr[self.n : end] = cols[k][self.n : end]
-        self.n = end
-
-    def view(self) -> dict[str, np.ndarray]:
-        return {k: v[: self.n] for k, v in self.data.items()}
-
-
 class LiveGraph:
     """The export's transaction table kept current from events, cut into k-hop pieces."""
 
@@ -122,7 +96,7 @@ class LiveGraph:
         self.holders: defaultdict[int, set[int]] = defaultdict(set)
         self.changed: dict[str, set[int]] = {t: set() for t in NODE_TYPES}
         self.now_ms = int(max(table.cols["ts"], default=0))
-        self.columns = _Columns(table.cols)
+        self.columns = GrowingColumns(table.cols)
         self.opened = table.opened_ms()  # grows with the accounts (capacity doubles)
         self._samples: dict[tuple[str, int], tuple[int, list[int]]] = {}
         self._entity_x: dict[tuple[str, int], tuple[int, np.ndarray]] = {}
@@ -206,7 +180,7 @@ class LiveGraph:
     def subgraph(self, account_ids: Sequence[str]) -> tuple[HeteroData, list[int]]:
         """The two-hop piece around the known ``account_ids`` and their positions in it."""
         piece, positions = self.piece(account_ids)
-        ids = {t: _pick(self.keys[t], piece.order[t]) for t in NODE_TYPES}
+        ids = {t: pick(self.keys[t], piece.order[t]) for t in NODE_TYPES}
         y = account_labels(piece.tx, piece.arrays.n["account"], {})
         return to_hetero(piece.arrays, ids, y), positions
 
@@ -217,8 +191,8 @@ class LiveGraph:
         cols = self.columns.view()
         own = self._rows_of("account", targets, self.row_cap)
         full = {
-            "account": _distinct(cols["src"][own], cols["dst_acc"][own], targets),
-            **{t: _distinct(cols[t][own]) for t in ("merchant", "device", "ip")},
+            "account": distinct(cols["src"][own], cols["dst_acc"][own], targets),
+            **{t: distinct(cols[t][own]) for t in ("merchant", "device", "ip")},
         }
         full["identity"] = np.array(
             sorted({i for a in targets for i in self.identities.get(a, ())}), dtype=np.int64
@@ -228,11 +202,11 @@ class LiveGraph:
         for node_type in ("device", "ip"):
             grown = self._expanded(node_type, own, targets, full[node_type])
             picked += [self._sample_accounts(node_type, e) for e in grown.tolist()]
-            rest = full[node_type][~_among(full[node_type], grown.tolist())].tolist()
+            rest = full[node_type][~among(full[node_type], grown.tolist())].tolist()
             changed = self.changed[node_type]
             apart[node_type] = [e for e in rest if e in changed and self._quiet(node_type, e)]
             full[node_type] = grown
-        partners = full["account"][~_among(full["account"], targets)]  # transfer partners
+        partners = full["account"][~among(full["account"], targets)]  # transfer partners
         picked.append(self._rows_of("account", partners.tolist(), None))
         rows = sorted_unique(np.concatenate(picked).astype(np.int64))
         tx, opened, ident, order = self._columns(
@@ -319,14 +293,14 @@ class LiveGraph:
         picked = {name: cols[name][rows] for name, _ in _ROW_NODES}
         order: dict[str, np.ndarray] = {}
         tx = {name: cols[name][rows] for name in ("ts", "kind", "amount", "label")}
-        order["account"], loc = _localise(
+        order["account"], loc = localise(
             np.concatenate([picked["src"], picked["dst_acc"], pairs[:, 0]]), targets
         )
         n = len(rows)
         tx["src"], tx["dst_acc"], acc_pairs = loc[:n], loc[n : 2 * n], loc[2 * n :]
         for name, node_type in _ROW_NODES[2:]:
-            order[node_type], tx[name] = _localise(picked[name], _NONE)
-        order["identity"], id_pairs = _localise(pairs[:, 1], _NONE)
+            order[node_type], tx[name] = localise(picked[name], _NONE)
+        order["identity"], id_pairs = localise(pairs[:, 1], _NONE)
         ident = np.stack([acc_pairs, id_pairs], axis=1)
         return tx, self.opened[order["account"]], ident, order
 
@@ -337,7 +311,7 @@ class LiveGraph:
         changed = self.changed[node_type]
         redo = [n for n in first_hop.tolist() if n in changed and self._quiet(node_type, n)]
         if redo:
-            keep &= ~_among(nodes, redo)
+            keep &= ~among(nodes, redo)
         return keep
 
     def _quiet(self, node_type: str, node: int) -> bool:
@@ -380,53 +354,3 @@ class Piece:
 
 _NONE = np.zeros(0, dtype=np.int64)
 _NO_PAIRS = np.zeros((0, 2), dtype=np.int64)
-
-
-def _among(values: np.ndarray, few: list[int]) -> np.ndarray:
-    """``np.isin(values, few)``; for a few values a comparison each (``isin`` costs ~30 µs)."""
-    if len(few) > 8:
-        return np.isin(values, few)
-    hit = np.zeros(len(values), dtype=bool)
-    for v in few:
-        hit |= values == v
-    return hit
-
-
-def _pick(keys: list[str], nodes: np.ndarray) -> list[str]:
-    """``[keys[g] for g in nodes]``, in one C call."""
-    if len(nodes) < 2:
-        return [keys[g] for g in nodes.tolist()]
-    return list(itemgetter(*nodes.tolist())(keys))
-
-
-def _distinct(*parts: Any) -> np.ndarray:
-    """The sorted distinct node numbers (>= 0) of the arrays or lists in ``parts``."""
-    v = np.concatenate([np.asarray(p, dtype=np.int64) for p in parts])
-    return sorted_unique(v[v >= 0])
-
-
-def _localise(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Local numbers for global node ids: ``first`` (distinct) take 0.., the other distinct
-    ids (>= 0) follow in increasing order. Returns the global id of each local number, and
-    ``values`` mapped to local numbers (-1 stays -1)."""
-    ok = values >= 0
-    valid = values[ok]
-    order = np.argsort(valid, kind="stable")
-    step = np.ones(len(valid), dtype=bool)
-    step[1:] = valid[order[1:]] != valid[order[:-1]]
-    seen = valid[order[step]]
-    inverse = np.empty(len(valid), dtype=np.int64)
-    inverse[order] = np.cumsum(step) - 1
-    rank = np.arange(len(seen))  # local number of each seen id, in increasing order
-    if len(first):
-        at = np.searchsorted(seen, first)
-        hit = at < len(seen)
-        hit[hit] = seen[at[hit]] == first[hit]
-        lead = np.zeros(len(seen), dtype=bool)
-        lead[at[hit]] = True
-        rank = len(first) + np.cumsum(~lead) - 1
-        rank[at[hit]] = np.flatnonzero(hit)
-        seen = np.concatenate([first, seen[~lead]])
-    local = np.full(len(values), -1, dtype=np.int64)
-    local[ok] = rank[inverse]
-    return seen, local
