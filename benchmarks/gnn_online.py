@@ -14,6 +14,9 @@ Rows are the edge log's (``gnn.online.tx_row``), so no server is needed. Prints 
   scoring one account when nothing is batched.
 - for the accounts first seen after the cut-off, the AUC of their first online score for ring
   membership, beside the median score they would have had before (no live graph).
+- ``online_auc``: the ring membership AUC of the last online score of every account the
+  stream rescored (``online_scored`` of them): what the k-hop scores are worth; compare
+  ``--entity-cap 0`` (every device and IP of an account brings its sharers) with the default.
 
 Prints the 1-minute load average too: figures on a busy machine are slower.
 
@@ -24,7 +27,7 @@ members of its rings fraud, every other account legit (victims included); the ac
 seen after it are scored online and never trained on.
 
 usage: python -m benchmarks.gnn_online [--data DIR] [--accounts N] [--batch N]
-       [--model ring_boost|ring_sage]
+       [--model ring_boost|ring_sage] [--entity-cap N]
 """
 
 from __future__ import annotations
@@ -76,6 +79,13 @@ def main() -> None:
     parser.add_argument("--train-share", type=float, default=0.9)
     parser.add_argument("--model", default="ring_boost")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--entity-cap",
+        type=int,
+        default=None,
+        help="devices and IPs per account whose sharers join a piece (0: all; default the "
+        "LiveGraph's)",
+    )
     args = parser.parse_args()
     events, members = load_events(args)
     tx_ts = np.array([e.ts for e in events if isinstance(e, TransactionEvent)])
@@ -94,6 +104,9 @@ def main() -> None:
     train_s = time.perf_counter() - t0
     risk = GnnRiskModel(model, "bench")
     risk.refresh(data, table)
+    assert risk.live is not None
+    if args.entity_cap is not None:
+        risk.live.entity_cap = args.entity_cap or len(table.ids["ip"]) + len(table.ids["device"])
     # accounts with a transaction before the cut; the others are new when they first transact
     accounts = data["account"].ids
     known = {
@@ -103,6 +116,7 @@ def main() -> None:
     }
 
     batch_ms, per_account_ms, rescored, first_score = [], [], [], {}
+    online: dict[str, float] = {}  # each account's last online (k-hop) score
     for start in range(0, len(future), args.batch):
         batch = future[start : start + args.batch]
         senders = list(
@@ -111,7 +125,8 @@ def main() -> None:
         t0 = time.perf_counter()
         risk.observe(batch)
         observe_s = time.perf_counter() - t0
-        stale = sum(1 for a in senders if a in risk.pending or a not in risk.scores)
+        rescored_now = [a for a in senders if a in risk.pending or a not in risk.scores]
+        stale = len(rescored_now)
         t0 = time.perf_counter()
         got = risk.score_accounts(senders)
         ms = (observe_s + time.perf_counter() - t0) * 1000
@@ -122,6 +137,7 @@ def main() -> None:
         for a in senders:
             if a not in known:
                 first_score.setdefault(a, got[a])
+        online.update((a, got[a]) for a in rescored_now)
 
     single = []
     for e in [e for e in future if isinstance(e, TransactionEvent)][:300]:
@@ -163,9 +179,20 @@ def main() -> None:
                 "new_accounts_auc": round(float(roc_auc_score(truth, scores)), 4) if both else None,
                 "new_accounts_off_median": sum(1 for s in scores if s != risk.cold_score),
                 "median_score_before": risk.cold_score,
+                "entity_cap": risk.live.entity_cap,
+                "online_scored": len(online),
+                "online_auc": _auc(online, members),
             }
         )
     )
+
+
+def _auc(scores: dict[str, float], members: set[str]) -> float | None:
+    """Ring membership AUC of the accounts' online scores (None without both classes)."""
+    truth = [a in members for a in scores]
+    if not 0 < sum(truth) < len(truth):
+        return None
+    return round(float(roc_auc_score(truth, list(scores.values()))), 4)
 
 
 if __name__ == "__main__":

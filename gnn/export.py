@@ -22,23 +22,15 @@ from typing import Any, Protocol
 
 import numpy as np
 import orjson
-import torch
 from torch_geometric.data import HeteroData
 
 from core.ports import EdgeLogReader
-from gnn.features import (
-    ACCOUNT_FEATURES,
-    ENTITY_FEATURES,
-    TxPairs,
-    account_features,
-    entity_features,
-)
+from gnn.arrays import NODE_TYPES, graph_arrays, to_hetero
 from graph.model_io import verdict_rows
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("transfer", "payment", "withdrawal", "deposit", "refund")
-NODE_TYPES = ("account", "device", "merchant", "ip", "identity")
 _VERDICT_LABEL = {"confirmed_fraud": 1, "false_positive": 0}
 
 
@@ -169,20 +161,6 @@ def account_labels(
     return y
 
 
-def _edge(pairs: np.ndarray) -> torch.Tensor:
-    return torch.as_tensor(pairs.T.copy(), dtype=torch.long).reshape(2, -1)
-
-
-_EDGE_PAIRS = (  # edge type -> the TxPairs set that holds its edges
-    (("account", "transferred", "account"), "transfer"),
-    (("account", "paid", "merchant"), "paid"),
-    (("merchant", "refunded", "account"), "refunded"),
-    (("account", "used", "device"), "device"),
-    (("account", "from_ip", "ip"), "ip"),
-    (("account", "has_identity", "identity"), "identity"),
-)
-
-
 def build_hetero(
     table: TxTable, verdicts: dict[str, int] | None = None, now_ms: int | None = None
 ) -> HeteroData:
@@ -214,23 +192,8 @@ def hetero_from_columns(
     ``verdicts`` account number -> label. ``gnn.online`` builds its pieces through here."""
     n = {t: len(ids[t]) for t in NODE_TYPES}
     now = now_ms if now_ms is not None else int(tx["ts"].max()) if len(tx["ts"]) else 0
-    pairs = TxPairs(tx, ident)
-    data = HeteroData()
-    for et, name in _EDGE_PAIRS:
-        data[et].edge_index = _edge(pairs.get(name))
-    data["account"].x = torch.from_numpy(account_features(tx, n, opened, ident, now, pairs))
-    for t in NODE_TYPES[1:]:
-        data[t].x = torch.from_numpy(entity_features(t, tx, ident, n[t], pairs))
-        data[t].num_nodes = n[t]
-    data["account"].num_nodes = n["account"]
-    data["account"].y = torch.from_numpy(account_labels(tx, n["account"], verdicts))
-    for t in NODE_TYPES:  # graph ids of every node, so explanations can name real edges
-        data[t].ids = ids[t]
-    for et, _name in _EDGE_PAIRS:
-        s, rel, d = et
-        data[d, f"rev_{rel}", s].edge_index = data[et].edge_index.flip(0)
-    data.feature_names = {"account": list(ACCOUNT_FEATURES), "entity": list(ENTITY_FEATURES)}
-    return data
+    arrays = graph_arrays(tx, n, opened, ident, now)
+    return to_hetero(arrays, ids, account_labels(tx, n["account"], verdicts))
 
 
 def export_hetero(source: LogSource, cutoff_ms: int | None = None) -> HeteroData:

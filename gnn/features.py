@@ -129,10 +129,15 @@ def account_features(
     ident: np.ndarray,
     now_ms: int,
     pairs: TxPairs | None = None,
+    shared: TxPairs | None = None,
 ) -> np.ndarray:
     """``[N_account, len(ACCOUNT_FEATURES)]`` features (log-scaled counts and totals);
-    ``opened`` is each account's opening instant in epoch ms, NaN where unknown."""
+    ``opened`` is each account's opening instant in epoch ms, NaN where unknown.
+
+    ``shared`` counts the sharers of devices, IPs and identities (``pairs`` by default): the
+    whole graph's pairs when ``tx`` holds only some accounts' rows (``gnn.arrays``)."""
     pairs = pairs or TxPairs(tx, ident)
+    shared = shared or pairs
     transfer = pairs.get("transfer")
     na, src, dst, amt, kind = n["account"], tx["src"], tx["dst_acc"], tx["amount"], tx["kind"]
     out_count, out_total = _count(src, na), _count(src, na, amt)
@@ -165,9 +170,9 @@ def account_features(
         max_amt,
         age,
         opened_days,
-        _sharers(pairs.get("device"), na, n["device"]),
-        _sharers(pairs.get("ip"), na, n["ip"]),
-        _sharers(pairs.get("identity"), na, n["identity"]),
+        _sharers(shared.get("device"), na, n["device"]),
+        _sharers(shared.get("ip"), na, n["ip"]),
+        _sharers(shared.get("identity"), na, n["identity"]),
         _count(ident[:, 0], na),
         _count(np.where(kind == 2, src, -1), na),
         _count(np.where(kind == 3, src, -1), na),

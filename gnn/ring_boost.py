@@ -33,6 +33,7 @@ from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from torch_geometric.data import HeteroData
 
+from gnn.arrays import GraphArrays
 from gnn.forest import FlatForest
 from gnn.ring_rows import RELATIONS, propagate_rows
 
@@ -193,15 +194,18 @@ class RingBoost:
             return self.clf.predict_proba(x)[:, 1]
         return np.asarray(expit(self.decision(x)))
 
-    def predict_rows(self, data: HeteroData, rows: Sequence[int]) -> np.ndarray:
-        """``[len(rows)]`` fraud probabilities of those accounts only (online scoring).
+    def predict_rows(self, data: HeteroData | GraphArrays, rows: Sequence[int]) -> np.ndarray:
+        """``[len(rows)]`` fraud probabilities of those accounts only (online scoring); ``data``
+        is a ``HeteroData`` or an online piece's ``GraphArrays``.
 
         Up to ``FLAT_ROWS`` rows are propagated by segment reductions and go through the
-        flattened trees in this thread; more through scipy and scikit-learn's predictor. Both
-        give the same probabilities.
+        flattened trees in this thread; more through scikit-learn's predictor (propagated by
+        scipy when ``data`` is a ``HeteroData``). All give the same probabilities.
         """
         picked = np.asarray(rows, dtype=np.int64)
         if len(picked) > FLAT_ROWS:
+            if isinstance(data, GraphArrays):
+                return self._proba(propagate_rows(data, picked))
             return self._proba(propagate(data, picked))
         x = propagate_rows(data, picked)
         flat = getattr(self, "_flat", None)  # absent on models pickled before it existed

@@ -7,14 +7,18 @@ pairs and reduces them with ``np.add.reduceat`` / ``np.maximum.reduceat``: the s
 in the same order as scipy's CSR product, so the same values bit for bit (tested).
 
 Shapes: ``rows`` is ``[R]`` distinct account indices; the output is ``[R, F]`` like
-``propagate``'s rows.
+``propagate``'s rows. The graph comes as ``HeteroData`` or as the ``GraphArrays`` an online
+piece is before torch (``gnn.arrays``): the same numbers either way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from torch_geometric.data import HeteroData
 
+from gnn.arrays import GraphArrays
 from gnn.features import unique_pairs
 
 RELATIONS = (  # account -> entity relations RingBoost aggregates over, in its column order
@@ -33,19 +37,33 @@ def _reduce(pairs: np.ndarray, x: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
     count = np.zeros(k, dtype=np.float64)
     if len(pairs):
         seg, vals = pairs[:, 0], x[pairs[:, 1]]
-        starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-        who, n = seg[starts], np.diff(np.r_[starts, len(seg)])
+        starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))
+        who, n = seg[starts], np.diff(np.concatenate((starts, [len(seg)])))
         mean[who] = np.add.reduceat(vals.astype(np.float64), starts, axis=0) / n[:, None]
         top[who] = np.maximum(np.maximum.reduceat(vals, starts, axis=0), 0)
         count[who] = n
     return mean, top, count
 
 
-def _edges(data: HeteroData, rel: str, dst: str) -> tuple[np.ndarray, np.ndarray]:
-    if ("account", rel, dst) not in data.edge_types:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    ei = data["account", rel, dst].edge_index.numpy()
-    return ei[0], ei[1]
+Edges = Callable[[str, str], tuple[np.ndarray, np.ndarray]]  # (rel, dst) -> (accounts, others)
+
+
+def _hetero_edges(data: HeteroData) -> Edges:
+    def edges(rel: str, dst: str) -> tuple[np.ndarray, np.ndarray]:
+        if ("account", rel, dst) not in data.edge_types:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        ei = data["account", rel, dst].edge_index.numpy()
+        return ei[0], ei[1]
+
+    return edges
+
+
+def _array_edges(arrays: GraphArrays) -> Edges:
+    def edges(rel: str, dst: str) -> tuple[np.ndarray, np.ndarray]:
+        pairs = arrays.edges(rel)
+        return pairs[:, 0], pairs[:, 1]
+
+    return edges
 
 
 def _sharers(pos: np.ndarray, src: np.ndarray, dst: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -56,7 +74,7 @@ def _sharers(pos: np.ndarray, src: np.ndarray, dst: np.ndarray, rows: np.ndarray
     by_entity, holders = dst[order], src[order]
     lo = np.searchsorted(by_entity, entity, "left")
     n = np.searchsorted(by_entity, entity, "right") - lo
-    idx = np.repeat(lo - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
+    idx = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n) + np.arange(int(n.sum()))
     seg, other = np.repeat(seg, n), holders[idx]
     keep = other != rows[seg]
     return unique_pairs(seg[keep], other[keep])
@@ -73,22 +91,30 @@ def _own_edges(pos: np.ndarray, src: np.ndarray, ent: np.ndarray, k: int) -> np.
     return pairs
 
 
-def propagate_rows(data: HeteroData, rows: np.ndarray) -> np.ndarray:
-    """``[len(rows), F]``: ``propagate(data)[rows]``, computed for those rows only."""
-    xa = data["account"].x.numpy()
+def propagate_rows(data: HeteroData | GraphArrays, rows: np.ndarray) -> np.ndarray:
+    """``[len(rows), F]``: ``propagate(data)[rows]``, computed for those rows only; ``data``
+    is a ``HeteroData`` or the ``GraphArrays`` it would be built from (same values)."""
+    if isinstance(data, GraphArrays):
+        x, edges = data.x, _array_edges(data)
+    else:
+        x = {t: data[t].x.numpy() for t in data.node_types}
+        edges = _hetero_edges(data)
+    xa = x["account"]
     rows = np.asarray(rows, dtype=np.int64)
     k = len(rows)
     pos = np.full(xa.shape[0], -1, dtype=np.int64)
     pos[rows] = np.arange(k)
     blocks: list[np.ndarray] = [xa[rows]]
-    s, d = data["account", "transferred", "account"].edge_index.numpy()
+    s, d = edges("transferred", "account")
     out, back = pos[s] >= 0, pos[d] >= 0
-    partners = unique_pairs(np.r_[pos[s[out]], pos[d[back]]], np.r_[d[out], s[back]])
+    partners = unique_pairs(
+        np.concatenate((pos[s[out]], pos[d[back]])), np.concatenate((d[out], s[back]))
+    )
     mean, top, _ = _reduce(partners, xa, k)
     blocks += [mean, top]
     for rel, dst in RELATIONS:
-        src, ent = _edges(data, rel, dst)
-        mean, top, _ = _reduce(_own_edges(pos, src, ent, k), data[dst].x.numpy(), k)
+        src, ent = edges(rel, dst)
+        mean, top, _ = _reduce(_own_edges(pos, src, ent, k), x[dst], k)
         blocks += [mean, top]
         if dst != "merchant":
             mean, top, count = _reduce(_sharers(pos, src, ent, rows), xa, k)

@@ -86,17 +86,16 @@ class GnnRiskModel:
     def score_online(self, account_ids: Sequence[str]) -> dict[str, float]:
         """Risk of known ``account_ids`` from their k-hop piece of the live graph."""
         assert self.live is not None
-        data, positions = self.live.subgraph(account_ids)
-        if not positions:
-            return {}
         predict_rows = getattr(self.model, "predict_rows", None)
-        if predict_rows is not None:  # only the targets' rows (RingBoost)
-            p = predict_rows(data, positions)
+        if predict_rows is not None:  # only the targets' rows, from numpy arrays (RingBoost)
+            piece, positions = self.live.piece(account_ids)
+            p = predict_rows(piece.arrays, positions) if positions else np.zeros(0)
         else:  # a GNN's forward pass covers the piece; keep the targets
-            p = self.model.predict_proba(data)[positions]
-        risk = to_risk(p)
-        ids = data["account"].ids
-        return {ids[p]: float(r) for p, r in zip(positions, risk.tolist(), strict=True)}
+            data, positions = self.live.subgraph(account_ids)
+            p = self.model.predict_proba(data)[positions] if positions else np.zeros(0)
+        index = self.live.table.ids["account"]
+        targets = list(dict.fromkeys(a for a in account_ids if a in index))
+        return dict(zip(targets, to_risk(p).tolist(), strict=True))
 
 
 def score_all(source: LogSource, risk_model: GnnRiskModel, batch: int = 1000) -> dict[str, Any]:

@@ -190,3 +190,45 @@ def _event(row: list[Any]) -> dict[str, Any]:
     }
     ev["counterparty_id" if kind == "transfer" else "merchant_id"] = receiver
     return {k: v for k, v in ev.items() if v is not None}
+
+
+def _unpaired_neighbours(rows: list[list[Any]]) -> tuple[str, str]:
+    """Two legit accounts sharing an IP (``L2i``, ``L2i+1``) that never transferred between
+    themselves: the only path between them is the IP."""
+    pairs = {frozenset((r[5], r[6])) for r in rows if r[0] == "t" and r[3] == "transfer"}
+    for i in range(0, 240, 2):
+        a, b = f"L{i}", f"L{i + 1}"
+        if frozenset((a, b)) not in pairs:
+            return a, b
+    raise AssertionError("no such pair")
+
+
+def test_an_account_with_many_ips_brings_the_sharers_of_its_latest_only(trained: tuple) -> None:
+    rows, _, _ = trained
+    account, sharer = _unpaired_neighbours(rows)
+    old_ip = next(r[8] for r in rows if r[0] == "t" and r[5] == account)
+    now = max(r[2] for r in rows if r[0] == "t")
+    extra = _logged(
+        [  # the old, shared IP once more, then three new IPs after it
+            ["t", f"hop{k}", now + k * 60_000, "payment", 5.0, account, "m1", f"d-{account}"]
+            + [ip, None, "US", None]
+            for k, ip in enumerate([old_ip, "ip-hop1", "ip-hop2", "ip-hop3"])
+        ]
+    )
+    pieces = {}
+    for cap in (3, 25):
+        table = _table(rows)
+        live = LiveGraph(table, build_hetero(table), entity_cap=cap)
+        live.observe(extra)
+        piece, _ = live.piece([account])
+        names = {t: [live.keys[t][g] for g in piece.order[t].tolist()] for t in ("account", "ip")}
+        pieces[cap] = piece, names
+    assert sharer in pieces[25][1]["account"]
+    assert sharer not in pieces[3][1]["account"]  # its IP is the account's 4th latest
+    # the IP not expanded still has the features of a full export: computed from all its rows
+    full = build_hetero(_table(rows + extra))
+    piece, names = pieces[3]
+    np.testing.assert_array_equal(
+        piece.arrays.x["ip"][names["ip"].index(old_ip)],
+        full["ip"].x[full["ip"].ids.index(old_ip)].numpy(),
+    )
