@@ -32,7 +32,7 @@ console = Console(stderr=True)
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="JSONL, CSV or Parquet files (.gz too)")],
-    batch_size: Annotated[int, typer.Option(help="events per graph write")] = 10_000,
+    batch_size: Annotated[int, typer.Option(help="events per graph write")] = 20_000,
     score: Annotated[bool, typer.Option(help="score transactions and raise alerts")] = False,
     processes: Annotated[
         int | None,
