@@ -126,6 +126,13 @@ def test_unknown_id_shows_a_lasting_not_found_and_no_stale_graph(page: Any) -> N
     page.goto(page.base_url + "/#/account/nobody-here", wait_until="networkidle")
     missing.wait_for(timeout=10_000)
     assert "Not found" in missing.inner_text() and "nobody-here" in missing.inner_text()
+    # an address one account alone used has no IP node: the page says why
+    page.goto(page.base_url + "/#/ip/203.0.113.77", wait_until="networkidle")
+    page.wait_for_function(
+        "() => document.querySelector('#missing-body')?.textContent.includes('203.0.113.77')"
+    )
+    text = missing.inner_text()
+    assert "No IP has" in text and "second account" in text
 
 
 def test_alert_leads_to_its_transaction_account_and_ring(page: Any, store: FalkorStore) -> None:

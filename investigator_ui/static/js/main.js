@@ -50,7 +50,7 @@ async function showMissing(kind, id) {
   show("missing");
   document.title = `Not found · ${id} · ringscope`;
   const host = clear($("#missing-body"));
-  const what = kind === "search" ? "account, device, IP, merchant, ring or transaction" : kind;
+  const what = kind === "search" ? "account, device, IP, merchant, ring or transaction" : kind === "ip" ? "IP" : kind;
   host.append(el("h1", { text: "Not found" }),
     el("p", { text: `No ${what} has the id “${id}”.` }),
     el("p", { class: "muted", text: kind === "ip"
