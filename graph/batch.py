@@ -195,20 +195,32 @@ class BatchPlan:
                 self._link(f"has_{kind}", e.account_id, value, ts)
         self.log_rows.append(["a", e.account_id, e.opened_at, e.phone, e.email, e.address])
 
-    def money_rows(self, name: str, ids: dict[str, dict[str, int]]) -> list[list[Any]]:
-        """``[s, d, count, total, first_ts, last_ts]`` rows with internal node ids."""
+    def money_rows(
+        self,
+        name: str,
+        ids: dict[str, dict[str, int]],
+        pairs: dict[Pair, list[Any]] | None = None,
+    ) -> list[list[Any]]:
+        """``[s, d, count, total, first_ts, last_ts]`` rows with internal node ids, of all the
+        edge's pairs or of ``pairs`` (some of them)."""
         src_label, dst_label = EDGE_ENDS[name]
         src, dst = ids[src_label], ids[dst_label]
-        return [[src[s], dst[d], *agg] for (s, d), agg in self.money[name].items()]
+        items = (self.money[name] if pairs is None else pairs).items()
+        return [[src[s], dst[d], *agg] for (s, d), agg in items]
 
     def link_rows(
-        self, name: str, ids: dict[str, dict[str, int]], known: set[tuple[int, int]]
+        self,
+        name: str,
+        ids: dict[str, dict[str, int]],
+        known: set[tuple[int, int]],
+        pairs: dict[Pair, int] | None = None,
     ) -> list[list[Any]]:
-        """``[s, d, first_ts]`` rows for the pairs not in ``known`` (links carry no counters)."""
+        """``[s, d, first_ts]`` rows for the pairs (all, or ``pairs``) not in ``known`` (links
+        carry no counters)."""
         src_label, dst_label = EDGE_ENDS[name]
         src, dst = ids[src_label], ids[dst_label]
         rows = []
-        for (s, d), ts in self.links[name].items():
+        for (s, d), ts in (self.links[name] if pairs is None else pairs).items():
             pair = (src[s], dst[d])
             if pair not in known:
                 rows.append([pair[0], pair[1], ts])

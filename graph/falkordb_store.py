@@ -30,11 +30,13 @@ from core.ports import ApplyResult, PreparedBatch
 from core.scores import TxScore
 from core.transactions import TransactionRecord
 from graph.batch import (
+    EDGE_ENDS,
     IDENTITY_EDGES,
     LINK_EDGES,
     MONEY_EDGES,
     NODE_LABELS,
     BatchPlan,
+    Pair,
     PlannedWrites,
     plan_batch,
 )
@@ -99,17 +101,55 @@ def _ids_of(reply: Any) -> dict[str, int]:
     return {as_text(row[0][1]): row[1][1] for row in reply[1]}
 
 
+class _Premapped:
+    """A plan's edge rows whose ends were in the id cache before the writer lock was taken,
+    made then (mapping 20,000 pairs under the lock kept the server waiting): ``rows`` by edge,
+    and ``rest``, the pairs with an end not cached then, to map under the lock. Valid while the
+    cache's ``generation`` stands (ids are forgotten when the server may have renumbered them).
+    FROM_IP is left out: which addresses have nodes is only known under the lock."""
+
+    __slots__ = ("generation", "rest", "rows")
+
+    def __init__(self, store: FalkorStore, plan: BatchPlan) -> None:
+        self.generation = store.generation
+        self.rows: dict[str, list[list[Any]]] = {}
+        self.rest: dict[str, dict[Pair, Any]] = {}
+        for name in (*MONEY_EDGES, "used", *IDENTITY_EDGES):
+            src_label, dst_label = EDGE_ENDS[name]
+            src, dst = store._ids[src_label], store._ids[dst_label]
+            rows: list[list[Any]] = []
+            rest: dict[Pair, Any] = {}
+            if name in MONEY_EDGES:
+                for (s, d), sums in plan.money[name].items():
+                    a, b = src.get(s), dst.get(d)
+                    if a is None or b is None:
+                        rest[(s, d)] = sums
+                    else:
+                        rows.append([a, b, *sums])
+            else:
+                known = store._links[name]
+                for (s, d), ts in plan.links[name].items():
+                    a, b = src.get(s), dst.get(d)
+                    if a is None or b is None:
+                        rest[(s, d)] = ts
+                    elif (a, b) not in known:
+                        rows.append([a, b, ts])
+            self.rows[name], self.rest[name] = rows, rest
+
+
 class _Serialised:
-    """JSON of a plan's parts that need no internal ids, made before the writer lock is taken
-    (serialising 10,000 transaction rows under the lock kept the other loaders waiting)."""
+    """What a plan's write needs that can be made before the writer lock is taken: the JSON of
+    its parts that need no internal ids (serialising 10,000 transaction rows under the lock kept
+    the other loaders waiting), its addresses' users, and its premapped edge rows."""
 
-    __slots__ = ("ip_users", "log", "plan", "txs")
+    __slots__ = ("ip_users", "log", "plan", "premapped", "txs")
 
-    def __init__(self, plan: BatchPlan) -> None:
+    def __init__(self, plan: BatchPlan, store: FalkorStore | None = None) -> None:
         self.plan = plan
         self.txs = orjson.Fragment(orjson.dumps(plan.txs))
         self.log = orjson.dumps(plan.log_rows)
         self.ip_users = users_by_ip(plan)
+        self.premapped = _Premapped(store, plan) if store is not None else None
 
     def of(self, plan: BatchPlan) -> bool:
         """Made of this plan's transactions (not of one planned again without some)."""
@@ -133,6 +173,7 @@ class FalkorStore(PlannedWrites):
         self.ips_key = ips_key(graph_name)  # addresses one account has used (graph/ipsightings.py)
         self.lock_key = f"ringscope:{graph_name}:writer"
         self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
+        self.generation = 0  # of the id cache: one up each time it is forgotten
         # link edges (internal id pairs) known to exist: sent again only if the cache is cleared
         self._links: dict[str, set[tuple[int, int]]] = {
             name: set() for name in (*LINK_EDGES, *IDENTITY_EDGES)
@@ -151,7 +192,7 @@ class FalkorStore(PlannedWrites):
         self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
     ) -> BatchPlan:
         plan = super().prepare_batch(events, scores)
-        plan.serialised = _Serialised(plan)
+        plan.serialised = _Serialised(plan, self)
         return plan
 
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
@@ -374,6 +415,7 @@ class FalkorStore(PlannedWrites):
         return _ids_of(self.redis.execute_command(command, self.graph_name, query, "--compact"))
 
     def _forget_ids(self) -> None:
+        self.generation += 1
         for cache in self._ids.values():
             cache.clear()
         for links in self._links.values():
@@ -381,19 +423,32 @@ class FalkorStore(PlannedWrites):
 
     def _commit(self, ips: IpSettlement, ids: dict[str, dict[str, int]], created: set[int]) -> None:
         plan = ips.plan
-        params: dict[str, Any] = {"txs": None}  # first, as the query reads them
-        for name in MONEY_EDGES:
-            params[name], params[f"{name}_new"] = _split_new(plan.money_rows(name, ids), created)
-        for name, known in self._links.items():
-            rows = plan.link_rows(name, ids, known)
-            if name in LINK_EDGES:
-                params[name], params[f"{name}_new"] = _split_new(rows, created)
-            else:
-                params[name] = rows
-        params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         done = plan.serialised if isinstance(plan.serialised, _Serialised) else None
         if done is None or not done.of(plan):  # planned again without some transactions
             done = _Serialised(plan)
+        pre = done.premapped
+        if pre is not None and pre.generation != self.generation:
+            pre = None
+        params: dict[str, Any] = {"txs": None}  # first, as the query reads them
+        for name in MONEY_EDGES:
+            if pre is None:
+                params[name], params[f"{name}_new"] = _split_new(
+                    plan.money_rows(name, ids), created
+                )
+            else:  # premapped rows have no end made now: both existed before
+                old, new = _split_new(plan.money_rows(name, ids, pre.rest[name]), created)
+                params[name], params[f"{name}_new"] = pre.rows[name] + old, new
+        for name, known in self._links.items():
+            if pre is None or name not in pre.rows:
+                rows, ready = plan.link_rows(name, ids, known), []
+            else:
+                rows, ready = plan.link_rows(name, ids, known, pre.rest[name]), pre.rows[name]
+            if name in LINK_EDGES:
+                old, new = _split_new(rows, created)
+                params[name], params[f"{name}_new"] = ready + old, new
+            else:
+                params[name] = ready + rows
+        params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         params["txs"] = done.txs
         query = params_header_bytes(params) + _query_bytes("apply_batch")
         pipe = self.redis.pipeline(transaction=True)

@@ -71,3 +71,21 @@ def test_a_resent_batch_with_new_transactions_creates_only_what_they_name(
     assert edge(store, "TRANSFERRED", "ra", "rb") == [1, 10.0, T0 + 5, T0 + 5]  # not twice
     assert edge(store, "TRANSFERRED", "ra", "rc") == [1, 4.0, T0 + 6, T0 + 6]
     assert _one(store, "MATCH (t:Transaction) WHERE t.id STARTS WITH 'r' RETURN count(t)") == 3
+
+
+def test_rows_mapped_before_the_lock_are_dropped_when_the_ids_were_forgotten(
+    store: FalkorStore,
+) -> None:
+    """A batch's edge rows are mapped to internal ids from the cache before the writer lock
+    (FalkorStore._Premapped); if the ids are forgotten in between (the graph was deleted, the
+    server came back from its AOF), they are mapped again, not written to whatever node now
+    holds an old id."""
+    store.apply_batch([ev("p1", "transfer", 1, "pa", "pb", ts=T0, device_id="pd")])
+    plan = store.prepare_batch([ev("p2", "transfer", 5, "pa", "pb", ts=T0 + 1, device_id="pd")])
+    store.redis.delete(store.graph_name)  # gone: the next nodes get the old ids
+    store.apply_batch([ev("x1", "transfer", 2, "xa", "xb", ts=T0, device_id="xd")])
+    store.apply_prepared(plan)
+    assert edge(store, "TRANSFERRED", "pa", "pb") == [1, 5.0, T0 + 1, T0 + 1]
+    assert edge(store, "TRANSFERRED", "xa", "xb") == [1, 2.0, T0, T0]  # untouched
+    used = "MATCH (a:Account)-[:USED]->(d:Device) RETURN a.id, d.id ORDER BY a.id"
+    assert store.graph.ro_query(used).result_set == [["pa", "pd"], ["xa", "xd"]]
