@@ -35,9 +35,9 @@ logger = logging.getLogger(__name__)
 
 Flavour = Literal["neo4j", "falkordb"]
 DIALECT = "neo4j"
-# transaction kind -> the query that stores it with its money edge (other kinds: no edge)
 # Transactions by address: how the Bolt store finds an address's one account so far
 _BOLT_INDEXES = (("Transaction", "ip"),)
+# transaction kind -> the query that stores it with its money edge (other kinds: no edge)
 _MONEY_QUERIES = {
     "transfer": "apply_transfers",
     "payment": "apply_payments",
