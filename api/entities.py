@@ -146,6 +146,8 @@ class Account:
 
     @strawberry.field
     async def ips(self, info: Info) -> list[AccountLink]:
+        """Addresses this account shares with another account (an address one account alone
+        has used has no IP node: it is on that account's transactions)."""
         return await _links(info, self.view.id, {"FROM_IP"})
 
     @strawberry.field
