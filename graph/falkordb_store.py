@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
-import orjson
 import redis
 from falkordb import FalkorDB, Graph
 from redis.exceptions import LockError
@@ -30,64 +29,27 @@ from core.ports import ApplyResult, PreparedBatch
 from core.scores import TxScore
 from core.transactions import TransactionRecord
 from graph.batch import (
-    EDGE_ENDS,
     IDENTITY_EDGES,
     LINK_EDGES,
     MONEY_EDGES,
     NODE_LABELS,
     BatchPlan,
-    Pair,
     PlannedWrites,
     plan_batch,
 )
 from graph.cypher import load_query
 from graph.decode import as_text
 from graph.edgelog import RedisEdgeLog
-from graph.ipsightings import IpSettlement, State, ips_key, settle_ips, users_by_ip
+from graph.ipsightings import IpSettlement, State, ips_key, settle_ips
 from graph.rings import FalkorRings
 from graph.schema import ensure_schema
+from graph.writeparams import Premapped, Serialised, params_header, params_header_bytes, split_new
 
 logger = logging.getLogger(__name__)
 
 _LOCK_TTL_MS = 15_000
 _ID_CACHE_LIMIT = 5_000_000
 _NODE_CHUNK = 10_000
-
-
-def params_header(params: dict[str, Any]) -> str:
-    """FalkorDB's ``CYPHER name=value`` prefix, serialised by orjson.
-
-    A JSON array of scalars is a valid Cypher literal (strings are double-quoted with JSON
-    escapes, which FalkorDB reads back faithfully; events carry no control characters), and it
-    serialises 20-50x faster than the client's generic encoder. Maps are not: JSON quotes keys,
-    so rows travel as positional lists.
-    """
-    return params_header_bytes(params).decode()
-
-
-def params_header_bytes(params: dict[str, Any]) -> bytes:
-    """``params_header`` as bytes; a value may be ``orjson.Fragment`` (JSON serialised before)."""
-    parts = [b"CYPHER"]
-    for name, value in params.items():
-        if isinstance(value, dict):
-            raise TypeError(f"parameter {name!r}: maps are not supported, send positional lists")
-        parts.append(name.encode() + b"=" + orjson.dumps(value))
-    return b" ".join(parts) + b" "
-
-
-def _split_new(rows: list[list[Any]], created: set[int]) -> tuple[list[list[Any]], list[list[Any]]]:
-    """Rows whose ends both existed before this batch (MERGE), and rows at a new node (CREATE)."""
-    if not created:
-        return rows, []
-    old: list[list[Any]] = []
-    new: list[list[Any]] = []
-    old_append, new_append = old.append, new.append
-    for row in rows:
-        if row[0] in created or row[1] in created:
-            new_append(row)
-        else:
-            old_append(row)
-    return old, new
 
 
 @functools.cache
@@ -99,61 +61,6 @@ def _ids_of(reply: Any) -> dict[str, int]:
     """The ``{id: node_id}`` of a compact reply ([header, rows, stats]; a row is
     [[type, value], [type, value]])."""
     return {as_text(row[0][1]): row[1][1] for row in reply[1]}
-
-
-class _Premapped:
-    """A plan's edge rows whose ends were in the id cache before the writer lock was taken,
-    made then (mapping 20,000 pairs under the lock kept the server waiting): ``rows`` by edge,
-    and ``rest``, the pairs with an end not cached then, to map under the lock. Valid while the
-    cache's ``generation`` stands (ids are forgotten when the server may have renumbered them).
-    FROM_IP is left out: which addresses have nodes is only known under the lock."""
-
-    __slots__ = ("generation", "rest", "rows")
-
-    def __init__(self, store: FalkorStore, plan: BatchPlan) -> None:
-        self.generation = store.generation
-        self.rows: dict[str, list[list[Any]]] = {}
-        self.rest: dict[str, dict[Pair, Any]] = {}
-        for name in (*MONEY_EDGES, "used", *IDENTITY_EDGES):
-            src_label, dst_label = EDGE_ENDS[name]
-            src, dst = store._ids[src_label], store._ids[dst_label]
-            rows: list[list[Any]] = []
-            rest: dict[Pair, Any] = {}
-            if name in MONEY_EDGES:
-                for (s, d), sums in plan.money[name].items():
-                    a, b = src.get(s), dst.get(d)
-                    if a is None or b is None:
-                        rest[(s, d)] = sums
-                    else:
-                        rows.append([a, b, *sums])
-            else:
-                known = store._links[name]
-                for (s, d), ts in plan.links[name].items():
-                    a, b = src.get(s), dst.get(d)
-                    if a is None or b is None:
-                        rest[(s, d)] = ts
-                    elif (a, b) not in known:
-                        rows.append([a, b, ts])
-            self.rows[name], self.rest[name] = rows, rest
-
-
-class _Serialised:
-    """What a plan's write needs that can be made before the writer lock is taken: the JSON of
-    its parts that need no internal ids (serialising 10,000 transaction rows under the lock kept
-    the other loaders waiting), its addresses' users, and its premapped edge rows."""
-
-    __slots__ = ("ip_users", "log", "plan", "premapped", "txs")
-
-    def __init__(self, plan: BatchPlan, store: FalkorStore | None = None) -> None:
-        self.plan = plan
-        self.txs = orjson.Fragment(orjson.dumps(plan.txs))
-        self.log = orjson.dumps(plan.log_rows)
-        self.ip_users = users_by_ip(plan)
-        self.premapped = _Premapped(store, plan) if store is not None else None
-
-    def of(self, plan: BatchPlan) -> bool:
-        """Made of this plan's transactions (not of one planned again without some)."""
-        return self.plan.tx_ids is plan.tx_ids
 
 
 class FalkorStore(PlannedWrites):
@@ -192,7 +99,8 @@ class FalkorStore(PlannedWrites):
         self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
     ) -> BatchPlan:
         plan = super().prepare_batch(events, scores)
-        plan.serialised = _Serialised(plan, self)
+        premapped = Premapped(plan, self._ids, self._links, self.generation)
+        plan.serialised = Serialised(plan, premapped)
         return plan
 
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
@@ -265,7 +173,7 @@ class FalkorStore(PlannedWrites):
         write (graph/ipsightings.py); looks up the node ids of addresses shared before and of
         the first accounts whose links the plan gained."""
         done = plan.serialised
-        users = done.ip_users if isinstance(done, _Serialised) and done.of(plan) else None
+        users = done.ip_users if isinstance(done, Serialised) and done.of(plan) else None
         settled = settle_ips(plan, states, self._ids["IP"], users)
         accounts = self._ids["Account"]
         work = [
@@ -423,20 +331,18 @@ class FalkorStore(PlannedWrites):
 
     def _commit(self, ips: IpSettlement, ids: dict[str, dict[str, int]], created: set[int]) -> None:
         plan = ips.plan
-        done = plan.serialised if isinstance(plan.serialised, _Serialised) else None
+        done = plan.serialised if isinstance(plan.serialised, Serialised) else None
         if done is None or not done.of(plan):  # planned again without some transactions
-            done = _Serialised(plan)
+            done = Serialised(plan)
         pre = done.premapped
         if pre is not None and pre.generation != self.generation:
             pre = None
         params: dict[str, Any] = {"txs": None}  # first, as the query reads them
         for name in MONEY_EDGES:
             if pre is None:
-                params[name], params[f"{name}_new"] = _split_new(
-                    plan.money_rows(name, ids), created
-                )
+                params[name], params[f"{name}_new"] = split_new(plan.money_rows(name, ids), created)
             else:  # premapped rows have no end made now: both existed before
-                old, new = _split_new(plan.money_rows(name, ids, pre.rest[name]), created)
+                old, new = split_new(plan.money_rows(name, ids, pre.rest[name]), created)
                 params[name], params[f"{name}_new"] = pre.rows[name] + old, new
         for name, known in self._links.items():
             if pre is None or name not in pre.rows:
@@ -444,7 +350,7 @@ class FalkorStore(PlannedWrites):
             else:
                 rows, ready = plan.link_rows(name, ids, known, pre.rest[name]), pre.rows[name]
             if name in LINK_EDGES:
-                old, new = _split_new(rows, created)
+                old, new = split_new(rows, created)
                 params[name], params[f"{name}_new"] = ready + old, new
             else:
                 params[name] = ready + rows

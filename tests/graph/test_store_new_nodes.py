@@ -77,7 +77,7 @@ def test_rows_mapped_before_the_lock_are_dropped_when_the_ids_were_forgotten(
     store: FalkorStore,
 ) -> None:
     """A batch's edge rows are mapped to internal ids from the cache before the writer lock
-    (FalkorStore._Premapped); if the ids are forgotten in between (the graph was deleted, the
+    (graph.writeparams.Premapped); if the ids are forgotten in between (the graph was deleted, the
     server came back from its AOF), they are mapped again, not written to whatever node now
     holds an old id."""
     store.apply_batch([ev("p1", "transfer", 1, "pa", "pb", ts=T0, device_id="pd")])
