@@ -37,7 +37,7 @@ _FLOATS = ("amount", "lat", "lon")
 
 @dataclass
 class ColumnPlan:
-    """A batch planned column by column (a PreparedBatch of graph.bulk.BulkWriter)."""
+    """A batch planned column by column (a PreparedBatch of graph.bulkwriter.BulkWriter)."""
 
     tx_ids: list[str]
     raws: list[str] = field(repr=False)  # the lines, for the per-event path if need be

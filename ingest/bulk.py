@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graph.bulk import BulkBuilder, BulkPart
+from graph.bulk import BulkBuilder
+from graph.bulkwriter import BulkPart
 from ingest.files import LoadSummary, load_files
 from ingest.loader_process import loader_gc
 from ingest.parallel import (

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from graph.bulk import BulkPart
+from graph.bulkwriter import BulkPart
 from ingest.files import LoadSummary, load_files
 from ingest.loader_process import loader_gc
 from ingest.pipeline import BatchResult, Pipeline
@@ -34,7 +34,7 @@ class PipelineOpener(Protocol):
         self, sink: Callable[[BulkPart], None], first: int, step: int
     ) -> AbstractContextManager[Pipeline]:
         """A pipeline (no scoring) whose graph writes become ``GRAPH.BULK`` parts for ``sink``:
-        batch ``first``, ``first + step`` ... of the files (graph.bulk.BulkWriter)."""
+        batch ``first``, ``first + step`` ... of the files (graph.bulkwriter.BulkWriter)."""
         ...
 
 

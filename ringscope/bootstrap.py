@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from api.keys import KeyStore
     from detection.run import RunSummary
     from graph.bolt_store import BoltStore
-    from graph.bulk import BulkBuilder, BulkPart
+    from graph.bulk import BulkBuilder
+    from graph.bulkwriter import BulkPart
     from ingest.scoring import RuleScorer, TransactionAlertPublisher
     from ingest.worker import StreamWorker
     from ringscope.metrics import MetricsServer
@@ -255,7 +256,7 @@ class LoaderPipelines:
 
     @contextmanager
     def bulk(self, sink: Callable[[BulkPart], None], first: int, step: int) -> Iterator[Pipeline]:
-        from graph.bulk import BulkWriter
+        from graph.bulkwriter import BulkWriter
 
         store = FalkorStore(self.url, self.settings.graph)
         pipeline = build_pipeline(self.settings, store, scoring=False)
