@@ -117,19 +117,11 @@ class FalkorLookups(ReadClient):
 
     async def ring_members(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
         rows = await self._rows("api_ring_members", {"ids": list(ids)})
-        return _group(
-            ids,
-            rows,
-            _member_view,
-        )
+        return _group(ids, rows, _member_view)
 
     async def ring_victims(self, ids: Sequence[str]) -> list[list[RingMemberView]]:
         rows = await self._rows("api_ring_victims", {"ids": list(ids)})
-        return _group(
-            ids,
-            rows,
-            _member_view,
-        )
+        return _group(ids, rows, _member_view)
 
     async def ring_versions(self, ids: Sequence[str]) -> list[list[RingVersionView]]:
         rows = await self._rows("api_ring_versions", {"ids": list(ids)})
