@@ -79,12 +79,25 @@ class BatchPlan:
         default_factory=lambda: {k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)}
     )
     log_rows: list[list[Any]] = field(default_factory=list)
-    # what the plan was made from, to plan again without tx_ids found applied meanwhile
+    log_json: bytes = field(default=b"", repr=False)  # log_rows' JSON, if made with the plan
+    # what the plan was made from, to plan again without tx_ids found applied meanwhile: the
+    # events, or the JSON lines of a plan made column by column (graph/bulkcolumns.py)
     events: list[Event] = field(default_factory=list, repr=False)
+    raws: list[str] = field(default_factory=list, repr=False)
     scores: dict[str, TxScore] = field(default_factory=dict, repr=False)
     duplicates: int = 0
     # what a store made of this plan before its write (FalkorStore: the serialised rows)
     serialised: Any = field(default=None, repr=False)
+
+    def is_empty(self) -> bool:
+        """Made of no events."""
+        return not self.events and not self.raws
+
+    def source_events(self) -> list[Event]:
+        """The events the plan was made of (a plan made column by column parses its lines)."""
+        if self.raws and not self.events:
+            self.events = [TransactionEvent.model_validate_json(r) for r in self.raws]
+        return self.events
 
     def _node(self, label: str, node_id: str, ts: int) -> None:
         seen = self.nodes[label]
@@ -285,4 +298,4 @@ class PlannedWrites(ABC):
     def fresh_part(self, plan: BatchPlan) -> BatchPlan:
         """The plan without transactions already applied (re-sent ones are planned again)."""
         applied = self.applied_ids(plan.tx_ids)
-        return plan_batch(plan.events, applied, plan.scores) if applied else plan
+        return plan_batch(plan.source_events(), applied, plan.scores) if applied else plan

@@ -137,7 +137,7 @@ class BoltStore(PlannedWrites):
     # --- writes -----------------------------------------------------------------------------
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
         plan = self.as_plan(prepared)
-        if not plan.events:
+        if plan.is_empty():
             return ApplyResult()
         plan = self.fresh_part(plan)
         if not plan.txs and not plan.accounts:

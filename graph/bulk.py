@@ -45,11 +45,11 @@ from graph.bulksend import BulkSender
 from graph.bulkwriter import BulkPart, BulkWriter
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
-from graph.ipsightings import SHARED, one_user, shared_ips
 from graph.schema import ensure_schema
 
 if TYPE_CHECKING:  # pyarrow (and numpy) are imported only by the loaders that use them
     from graph.bulkcolumns import MoneyColumns
+    from graph.bulkips import IpRows
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +105,7 @@ class BulkBuilder:
         self._links: dict[str, dict[tuple[str, str], int]] = {
             k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)
         }
+        self._ips: list[IpRows] = []  # each batch's address links, settled at the end
 
     # --- lifecycle ------------------------------------------------------------------------
     def begin(self) -> None:
@@ -186,6 +187,8 @@ class BulkBuilder:
             mine_links = self._links[name]
             for pair in set(links).difference(mine_links):
                 mine_links[pair] = links[pair]
+        if part.ips is not None:
+            self._ips.append(part.ips)
 
     def _fold_money(self, name: str, columns: MoneyColumns) -> None:
         """Add a batch's sums per pair to the running ones (a pair occurs once in a batch, so
@@ -239,20 +242,17 @@ class BulkBuilder:
 
     def _settle_ips(self) -> None:
         """Keep the IP nodes and FROM_IP links of the addresses two accounts used; record every
-        address in the sightings hash as the append path leaves it (graph/ipsightings.py)."""
-        links = self._links["from_ip"]
-        shared = shared_ips(links)
-        sightings: dict[str, str] = dict.fromkeys(shared, SHARED)
-        for (account, ip), ts in list(links.items()):
-            if ip not in shared:
-                sightings[ip] = one_user(account, ts)
-                del links[(account, ip)]
-        nodes = self._nodes["IP"]
-        self._nodes["IP"] = {ip: nodes[ip] for ip in shared}
-        fields = list(sightings.items())
+        address in the sightings hash as the append path leaves it (graph/bulkips.py)."""
+        from graph import bulkips
+
+        settled = bulkips.settle(self._ips)
+        self._ips.clear()
+        self._nodes["IP"], self._links["from_ip"] = settled.nodes, settled.links
+        fields, values = settled.fields, settled.values
         for i in range(0, len(fields), _HASH_CHUNK):
             self._refresh_lock()
-            self.redis.hset(self.store.ips_key, mapping=dict(fields[i : i + _HASH_CHUNK]))
+            chunk = dict(zip(fields[i : i + _HASH_CHUNK], values[i : i + _HASH_CHUNK], strict=True))
+            self.redis.hset(self.store.ips_key, mapping=chunk)  # type: ignore[arg-type]
 
     def _send_label(self, label: str, node_ids: list[str]) -> None:
         """Send nodes of one label; they get the next internal ids, in this order."""

@@ -1,11 +1,13 @@
-"""``plan_batch`` and the Transaction records of a ``--bulk`` batch, column by column.
+"""A batch of clean transaction lines planned column by column: ``plan_batch``'s result and the
+``--bulk`` Transaction records, with a few dozen array operations instead of Python work per event.
 
 Takes the table ``ingest.columnar.read_clean`` makes of a batch of transaction events (no account
 events, no repeated tx_id, values as ``TransactionEvent`` holds them) and computes what
 ``graph.batch.plan_batch`` and ``bulkformat.node_record`` would from the events one by one: the
-same nodes with the first ts of the batch, the same links, the same money sums (added in row
-order, as the per-event plan adds them, so the floats are equal), the same edge-log rows and
-the same record bytes, with a few dozen array operations instead of Python work per event.
+same transaction rows, the same nodes with the first ts of the batch, the same links, the same
+money sums (added in row order, as the per-event plan adds them, so the floats are equal), the
+same edge-log rows and the same record bytes. ``batch_plan`` serves the append path (a
+``BatchPlan``), ``plan_columns`` the ``--bulk`` loaders.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.batch import TX_EVENT_COLUMNS, TX_PROPERTIES, Pair
+from graph.batch import TX_EVENT_COLUMNS, TX_PROPERTIES, BatchPlan, Pair
+from graph.bulkips import IpRows
 
 # a money edge's pairs in one batch: sources, targets, counts, totals, first ts, last ts
 MoneyColumns = tuple[
@@ -46,40 +49,74 @@ class ColumnPlan:
     nodes: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     money: dict[str, MoneyColumns] = field(default_factory=dict, repr=False)
     links: dict[str, dict[Pair, int]] = field(default_factory=dict, repr=False)
+    ips: IpRows | None = field(default=None, repr=False)  # its addresses' links
 
 
 def plan_columns(table: pa.Table, raws: list[str]) -> ColumnPlan:
-    """The plan of a clean batch (see the module docstring)."""
-    table = table.combine_chunks()
-    cols = {name: table.column(name).chunk(0) for name in TX_EVENT_COLUMNS}
-    ts: _Ints = cols["ts"].to_numpy()
-    kind = cols["kind"]
+    """The ``--bulk`` plan of a clean batch (see the module docstring)."""
+    cols, ts = _columns(table)
     plan = ColumnPlan(tx_ids=cols["tx_id"].to_pylist(), raws=raws)
     plan.tx_blob = _records(cols)
-    escapes = (table.schema.metadata or {}).get(b"backslash") != b"no"
-    plan.log_json = _log_json(cols, ts, escapes)
+    plan.log_json = _log_json(cols, ts, _escapes(table))
+    plan.nodes, plan.money, plan.links = _graph_parts(cols, ts)
+    plan.ips = IpRows.of_columns(cols["account_id"], cols["ip"], ts)
+    return plan
+
+
+def batch_plan(table: pa.Table, raws: list[str]) -> BatchPlan:
+    """``plan_batch`` of a clean batch's events, for the append path: the same transaction rows,
+    nodes, links and sums; the edge log's rows come as their JSON (``log_json``), and the events
+    are parsed from ``raws`` only if the plan has to be made again."""
+    cols, ts = _columns(table)
+    plan = BatchPlan(raws=raws, tx_ids=cols["tx_id"].to_pylist())
+    values = [plan.tx_ids, ts.tolist(), *(cols[n].to_pylist() for n in TX_EVENT_COLUMNS[2:])]
+    plan.txs = [[*row, None, None, None] for row in zip(*values, strict=True)]  # no score
+    plan.log_json = _log_json(cols, ts, _escapes(table))
+    nodes, money, links = _graph_parts(cols, ts)
+    plan.nodes.update(nodes, IP=_first_ts(cols["ip"], ts))
+    plan.links.update(links, from_ip=_first_pair_ts(cols["account_id"], cols["ip"], ts))
+    for name, (src, dst, *sums) in money.items():
+        rows = zip(*(s.tolist() for s in sums), strict=True)
+        plan.money[name] = dict(zip(zip(src, dst, strict=True), map(list, rows), strict=True))
+    return plan
+
+
+def _columns(table: pa.Table) -> tuple[dict[str, pa.Array], _Ints]:
+    table = table.combine_chunks()
+    cols = {name: table.column(name).chunk(0) for name in TX_EVENT_COLUMNS}
+    return cols, cols["ts"].to_numpy()
+
+
+def _escapes(table: pa.Table) -> bool:
+    """Whether the batch's text had a backslash (read_clean's note): only then can a value hold
+    a character JSON escapes."""
+    return (table.schema.metadata or {}).get(b"backslash") != b"no"
+
+
+def _graph_parts(
+    cols: dict[str, pa.Array], ts: _Ints
+) -> tuple[dict[str, dict[str, int]], dict[str, MoneyColumns], dict[str, dict[Pair, int]]]:
+    """The batch's nodes (first ts), money sums per pair and links (first ts), as plan_batch,
+    but for its addresses (IP nodes and FROM_IP links)."""
+    kind = cols["kind"]
     acc, cp, merchant = cols["account_id"], cols["counterparty_id"], cols["merchant_id"]
     transfer = pc.equal(kind, "transfer")
     payment, refund = pc.equal(kind, "payment"), pc.equal(kind, "refund")
     shop = pc.or_(payment, refund)
     both = pa.chunked_array([acc, pc.if_else(transfer, cp, None)])
-    plan.nodes = {
+    nodes = {
         "Account": _first_ts(both.combine_chunks(), np.concatenate([ts, ts])),
         "Merchant": _first_ts(pc.if_else(shop, merchant, None), ts),
         "Device": _first_ts(cols["device_id"], ts),
-        "IP": _first_ts(cols["ip"], ts),
     }
     amount = cols["amount"].to_numpy()
-    plan.money = {
+    money = {
         "transferred": _money(acc, cp, transfer, ts, amount),
         "paid": _money(acc, merchant, payment, ts, amount),
         "refunded": _money(merchant, acc, refund, ts, amount),
     }
-    plan.links = {
-        "used": _first_pair_ts(acc, cols["device_id"], ts),
-        "from_ip": _first_pair_ts(acc, cols["ip"], ts),
-    }
-    return plan
+    links = {"used": _first_pair_ts(acc, cols["device_id"], ts)}
+    return nodes, money, links
 
 
 def _records(cols: dict[str, pa.Array]) -> bytes:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pyarrow (and numpy) are imported only by the loaders that u
     import pyarrow as pa
 
     from graph.bulkcolumns import ColumnPlan, MoneyColumns
+    from graph.bulkips import IpRows
 
 
 @dataclass
@@ -44,7 +45,8 @@ class BulkPart:
     # money edge -> its pairs' sums as arrays: they cross to the builder as a few buffers, not
     # as objects per pair
     money: dict[str, MoneyColumns] = field(default_factory=dict)
-    links: dict[str, dict[Pair, int]] = field(default_factory=dict)
+    links: dict[str, dict[Pair, int]] = field(default_factory=dict)  # all but FROM_IP
+    ips: IpRows | None = None  # its addresses' links, as arrays (graph/bulkips.py)
     opened: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -67,9 +69,12 @@ class BulkWriter(PlannedWrites):
         self._encoder = bulkformat.RecordEncoder(range(len(TX_PROPERTIES)))
         # what this writer has handed on: a node's first_seen and a link's first_ts come from
         # the first batch that has it, so a later batch of this writer need not send it again
-        self._passed_nodes: dict[str, set[str]] = {label: set() for label in NODE_LABELS}
+        # (addresses are the builder's to tell apart: graph/bulkips.py)
+        self._passed_nodes: dict[str, set[str]] = {
+            label: set() for label in NODE_LABELS if label != "IP"
+        }
         self._passed_links: dict[str, set[Pair]] = {
-            k: set() for k in (*LINK_EDGES, *IDENTITY_EDGES)
+            k: set() for k in (*LINK_EDGES, *IDENTITY_EDGES) if k != "from_ip"
         }
 
     def applied_ids(self, tx_ids: Sequence[str]) -> set[str]:
@@ -88,7 +93,7 @@ class BulkWriter(PlannedWrites):
         if plan.tx_ids:
             taken = self._claim(plan.tx_ids)
             if taken:
-                plan = plan_batch(plan.events, taken, plan.scores)
+                plan = plan_batch(plan.source_events(), taken, plan.scores)
         return self._hand_on(plan)
 
     def _apply_columns(self, plan: ColumnPlan) -> ApplyResult:
@@ -103,18 +108,28 @@ class BulkWriter(PlannedWrites):
         part.nodes = {k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items()}
         part.links = {k: _unsent(v, self._passed_links[k]) for k, v in plan.links.items()}
         part.money = plan.money
+        part.ips = plan.ips
         self.sink(part)
         return ApplyResult(part.txs, applied_ids=tuple(plan.tx_ids))
 
     def _hand_on(self, plan: BatchPlan) -> ApplyResult:
         """Log, encode and hand on a plan whose tx_ids this writer has claimed."""
+        from graph.bulkips import IpRows
+
         part = self._next_part()
         if plan.txs or plan.accounts:
             self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
             part.txs = len(plan.txs)
             part.tx_blob = self._encoder.encode(plan.txs)
-            part.nodes = {k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items()}
-            part.links = {k: _unsent(v, self._passed_links[k]) for k, v in plan.links.items()}
+            part.nodes = {
+                k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items() if k != "IP"
+            }
+            part.links = {
+                k: _unsent(v, self._passed_links[k])
+                for k, v in plan.links.items()
+                if k != "from_ip"
+            }
+            part.ips = IpRows.of_links(plan.links["from_ip"])
             part.money = {k: _money_columns(v) for k, v in plan.money.items() if v}
             part.opened = [
                 (a.account_id, a.opened_at) for a in plan.accounts if a.opened_at is not None

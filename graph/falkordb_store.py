@@ -16,7 +16,7 @@ import functools
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from falkordb import FalkorDB, Graph
@@ -44,6 +44,9 @@ from graph.ipsightings import IpSettlement, State, ips_key, settle_ips
 from graph.rings import FalkorRings
 from graph.schema import ensure_schema
 from graph.writeparams import Premapped, Serialised, params_header, params_header_bytes, split_new
+
+if TYPE_CHECKING:  # pyarrow is imported only by the loaders that plan column by column
+    import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +106,18 @@ class FalkorStore(PlannedWrites):
         plan.serialised = Serialised(plan, premapped)
         return plan
 
+    def prepare_columns(self, table: pa.Table, raws: list[str]) -> BatchPlan:
+        """``prepare_batch`` of a clean batch of transaction lines, planned column by column
+        (``ingest.columnar.read_clean``'s table: no event objects)."""
+        from graph.bulkcolumns import batch_plan
+
+        plan = batch_plan(table, raws)
+        plan.serialised = Serialised(plan, Premapped(plan, self._ids, self._links, self.generation))
+        return plan
+
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
         plan = self.as_plan(prepared)
-        if not plan.events:
+        if plan.is_empty():
             return ApplyResult()
         with self._translate(), self._writer_lock():
             first = self._first_round(plan)
@@ -119,7 +131,7 @@ class FalkorStore(PlannedWrites):
             else:
                 applied, absent, states = first
                 if applied:  # re-sent transactions: planned again without them
-                    plan = plan_batch(plan.events, applied, plan.scores)
+                    plan = plan_batch(plan.source_events(), applied, plan.scores)
                 if not plan.txs and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
             ips = self._settle_ips(plan, states, absent)

@@ -127,13 +127,3 @@ def settle_ips(
         plan, nodes={**plan.nodes, "IP": nodes}, links={**plan.links, "from_ip": links}
     )
     return out
-
-
-def shared_ips(links: Mapping[Pair, int]) -> set[str]:
-    """The addresses that two or more accounts used, of ``(account, ip) -> ts`` links."""
-    first: dict[str, str] = {}
-    shared: set[str] = set()
-    for account, ip in links:
-        if first.setdefault(ip, account) != account:
-            shared.add(ip)
-    return shared

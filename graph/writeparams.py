@@ -101,7 +101,7 @@ class Serialised:
     def __init__(self, plan: BatchPlan, premapped: Premapped | None = None) -> None:
         self.plan = plan
         self.txs = orjson.Fragment(orjson.dumps(plan.txs))
-        self.log = orjson.dumps(plan.log_rows)
+        self.log = plan.log_json or orjson.dumps(plan.log_rows)
         self.ip_users = users_by_ip(plan)
         self.premapped = premapped
 

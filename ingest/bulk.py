@@ -20,7 +20,7 @@ from typing import Any
 from graph.bulk import BulkBuilder
 from graph.bulkwriter import BulkPart
 from ingest.files import LoadSummary, load_files
-from ingest.loader_process import loader_gc
+from ingest.loader_process import loader_gc, preload_columnar
 from ingest.parallel import (
     PipelineOpener,
     combine_summaries,
@@ -48,9 +48,8 @@ def load_files_bulk(
     ``pipeline`` parses, dead-letters and scores in this process; with ``processes`` > 1 (no
     scoring) loader processes on pipelines from ``loaders`` do that instead.
     """
-    if pipeline.scorer is None:  # the columnar path's modules, once, before loaders fork
-        import graph.bulkcolumns  # noqa: F401
-        import ingest.columnar  # noqa: F401
+    if pipeline.scorer is None:
+        preload_columnar()
 
     builder.begin()
     collecting = gc.isenabled()

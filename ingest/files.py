@@ -247,7 +247,7 @@ def load_files(
                 s for r, s in zip(raws, sources, strict=True) if not isinstance(r, Rejection)
             ]
             raws = [r for r in raws if not isinstance(r, Rejection)]
-        columns = getattr(pipeline.store, "prepare_columns", None)  # graph.bulkwriter.BulkWriter
+        columns = getattr(pipeline.store, "prepare_columns", None)  # FalkorStore, BulkWriter
         if columns is not None and pipeline.scorer is None and not refused:
             from ingest.columnar import read_clean
 

@@ -1,5 +1,5 @@
 """Process settings for a loader: how it collects garbage, hands the GIL over and reuses freed
-memory while it parses and plans batches."""
+memory while it parses and plans batches, and what it imports before it forks."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ _SWITCH_S = 0.0005  # GIL switch interval while loading (Python's default: 0.005
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 _MMAP_THRESHOLD = 32 << 20  # glibc's largest
 _TRIM_THRESHOLD = 256 << 20
+
+
+def preload_columnar() -> None:
+    """Import the modules that plan clean batches column by column (pyarrow, numpy) before
+    loader processes fork: each would otherwise spend ~0.4 s of CPU importing them."""
+    import graph.bulkcolumns  # noqa: F401
+    import ingest.columnar  # noqa: F401
 
 
 def keep_freed_memory() -> None:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from graph.bulkwriter import BulkPart
 from ingest.files import LoadSummary, load_files
-from ingest.loader_process import loader_gc
+from ingest.loader_process import loader_gc, preload_columnar
 from ingest.pipeline import BatchResult, Pipeline
 
 
@@ -76,6 +76,8 @@ def load_files_parallel(
 ) -> LoadSummary:
     """Load the files with ``processes`` loader processes, each on a pipeline from ``opener``."""
     started = time.perf_counter()
+    if not score:
+        preload_columnar()
     ctx = loader_context()
     progress, results = ctx.Queue(), ctx.Queue()
     jobs = [_Job(opener, paths, batch_size, (k, processes), score) for k in range(processes)]

@@ -308,3 +308,35 @@ def test_a_refused_bulk_call_fails_the_build_and_leaves_the_graph_empty(
     builder.abort()
     assert not store.redis.exists(store.graph_name, store.seen_key, store.log_key)
     assert not store.redis.exists(store.lock_key)
+
+
+def test_append_columnar_batches_leave_the_per_event_state(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The append path plans clean batches column by column; the graph, applied set, edge log
+    and sightings are those of the per-event plan, and so is a batch planned again for repeats."""
+    import graph.bulkcolumns
+
+    planned: list[int] = []
+    columns = graph.bulkcolumns.batch_plan
+    monkeypatch.setattr(
+        graph.bulkcolumns,
+        "batch_plan",
+        lambda t, raws: planned.append(len(raws)) or columns(t, raws),
+    )
+    per_event, columnar = two_graphs
+    events = [e for e in _rich_events(900, seed=9) if "event" not in e][:800]
+    files = [write_jsonl(tmp_path / "a.jsonl", events + events[100:150] + events[600:700])]
+    pipe = build_pipeline(_settings(columnar), columnar, scoring=False)
+    b = load_files(files, pipe, batch_size=150)
+    assert len(planned) == 7 and b.result.duplicates == 150
+    monkeypatch.delattr(FalkorStore, "prepare_columns")
+    pipe = build_pipeline(_settings(per_event), per_event, scoring=False)
+    a = load_files(files, pipe, batch_size=150)
+    assert len(planned) == 7
+    assert (b.result.applied, b.result.duplicates) == (a.result.applied, a.result.duplicates)
+    r = redis.Redis.from_url(per_event.url)
+    want, got = _state(r, per_event.graph_name), _state(r, columnar.graph_name)
+    for part in want:
+        assert got[part] == want[part], part
+    r.close()

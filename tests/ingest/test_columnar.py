@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from graph.batch import plan_batch
-from graph.bulkcolumns import plan_columns
+from graph.bulkcolumns import batch_plan, plan_columns
 from graph.bulkformat import node_record
 from ingest.columnar import read_clean
 from ingest.pipeline import Pipeline
@@ -74,8 +74,13 @@ def test_columnar_plan_equals_the_per_event_plan(shape: str, seed: int) -> None:
     assert got.tx_blob == b"".join(node_record(row) for row in want.txs)
     assert got.log_json == orjson.dumps(want.log_rows)
     assert got.nodes == {k: v for k, v in want.nodes.items() if k in got.nodes}
-    assert not any(v for k, v in want.nodes.items() if k not in got.nodes)
+    assert not any(v for k, v in want.nodes.items() if k not in got.nodes and k != "IP")
     assert got.links == {k: v for k, v in want.links.items() if k in got.links}
+    assert got.ips is not None  # the addresses' links as arrays, in the same order
+    pairs = zip(got.ips.accounts.to_pylist(), got.ips.ips.to_pylist(), strict=True)
+    assert list(zip(pairs, got.ips.first_ts.tolist(), strict=True)) == list(
+        want.links["from_ip"].items()
+    )
     for name, pairs in want.money.items():
         src, dst, *sums = got.money[name]
         have = {
@@ -128,3 +133,27 @@ def test_read_clean_declines_bad_lines() -> None:
     for bad in ["not json", "[1]", good + " " + good.replace("t1", "t2"), '{"tx_id": "t2"']:
         assert read_clean([good, bad], 65536) is None
     assert read_clean([good, good.replace("t1", "t2")], len(good) - 1) is None
+
+
+@pytest.mark.parametrize("shape", ["epoch", "iso", "plain"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_columnar_batch_plan_equals_the_per_event_plan(shape: str, seed: int) -> None:
+    events = _varied(700, seed) if shape != "plain" else make_events(700, seed=seed)
+    raws = _lines(_iso(events) if shape == "iso" else events)
+    table = read_clean(raws, 65536)
+    assert table is not None
+    got = batch_plan(table, raws)
+    parsed, rejected = Pipeline(None, "salt").parse(raws)  # type: ignore[arg-type]
+    assert not rejected
+    want = plan_batch(parsed, set())
+    assert orjson.dumps(got.txs) == orjson.dumps(want.txs)  # the floats, bit for bit
+    assert got.tx_ids == want.tx_ids
+    assert got.log_json == orjson.dumps(want.log_rows)
+    assert got.nodes == want.nodes
+    assert got.links == want.links
+    assert got.money == want.money
+    for name, pairs in want.money.items():  # the floats, bit for bit
+        assert [repr(agg[1]) for agg in got.money[name].values()] == [
+            repr(agg[1]) for agg in pairs.values()
+        ]
+    assert not got.events and got.source_events() == parsed  # parsed only when asked
