@@ -136,7 +136,8 @@ class FalkorStore(PlannedWrites):
                     return ApplyResult(duplicates=plan.duplicates)
             ips = self._settle_ips(plan, states, absent)
             ids, created = self._create_nodes(ips.plan, absent)
-            self._commit(ips, ids, created)
+            params = self._commit(ips, ids, created)
+        self._remember_links(params)  # after the lock: only this writer reads its cache
         return ApplyResult(
             applied=len(plan.txs),
             duplicates=plan.duplicates,
@@ -341,7 +342,10 @@ class FalkorStore(PlannedWrites):
         for links in self._links.values():
             links.clear()
 
-    def _commit(self, ips: IpSettlement, ids: dict[str, dict[str, int]], created: set[int]) -> None:
+    def _commit(
+        self, ips: IpSettlement, ids: dict[str, dict[str, int]], created: set[int]
+    ) -> dict[str, Any]:
+        """Write the batch in one MULTI/EXEC; the query's parameters."""
         plan = ips.plan
         done = plan.serialised if isinstance(plan.serialised, Serialised) else None
         if done is None or not done.of(plan):  # planned again without some transactions
@@ -385,6 +389,10 @@ class FalkorStore(PlannedWrites):
             raise RingscopeError(f"graph write failed, batch not applied: {results[0]}")
         if self.profile is not None:
             self._record_profile("apply_batch", results[0])
+        return params
+
+    def _remember_links(self, params: dict[str, Any]) -> None:
+        """Add the links a write made to the cache of links known to exist."""
         for name, known in self._links.items():
             if len(known) > _ID_CACHE_LIMIT:
                 known.clear()

@@ -62,6 +62,9 @@ class IpUsers:
 
     first: dict[str, tuple[str, int]]  # address -> (an account, its first ts in the batch)
     more: dict[str, dict[str, int]]  # address -> {account -> first ts}, for 2+ accounts
+    # address -> its hash value if no one used it before (``one_user``), for those one account
+    # used in the batch: made with the rest before the writer lock
+    alone: dict[str, str] = field(default_factory=dict)
 
 
 def users_by_ip(plan: BatchPlan) -> IpUsers:
@@ -75,6 +78,7 @@ def users_by_ip(plan: BatchPlan) -> IpUsers:
             more[ip][account] = ts
         else:
             more[ip] = {one[0]: one[1], account: ts}
+    users.alone = {ip: one_user(*user) for ip, user in first.items() if ip not in more}
     return users
 
 
@@ -102,7 +106,7 @@ def settle_ips(
             state = states.get(ip)
             if state is None:
                 if several is None:  # the common case: a new address, one account
-                    writes[ip], undo[ip] = one_user(account, ts), None
+                    writes[ip], undo[ip] = users.alone[ip], None
                     continue
                 out.create.append(ip)  # shared within the batch
                 writes[ip], undo[ip] = SHARED, None
