@@ -99,6 +99,14 @@ class BatchPlan:
             self.events = [TransactionEvent.model_validate_json(r) for r in self.raws]
         return self.events
 
+    def without(self, applied: set[str]) -> BatchPlan:
+        """The plan made again without the transactions in ``applied`` (re-sent ones). A plan
+        made column by column holds each tx_id once and no account event: when every one is
+        applied, nothing needs parsing."""
+        if self.raws and not self.events and applied.issuperset(self.tx_ids):
+            return BatchPlan(duplicates=len(self.tx_ids))
+        return plan_batch(self.source_events(), applied, self.scores)
+
     def _node(self, label: str, node_id: str, ts: int) -> None:
         seen = self.nodes[label]
         if ts < seen.get(node_id, ts + 1):
@@ -298,4 +306,4 @@ class PlannedWrites(ABC):
     def fresh_part(self, plan: BatchPlan) -> BatchPlan:
         """The plan without transactions already applied (re-sent ones are planned again)."""
         applied = self.applied_ids(plan.tx_ids)
-        return plan_batch(plan.source_events(), applied, plan.scores) if applied else plan
+        return plan.without(applied) if applied else plan

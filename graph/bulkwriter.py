@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
-from core.events import Event, TransactionEvent
 from core.ports import ApplyResult, PreparedBatch
 from core.transactions import TransactionRecord
 from graph import bulkformat
@@ -22,7 +21,6 @@ from graph.batch import (
     BatchPlan,
     Pair,
     PlannedWrites,
-    plan_batch,
 )
 from graph.falkordb_store import FalkorStore
 
@@ -93,14 +91,13 @@ class BulkWriter(PlannedWrites):
         if plan.tx_ids:
             taken = self._claim(plan.tx_ids)
             if taken:
-                plan = plan_batch(plan.source_events(), taken, plan.scores)
+                plan = plan.without(taken)
         return self._hand_on(plan)
 
     def _apply_columns(self, plan: ColumnPlan) -> ApplyResult:
         taken = self._claim(plan.tx_ids)
         if taken:  # some were loaded before: plan the batch again, event by event, without them
-            events: list[Event] = [TransactionEvent.model_validate_json(r) for r in plan.raws]
-            return self._hand_on(plan_batch(events, taken))
+            return self._hand_on(BatchPlan(tx_ids=plan.tx_ids, raws=plan.raws).without(taken))
         self.store.redis.xadd(self.store.log_key, {"rows": plan.log_json})
         part = self._next_part()
         part.txs = len(plan.tx_ids)

@@ -35,7 +35,6 @@ from graph.batch import (
     NODE_LABELS,
     BatchPlan,
     PlannedWrites,
-    plan_batch,
 )
 from graph.cypher import load_query
 from graph.decode import as_text
@@ -131,7 +130,7 @@ class FalkorStore(PlannedWrites):
             else:
                 applied, absent, states = first
                 if applied:  # re-sent transactions: planned again without them
-                    plan = plan_batch(plan.source_events(), applied, plan.scores)
+                    plan = plan.without(applied)
                 if not plan.txs and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
             ips = self._settle_ips(plan, states, absent)

@@ -157,3 +157,19 @@ def test_columnar_batch_plan_equals_the_per_event_plan(shape: str, seed: int) ->
             repr(agg[1]) for agg in pairs.values()
         ]
     assert not got.events and got.source_events() == parsed  # parsed only when asked
+
+
+def test_a_columnar_plan_made_again_without_applied_transactions() -> None:
+    raws = _lines(make_events(50, seed=4))
+    table = read_clean(raws, 65536)
+    assert table is not None
+    plan = batch_plan(table, raws)
+    again = plan.without(set(plan.tx_ids))  # all loaded before: nothing to parse
+    assert (again.duplicates, again.txs, again.tx_ids) == (50, [], [])
+    assert not plan.events
+    some = set(plan.tx_ids[::3])
+    parsed, _ = Pipeline(None, "salt").parse(raws)  # type: ignore[arg-type]
+    want = plan_batch(parsed, some)
+    got = plan.without(some)
+    assert got.duplicates == want.duplicates == len(some)
+    assert orjson.dumps(got.txs) == orjson.dumps(want.txs) and got.money == want.money
