@@ -1,11 +1,13 @@
 // Apply one batch of new transactions and account events in a single atomic query.
+// The batch's Transaction nodes are not written here: GRAPH.BULK inserts them just before, in the
+// same MULTI/EXEC (graph/falkordb_store.py; the binary records cost the server about half of a
+// CREATE from parameters). This query applies nothing unless the batch's last Transaction node is
+// there, so a failed insert leaves the edges alone too.
 // Nodes are addressed by internal id (resolved by the client); every (source, target) pair
 // occurs at most once per list: FalkorDB 4.16 crashes on MERGE ... ON MATCH SET of an edge that
 // the same query created, so pairs are summed in Python first.
 // Rows are positional lists (serialised fast; graph/batch.py builds them):
-// params: $txs  [[id, ts, kind, amount, currency, account_id, counterparty_id, merchant_id,
-//                 device_id, ip, card_id, country, city, lat, lon, label, risk_score, decision,
-//                 reasons]]
+// params: $last_tx   the batch's last tx_id (null: no transactions)
 //         $transferred, $paid, $refunded  [[s, d, count, total, first_ts, last_ts]]
 //         $used, $from_ip                 [[s, d, first_ts]]  links carry no counters:
 //                                         the client sends only pairs it has not seen
@@ -13,16 +15,10 @@
 //                      exist yet, so they are CREATEd (half the cost of a MERGE)
 //         $accounts                       [[s, opened_at]]   account events
 //         $has_phone, $has_email, $has_address  [[s, d]]
-// returns: transactions (count of Transaction nodes created)
-CALL {
-  UNWIND $txs AS t
-  CREATE (:Transaction {
-    id: t[0], ts: t[1], kind: t[2], amount: t[3], currency: t[4], account_id: t[5],
-    counterparty_id: t[6], merchant_id: t[7], device_id: t[8], ip: t[9], card_id: t[10],
-    country: t[11], city: t[12], lat: t[13], lon: t[14], label: t[15],
-    risk_score: t[16], decision: t[17], reasons: t[18]
-  })
-}
+// returns: written (1 when the batch was applied; no row when its transactions are missing)
+OPTIONAL MATCH (last:Transaction {id: $last_tx})
+WITH count(last) AS present
+WHERE present > 0 OR $last_tx IS NULL
 CALL {
   UNWIND $transferred AS r
   WITH r, r[0] AS s, r[1] AS d
@@ -134,4 +130,4 @@ CALL {
   MATCH (b) WHERE ID(b) = d
   CREATE (a)-[:FROM_IP {first_ts: r[2]}]->(b)
 }
-RETURN size($txs) AS transactions
+RETURN 1 AS written

@@ -80,6 +80,7 @@ class BatchPlan:
     )
     log_rows: list[list[Any]] = field(default_factory=list)
     log_json: bytes = field(default=b"", repr=False)  # log_rows' JSON, if made with the plan
+    tx_records: bytes = field(default=b"", repr=False)  # txs as GRAPH.BULK records, likewise
     # what the plan was made from, to plan again without tx_ids found applied meanwhile: the
     # events, or the JSON lines of a plan made column by column (graph/bulkcolumns.py)
     events: list[Event] = field(default_factory=list, repr=False)

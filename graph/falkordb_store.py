@@ -42,7 +42,14 @@ from graph.edgelog import RedisEdgeLog
 from graph.ipsightings import IpSettlement, State, ips_key, settle_ips
 from graph.rings import FalkorRings
 from graph.schema import ensure_schema
-from graph.writeparams import Premapped, Serialised, params_header, params_header_bytes, split_new
+from graph.writeparams import (
+    Premapped,
+    Serialised,
+    params_header,
+    params_header_bytes,
+    split_new,
+    tx_insert_args,
+)
 
 if TYPE_CHECKING:  # pyarrow is imported only by the loaders that plan column by column
     import pyarrow as pa
@@ -352,7 +359,7 @@ class FalkorStore(PlannedWrites):
         pre = done.premapped
         if pre is not None and pre.generation != self.generation:
             pre = None
-        params: dict[str, Any] = {"txs": None}  # first, as the query reads them
+        params: dict[str, Any] = {"last_tx": plan.tx_ids[-1] if plan.tx_ids else None}
         for name in MONEY_EDGES:
             if pre is None:
                 params[name], params[f"{name}_new"] = split_new(plan.money_rows(name, ids), created)
@@ -370,9 +377,11 @@ class FalkorStore(PlannedWrites):
             else:
                 params[name] = ready + rows
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
-        params["txs"] = done.txs
         query = params_header_bytes(params) + _query_bytes("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
+        if plan.txs:  # the Transaction nodes first: the query checks that they are there
+            insert = tx_insert_args(len(plan.txs), done.tx_records)
+            pipe.execute_command("GRAPH.BULK", self.graph_name, *insert)  # type: ignore[no-untyped-call]
         if self.profile is not None:
             pipe.execute_command("GRAPH.PROFILE", self.graph_name, query)  # type: ignore[no-untyped-call]
         else:
@@ -383,11 +392,14 @@ class FalkorStore(PlannedWrites):
             pipe.sadd(self.seen_key, *plan.tx_ids)
         pipe.xadd(self.log_key, {"rows": done.log})
         results = pipe.execute(raise_on_error=False)
-        if isinstance(results[0], Exception):
-            self._undo_markers(ips, results)
-            raise RingscopeError(f"graph write failed, batch not applied: {results[0]}")
+        failed = next(
+            (r for r in results[: 2 if plan.txs else 1] if isinstance(r, Exception)), None
+        )
+        if failed is not None:  # the query was rolled back, or applied nothing (no nodes)
+            self._undo(ips, results)
+            raise RingscopeError(f"graph write failed, batch not applied: {failed}")
         if self.profile is not None:
-            self._record_profile("apply_batch", results[0])
+            self._record_profile("apply_batch", results[1 if plan.txs else 0])
         return params
 
     def _remember_links(self, params: dict[str, Any]) -> None:
@@ -415,9 +427,16 @@ class FalkorStore(PlannedWrites):
                 key = op.strip()
                 ops[key] = ops.get(key, 0.0) + float(ms.split()[0])
 
-    def _undo_markers(self, ips: IpSettlement, results: list[Any]) -> None:
-        """The graph query failed (and was rolled back): take back what EXEC did beside it."""
+    def _undo(self, ips: IpSettlement, results: list[Any]) -> None:
+        """The batch's insert or query failed (a failed query is rolled back, and applies
+        nothing if the insert failed): take back what EXEC did beside it."""
         plan = ips.plan
+        if plan.txs and not isinstance(results[0], Exception):
+            self.redis.execute_command(
+                "GRAPH.QUERY",
+                self.graph_name,
+                params_header({"ids": plan.tx_ids}) + load_query("delete_transactions"),
+            )
         if plan.tx_ids:
             self.redis.srem(self.seen_key, *plan.tx_ids)
         if ips.undo:

@@ -1,7 +1,7 @@
-"""The parameters of a batch's graph write (apply_batch.cypher), made before the writer lock
-where they can be: the ``CYPHER`` header, the transaction and edge-log JSON, the addresses'
-users, and the edge rows whose ends are in the id cache (graph/falkordb_store.py holds the lock
-and does the rest)."""
+"""The parameters of a batch's graph write (apply_batch.cypher and the GRAPH.BULK insert of its
+Transaction nodes), made before the writer lock where they can be: the ``CYPHER`` header, the
+Transaction records and edge-log JSON, the addresses' users, and the edge rows whose ends are in
+the id cache (graph/falkordb_store.py holds the lock and does the rest)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import orjson
 
-from graph.batch import EDGE_ENDS, IDENTITY_EDGES, MONEY_EDGES, BatchPlan, Pair
+from graph import bulkformat
+from graph.batch import EDGE_ENDS, IDENTITY_EDGES, MONEY_EDGES, TX_PROPERTIES, BatchPlan, Pair
 from graph.ipsightings import users_by_ip
 
 
@@ -91,16 +92,27 @@ class Premapped:
             self.rows[name], self.rest[name] = rows, rest
 
 
-class Serialised:
-    """What a plan's write needs that can be made before the writer lock is taken: the JSON of
-    its parts that need no internal ids (serialising 10,000 transaction rows under the lock kept
-    the other loaders waiting), its addresses' users, and its premapped edge rows."""
+_TX_HEADER = bulkformat.header("Transaction", TX_PROPERTIES)
+_TX_RECORDS = bulkformat.RecordEncoder(range(len(TX_PROPERTIES)))
 
-    __slots__ = ("ip_users", "log", "plan", "premapped", "txs")
+
+def tx_insert_args(count: int, records: bytes) -> list[Any]:
+    """``GRAPH.BULK``'s arguments after the graph name for ``count`` Transaction nodes (their
+    ``records``): into a graph that exists, no BEGIN. (It checks no unique constraint: the
+    applied tx_id set, in the same MULTI/EXEC, is what keeps a transaction from going in twice.)"""
+    return [count, 0, 1, 0, _TX_HEADER + records]
+
+
+class Serialised:
+    """What a plan's write needs that can be made before the writer lock is taken: its
+    Transaction records and edge-log JSON (serialising 10,000 transaction rows under the lock
+    kept the other loaders waiting), its addresses' users, and its premapped edge rows."""
+
+    __slots__ = ("ip_users", "log", "plan", "premapped", "tx_records")
 
     def __init__(self, plan: BatchPlan, premapped: Premapped | None = None) -> None:
         self.plan = plan
-        self.txs = orjson.Fragment(orjson.dumps(plan.txs))
+        self.tx_records = plan.tx_records or _TX_RECORDS.encode(plan.txs)
         self.log = plan.log_json or orjson.dumps(plan.log_rows)
         self.ip_users = users_by_ip(plan)
         self.premapped = premapped

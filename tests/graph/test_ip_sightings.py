@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
+import graph.falkordb_store
 from graph.falkordb_store import FalkorStore
 from tests.graph.test_store import T0, ev
 
@@ -63,14 +64,44 @@ def test_two_accounts_in_one_batch_make_the_node_at_once(store: FalkorStore) -> 
     assert _ip_links(store, "8.8.8.8") == [["a", T0 + 4], ["b", T0 + 2]]
 
 
-def test_a_failed_write_takes_back_the_sightings(store: FalkorStore) -> None:
+def test_a_failed_write_takes_back_the_sightings(
+    store: FalkorStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.apply_batch([ev("f1", "payment", 1, "a", "m", ts=T0, ip="6.6.6.6")])
-    # a graph write that fails inside EXEC: a map is no property value (nor valid as the
-    # JSON the parameters travel as); the event model would never let one through
-    bad = ev("f2", "payment", 1, "b", "m", ts=T0 + 1, ip="6.6.6.6")
-    object.__setattr__(bad, "currency", {"not": "a property"})
+    # the graph query fails inside EXEC, after GRAPH.BULK inserted the batch's Transaction nodes
+    real = graph.falkordb_store._query_bytes
+    monkeypatch.setattr(
+        graph.falkordb_store,
+        "_query_bytes",
+        lambda name: b"RETURN $no_such_parameter" if name == "apply_batch" else real(name),
+    )
     with pytest.raises(Exception, match="batch not applied"):
-        store.apply_batch([bad, ev("f3", "payment", 1, "c", "m", ts=T0 + 2, ip="5.5.5.5")])
+        store.apply_batch(
+            [
+                ev("f2", "payment", 1, "b", "m", ts=T0 + 1, ip="6.6.6.6"),
+                ev("f3", "payment", 1, "c", "m", ts=T0 + 2, ip="5.5.5.5"),
+            ]
+        )
     assert orjson.loads(store.redis.hget(store.ips_key, "6.6.6.6")) == ["a", T0]
     assert store.redis.hget(store.ips_key, "5.5.5.5") is None
     assert store.applied_ids(["f2", "f3"]) == set()
+    assert store.find_transaction("f2") is None and store.find_transaction("f3") is None
+    assert store.find_transaction("f1") is not None
+
+
+def test_a_failed_insert_applies_nothing(
+    store: FalkorStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GRAPH.BULK refuses the batch's Transaction records: the query in the same EXEC finds them
+    missing and applies nothing, and the markers are taken back."""
+    store.apply_batch([ev("g1", "transfer", 5, "a", "b", ts=T0, ip="7.7.7.7")])
+    monkeypatch.setattr(graph.falkordb_store, "tx_insert_args", lambda n, b: ["x", 0, 1, 0, b])
+    with pytest.raises(Exception, match="batch not applied"):
+        store.apply_batch([ev("g2", "transfer", 7, "a", "b", ts=T0 + 1, ip="7.7.7.8")])
+    assert store.applied_ids(["g2"]) == set()
+    assert store.find_transaction("g2") is None
+    assert store.redis.hget(store.ips_key, "7.7.7.8") is None
+    rows = store.graph.query(
+        "MATCH (:Account {id: 'a'})-[e:TRANSFERRED]->(:Account {id: 'b'}) RETURN e.count, e.total"
+    ).result_set
+    assert rows == [[1, 5.0]]
