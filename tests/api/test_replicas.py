@@ -94,6 +94,23 @@ def test_reads_on_the_replica_and_a_verdict_read_back_at_once(
     r.close()
 
 
+def test_transactions_reach_the_replica(pair: tuple[EmbeddedFalkorDB, EmbeddedFalkorDB]) -> None:
+    """The store inserts Transaction nodes by GRAPH.BULK inside its MULTI/EXEC: the replica gets
+    them with the rest of the write."""
+    primary, replica = pair
+    p, r = redis.Redis(port=primary.port), redis.Redis(port=replica.port)
+    query = "MATCH (t:Transaction) RETURN count(t), sum(t.amount)"
+
+    def counted(client: redis.Redis) -> list[Any]:
+        return list(client.execute_command("GRAPH.RO_QUERY", GRAPH, query)[1][0])
+
+    want = counted(p)
+    assert want[0] > 0
+    wait_for(lambda: counted(r) == want, "the replica's Transaction nodes")
+    p.close()
+    r.close()
+
+
 def test_a_replica_that_is_down_falls_back_to_the_primary(
     tmp_path: Path, pair: tuple[EmbeddedFalkorDB, EmbeddedFalkorDB]
 ) -> None:
