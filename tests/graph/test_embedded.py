@@ -12,6 +12,8 @@ import redis
 
 from core.errors import EmbeddedServerError
 from graph.embedded import EmbeddedFalkorDB
+from graph.falkordb_store import FalkorStore
+from tests.graph.test_store import T0, ev
 
 
 def test_restart_keeps_data_through_the_aof(tmp_path: Path) -> None:
@@ -23,6 +25,27 @@ def test_restart_keeps_data_through_the_aof(tmp_path: Path) -> None:
         client = redis.Redis(port=server.port)
         reply = client.execute_command("GRAPH.QUERY", "g", "MATCH (a:Account) RETURN a.id")
         assert reply[1] == [[b"a1"]]
+    finally:
+        server.stop()
+
+
+def test_a_stored_batch_comes_back_through_the_aof(tmp_path: Path) -> None:
+    """The store's MULTI/EXEC (GRAPH.BULK of the Transaction nodes, the query, the markers) is
+    replayed from the AOF whole."""
+    server = EmbeddedFalkorDB(tmp_path).start()
+    try:
+        store = FalkorStore(server.url, "g")
+        store.ensure_schema()
+        store.apply_batch(
+            [ev(f"t{i}", "transfer", 1.5, f"a{i % 3}", "b", ts=T0 + i) for i in range(5)]
+        )
+        store.close()
+        server.restart()
+        store = FalkorStore(server.url, "g")
+        found = store.find_transaction("t3")  # through the index on id
+        assert found is not None and found.amount == 1.5
+        assert store.counts()["Transaction"] == 5 and store.applied_ids(["t4"]) == {"t4"}
+        store.close()
     finally:
         server.stop()
 
