@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
@@ -91,7 +90,6 @@ class FalkorStore(PlannedWrites):
         self.lock_key = f"ringscope:{graph_name}:writer"
         self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
         self.generation = 0  # of the id cache: one up each time it is forgotten
-        self._forgetting = threading.Lock()  # a forget, or a prefetch's update of the cache
         # link edges (internal id pairs) known to exist: sent again only if the cache is cleared
         self._links: dict[str, set[tuple[int, int]]] = {
             name: set() for name in (*LINK_EDGES, *IDENTITY_EDGES)
@@ -110,7 +108,6 @@ class FalkorStore(PlannedWrites):
         self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
     ) -> BatchPlan:
         plan = super().prepare_batch(events, scores)
-        self._prefetch_ids(plan)
         premapped = Premapped(plan, self._ids, self._links, self.generation)
         plan.serialised = Serialised(plan, premapped)
         return plan
@@ -121,30 +118,8 @@ class FalkorStore(PlannedWrites):
         from graph.bulkcolumns import batch_plan
 
         plan = batch_plan(table, raws)
-        self._prefetch_ids(plan)
         plan.serialised = Serialised(plan, Premapped(plan, self._ids, self._links, self.generation))
         return plan
-
-    def _prefetch_ids(self, plan: BatchPlan) -> None:
-        """Cache, before the writer lock, the internal ids of the plan's nodes that exist: a node
-        found stays (ids change only when the graph is deleted or the server restarts, and both
-        forget the cache), so under the lock only those not found are looked up again, and more
-        edge rows are mapped before it. Only a shortcut: any failure leaves it to the lock."""
-        work = self._missing(plan)
-        if not work or self.profile is not None:
-            return
-        generation = self.generation
-        lookups = [(f"lookup_{label.lower()}_nodes", {"ids": chunk}) for label, chunk in work]
-        try:
-            replies = self._ids_queries(lookups, True)
-        except (redis.RedisError, OSError):
-            return
-        with self._forgetting:  # (prepared in the loader's thread, beside the writer's)
-            if generation != self.generation:  # forgotten meanwhile: these may be stale
-                return
-            for (label, _), found in zip(work, replies, strict=True):
-                if not isinstance(found, Exception):  # (no graph yet, say)
-                    self._ids[label].update(found)
 
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
         plan = self.as_plan(prepared)
@@ -290,13 +265,9 @@ class FalkorStore(PlannedWrites):
         return applied, absent, states
 
     def _uncached(self, plan: BatchPlan) -> list[tuple[str, list[str]]]:
-        """``(label, ids)`` of the plan's nodes whose internal ids are not cached, in chunks
-        (under the writer lock: a cache grown past its limit is forgotten first)."""
+        """``(label, ids)`` of the plan's nodes whose internal ids are not cached, in chunks."""
         if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
             self._forget_ids()
-        return self._missing(plan)
-
-    def _missing(self, plan: BatchPlan) -> list[tuple[str, list[str]]]:
         work: list[tuple[str, list[str]]] = []
         for label in NODE_LABELS:
             if label == "IP":  # addresses: the sightings hash first (_settle_ips)
@@ -371,12 +342,11 @@ class FalkorStore(PlannedWrites):
         return _ids_of(self.redis.execute_command(command, self.graph_name, query, "--compact"))
 
     def _forget_ids(self) -> None:
-        with self._forgetting:
-            self.generation += 1
-            for cache in self._ids.values():
-                cache.clear()
-            for links in self._links.values():
-                links.clear()
+        self.generation += 1
+        for cache in self._ids.values():
+            cache.clear()
+        for links in self._links.values():
+            links.clear()
 
     def _commit(
         self, ips: IpSettlement, ids: dict[str, dict[str, int]], created: set[int]

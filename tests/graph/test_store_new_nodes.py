@@ -89,19 +89,3 @@ def test_rows_mapped_before_the_lock_are_dropped_when_the_ids_were_forgotten(
     assert edge(store, "TRANSFERRED", "xa", "xb") == [1, 2.0, T0, T0]  # untouched
     used = "MATCH (a:Account)-[:USED]->(d:Device) RETURN a.id, d.id ORDER BY a.id"
     assert store.graph.ro_query(used).result_set == [["pa", "pd"], ["xa", "xd"]]
-
-
-def test_prepare_looks_up_the_nodes_that_exist_before_the_lock(store: FalkorStore) -> None:
-    """Preparing a batch caches the ids of its nodes that exist (a second process, cold cache), so
-    its edge rows to them are mapped before the writer lock; a node that does not exist yet is
-    left for the lookup under the lock, which creates it."""
-    store.apply_batch([ev("q1", "transfer", 1, "qa", "qb", ts=T0, device_id="qd")])
-    other = FalkorStore(store.url, store.graph_name)
-    plan = other.prepare_batch([ev("q2", "transfer", 5, "qa", "qc", ts=T0 + 1, device_id="qd")])
-    premapped = plan.serialised.premapped
-    assert premapped.rows["used"] and not premapped.rest["used"]  # qa and qd were found
-    assert list(premapped.rest["transferred"]) == [("qa", "qc")]  # qc is new
-    other.apply_prepared(plan)
-    assert edge(store, "TRANSFERRED", "qa", "qc") == [1, 5.0, T0 + 1, T0 + 1]
-    assert _one(store, "MATCH (a:Account) RETURN count(a)") == 3
-    other.close()
