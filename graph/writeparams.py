@@ -98,8 +98,10 @@ _TX_RECORDS = bulkformat.RecordEncoder(range(len(TX_PROPERTIES)))
 
 def tx_insert_args(count: int, records: bytes) -> list[Any]:
     """``GRAPH.BULK``'s arguments after the graph name for ``count`` Transaction nodes (their
-    ``records``): into a graph that exists, no BEGIN. (It checks no unique constraint: the
-    applied tx_id set, in the same MULTI/EXEC, is what keeps a transaction from going in twice.)"""
+    ``records``): into a graph that exists, no BEGIN. It checks no unique constraint (the
+    applied tx_id set, in the same MULTI/EXEC, keeps a transaction from going in twice), and a
+    malformed blob can bring the server down (seen with a header that lacked its property
+    count), so the records come only from graph/bulkformat.py's encoders, tested byte for byte."""
     return [count, 0, 1, 0, _TX_HEADER + records]
 
 
