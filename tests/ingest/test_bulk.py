@@ -258,23 +258,32 @@ def _dump(r: redis.Redis, key: bytes) -> Any:
     return kind
 
 
+def _clean_file_with_repeats(tmp_path: Path, seed: int) -> list[Path]:
+    """800 transaction events (no account events), then 150 of them again."""
+    events = [e for e in _rich_events(900, seed=seed) if "event" not in e][:800]
+    return [write_jsonl(tmp_path / "a.jsonl", events + events[100:150] + events[600:700])]
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, planner: str) -> list[int]:
+    """The batch sizes graph.bulkcolumns' ``planner`` is called with, from now on."""
+    import graph.bulkcolumns
+
+    planned: list[int] = []
+    real = getattr(graph.bulkcolumns, planner)
+    monkeypatch.setattr(
+        graph.bulkcolumns, planner, lambda t, raws: planned.append(len(raws)) or real(t, raws)
+    )
+    return planned
+
+
 def test_bulk_columnar_batches_leave_the_append_paths_state(
     tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Batches of clean transactions take the columnar plan; a batch whose tx_ids an earlier
     batch loaded goes back to the per-event plan, and the state is still the append path's."""
-    import graph.bulkcolumns
-
-    planned: list[int] = []
-    columns = graph.bulkcolumns.plan_columns
-    monkeypatch.setattr(
-        graph.bulkcolumns,
-        "plan_columns",
-        lambda t, raws: planned.append(len(raws)) or columns(t, raws),
-    )
+    planned = _count_calls(monkeypatch, "plan_columns")
     append, bulk = two_graphs
-    events = [e for e in _rich_events(900, seed=8) if "event" not in e][:800]
-    files = [write_jsonl(tmp_path / "a.jsonl", events + events[100:150] + events[600:700])]
+    files = _clean_file_with_repeats(tmp_path, seed=8)
     pipe = build_pipeline(_settings(append), append, scoring=False)
     a = load_files(files, pipe, batch_size=150)
     pipe2 = build_pipeline(_settings(bulk), bulk, scoring=False)
@@ -315,18 +324,9 @@ def test_append_columnar_batches_leave_the_per_event_state(
 ) -> None:
     """The append path plans clean batches column by column; the graph, applied set, edge log
     and sightings are those of the per-event plan, and so is a batch planned again for repeats."""
-    import graph.bulkcolumns
-
-    planned: list[int] = []
-    columns = graph.bulkcolumns.batch_plan
-    monkeypatch.setattr(
-        graph.bulkcolumns,
-        "batch_plan",
-        lambda t, raws: planned.append(len(raws)) or columns(t, raws),
-    )
+    planned = _count_calls(monkeypatch, "batch_plan")
     per_event, columnar = two_graphs
-    events = [e for e in _rich_events(900, seed=9) if "event" not in e][:800]
-    files = [write_jsonl(tmp_path / "a.jsonl", events + events[100:150] + events[600:700])]
+    files = _clean_file_with_repeats(tmp_path, seed=9)
     pipe = build_pipeline(_settings(columnar), columnar, scoring=False)
     b = load_files(files, pipe, batch_size=150)
     assert len(planned) == 7 and b.result.duplicates == 150

@@ -7,9 +7,10 @@ import random
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pytest
 
-from graph.batch import plan_batch
+from graph.batch import BatchPlan, plan_batch
 from graph.bulkcolumns import batch_plan, plan_columns
 from graph.bulkformat import node_record
 from ingest.columnar import read_clean
@@ -59,17 +60,22 @@ def _lines(events: list[dict[str, Any]]) -> list[str]:
     return [json.dumps(e, ensure_ascii=bool(i % 2)) + "\n" for i, e in enumerate(events)]
 
 
-@pytest.mark.parametrize("shape", ["epoch", "iso", "plain"])
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_columnar_plan_equals_the_per_event_plan(shape: str, seed: int) -> None:
+def _both_ways(shape: str, seed: int) -> tuple[list[str], pa.Table, BatchPlan]:
+    """A batch's lines, read_clean's table of them, and the per-event plan of their events."""
     events = _varied(700, seed) if shape != "plain" else make_events(700, seed=seed)
     raws = _lines(_iso(events) if shape == "iso" else events)
     table = read_clean(raws, 65536)
     assert table is not None
-    got = plan_columns(table, raws)
     parsed, rejected = Pipeline(None, "salt").parse(raws)  # type: ignore[arg-type]
     assert not rejected
-    want = plan_batch(parsed, set())
+    return raws, table, plan_batch(parsed, set())
+
+
+@pytest.mark.parametrize("shape", ["epoch", "iso", "plain"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_columnar_plan_equals_the_per_event_plan(shape: str, seed: int) -> None:
+    raws, table, want = _both_ways(shape, seed)
+    got = plan_columns(table, raws)
     assert got.tx_ids == want.tx_ids
     assert got.tx_blob == b"".join(node_record(row) for row in want.txs)
     assert got.log_json == orjson.dumps(want.log_rows)
@@ -138,14 +144,8 @@ def test_read_clean_declines_bad_lines() -> None:
 @pytest.mark.parametrize("shape", ["epoch", "iso", "plain"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_columnar_batch_plan_equals_the_per_event_plan(shape: str, seed: int) -> None:
-    events = _varied(700, seed) if shape != "plain" else make_events(700, seed=seed)
-    raws = _lines(_iso(events) if shape == "iso" else events)
-    table = read_clean(raws, 65536)
-    assert table is not None
+    raws, table, want = _both_ways(shape, seed)
     got = batch_plan(table, raws)
-    parsed, rejected = Pipeline(None, "salt").parse(raws)  # type: ignore[arg-type]
-    assert not rejected
-    want = plan_batch(parsed, set())
     assert orjson.dumps(got.txs) == orjson.dumps(want.txs)  # the floats, bit for bit
     assert got.tx_ids == want.tx_ids
     assert got.log_json == orjson.dumps(want.log_rows)
@@ -156,7 +156,7 @@ def test_columnar_batch_plan_equals_the_per_event_plan(shape: str, seed: int) ->
         assert [repr(agg[1]) for agg in got.money[name].values()] == [
             repr(agg[1]) for agg in pairs.values()
         ]
-    assert not got.events and got.source_events() == parsed  # parsed only when asked
+    assert not got.events and got.source_events() == want.events  # parsed only when asked
 
 
 def test_a_columnar_plan_made_again_without_applied_transactions() -> None:
