@@ -29,7 +29,6 @@ from core.ports import ApplyResult, PreparedBatch
 from core.scores import TxScore
 from core.transactions import TransactionRecord
 from graph.batch import (
-    IDENTITY_EDGES,
     LINK_EDGES,
     MONEY_EDGES,
     NODE_LABELS,
@@ -40,6 +39,7 @@ from graph.cypher import load_query
 from graph.decode import as_text
 from graph.edgelog import RedisEdgeLog
 from graph.ipsightings import IpSettlement, State, ips_key, settle_ips
+from graph.nodecache import NodeCache, chunks
 from graph.rings import FalkorRings
 from graph.schema import ensure_schema
 from graph.writeparams import (
@@ -57,8 +57,6 @@ if TYPE_CHECKING:  # pyarrow is imported only by the loaders that plan column by
 logger = logging.getLogger(__name__)
 
 _LOCK_TTL_MS = 15_000
-_ID_CACHE_LIMIT = 5_000_000
-_NODE_CHUNK = 10_000
 
 
 @functools.cache
@@ -88,12 +86,7 @@ class FalkorStore(PlannedWrites):
         self.log_key = f"ringscope:{graph_name}:log"
         self.ips_key = ips_key(graph_name)  # addresses one account has used (graph/ipsightings.py)
         self.lock_key = f"ringscope:{graph_name}:writer"
-        self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
-        self.generation = 0  # of the id cache: one up each time it is forgotten
-        # link edges (internal id pairs) known to exist: sent again only if the cache is cleared
-        self._links: dict[str, set[tuple[int, int]]] = {
-            name: set() for name in (*LINK_EDGES, *IDENTITY_EDGES)
-        }
+        self.cache = NodeCache()  # internal ids, and links known to exist (graph/nodecache.py)
         # benchmarks set this to a dict: writes then run as GRAPH.PROFILE and record, per query,
         # the execution time (ms) of each operation (benchmarks/ingest.py)
         self.profile: dict[str, dict[str, float]] | None = None
@@ -108,7 +101,7 @@ class FalkorStore(PlannedWrites):
         self, events: Sequence[Event], scores: dict[str, TxScore] | None = None
     ) -> BatchPlan:
         plan = super().prepare_batch(events, scores)
-        premapped = Premapped(plan, self._ids, self._links, self.generation)
+        premapped = Premapped(plan, self.cache.ids, self.cache.links, self.cache.generation)
         plan.serialised = Serialised(plan, premapped)
         return plan
 
@@ -118,7 +111,9 @@ class FalkorStore(PlannedWrites):
         from graph.bulkcolumns import batch_plan
 
         plan = batch_plan(table, raws)
-        plan.serialised = Serialised(plan, Premapped(plan, self._ids, self._links, self.generation))
+        plan.serialised = Serialised(
+            plan, Premapped(plan, self.cache.ids, self.cache.links, self.cache.generation)
+        )
         return plan
 
     def apply_prepared(self, prepared: PreparedBatch) -> ApplyResult:
@@ -132,7 +127,7 @@ class FalkorStore(PlannedWrites):
                 plan = self.fresh_part(plan)
                 if not plan.txs and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
-                absent = self._look_up(self._uncached(plan))
+                absent = self._look_up(self.cache.uncached(plan))
                 states = self._ip_states(plan)
             else:
                 applied, absent, states = first
@@ -143,7 +138,7 @@ class FalkorStore(PlannedWrites):
             ips = self._settle_ips(plan, states, absent)
             ids, created = self._create_nodes(ips.plan, absent)
             params = self._commit(ips, ids, created)
-        self._remember_links(params)  # after the lock: only this writer reads its cache
+        self.cache.remember_links(params)  # after the lock: only this writer reads its cache
         return ApplyResult(
             applied=len(plan.txs),
             duplicates=plan.duplicates,
@@ -161,7 +156,7 @@ class FalkorStore(PlannedWrites):
     def _check_graph_epoch(self) -> None:
         """If the graph was deleted under us, forget cached ids and the applied-id set."""
         if not self.redis.exists(self.graph_name):
-            self._forget_ids()
+            self.cache.forget()
             self.redis.delete(self.seen_key, self.log_key, self.ips_key)
             ensure_schema(self.graph)
 
@@ -176,13 +171,12 @@ class FalkorStore(PlannedWrites):
         for (label, chunk), found in zip(work, self._ids_queries(lookups, True), strict=True):
             if isinstance(found, Exception):
                 raise found
-            self._ids[label].update(found)
-            absent[label] += [k for k in chunk if k not in found]
+            absent[label] += self.cache.found(label, chunk, found)
         return absent
 
     def _ip_states(self, plan: BatchPlan) -> dict[str, State]:
         """The sightings-hash values of the plan's addresses whose node ids are not cached."""
-        ips = self._uncached_ips(plan)
+        ips = self.cache.uncached_ips(plan)
         return dict(zip(ips, self.redis.hmget(self.ips_key, ips), strict=True)) if ips else {}
 
     def _settle_ips(
@@ -193,18 +187,13 @@ class FalkorStore(PlannedWrites):
         the first accounts whose links the plan gained."""
         done = plan.serialised
         users = done.ip_users if isinstance(done, Serialised) and done.of(plan) else None
-        settled = settle_ips(plan, states, self._ids["IP"], users)
-        accounts = self._ids["Account"]
+        settled = settle_ips(plan, states, self.cache.ids["IP"], users)
+        accounts = self.cache.ids["Account"]
         work = [
             ("IP", settled.lookup),
             ("Account", [a for a in set(settled.first_users) if a not in accounts]),
         ]
-        chunks = [
-            (label, ids[i : i + _NODE_CHUNK])
-            for label, ids in work
-            for i in range(0, len(ids), _NODE_CHUNK)
-        ]
-        missing = self._look_up(chunks)
+        missing = self._look_up([(label, chunk) for label, ids in work for chunk in chunks(ids)])
         # an address not found: the hash and the graph disagree (say, a graph restored alone)
         absent["IP"] = settled.create + missing["IP"]
         if missing["Account"]:  # as unlikely: the first account's link is left out
@@ -214,10 +203,6 @@ class FalkorStore(PlannedWrites):
             for pair in [p for p in links if p[0] in gone]:
                 del links[pair]
         return settled
-
-    def _uncached_ips(self, plan: BatchPlan) -> list[str]:
-        cache = self._ids["IP"]
-        return [ip for ip in plan.nodes["IP"] if ip not in cache]
 
     def _first_round(
         self, plan: BatchPlan
@@ -229,8 +214,8 @@ class FalkorStore(PlannedWrites):
         then it goes one step at a time."""
         if self.profile is not None:
             return None
-        work = self._uncached(plan)
-        ips = self._uncached_ips(plan)
+        work = self.cache.uncached(plan)
+        ips = self.cache.uncached_ips(plan)
         pipe = self.redis.pipeline(transaction=False)
         pipe.exists(self.graph_name)
         if plan.tx_ids:
@@ -260,23 +245,8 @@ class FalkorStore(PlannedWrites):
             offset += 1
         for (label, chunk), reply in zip(work, replies[offset:], strict=True):
             found = _ids_of(reply)
-            self._ids[label].update(found)
-            absent[label] += [k for k in chunk if k not in found]
+            absent[label] += self.cache.found(label, chunk, found)
         return applied, absent, states
-
-    def _uncached(self, plan: BatchPlan) -> list[tuple[str, list[str]]]:
-        """``(label, ids)`` of the plan's nodes whose internal ids are not cached, in chunks."""
-        if sum(len(c) for c in self._ids.values()) > _ID_CACHE_LIMIT:
-            self._forget_ids()
-        work: list[tuple[str, list[str]]] = []
-        for label in NODE_LABELS:
-            if label == "IP":  # addresses: the sightings hash first (_settle_ips)
-                continue
-            cache = self._ids[label]
-            missing = [k for k in plan.nodes[label] if k not in cache]
-            for start in range(0, len(missing), _NODE_CHUNK):
-                work.append((label, missing[start : start + _NODE_CHUNK]))
-        return work
 
     def _create_nodes(
         self, plan: BatchPlan, absent: dict[str, list[str]]
@@ -286,15 +256,14 @@ class FalkorStore(PlannedWrites):
         created: set[int] = set()
         creates: list[tuple[str, list[list[Any]]]] = []
         for label in NODE_LABELS:
-            seen, cache = plan.nodes[label], self._ids[label]
+            seen, cache = plan.nodes[label], self.cache.ids[label]
             rows = [[k, seen[k]] for k in absent[label] if k in seen and k not in cache]
-            for start in range(0, len(rows), _NODE_CHUNK):
-                creates.append((label, rows[start : start + _NODE_CHUNK]))
+            creates += [(label, chunk) for chunk in chunks(rows)]
         if not creates:
-            return self._ids, created
+            return self.cache.ids, created
         queries = [(f"create_{label.lower()}_nodes", {"rows": rows}) for label, rows in creates]
         for (label, rows), made in zip(creates, self._ids_queries(queries, False), strict=True):
-            cache = self._ids[label]
+            cache = self.cache.ids[label]
             if isinstance(made, redis.ResponseError):
                 # a writer that bypassed the lock created one meanwhile: MERGE them all
                 logger.warning("creating %s nodes failed (%s); merging instead", label, made)
@@ -304,7 +273,7 @@ class FalkorStore(PlannedWrites):
                 raise made
             cache.update(made)
             created.update(made.values())
-        return self._ids, created
+        return self.cache.ids, created
 
     def _ids_queries(
         self, queries: list[tuple[str, dict[str, Any]]], read_only: bool
@@ -341,13 +310,6 @@ class FalkorStore(PlannedWrites):
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
         return _ids_of(self.redis.execute_command(command, self.graph_name, query, "--compact"))
 
-    def _forget_ids(self) -> None:
-        self.generation += 1
-        for cache in self._ids.values():
-            cache.clear()
-        for links in self._links.values():
-            links.clear()
-
     def _commit(
         self, ips: IpSettlement, ids: dict[str, dict[str, int]], created: set[int]
     ) -> dict[str, Any]:
@@ -357,7 +319,7 @@ class FalkorStore(PlannedWrites):
         if done is None or not done.of(plan):  # planned again without some transactions
             done = Serialised(plan)
         pre = done.premapped
-        if pre is not None and pre.generation != self.generation:
+        if pre is not None and pre.generation != self.cache.generation:
             pre = None
         params: dict[str, Any] = {"last_tx": plan.tx_ids[-1] if plan.tx_ids else None}
         for name in MONEY_EDGES:
@@ -366,7 +328,7 @@ class FalkorStore(PlannedWrites):
             else:  # premapped rows have no end made now: both existed before
                 old, new = split_new(plan.money_rows(name, ids, pre.rest[name]), created)
                 params[name], params[f"{name}_new"] = pre.rows[name] + old, new
-        for name, known in self._links.items():
+        for name, known in self.cache.links.items():
             if pre is None or name not in pre.rows:
                 rows, ready = plan.link_rows(name, ids, known), []
             else:
@@ -401,14 +363,6 @@ class FalkorStore(PlannedWrites):
         if self.profile is not None:
             self._record_profile("apply_batch", results[1 if plan.txs else 0])
         return params
-
-    def _remember_links(self, params: dict[str, Any]) -> None:
-        """Add the links a write made to the cache of links known to exist."""
-        for name, known in self._links.items():
-            if len(known) > _ID_CACHE_LIMIT:
-                known.clear()
-            known.update((row[0], row[1]) for row in params[name])
-            known.update((row[0], row[1]) for row in params.get(f"{name}_new", ()))
 
     def _profile(self, name: str, query: str) -> None:
         self._record_profile(
@@ -468,7 +422,7 @@ class FalkorStore(PlannedWrites):
             yield
         except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError) as exc:
             # Internal ids may change if the server comes back from its AOF: start afresh.
-            self._forget_ids()
+            self.cache.forget()
             raise GraphUnavailableError(f"FalkorDB at {self.url} unavailable: {exc}") from exc
 
     # --- reads ----------------------------------------------------------------------------

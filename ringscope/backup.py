@@ -211,7 +211,7 @@ def restore_backup(
         with (Path(tmp) / "redis.keys").open("rb") as keys:
             restored = restore_keys(raw, read_dumps(keys))
         _restore_files(staged, data_dir, settings.graph)
-    store._forget_ids()  # internal node ids belong to the graph that was replaced
+    store.cache.forget()  # internal node ids belong to the graph that was replaced
     _check_counts(store, manifest)
     logger.info(
         "restored graph %s: %d keys, %d files from %s",
