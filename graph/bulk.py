@@ -38,7 +38,6 @@ from graph.batch import (
     LINK_EDGES,
     MONEY_EDGES,
     NODE_LABELS,
-    TX_PROPERTIES,
     Pair,
 )
 from graph.bulksend import BulkSender
@@ -89,7 +88,6 @@ class BulkBuilder:
         self._tx_blobs: list[bytes] = []
         self._tx_pending = 0
         self._tx_bytes = 0
-        self._tx_header = bulkformat.header("Transaction", TX_PROPERTIES)
         # label -> {event id -> first_seen}
         self._nodes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
         # Nodes of these labels are final once folded (first_seen comes from the first batch
@@ -233,7 +231,7 @@ class BulkBuilder:
     # --- sending --------------------------------------------------------------------------
     def _flush_transactions(self) -> None:
         if self._tx_pending:
-            self._bulk([self._tx_header + b"".join(self._tx_blobs)], [], self._tx_pending, 0)
+            self._bulk([bulkformat.TX_HEADER + b"".join(self._tx_blobs)], [], self._tx_pending, 0)
             self._tx_blobs, self._tx_pending, self._tx_bytes = [], 0, 0
         for label, node_ids in self._unsent.items():
             if node_ids:

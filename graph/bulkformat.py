@@ -5,7 +5,8 @@ call only) requires that the graph key does not exist. Each blob is one label or
 its name and property names (NUL-terminated, after a uint32 count), then one record per entity:
 for a relation, source and destination internal ids (uint64 each), then each property as a type
 byte and a value. Nodes get internal ids 0, 1, 2, ... in the order they are sent, across calls.
-A null property (type 0) is not stored, as Cypher's CREATE does with a null.
+A null property (type 0) is not stored, as Cypher's CREATE does with a null. ``TX_HEADER`` and
+``transaction_records`` make the blob of Transaction nodes that both write paths send.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import struct
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
+
+from graph.batch import TX_PROPERTIES
 
 _NULL = b"\x00"
 _BOOL = struct.Struct("=B?")
@@ -202,3 +205,9 @@ def edge_records(
         out[f"t{i}"] = 4 if kind == "int" else 2
         out[f"v{i}"] = values
     return out.tobytes()
+
+
+# the blob of Transaction nodes: this header, then a record per TX_PROPERTIES row (the append
+# path's insert and the --bulk build send the same)
+TX_HEADER = header("Transaction", TX_PROPERTIES)
+transaction_records = RecordEncoder(range(len(TX_PROPERTIES))).encode

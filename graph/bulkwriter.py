@@ -17,7 +17,6 @@ from graph.batch import (
     IDENTITY_EDGES,
     LINK_EDGES,
     NODE_LABELS,
-    TX_PROPERTIES,
     BatchPlan,
     Pair,
     PlannedWrites,
@@ -64,7 +63,6 @@ class BulkWriter(PlannedWrites):
         self.graph_name = store.graph_name
         self.sink = sink
         self._batch, self._step = first, step
-        self._encoder = bulkformat.RecordEncoder(range(len(TX_PROPERTIES)))
         # what this writer has handed on: a node's first_seen and a link's first_ts come from
         # the first batch that has it, so a later batch of this writer need not send it again
         # (addresses are the builder's to tell apart: graph/bulkips.py)
@@ -117,7 +115,7 @@ class BulkWriter(PlannedWrites):
         if plan.txs or plan.accounts:
             self.store.redis.xadd(self.store.log_key, {"rows": orjson.dumps(plan.log_rows)})
             part.txs = len(plan.txs)
-            part.tx_blob = self._encoder.encode(plan.txs)
+            part.tx_blob = bulkformat.transaction_records(plan.txs)
             part.nodes = {
                 k: _unsent(v, self._passed_nodes[k]) for k, v in plan.nodes.items() if k != "IP"
             }

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from graph import bulkformat
-from graph.batch import EDGE_ENDS, IDENTITY_EDGES, MONEY_EDGES, TX_PROPERTIES, BatchPlan, Pair
+from graph.batch import EDGE_ENDS, IDENTITY_EDGES, MONEY_EDGES, BatchPlan, Pair
 from graph.ipsightings import users_by_ip
 
 
@@ -92,17 +92,13 @@ class Premapped:
             self.rows[name], self.rest[name] = rows, rest
 
 
-_TX_HEADER = bulkformat.header("Transaction", TX_PROPERTIES)
-_TX_RECORDS = bulkformat.RecordEncoder(range(len(TX_PROPERTIES)))
-
-
 def tx_insert_args(count: int, records: bytes) -> list[Any]:
     """``GRAPH.BULK``'s arguments after the graph name for ``count`` Transaction nodes (their
     ``records``): into a graph that exists, no BEGIN. It checks no unique constraint (the
     applied tx_id set, in the same MULTI/EXEC, keeps a transaction from going in twice), and a
     malformed blob can bring the server down (seen with a header that lacked its property
     count), so the records come only from graph/bulkformat.py's encoders, tested byte for byte."""
-    return [count, 0, 1, 0, _TX_HEADER + records]
+    return [count, 0, 1, 0, bulkformat.TX_HEADER + records]
 
 
 class Serialised:
@@ -114,7 +110,7 @@ class Serialised:
 
     def __init__(self, plan: BatchPlan, premapped: Premapped | None = None) -> None:
         self.plan = plan
-        self.tx_records = plan.tx_records or _TX_RECORDS.encode(plan.txs)
+        self.tx_records = plan.tx_records or bulkformat.transaction_records(plan.txs)
         self.log = plan.log_json or orjson.dumps(plan.log_rows)
         self.ip_users = users_by_ip(plan)
         self.premapped = premapped
