@@ -14,6 +14,7 @@ from typing import Any
 import redis
 
 from core.errors import RingscopeError
+from graph.resp import connection_pool
 
 _QUEUED = 2  # calls waiting for the thread, each up to a builder's chunk (bounded memory)
 
@@ -28,7 +29,9 @@ class BulkSender:
     def __init__(self, url: str, graph_name: str) -> None:
         self.graph_name = graph_name
         # GRAPH.BULK calls may take longer than the client's default 5 s socket timeout
-        self._client: redis.Redis[Any] = redis.Redis.from_url(url, socket_timeout=None)
+        self._client: redis.Redis[Any] = redis.Redis(
+            connection_pool=connection_pool(url, socket_timeout=None)
+        )
         self._calls: queue.Queue[list[Any] | None] = queue.Queue(maxsize=_QUEUED)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None

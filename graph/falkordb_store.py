@@ -40,6 +40,7 @@ from graph.decode import as_text
 from graph.edgelog import RedisEdgeLog
 from graph.ipsightings import IpSettlement, State, ips_key, settle_ips
 from graph.nodecache import NodeCache, chunks
+from graph.resp import FastPacker
 from graph.rings import FalkorRings
 from graph.schema import ensure_schema
 from graph.writeparams import (
@@ -77,7 +78,7 @@ class FalkorStore(PlannedWrites):
         self.url = url
         self.graph_name = graph_name
         try:
-            self.db = FalkorDB.from_url(url)
+            self.db = FalkorDB.from_url(url, command_packer=FastPacker())
         except redis.RedisError as exc:
             raise GraphUnavailableError(f"cannot reach FalkorDB at {url}: {exc}") from exc
         self.redis: redis.Redis[Any] = self.db.connection
