@@ -44,6 +44,7 @@ from graph.bulksend import BulkSender
 from graph.bulkwriter import BulkPart, BulkWriter
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
+from graph.memory import GIB, default_bulk_limit, resident_bytes
 from graph.schema import ensure_schema
 
 if TYPE_CHECKING:  # pyarrow (and numpy) are imported only by the loaders that use them
@@ -69,6 +70,10 @@ class GraphNotEmptyError(RingscopeError):
     """``--bulk`` was pointed at a graph that already holds data."""
 
 
+class BulkMemoryError(RingscopeError):
+    """A ``--bulk`` build outgrew the memory it may use (graph/memory.py)."""
+
+
 class BulkBuilder:
     """Builds graph ``store.graph_name`` from nothing: ``begin()``, ``fold()`` each batch's
     ``BulkPart`` in batch order, ``finish()`` (or ``abort()``).
@@ -77,8 +82,14 @@ class BulkBuilder:
     half-built graph.
     """
 
-    def __init__(self, store: FalkorStore, chunk_bytes: int = _CHUNK_BYTES) -> None:
+    def __init__(
+        self, store: FalkorStore, chunk_bytes: int = _CHUNK_BYTES, max_memory: int | None = None
+    ) -> None:
+        """``max_memory``: bytes this process may hold before the build stops (default: half
+        the memory available now)."""
         self.store = store
+        self.max_memory = max_memory if max_memory is not None else default_bulk_limit()
+        self._folded = 0  # transactions folded so far
         self.redis = store.redis
         self._sender = BulkSender(store.url, store.graph_name)
         self.chunk_bytes = chunk_bytes
@@ -187,6 +198,20 @@ class BulkBuilder:
                 mine_links[pair] = links[pair]
         if part.ips is not None:
             self._ips.append(part.ips)
+        self._folded += part.txs
+        self._check_memory()
+
+    def _check_memory(self) -> None:
+        held = resident_bytes()
+        if held > self.max_memory:
+            raise BulkMemoryError(
+                f"--bulk stopped after {self._folded:,} transactions: its running totals (one "
+                f"per distinct node, pair and address, sent at the end) brought this process to "
+                f"{held / GIB:.2f} GiB, over the {self.max_memory / GIB:.2f} GiB it may use "
+                "(--bulk-max-memory). The graph is left empty. Load these files without --bulk "
+                "(the append path caps its memory), or the first ones with --bulk and the rest "
+                "without it, or allow more memory."
+            )
 
     def _fold_money(self, name: str, columns: MoneyColumns) -> None:
         """Add a batch's sums per pair to the running ones (a pair occurs once in a batch, so

@@ -97,11 +97,13 @@ class Runtime:
         """Pipelines for loader processes (picklable: it crosses a spawn)."""
         return LoaderPipelines(self.settings, self.falkor().url)
 
-    def bulk_builder(self) -> BulkBuilder:
-        """Builds this (empty) graph with GRAPH.BULK (``ringscope ingest --bulk``)."""
+    def bulk_builder(self, max_memory: int | None = None) -> BulkBuilder:
+        """Builds this (empty) graph with GRAPH.BULK (``ringscope ingest --bulk``); it stops
+        when this process holds more than ``max_memory`` bytes (default: half the memory
+        available)."""
         from graph.bulk import BulkBuilder
 
-        return BulkBuilder(self.falkor())
+        return BulkBuilder(self.falkor(), max_memory=max_memory)
 
     def stream_worker(self, name: str | None = None, **kwargs: Any) -> StreamWorker:
         """A stream consumer with a store and pipeline of its own; ``close_worker`` ends it."""

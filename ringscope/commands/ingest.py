@@ -16,7 +16,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core.settings import load_settings
-from graph.bulk import GraphNotEmptyError
+from graph.bulk import BulkMemoryError, GraphNotEmptyError
+from graph.memory import GIB
 from ingest.bulk import load_files_bulk
 from ingest.files import LoadSummary, load_files
 from ingest.loader_process import loader_gc
@@ -46,6 +47,15 @@ def ingest(
     bulk: Annotated[
         bool, typer.Option(help="build an empty graph with GRAPH.BULK (refuses a non-empty one)")
     ] = False,
+    bulk_max_memory: Annotated[
+        float | None,
+        typer.Option(
+            min=0.01,
+            help="GiB the --bulk build may hold (it keeps a total per distinct node, pair and "
+            "address); past it the build stops and leaves the graph empty. "
+            "Default: half the memory available",
+        ),
+    ] = None,
 ) -> None:
     """Bulk-load event files into the graph: exactly once, invalid events dead-lettered."""
     settings = load_settings()
@@ -72,7 +82,8 @@ def ingest(
                 progress.update(task, advance=n, rate=(progress.tasks[0].completed + n) / elapsed)
 
             if bulk:
-                summary = _bulk(paths, runtime, batch_size, score, processes, advance)
+                limit = None if bulk_max_memory is None else int(bulk_max_memory * GIB)
+                summary = _bulk(paths, runtime, batch_size, score, processes, advance, limit)
             elif processes > 1 and not score and runtime.url is not None:
                 summary = load_files_parallel(
                     paths,
@@ -101,13 +112,14 @@ def _bulk(
     score: bool,
     processes: int,
     advance: Callable[[int, BatchResult], None],
+    max_memory: int | None,
 ) -> LoadSummary:
     pipeline = runtime.pipeline(scoring=score)
     try:
         return load_files_bulk(
             paths,
             pipeline,
-            runtime.bulk_builder(),
+            runtime.bulk_builder(max_memory),
             batch_size,
             advance,
             processes=processes,
@@ -116,6 +128,9 @@ def _bulk(
     except GraphNotEmptyError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    except BulkMemoryError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
     finally:
         pipeline.close()
 

@@ -13,7 +13,7 @@ import orjson
 import pytest
 import redis
 
-from graph.bulk import BulkBuilder, GraphNotEmptyError
+from graph.bulk import BulkBuilder, BulkMemoryError, GraphNotEmptyError
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from ingest.bulk import load_files_bulk
@@ -193,6 +193,27 @@ def test_bulk_refuses_a_graph_that_holds_anything(
     assert not store.redis.exists(store.lock_key)  # the lock is given back
 
 
+def test_a_build_over_its_memory_stops_and_leaves_the_graph_empty(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    store, _ = two_graphs
+    path = write_jsonl(tmp_path / "a.jsonl", make_events(1000, seed=7))
+    pipe = build_pipeline(_settings(store), store, scoring=False)
+    builder = BulkBuilder(store, max_memory=1)  # any process holds more: stops at the first fold
+    with pytest.raises(BulkMemoryError, match=r"stopped after 200 transactions: .* GiB, over"):
+        load_files_bulk(
+            [path],
+            pipe,
+            builder,
+            batch_size=200,
+            processes=2,
+            loaders=LoaderPipelines(_settings(store), store.url),
+        )
+    # the loaders had claimed and logged batches ahead of the fold: all of it is taken back
+    assert not store.redis.exists(store.graph_name, store.seen_key, store.log_key, store.ips_key)
+    assert not store.redis.exists(store.lock_key)
+
+
 def test_bulk_command_builds_and_then_refuses(
     tmp_path: Path, falkordb: EmbeddedFalkorDB, two_graphs: tuple[FalkorStore, FalkorStore]
 ) -> None:
@@ -212,6 +233,16 @@ def test_bulk_command_builds_and_then_refuses(
     assert refused.returncode == 2
     assert "is not empty" in refused.stderr
     assert store.counts()["Transaction"] == 300
+    store.redis.delete(store.graph_name, store.seen_key, store.log_key, store.ips_key)
+    small = subprocess.run(
+        [*cmd, "--bulk-max-memory", "0.01"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert small.returncode == 1
+    assert "--bulk stopped after 300 transactions" in " ".join(small.stderr.split())
+    assert not store.redis.exists(store.graph_name, store.seen_key, store.lock_key)
 
 
 def test_bulk_with_scoring_leaves_the_same_features_and_scores(
