@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -70,10 +70,6 @@ class GraphNotEmptyError(RingscopeError):
     """``--bulk`` was pointed at a graph that already holds data."""
 
 
-class BulkMemoryError(RingscopeError):
-    """A ``--bulk`` build outgrew the memory it may use (graph/memory.py)."""
-
-
 class BulkBuilder:
     """Builds graph ``store.graph_name`` from nothing: ``begin()``, ``fold()`` each batch's
     ``BulkPart`` in batch order, ``finish()`` (or ``abort()``).
@@ -85,11 +81,11 @@ class BulkBuilder:
     def __init__(
         self, store: FalkorStore, chunk_bytes: int = _CHUNK_BYTES, max_memory: int | None = None
     ) -> None:
-        """``max_memory``: bytes this process may hold before the build stops (default: half
-        the memory available now)."""
+        """``max_memory``: bytes this process may hold before ``over_memory()`` says so
+        (default: half the memory available now)."""
         self.store = store
         self.max_memory = max_memory if max_memory is not None else default_bulk_limit()
-        self._folded = 0  # transactions folded so far
+        self.folded = 0  # transactions folded so far
         self.redis = store.redis
         self._sender = BulkSender(store.url, store.graph_name)
         self.chunk_bytes = chunk_bytes
@@ -144,9 +140,10 @@ class BulkBuilder:
             self._unlock()
             raise
 
-    def writer(self) -> BulkWriter:
-        """The store port that folds each batch into this build, in this process."""
-        return BulkWriter(self.store, self.fold)
+    def writer(self, sink: Callable[[BulkPart], None] | None = None) -> BulkWriter:
+        """The store port that hands each batch to ``sink`` (default: this build's ``fold``),
+        in this process."""
+        return BulkWriter(self.store, sink or self.fold)
 
     def finish(self) -> None:
         """Send the accounts and the edges, wait for the constraints, release the lock."""
@@ -198,20 +195,18 @@ class BulkBuilder:
                 mine_links[pair] = links[pair]
         if part.ips is not None:
             self._ips.append(part.ips)
-        self._folded += part.txs
-        self._check_memory()
+        self.folded += part.txs
 
-    def _check_memory(self) -> None:
+    def over_memory(self) -> str | None:
+        """Whether this process holds more than ``max_memory`` (the running totals grow with
+        the distinct nodes, pairs and addresses): then why, in words; else None."""
         held = resident_bytes()
-        if held > self.max_memory:
-            raise BulkMemoryError(
-                f"--bulk stopped after {self._folded:,} transactions: its running totals (one "
-                f"per distinct node, pair and address, sent at the end) brought this process to "
-                f"{held / GIB:.2f} GiB, over the {self.max_memory / GIB:.2f} GiB it may use "
-                "(--bulk-max-memory). The graph is left empty. Load these files without --bulk "
-                "(the append path caps its memory), or the first ones with --bulk and the rest "
-                "without it, or allow more memory."
-            )
+        if held <= self.max_memory:
+            return None
+        return (
+            f"the --bulk build held {held / GIB:.2f} GiB after {self.folded:,} transactions, "
+            f"over the {self.max_memory / GIB:.2f} GiB it may (--bulk-max-memory)"
+        )
 
     def _fold_money(self, name: str, columns: MoneyColumns) -> None:
         """Add a batch's sums per pair to the running ones (a pair occurs once in a batch, so

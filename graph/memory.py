@@ -4,8 +4,8 @@ A ``--bulk`` build keeps a running total per distinct node, money pair and addre
 sends them at the end (graph/bulk.py), so its memory grows with the distinct pairs of the input:
 on bank-like data 0.8-1 KiB per transaction (470 MiB at 482k transactions, 2.0 GiB at 2M),
 which a backfill of 100M transactions would not fit. The build checks its memory after every
-batch and stops cleanly (graph left empty, lock given back) rather than be killed by the kernel
-half way.
+batch and, past its limit, ends early and leaves the rest to the append path (ingest/bulk.py)
+rather than be killed by the kernel half way.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ class LoadSummary:
     result: BatchResult = field(default_factory=BatchResult)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # files stopped early (corrupt), one line each
+    notes: list[str] = field(default_factory=list)  # how the load went, where it needs saying
 
     @property
     def rate(self) -> float:
@@ -57,12 +58,18 @@ def load_files(
     batch_size: int = 5000,
     on_progress: Callable[[int, BatchResult], None] | None = None,
     shard: tuple[int, int] = (0, 1),
+    *,
+    first_batch: int = 0,
+    stop_at: Callable[[int], bool] | None = None,
 ) -> LoadSummary:
     """Load every file through the pipeline; rejected events go to its dead-letter sink.
 
     Args:
         shard: ``(k, n)`` loads only the k-th of every n batches, so n processes can share the
             files (see ingest/parallel.py).
+        first_batch: batches before this one (numbered from 0 across the files) are skipped.
+        stop_at: asked with each batch's number before the batch is read: True stops the load
+            there (a ``--bulk`` build past its memory: ingest/bulk.py).
     """
     for path in paths:
         if not path.is_file():
@@ -111,7 +118,10 @@ def load_files(
     start = time.perf_counter()
     thread.start()
     try:
-        for raws, sources in _batches(paths, pipeline.max_event_bytes, batch_size, shard, summary):
+        batches = _batches(paths, pipeline.max_event_bytes, batch_size, shard, first_batch, summary)
+        for number, raws, sources in batches:
+            if stop_at is not None and stop_at(number):
+                break
             summary.read += len(raws)
             submit(raws, sources)
             if failure:
@@ -151,10 +161,16 @@ class _Sources(Sequence[str]):
 
 
 def _batches(
-    paths: list[Path], max_line_bytes: int, size: int, shard: tuple[int, int], summary: LoadSummary
-) -> Iterator[tuple[list[Any], _Sources]]:
+    paths: list[Path],
+    max_line_bytes: int,
+    size: int,
+    shard: tuple[int, int],
+    first: int,
+    summary: LoadSummary,
+) -> Iterator[tuple[int, list[Any], _Sources]]:
     """The batches of ``size`` records of the files that are this shard's (``(k, n)``: every
-    n-th from the k-th), in order; a batch may span files.
+    n-th from the k-th) from batch ``first`` on, in order, with their numbers; a batch may span
+    files.
 
     JSONL is read here without a generator per line: a line of another shard's batch is only
     counted (an ASCII line is not even decoded), and ``file:line`` is made only for a rejected
@@ -168,14 +184,14 @@ def _batches(
     for path in paths:
         if file_format(path) != "jsonl":
             for raw, source in read_guarded(path, max_line_bytes, summary.errors):
-                keep = batch_no % of == mine
+                keep = batch_no % of == mine and batch_no >= first
                 raws.append(raw if keep else None)
                 if keep:
                     sources.names.append(source)
                     sources.numbers.append(None)
                 if len(raws) >= size:
                     if keep:
-                        yield raws, sources
+                        yield batch_no, raws, sources
                     batch_no += 1
                     raws, sources = [], _Sources()
             continue
@@ -187,7 +203,7 @@ def _batches(
                 line_no = 0
                 while line := readline(max_line_bytes + 1):
                     line_no += 1
-                    keep = batch_no % of == mine
+                    keep = batch_no % of == mine and batch_no >= first
                     item: Any
                     if len(line) > max_line_bytes and line[-1:] != b"\n":
                         item = overlong(fh, line, max_line_bytes, f"{name}:{line_no}")
@@ -212,7 +228,7 @@ def _batches(
                         sources.numbers.append(line_no)
                     if len(raws) >= size:
                         if keep:
-                            yield raws, sources
+                            yield batch_no, raws, sources
                         batch_no += 1
                         raws, sources = [], _Sources()
         except corrupt_errors() as exc:
@@ -222,8 +238,8 @@ def _batches(
             )
             logger.error("%s", message)
             summary.errors.append(message)
-    if raws and batch_no % of == mine:
-        yield raws, sources
+    if raws and batch_no % of == mine and batch_no >= first:
+        yield batch_no, raws, sources
 
 
 __all__ = ["LoadSummary", "Rejection", "load_files"]

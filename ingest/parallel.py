@@ -3,8 +3,11 @@
 One Python process parses, validates and plans about as fast as FalkorDB writes, so a single
 process leaves the server idle half the time (the GIL caps the Python side at one core). Each
 process runs the ordinary threaded loader on its share; the store's writer lock serialises only
-the graph commits, and the aggregates are sums, minima and maxima, so the order of batches does
-not change the result.
+the graph commits, in whichever order the processes reach it. A money edge's count, total, first
+and last ts are sums, minima and maxima, so that order does not change them (a total up to float
+rounding); a node's first_seen and a link's first_ts (USED, FROM_IP, and the ts an address's
+first user is kept with) are those of the first batch committed with it, the first in the files
+only when one process loads them (``--bulk`` folds in file order).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class _Job:
     batch_size: int
     shard: tuple[int, int]
     score: bool
+    first_batch: int
 
 
 def _load_shard(job: _Job, progress: Any) -> LoadSummary:
@@ -55,6 +59,7 @@ def _load_shard(job: _Job, progress: Any) -> LoadSummary:
             job.batch_size,
             lambda n, r: progress.put((n, r.applied)),
             shard=job.shard,
+            first_batch=job.first_batch,
         )
 
 
@@ -73,14 +78,19 @@ def load_files_parallel(
     batch_size: int = 5000,
     score: bool = False,
     on_progress: Callable[[int, BatchResult], None] | None = None,
+    first_batch: int = 0,
 ) -> LoadSummary:
-    """Load the files with ``processes`` loader processes, each on a pipeline from ``opener``."""
+    """Load the files with ``processes`` loader processes, each on a pipeline from ``opener``
+    (from batch ``first_batch`` on)."""
     started = time.perf_counter()
     if not score:
         preload_columnar()
     ctx = loader_context()
     progress, results = ctx.Queue(), ctx.Queue()
-    jobs = [_Job(opener, paths, batch_size, (k, processes), score) for k in range(processes)]
+    jobs = [
+        _Job(opener, paths, batch_size, (k, processes), score, first_batch)
+        for k in range(processes)
+    ]
     procs = [ctx.Process(target=_run, args=(job, progress, results), daemon=True) for job in jobs]
     for proc in procs:
         proc.start()
@@ -141,5 +151,6 @@ def combine_summaries(
         total.result.add(part.result)
         # every process reads every file, so each meets the same corrupt one: say it once
         total.errors.extend(e for e in part.errors if e not in total.errors)
+        total.notes.extend(n for n in part.notes if n not in total.notes)
     total.seconds = time.perf_counter() - started
     return total

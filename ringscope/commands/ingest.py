@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core.settings import load_settings
-from graph.bulk import BulkMemoryError, GraphNotEmptyError
+from graph.bulk import GraphNotEmptyError
 from graph.memory import GIB
 from ingest.bulk import load_files_bulk
 from ingest.files import LoadSummary, load_files
@@ -52,8 +52,8 @@ def ingest(
         typer.Option(
             min=0.01,
             help="GiB the --bulk build may hold (it keeps a total per distinct node, pair and "
-            "address); past it the build stops and leaves the graph empty. "
-            "Default: half the memory available",
+            "address); past it the build ends with the batches read and the append path loads "
+            "the rest. Default: half the memory available",
         ),
     ] = None,
 ) -> None:
@@ -99,6 +99,8 @@ def ingest(
                 finally:
                     pipeline.close()
     _print_summary(summary, settings.dead_letter_stream)
+    for note in summary.notes:
+        console.print(f"[bold]note:[/] {note}", highlight=False)
     for message in summary.errors:  # a corrupt file stopped early: said once, no traceback
         console.print(f"[bold red]error:[/] {message}", highlight=False)
     if summary.errors:
@@ -128,9 +130,6 @@ def _bulk(
     except GraphNotEmptyError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    except BulkMemoryError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from None
     finally:
         pipeline.close()
 
