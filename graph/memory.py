@@ -27,13 +27,36 @@ def resident_bytes() -> int:
         return int(peak) if sys.platform == "darwin" else int(peak) * 1024  # bytes there, KiB here
 
 
-def default_bulk_limit() -> int:
-    """Half the memory available now: the FalkorDB server grows with the graph too."""
+# a container's memory limit and use: cgroup v2, then v1 (a limit of "max", or v1's huge number
+# when there is none, leaves the machine's figure)
+CGROUP_FILES = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+)
+MEMINFO = "/proc/meminfo"
+
+
+def available_bytes() -> int:
+    """Memory this process could still get: the machine's available memory, or what is left
+    under its cgroup's limit (a container's) if that is less."""
+    available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     try:
-        with open("/proc/meminfo") as fh:
+        with open(MEMINFO) as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 2
+                    available = int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    for limit_file, usage_file in CGROUP_FILES:
+        try:
+            with open(limit_file) as limit, open(usage_file) as usage:
+                room = int(limit.read()) - int(usage.read())
+        except (OSError, ValueError):  # absent, or "max"
+            continue
+        available = min(available, max(room, 0))
+    return available
+
+
+def default_bulk_limit() -> int:
+    """Half the memory available now: the FalkorDB server grows with the graph too."""
+    return available_bytes() // 2

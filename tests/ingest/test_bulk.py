@@ -415,3 +415,21 @@ def test_append_columnar_batches_leave_the_per_event_state(
     for part in want:
         assert got[part] == want[part], part
     r.close()
+
+
+def test_the_default_memory_cap_heeds_a_containers_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph import memory
+
+    (tmp_path / "meminfo").write_text("MemTotal: 67108864 kB\nMemAvailable: 33554432 kB\n")
+    (tmp_path / "max").write_text("max\n")
+    (tmp_path / "limit").write_text(f"{4 * memory.GIB}\n")
+    (tmp_path / "usage").write_text(f"{1 * memory.GIB}\n")
+    monkeypatch.setattr(memory, "MEMINFO", str(tmp_path / "meminfo"))
+    unlimited = ((str(tmp_path / "max"), str(tmp_path / "usage")),)
+    monkeypatch.setattr(memory, "CGROUP_FILES", unlimited)
+    assert memory.default_bulk_limit() == 16 * memory.GIB  # half the machine's 32 GiB available
+    limited = (*unlimited, (str(tmp_path / "limit"), str(tmp_path / "usage")))
+    monkeypatch.setattr(memory, "CGROUP_FILES", limited)
+    assert memory.default_bulk_limit() == int(1.5 * memory.GIB)  # half the container's 3 GiB left
