@@ -289,15 +289,21 @@ def test_bulk_command_builds_and_then_refuses(
     assert not store.redis.exists(store.lock_key)
 
 
+@pytest.mark.parametrize("max_memory", [None, 1], ids=["whole", "past-its-memory"])
 def test_bulk_with_scoring_leaves_the_same_features_and_scores(
-    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore], max_memory: int | None
 ) -> None:
     append, bulk = two_graphs
     path = write_jsonl(tmp_path / "a.jsonl", make_events(600, seed=12, accounts=40))
     pipe = build_pipeline(_settings(append), append, scoring=True)
-    load_files([path], pipe, batch_size=150)
+    load_files([path], pipe, batch_size=50)
     pipe2 = build_pipeline(_settings(bulk), bulk, scoring=True)
-    load_files_bulk([path], pipe2, BulkBuilder(bulk), batch_size=150)
+    b = load_files_bulk([path], pipe2, BulkBuilder(bulk, max_memory=max_memory), batch_size=50)
+    if max_memory is not None:  # the build ends after the batches read by its first fold (a
+        # few: the reader runs ahead); the append path, and its scoring, go on from there
+        [note] = b.notes
+        found = re.search(r"ended after (\d+) batches .* the other ([\d,]+) events", note)
+        assert found is not None and 1 <= int(found[1]) <= 6 and int(found[2]) >= 300, note
     r = redis.Redis.from_url(append.url)
     want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
     for part in want:
