@@ -38,7 +38,6 @@ from graph.batch import (
     LINK_EDGES,
     MONEY_EDGES,
     NODE_LABELS,
-    Pair,
 )
 from graph.bulksend import BulkSender
 from graph.bulkwriter import BulkPart, BulkWriter
@@ -104,8 +103,12 @@ class BulkBuilder:
         self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
         self._unsent: dict[str, list[str]] = {label: [] for label in _STREAMED}
         self._opened: dict[str, int] = {}
-        # money edge -> {pair -> row of its sums in self._sums[edge]}
-        self._money: dict[str, dict[Pair, int]] = {k: {} for k in MONEY_EDGES}
+        # label -> {event id -> its code}: 0, 1, 2 ... in the order nodes are first folded
+        self._codes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
+        # money edge -> {pair key -> row of its sums in self._sums[edge]}, a pair's key being
+        # its ends' codes in one int (source << 32 | target): a tuple of the two id strings
+        # cost ~3x the memory, and the pairs are most of what the build holds
+        self._money: dict[str, dict[int, int]] = {k: {} for k in MONEY_EDGES}
         self._sums: dict[str, list[Any]] = {}  # edge -> [counts, totals, firsts, lasts] arrays
         self._links: dict[str, dict[tuple[str, str], int]] = {
             k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)
@@ -181,8 +184,10 @@ class BulkBuilder:
             # an earlier batch's first_seen stands (set.difference iterates over the batch's
             # ids; ``keys() - keys()`` would iterate over everything folded so far)
             fresh = set(seen).difference(mine)
+            codes = self._codes[label]
             for node_id in fresh:
                 mine[node_id] = seen[node_id]
+                codes[node_id] = len(codes)
             if label in self._unsent:
                 self._unsent[label].extend(fresh)
         for account_id, opened_at in part.opened:
@@ -214,15 +219,18 @@ class BulkBuilder:
         import numpy as np
 
         src, dst, count, total, first, last = columns
+        src_label, dst_label = EDGE_ENDS[name]  # both ends were folded by now, in this batch
+        s = np.fromiter(map(self._codes[src_label].__getitem__, src), np.int64, len(src))
+        d = np.fromiter(map(self._codes[dst_label].__getitem__, dst), np.int64, len(dst))
+        keys: list[int] = ((s << 32) | d).tolist()
         index = self._money[name]
-        pairs = list(zip(src, dst, strict=True))
         get = index.get
-        rows = np.fromiter((get(p, -1) for p in pairs), np.int64, len(pairs))
+        rows = np.fromiter((get(k, -1) for k in keys), np.int64, len(keys))
         new = np.flatnonzero(rows < 0)
         if len(new):
             start = len(index)
             rows[new] = np.arange(start, start + len(new))
-            index.update(zip([pairs[i] for i in new], range(start, start + len(new)), strict=True))
+            index.update(zip([keys[i] for i in new], range(start, start + len(new)), strict=True))
             self._grow_sums(name, len(index))
         counts, totals, firsts, lasts = self._sums[name]
         counts[rows] += count
@@ -298,14 +306,29 @@ class BulkBuilder:
         return self._ids
 
     def _send_edges(self, ids: dict[str, dict[str, int]]) -> None:
+        import numpy as np
+
+        # by label, each code's internal id (codes count up in the order of self._codes)
+        by_code = {
+            label: np.fromiter(map(ids[label].__getitem__, codes), np.uint64, len(codes))
+            for label, codes in self._codes.items()
+            if codes
+        }
+        self._codes.clear()
         for name in (*MONEY_EDGES, *LINK_EDGES, *IDENTITY_EDGES):
             src_label, dst_label = EDGE_ENDS[name]
-            src, dst = ids[src_label], ids[dst_label]
             pairs = self._money[name] if name in MONEY_EDGES else self._links[name]
             if not pairs:
                 continue
-            s = [src[a] for a, _ in pairs]
-            d = [dst[b] for _, b in pairs]
+            s: Sequence[int]
+            d: Sequence[int]
+            if name in MONEY_EDGES:  # in row order: the order pairs were first folded
+                keys = np.fromiter(self._money[name], np.int64, len(pairs))
+                s, d = by_code[src_label][keys >> 32], by_code[dst_label][keys & 0xFFFFFFFF]
+            else:
+                src, dst = ids[src_label], ids[dst_label]
+                s = [src[a] for a, _ in self._links[name]]
+                d = [dst[b] for _, b in self._links[name]]
             props: tuple[tuple[str, Sequence[Any]], ...]
             if name in MONEY_EDGES:
                 head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
