@@ -2,7 +2,7 @@
 
 A ``--bulk`` build keeps a running total per distinct node, money pair and address until it
 sends them at the end (graph/bulk.py), so its memory grows with the distinct pairs of the input:
-on bank-like data 0.8-1 KiB per transaction (470 MiB at 482k transactions, 2.0 GiB at 2M),
+on bank-like data 0.6-0.9 KiB per transaction (peak 403 MB at 482k transactions, 1.9 GB at 2M),
 which a backfill of 100M transactions would not fit. The build checks its memory after every
 batch and, past its limit, ends early and leaves the rest to the append path (ingest/bulk.py)
 rather than be killed by the kernel half way.
