@@ -62,8 +62,6 @@ def load_files_bulk(
     if pipeline.scorer is None:
         preload_columnar()
     parallel = processes > 1 and pipeline.scorer is None
-    if parallel:
-        assert loaders is not None, "loader processes need a PipelineOpener"
     stop = _Stop(loader_context(), processes if parallel else 1)
 
     builder.begin()
@@ -71,7 +69,7 @@ def load_files_bulk(
     gc.disable()  # the aggregates make no cycles; full passes over them cost ~5% of the build
     try:
         if parallel:
-            assert loaders is not None
+            assert loaders is not None, "loader processes need a PipelineOpener"
             summary = _parallel(paths, loaders, builder, processes, batch_size, on_progress, stop)
         else:
             summary = _in_process(paths, pipeline, builder, batch_size, on_progress, stop)
@@ -119,7 +117,7 @@ class _Stop:
         self.why = ""
 
     def read(self, loader: int, batch: int) -> bool:
-        """Loader ``loader`` is about to read batch ``batch``: True if it must stop instead."""
+        """Loader ``loader`` is about to load batch ``batch``: True if it must stop there."""
         with self._lock:
             if batch >= self._limit.value:
                 return True
