@@ -59,7 +59,7 @@ def plan_columns(table: pa.Table, raws: list[str]) -> ColumnPlan:
     plan.tx_blob = _records(cols)
     plan.log_json = _log_json(cols, ts, _escapes(table))
     plan.nodes, plan.money, plan.links = _graph_parts(cols, ts)
-    plan.ips = IpRows.of_columns(cols["account_id"], cols["ip"], ts)
+    plan.ips = IpRows(*_first_pairs(cols["account_id"], cols["ip"], ts))
     return plan
 
 
@@ -272,21 +272,28 @@ def _first_ts(keys: pa.Array, ts: _Ints) -> dict[str, int]:
     return dict(zip(distinct.to_pylist(), first.tolist(), strict=True))
 
 
-def _pair_groups(src: pa.Array, dst: pa.Array) -> tuple[_Ints, list[Pair], _Ints]:
-    """Like ``_groups`` for (src, dst) pairs; ids hold no control characters, so a \x01
-    between them keeps pairs apart."""
+def _pair_groups(src: pa.Array, dst: pa.Array) -> tuple[_Ints, pa.Array, _Ints]:
+    """Like ``_groups`` for (src, dst) pairs, but with the row where each pair first occurs (to
+    read its ends from) in place of the distinct keys; ids hold no control characters, so a
+    \x01 between them keeps pairs apart."""
     codes, distinct, rows = _groups(pc.binary_join_element_wise(src, dst, "\x01"))
     first = np.full(len(distinct), len(src), np.int64)
-    np.minimum.at(first, codes, rows)  # a row of each pair, to read its ends from
-    at = pa.array(first)
-    pairs = list(zip(src.take(at).to_pylist(), dst.take(at).to_pylist(), strict=True))
-    return codes, pairs, rows
+    np.minimum.at(first, codes, rows)
+    return codes, pa.array(first), rows
+
+
+def _first_pairs(src: pa.Array, dst: pa.Array, ts: _Ints) -> tuple[pa.Array, pa.Array, _Ints]:
+    """The distinct (src, dst) pairs of the rows that have both, in order of first appearance,
+    as two arrays, and each pair's first ts."""
+    codes, at, rows = _pair_groups(src, dst)
+    first = np.full(len(at), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first, codes, ts[rows])
+    return src.take(at), dst.take(at), first
 
 
 def _first_pair_ts(src: pa.Array, dst: pa.Array, ts: _Ints) -> dict[Pair, int]:
-    codes, pairs, rows = _pair_groups(src, dst)
-    first = np.full(len(pairs), np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first, codes, ts[rows])
+    sources, targets, first = _first_pairs(src, dst, ts)
+    pairs = zip(sources.to_pylist(), targets.to_pylist(), strict=True)
     return dict(zip(pairs, first.tolist(), strict=True))
 
 
@@ -294,15 +301,15 @@ def _money(src: pa.Array, dst: pa.Array, mask: pa.Array, ts: _Ints, amount: Any)
     """Sources, targets, counts, totals, first and last ts per pair of the rows in ``mask``;
     totals are added in row order (``bincount`` adds its weights one by one, as the per-event
     plan does)."""
-    codes, pairs, rows = _pair_groups(pc.if_else(mask, src, None), dst)
-    size = len(pairs)
+    codes, at, rows = _pair_groups(pc.if_else(mask, src, None), dst)
+    size = len(at)
     first = np.full(size, np.iinfo(np.int64).max, np.int64)
     last = np.full(size, np.iinfo(np.int64).min, np.int64)
     np.minimum.at(first, codes, ts[rows])
     np.maximum.at(last, codes, ts[rows])
     return (
-        [s for s, _ in pairs],
-        [d for _, d in pairs],
+        src.take(at).to_pylist(),
+        dst.take(at).to_pylist(),
         np.bincount(codes, minlength=size).astype(np.int64),
         np.bincount(codes, weights=amount[rows], minlength=size),
         first,

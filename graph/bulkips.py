@@ -45,20 +45,6 @@ class IpRows:
             np.fromiter(links.values(), np.int64, len(links)),
         )
 
-    @classmethod
-    def of_columns(cls, accounts: pa.Array, ips: pa.Array, ts: _Ints) -> IpRows:
-        """From a batch's columns (rows without an address are left out)."""
-        valid = pc.is_valid(ips)
-        accounts, ips = accounts.filter(valid), ips.filter(valid)
-        ts = ts[valid.to_numpy(zero_copy_only=False)]
-        encoded = pc.dictionary_encode(pc.binary_join_element_wise(accounts, ips, "\x01"))
-        codes = encoded.indices.to_numpy().astype(np.int64)
-        first = np.full(len(encoded.dictionary), _LATEST, np.int64)
-        np.minimum.at(first, codes, ts)
-        _, rows = np.unique(codes, return_index=True)  # a pair's first row; codes come in
-        at = pa.array(rows)  # order of first occurrence, so these rows do too
-        return cls(accounts.take(at), ips.take(at), first)
-
 
 @dataclass
 class IpSettled:
