@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+from contextlib import suppress
 
 GIB = 1 << 30
 
@@ -40,13 +41,10 @@ def available_bytes() -> int:
     """Memory this process could still get: the machine's available memory, or what is left
     under its cgroup's limit (a container's) if that is less."""
     available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    try:
-        with open(MEMINFO) as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    available = int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+    with suppress(OSError, ValueError, IndexError), open(MEMINFO) as fh:  # else all of it
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
     for limit_file, usage_file in CGROUP_FILES:
         try:
             with open(limit_file) as limit, open(usage_file) as usage:

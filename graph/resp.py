@@ -8,6 +8,7 @@ under the writer lock, SADD in its MULTI/EXEC), so that pass cost more than the 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 import hiredis
@@ -27,11 +28,11 @@ class FastPacker:
 
     def pack(self, *args: Any) -> list[bytes]:
         head = args[0]
-        if type(head) is str and " " not in head:  # "SCRIPT LOAD" and the like: split below
-            try:
+        # not "SCRIPT LOAD" and the like, nor a bytearray or memoryview (a TypeError here; or a
+        # type nothing can send, refused below): those take the general path
+        if type(head) is str and " " not in head:
+            with suppress(TypeError):
                 return [hiredis.pack_command(args)]
-            except TypeError:  # a bytearray or memoryview (or a bad type: the error below)
-                pass
         packed: list[bytes] = self._general.pack(*args)
         return packed
 
