@@ -84,6 +84,17 @@ _INDEXED = [
 ]
 
 
+def _assert_same_state(want: FalkorStore, got: FalkorStore) -> None:
+    """Everything ``_state`` reads is equal in the two graphs."""
+    r = redis.Redis.from_url(want.url)
+    try:
+        expected, found = _state(r, want.graph_name), _state(r, got.graph_name)
+        for part in expected:
+            assert found[part] == expected[part], part
+    finally:
+        r.close()
+
+
 def _via_index(r: redis.Redis, graph: str, query: str) -> int:
     plan = b" ".join(r.execute_command("GRAPH.EXPLAIN", graph, query))
     assert b"Index Scan" in plan, plan  # the lookup goes through the index
@@ -371,11 +382,7 @@ def test_bulk_columnar_batches_leave_the_append_paths_state(
     b = load_files_bulk(files, pipe2, BulkBuilder(bulk, chunk_bytes=20_000), batch_size=150)
     assert (b.result.applied, b.result.duplicates) == (a.result.applied, a.result.duplicates)
     assert a.result.duplicates == 150 and len(planned) == 7  # all clean; the last two repeat
-    r = redis.Redis.from_url(append.url)
-    want, got = _state(r, append.graph_name), _state(r, bulk.graph_name)
-    for part in want:
-        assert got[part] == want[part], part
-    r.close()
+    _assert_same_state(append, bulk)
 
 
 def test_a_refused_bulk_call_fails_the_build_and_leaves_the_graph_empty(
@@ -416,11 +423,7 @@ def test_append_columnar_batches_leave_the_per_event_state(
     a = load_files(files, pipe, batch_size=150)
     assert len(planned) == 7
     assert (b.result.applied, b.result.duplicates) == (a.result.applied, a.result.duplicates)
-    r = redis.Redis.from_url(per_event.url)
-    want, got = _state(r, per_event.graph_name), _state(r, columnar.graph_name)
-    for part in want:
-        assert got[part] == want[part], part
-    r.close()
+    _assert_same_state(per_event, columnar)
 
 
 def test_the_default_memory_cap_heeds_a_containers_limit(
