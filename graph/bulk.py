@@ -274,10 +274,8 @@ class BulkBuilder:
         settled = bulkips.settle(self._ips)
         self._ips.clear()
         self._nodes["IP"], self._links["from_ip"] = settled.nodes, settled.links
-        fields, values = settled.fields, settled.values
-        for i in range(0, len(fields), _HASH_CHUNK):
+        for chunk in settled.hash_chunks(_HASH_CHUNK):
             self._refresh_lock()
-            chunk = dict(zip(fields[i : i + _HASH_CHUNK], values[i : i + _HASH_CHUNK], strict=True))
             self.redis.hset(self.store.ips_key, mapping=chunk)  # type: ignore[arg-type]
 
     def _send_label(self, label: str, node_ids: list[str]) -> None:
