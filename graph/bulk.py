@@ -39,6 +39,7 @@ from graph.batch import (
     MONEY_EDGES,
     NODE_LABELS,
 )
+from graph.bulknodes import NodeTable
 from graph.bulksend import BulkSender
 from graph.bulkwriter import BulkPart, BulkWriter
 from graph.cypher import load_query
@@ -94,17 +95,13 @@ class BulkBuilder:
         self._tx_blobs: list[bytes] = []
         self._tx_pending = 0
         self._tx_bytes = 0
-        # label -> {event id -> first_seen}
-        self._nodes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
-        # Nodes of these labels are final once folded (first_seen comes from the first batch
+        # label -> its nodes by code (0, 1, 2 ... in the order they are first folded). Nodes of
+        # the _STREAMED labels are final once folded (first_seen comes from the first batch
         # that has them), so they go to the server with the Transaction nodes, while the
         # loaders work, not all at the end; an Account waits (a later account event may set
-        # its opened_at). label -> {event id -> internal id} of those sent, and those to send.
-        self._ids: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
-        self._unsent: dict[str, list[str]] = {label: [] for label in _STREAMED}
+        # its opened_at).
+        self._tables = {label: NodeTable() for label in NODE_LABELS}
         self._opened: dict[str, int] = {}
-        # label -> {event id -> its code}: 0, 1, 2 ... in the order nodes are first folded
-        self._codes: dict[str, dict[str, int]] = {label: {} for label in NODE_LABELS}
         # money edge -> {pair key -> row of its sums in self._sums[edge]}, a pair's key being
         # its ends' codes in one int (source << 32 | target): a tuple of the two id strings
         # cost ~3x the memory, and the pairs are most of what the build holds
@@ -153,8 +150,8 @@ class BulkBuilder:
         try:
             self._flush_transactions()
             self._settle_ips()
-            ids = self._send_nodes()
-            self._send_edges(ids)
+            self._send_nodes()
+            self._send_edges()
             self._sender.drain()
             self._wait_constraints()
         finally:
@@ -180,16 +177,7 @@ class BulkBuilder:
             if self._tx_bytes >= self.chunk_bytes:
                 self._flush_transactions()
         for label, seen in part.nodes.items():
-            mine = self._nodes[label]
-            # an earlier batch's first_seen stands (set.difference iterates over the batch's
-            # ids; ``keys() - keys()`` would iterate over everything folded so far)
-            fresh = set(seen).difference(mine)
-            codes = self._codes[label]
-            for node_id in fresh:
-                mine[node_id] = seen[node_id]
-                codes[node_id] = len(codes)
-            if label in self._unsent:
-                self._unsent[label].extend(fresh)
+            self._tables[label].add(seen)  # an earlier batch's first_seen stands
         for account_id, opened_at in part.opened:
             self._opened[account_id] = opened_at
         for name, columns in part.money.items():
@@ -220,8 +208,8 @@ class BulkBuilder:
 
         src, dst, count, total, first, last = columns
         src_label, dst_label = EDGE_ENDS[name]  # both ends were folded by now, in this batch
-        s = np.fromiter(map(self._codes[src_label].__getitem__, src), np.int64, len(src))
-        d = np.fromiter(map(self._codes[dst_label].__getitem__, dst), np.int64, len(dst))
+        s = np.fromiter(map(self._tables[src_label].codes.__getitem__, src), np.int64, len(src))
+        d = np.fromiter(map(self._tables[dst_label].codes.__getitem__, dst), np.int64, len(dst))
         keys: list[int] = ((s << 32) | d).tolist()
         index = self._money[name]
         get = index.get
@@ -261,10 +249,8 @@ class BulkBuilder:
         if self._tx_pending:
             self._bulk([bulkformat.TX_HEADER + b"".join(self._tx_blobs)], [], self._tx_pending, 0)
             self._tx_blobs, self._tx_pending, self._tx_bytes = [], 0, 0
-        for label, node_ids in self._unsent.items():
-            if node_ids:
-                self._send_label(label, node_ids)
-                node_ids.clear()
+        for label in _STREAMED:
+            self._send_label(label)
 
     def _settle_ips(self) -> None:
         """Keep the IP nodes and FROM_IP links of the addresses two accounts used; record every
@@ -273,60 +259,57 @@ class BulkBuilder:
 
         settled = bulkips.settle(self._ips)
         self._ips.clear()
-        self._nodes["IP"], self._links["from_ip"] = settled.nodes, settled.links
+        self._tables["IP"].add(settled.nodes)
+        self._links["from_ip"] = settled.links
         for chunk in settled.hash_chunks(_HASH_CHUNK):
             self._refresh_lock()
             self.redis.hset(self.store.ips_key, mapping=chunk)  # type: ignore[arg-type]
 
-    def _send_label(self, label: str, node_ids: list[str]) -> None:
-        """Send nodes of one label; they get the next internal ids, in this order."""
+    def _send_label(self, label: str) -> None:
+        """Send the nodes of one label not sent yet; they get the next internal ids, in code
+        order."""
         from graph.bulkcolumns import node_records
 
-        seen = self._nodes[label]
+        table = self._tables[label]
+        start, stop = table.sent, len(table)
+        if start == stop:
+            return
         account = label == "Account"
         head = bulkformat.header(label, ["id", "first_seen", *(["opened_at"] if account else [])])
-        start = self._sent_nodes
-        self._ids[label].update(zip(node_ids, range(start, start + len(node_ids)), strict=True))
+        table.mark_sent(stop, self._sent_nodes)
         step = max(1, self.chunk_bytes // 64)  # nodes a call (ids are short)
-        for i in range(0, len(node_ids), step):
-            chunk = node_ids[i : i + step]
+        for i in range(start, stop, step):
+            j = min(i + step, stop)
+            chunk = table.names[i:j]
             opened = [self._opened.get(n) for n in chunk] if account else None
-            blob = node_records(chunk, [seen[n] for n in chunk], opened)
-            self._bulk([head + blob], [], len(chunk), 0)
+            blob = node_records(chunk, table.first_seen(i, j), opened)
+            self._bulk([head + blob], [], j - i, 0)
 
-    def _send_nodes(self) -> dict[str, dict[str, int]]:
-        """Send the nodes not sent yet; every node's internal id by label."""
+    def _send_nodes(self) -> None:
+        """Send the nodes not sent yet."""
         for label in NODE_LABELS:
-            if label not in self._unsent and self._nodes[label]:
-                self._send_label(label, list(self._nodes[label]))
-            self._nodes[label].clear()
+            self._send_label(label)
         self._opened.clear()
-        return self._ids
 
-    def _send_edges(self, ids: dict[str, dict[str, int]]) -> None:
+    def _send_edges(self) -> None:
         import numpy as np
 
-        # by label, each code's internal id (codes count up in the order of self._codes)
-        by_code = {
-            label: np.fromiter(map(ids[label].__getitem__, codes), np.uint64, len(codes))
-            for label, codes in self._codes.items()
-            if codes
-        }
-        self._codes.clear()
+        # by label, each code's internal id
+        by_code = {label: table.internal() for label, table in self._tables.items()}
         for name in (*MONEY_EDGES, *LINK_EDGES, *IDENTITY_EDGES):
             src_label, dst_label = EDGE_ENDS[name]
             pairs = self._money[name] if name in MONEY_EDGES else self._links[name]
             if not pairs:
                 continue
-            s: Sequence[int]
-            d: Sequence[int]
             if name in MONEY_EDGES:  # in row order: the order pairs were first folded
                 keys = np.fromiter(self._money[name], np.int64, len(pairs))
-                s, d = by_code[src_label][keys >> 32], by_code[dst_label][keys & 0xFFFFFFFF]
+                s_codes, d_codes = keys >> 32, keys & 0xFFFFFFFF
             else:
-                src, dst = ids[src_label], ids[dst_label]
-                s = [src[a] for a, _ in self._links[name]]
-                d = [dst[b] for _, b in self._links[name]]
+                src, dst = self._tables[src_label].codes, self._tables[dst_label].codes
+                links = self._links[name]
+                s_codes = np.fromiter((src[a] for a, _ in links), np.int64, len(links))
+                d_codes = np.fromiter((dst[b] for _, b in links), np.int64, len(links))
+            s, d = by_code[src_label][s_codes], by_code[dst_label][d_codes]
             props: tuple[tuple[str, Sequence[Any]], ...]
             if name in MONEY_EDGES:
                 head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
@@ -345,6 +328,7 @@ class BulkBuilder:
                 )
                 self._bulk([], [head + blob], 0, len(s[i : i + step]))
             pairs.clear()
+        self._tables.clear()
 
     def _bulk(self, labels: list[bytes], reltypes: list[bytes], nodes: int, edges: int) -> None:
         """Queue one ``GRAPH.BULK`` call (``graph.bulksend``: sent while this thread folds on)."""

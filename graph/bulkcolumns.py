@@ -12,6 +12,7 @@ same edge-log rows and the same record bytes. ``batch_plan`` serves the append p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,7 +147,9 @@ def _records(cols: dict[str, pa.Array]) -> bytes:
     return _concatenated(parts.joined())
 
 
-def node_records(ids: list[str], first_seen: list[int], opened: list[int | None] | None) -> bytes:
+def node_records(
+    ids: list[str], first_seen: Sequence[int] | _Ints, opened: list[int | None] | None
+) -> bytes:
     """``node_record([id, first_seen])`` (``[id, first_seen, opened_at]`` with ``opened``) of
     each entity node, concatenated."""
     parts = _Parts()
