@@ -20,3 +20,9 @@ def load_query(name: str, dialect: str = "falkordb") -> str:
             lines = candidate.read_text(encoding="utf-8").splitlines()
             return "\n".join(ln for ln in lines if not ln.lstrip().startswith("//")).strip()
     raise RingscopeError(f"no Cypher query named {name!r} in cypher/ (dialect {dialect})")
+
+
+@cache
+def query_bytes(name: str) -> bytes:
+    """``load_query(name)`` encoded, for commands sent as bytes."""
+    return load_query(name).encode()

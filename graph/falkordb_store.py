@@ -6,13 +6,12 @@ FalkorDB's undo log makes it all-or-nothing), records the ids as applied and app
 to the edge log that batch analytics read. A worker killed anywhere before EXEC leaves nothing;
 one killed after it finds the ids applied when the entries are redelivered.
 
-Speed: nodes are addressed by internal id from a client-side cache (FACTS.md: index lookups,
-not MERGE, are the cost of a naive build), so only unseen ids cost a lookup.
+Speed: nodes are addressed by internal id from a client-side cache, looked up or created only
+when unseen (graph/nodeids.py).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -35,11 +34,12 @@ from graph.batch import (
     BatchPlan,
     PlannedWrites,
 )
-from graph.cypher import load_query
+from graph.cypher import load_query, query_bytes
 from graph.decode import as_text
 from graph.edgelog import RedisEdgeLog
 from graph.ipsightings import IpSettlement, State, ips_key, settle_ips
 from graph.nodecache import NodeCache, chunks
+from graph.nodeids import NodeIds, ids_of, lookup_command
 from graph.resp import FastPacker
 from graph.rings import FalkorRings
 from graph.schema import ensure_schema
@@ -60,17 +60,6 @@ logger = logging.getLogger(__name__)
 _LOCK_TTL_MS = 15_000
 
 
-@functools.cache
-def _query_bytes(name: str) -> bytes:
-    return load_query(name).encode()
-
-
-def _ids_of(reply: Any) -> dict[str, int]:
-    """The ``{id: node_id}`` of a compact reply ([header, rows, stats]; a row is
-    [[type, value], [type, value]])."""
-    return {as_text(row[0][1]): row[1][1] for row in reply[1]}
-
-
 class FalkorStore(PlannedWrites):
     """GraphStore on a FalkorDB server at ``url`` (``redis://host:port``)."""
 
@@ -88,6 +77,7 @@ class FalkorStore(PlannedWrites):
         self.ips_key = ips_key(graph_name)  # addresses one account has used (graph/ipsightings.py)
         self.lock_key = f"ringscope:{graph_name}:writer"
         self.cache = NodeCache()  # internal ids, and links known to exist (graph/nodecache.py)
+        self.node_ids = NodeIds(self)  # looks up and creates the nodes a batch names
         # benchmarks set this to a dict: writes then run as GRAPH.PROFILE and record, per query,
         # the execution time (ms) of each operation (benchmarks/ingest.py)
         self.profile: dict[str, dict[str, float]] | None = None
@@ -128,7 +118,7 @@ class FalkorStore(PlannedWrites):
                 plan = self.fresh_part(plan)
                 if not plan.txs and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
-                absent = self._look_up(self.cache.uncached(plan))
+                absent = self.node_ids.look_up(self.cache.uncached(plan))
                 states = self._ip_states(plan)
             else:
                 applied, absent, states = first
@@ -137,7 +127,7 @@ class FalkorStore(PlannedWrites):
                 if not plan.txs and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
             ips = self._settle_ips(plan, states, absent)
-            ids, created = self._create_nodes(ips.plan, absent)
+            ids, created = self.node_ids.create(ips.plan, absent)
             params = self._commit(ips, ids, created)
         self.cache.remember_links(params)  # after the lock: only this writer reads its cache
         return ApplyResult(
@@ -161,20 +151,6 @@ class FalkorStore(PlannedWrites):
             self.redis.delete(self.seen_key, self.log_key, self.ips_key)
             ensure_schema(self.graph)
 
-    def _look_up(self, work: list[tuple[str, list[str]]]) -> dict[str, list[str]]:
-        """Cache the internal ids of the nodes ``(label, ids)`` that exist; the rest, by label:
-        absent, and under the writer lock they stay absent until this batch CREATEs them (half
-        the cost of a MERGE; FACTS.md)."""
-        absent: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
-        if not work:
-            return absent
-        lookups = [(f"lookup_{label.lower()}_nodes", {"ids": chunk}) for label, chunk in work]
-        for (label, chunk), found in zip(work, self._ids_queries(lookups, True), strict=True):
-            if isinstance(found, Exception):
-                raise found
-            absent[label] += self.cache.found(label, chunk, found)
-        return absent
-
     def _ip_states(self, plan: BatchPlan) -> dict[str, State]:
         """The sightings-hash values of the plan's addresses whose node ids are not cached."""
         ips = self.cache.uncached_ips(plan)
@@ -194,7 +170,9 @@ class FalkorStore(PlannedWrites):
             ("IP", settled.lookup),
             ("Account", [a for a in set(settled.first_users) if a not in accounts]),
         ]
-        missing = self._look_up([(label, chunk) for label, ids in work for chunk in chunks(ids)])
+        missing = self.node_ids.look_up(
+            [(label, chunk) for label, ids in work for chunk in chunks(ids)]
+        )
         # an address not found: the hash and the graph disagree (say, a graph restored alone)
         absent["IP"] = settled.create + missing["IP"]
         if missing["Account"]:  # as unlikely: the first account's link is left out
@@ -224,10 +202,7 @@ class FalkorStore(PlannedWrites):
         if ips:
             pipe.hmget(self.ips_key, ips)
         for label, chunk in work:
-            query = params_header_bytes({"ids": chunk}) + _query_bytes(
-                f"lookup_{label.lower()}_nodes"
-            )
-            pipe.execute_command("GRAPH.RO_QUERY", self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
+            pipe.execute_command(*lookup_command(self.graph_name, label, chunk))  # type: ignore[no-untyped-call]
         replies = pipe.execute(raise_on_error=False)
         if replies[0] != 1:
             return None
@@ -245,71 +220,9 @@ class FalkorStore(PlannedWrites):
             states = dict(zip(ips, replies[offset], strict=True))
             offset += 1
         for (label, chunk), reply in zip(work, replies[offset:], strict=True):
-            found = _ids_of(reply)
+            found = ids_of(reply)
             absent[label] += self.cache.found(label, chunk, found)
         return applied, absent, states
-
-    def _create_nodes(
-        self, plan: BatchPlan, absent: dict[str, list[str]]
-    ) -> tuple[dict[str, dict[str, int]], set[int]]:
-        """CREATE the plan's nodes that lookups under this lock found absent (half the cost of
-        a MERGE; FACTS.md), in one round trip; the ids, and the set of the created ones."""
-        created: set[int] = set()
-        creates: list[tuple[str, list[list[Any]]]] = []
-        for label in NODE_LABELS:
-            seen, cache = plan.nodes[label], self.cache.ids[label]
-            rows = [[k, seen[k]] for k in absent[label] if k in seen and k not in cache]
-            creates += [(label, chunk) for chunk in chunks(rows)]
-        if not creates:
-            return self.cache.ids, created
-        queries = [(f"create_{label.lower()}_nodes", {"rows": rows}) for label, rows in creates]
-        for (label, rows), made in zip(creates, self._ids_queries(queries, False), strict=True):
-            cache = self.cache.ids[label]
-            if isinstance(made, redis.ResponseError):
-                # a writer that bypassed the lock created one meanwhile: MERGE them all
-                logger.warning("creating %s nodes failed (%s); merging instead", label, made)
-                cache.update(self._query_ids(f"ensure_{label.lower()}_nodes", {"rows": rows}))
-                continue
-            if isinstance(made, Exception):
-                raise made
-            cache.update(made)
-            created.update(made.values())
-        return self.cache.ids, created
-
-    def _ids_queries(
-        self, queries: list[tuple[str, dict[str, Any]]], read_only: bool
-    ) -> list[dict[str, int] | Exception]:
-        """Run ``id, node_id`` queries in one pipeline; each one's ids, or its error."""
-        if self.profile is not None:  # profiled one by one
-            out: list[dict[str, int] | Exception] = []
-            for name, params in queries:
-                try:
-                    out.append(self._query_ids(name, params, read_only=read_only))
-                except redis.ResponseError as exc:
-                    out.append(exc)
-            return out
-        command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
-        pipe = self.redis.pipeline(transaction=False)
-        for name, params in queries:
-            query = params_header_bytes(params) + _query_bytes(name)
-            pipe.execute_command(command, self.graph_name, query, "--compact")  # type: ignore[no-untyped-call]
-        replies = pipe.execute(raise_on_error=False)
-        return [reply if isinstance(reply, Exception) else _ids_of(reply) for reply in replies]
-
-    def _query_ids(
-        self, name: str, params: dict[str, Any], *, read_only: bool = False
-    ) -> dict[str, int]:
-        """Run a query returning ``id, node_id`` rows; the ids as a dict."""
-        query = params_header(params) + load_query(name)
-        if self.profile is not None and not read_only:
-            # profiling a write runs it: profile the CREATE on the MERGE twin, which is idempotent
-            self._profile(name, query)
-            if name.startswith("create_"):
-                query = params_header(params) + load_query(name.replace("create_", "ensure_"))
-        elif self.profile is not None:
-            self._profile(name, query)
-        command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
-        return _ids_of(self.redis.execute_command(command, self.graph_name, query, "--compact"))
 
     def _commit(
         self, ips: IpSettlement, ids: dict[str, dict[str, int]], created: set[int]
@@ -340,7 +253,7 @@ class FalkorStore(PlannedWrites):
             else:
                 params[name] = ready + rows
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
-        query = params_header_bytes(params) + _query_bytes("apply_batch")
+        query = params_header_bytes(params) + query_bytes("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
         if plan.txs:  # the Transaction nodes first: the query checks that they are there
             insert = tx_insert_args(len(plan.txs), done.tx_records)
@@ -359,13 +272,24 @@ class FalkorStore(PlannedWrites):
             (r for r in results[: 2 if plan.txs else 1] if isinstance(r, Exception)), None
         )
         if failed is not None:  # the query was rolled back, or applied nothing (no nodes)
-            self._undo(ips, results)
+            try:
+                self._undo(ips, results)
+            except redis.RedisError:
+                logger.error(
+                    "graph write failed and taking it back failed too: the tx_ids %s .. %s stay "
+                    "marked applied without their edges (reload them after removing them from %s)",
+                    plan.tx_ids[:1],
+                    plan.tx_ids[-1:],
+                    self.seen_key,
+                )
+                raise
             raise RingscopeError(f"graph write failed, batch not applied: {failed}")
         if self.profile is not None:
             self._record_profile("apply_batch", results[1 if plan.txs else 0])
         return params
 
-    def _profile(self, name: str, query: str) -> None:
+    def profile_query(self, name: str, query: str) -> None:
+        """Run ``query`` under GRAPH.PROFILE (which runs it) and record its operations."""
         self._record_profile(
             name, self.redis.execute_command("GRAPH.PROFILE", self.graph_name, query)
         )
@@ -384,27 +308,28 @@ class FalkorStore(PlannedWrites):
 
     def _undo(self, ips: IpSettlement, results: list[Any]) -> None:
         """The batch's insert or query failed (a failed query is rolled back, and applies
-        nothing if the insert failed): take back what EXEC did beside it."""
+        nothing if the insert failed): take back what EXEC did beside it, in one MULTI/EXEC of
+        its own: all of that is taken back, or (when even that cannot reach the server) none
+        of it, never a part."""
         plan = ips.plan
+        pipe = self.redis.pipeline(transaction=True)
         if plan.txs and not isinstance(results[0], Exception):
-            self.redis.execute_command(
+            pipe.execute_command(  # type: ignore[no-untyped-call]
                 "GRAPH.QUERY",
                 self.graph_name,
                 params_header({"ids": plan.tx_ids}) + load_query("delete_transactions"),
             )
         if plan.tx_ids:
-            self.redis.srem(self.seen_key, *plan.tx_ids)
-        if ips.undo:
-            pipe = self.redis.pipeline(transaction=True)
-            for ip, before in ips.undo.items():
-                if before is None:
-                    pipe.hdel(self.ips_key, ip)
-                else:
-                    pipe.hset(self.ips_key, ip, before)
-            pipe.execute()
+            pipe.srem(self.seen_key, *plan.tx_ids)
+        for ip, before in ips.undo.items():
+            if before is None:
+                pipe.hdel(self.ips_key, ip)
+            else:
+                pipe.hset(self.ips_key, ip, before)
         log_id = results[-1]
         if isinstance(log_id, bytes | str):
-            self.redis.xdel(self.log_key, log_id)
+            pipe.xdel(self.log_key, log_id)
+        pipe.execute()
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:

@@ -68,11 +68,12 @@ def test_a_failed_write_takes_back_the_sightings(
     store: FalkorStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.apply_batch([ev("f1", "payment", 1, "a", "m", ts=T0, ip="6.6.6.6")])
+    logged = store.redis.xlen(store.log_key)
     # the graph query fails inside EXEC, after GRAPH.BULK inserted the batch's Transaction nodes
-    real = graph.falkordb_store._query_bytes
+    real = graph.falkordb_store.query_bytes
     monkeypatch.setattr(
         graph.falkordb_store,
-        "_query_bytes",
+        "query_bytes",
         lambda name: b"RETURN $no_such_parameter" if name == "apply_batch" else real(name),
     )
     with pytest.raises(Exception, match="batch not applied"):
@@ -87,6 +88,7 @@ def test_a_failed_write_takes_back_the_sightings(
     assert store.applied_ids(["f2", "f3"]) == set()
     assert store.find_transaction("f2") is None and store.find_transaction("f3") is None
     assert store.find_transaction("f1") is not None
+    assert store.redis.xlen(store.log_key) == logged  # its edge-log entry taken back too
 
 
 def test_a_failed_insert_applies_nothing(
@@ -95,6 +97,7 @@ def test_a_failed_insert_applies_nothing(
     """GRAPH.BULK refuses the batch's Transaction records: the query in the same EXEC finds them
     missing and applies nothing, and the markers are taken back."""
     store.apply_batch([ev("g1", "transfer", 5, "a", "b", ts=T0, ip="7.7.7.7")])
+    logged = store.redis.xlen(store.log_key)
     monkeypatch.setattr(graph.falkordb_store, "tx_insert_args", lambda n, b: ["x", 0, 1, 0, b])
     with pytest.raises(Exception, match="batch not applied"):
         store.apply_batch([ev("g2", "transfer", 7, "a", "b", ts=T0 + 1, ip="7.7.7.8")])
@@ -105,3 +108,4 @@ def test_a_failed_insert_applies_nothing(
         "MATCH (:Account {id: 'a'})-[e:TRANSFERRED]->(:Account {id: 'b'}) RETURN e.count, e.total"
     ).result_set
     assert rows == [[1, 5.0]]
+    assert store.redis.xlen(store.log_key) == logged
