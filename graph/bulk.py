@@ -107,9 +107,10 @@ class BulkBuilder:
         # cost ~3x the memory, and the pairs are most of what the build holds
         self._money: dict[str, dict[int, int]] = {k: {} for k in MONEY_EDGES}
         self._sums: dict[str, list[Any]] = {}  # edge -> [counts, totals, firsts, lasts] arrays
-        self._links: dict[str, dict[tuple[str, str], int]] = {
-            k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)
-        }
+        # link edge -> {pair key, as money's -> first_ts}: keyed by two id strings, as the
+        # batches hand them over, a link cost ~300 bytes (its tuple and its own copies of the
+        # strings), and there is about one per account and device
+        self._links: dict[str, dict[int, int]] = {k: {} for k in (*LINK_EDGES, *IDENTITY_EDGES)}
         self._ips: list[IpRows] = []  # each batch's address links, settled at the end
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -183,9 +184,7 @@ class BulkBuilder:
         for name, columns in part.money.items():
             self._fold_money(name, columns)
         for name, links in part.links.items():
-            mine_links = self._links[name]
-            for pair in set(links).difference(mine_links):
-                mine_links[pair] = links[pair]
+            self._fold_links(name, links)
         if part.ips is not None:
             self._ips.append(part.ips)
         self.folded += part.txs
@@ -226,6 +225,14 @@ class BulkBuilder:
         firsts[rows] = np.minimum(firsts[rows], first)
         lasts[rows] = np.maximum(lasts[rows], last)
 
+    def _fold_links(self, name: str, links: dict[tuple[str, str], int]) -> None:
+        """Add the links not folded before (an earlier batch's first_ts stands)."""
+        src_label, dst_label = EDGE_ENDS[name]  # both ends were folded by now
+        src, dst = self._tables[src_label].codes, self._tables[dst_label].codes
+        keep = self._links[name].setdefault
+        for (a, b), first_ts in links.items():
+            keep(src[a] << 32 | dst[b], first_ts)
+
     def _grow_sums(self, name: str, size: int) -> None:
         import numpy as np
 
@@ -260,7 +267,7 @@ class BulkBuilder:
         settled = bulkips.settle(self._ips)
         self._ips.clear()
         self._tables["IP"].add(settled.nodes)
-        self._links["from_ip"] = settled.links
+        self._fold_links("from_ip", settled.links)
         for chunk in settled.hash_chunks(_HASH_CHUNK):
             self._refresh_lock()
             self.redis.hset(self.store.ips_key, mapping=chunk)  # type: ignore[arg-type]
@@ -301,15 +308,9 @@ class BulkBuilder:
             pairs = self._money[name] if name in MONEY_EDGES else self._links[name]
             if not pairs:
                 continue
-            if name in MONEY_EDGES:  # in row order: the order pairs were first folded
-                keys = np.fromiter(self._money[name], np.int64, len(pairs))
-                s_codes, d_codes = keys >> 32, keys & 0xFFFFFFFF
-            else:
-                src, dst = self._tables[src_label].codes, self._tables[dst_label].codes
-                links = self._links[name]
-                s_codes = np.fromiter((src[a] for a, _ in links), np.int64, len(links))
-                d_codes = np.fromiter((dst[b] for _, b in links), np.int64, len(links))
-            s, d = by_code[src_label][s_codes], by_code[dst_label][d_codes]
+            # in the order pairs were first folded (a money pair's row order)
+            keys = np.fromiter(pairs, np.int64, len(pairs))
+            s, d = by_code[src_label][keys >> 32], by_code[dst_label][keys & 0xFFFFFFFF]
             props: tuple[tuple[str, Sequence[Any]], ...]
             if name in MONEY_EDGES:
                 head = bulkformat.header(name.upper(), ["count", "total", "first_ts", "last_ts"])
