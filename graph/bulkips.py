@@ -11,7 +11,7 @@ sightings-hash value of every address, as the append path leaves them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,42 +49,61 @@ class IpRows:
 @dataclass
 class IpSettled:
     """The build's addresses decided: the nodes and links of those two accounts used, and the
-    sightings-hash field of every address (as Arrow strings: ~2M of them at 1M accounts, which
-    as Python strings would double what the build holds while it writes them)."""
+    sightings-hash field of every address. The hash is written from codes a chunk at a time:
+    at 1M accounts it holds ~1.9M addresses, and as whole arrays of fields and values (or as
+    Python strings) it cost more than the rest of settling them."""
 
     nodes: dict[str, int]  # address -> first_seen
     links: dict[Pair, int]  # (account, address) -> first_ts
-    fields: pa.Array
-    values: pa.Array
+    shared: pa.Array  # the addresses two or more accounts used (hash value SHARED)
+    addresses: pa.Array  # every distinct address
+    accounts: pa.Array  # their one users' ids, as JSON text
+    # an address one account used: its code in ``addresses``, its user's in ``accounts``, and
+    # the first ts of the two (hash value ``[account, first_ts]``, as ipsightings.one_user)
+    alone: _Ints
+    alone_user: _Ints
+    alone_ts: _Ints
 
     def hash_chunks(self, size: int) -> Iterator[dict[str, str]]:
         """The sightings hash, ``size`` fields at a time."""
-        for i in range(0, len(self.fields), size):
-            fields = self.fields.slice(i, size).to_pylist()
-            values = self.values.slice(i, size).to_pylist()
-            yield dict(zip(fields, values, strict=True))
+        for i in range(0, len(self.shared), size):
+            yield dict.fromkeys(self.shared.slice(i, size).to_pylist(), SHARED)
+        for i in range(0, len(self.alone), size):
+            part = slice(i, i + size)
+            fields = self.addresses.take(pa.array(self.alone[part])).to_pylist()
+            values = pc.binary_join_element_wise(
+                "[",
+                self.accounts.take(pa.array(self.alone_user[part])),
+                ",",
+                pc.cast(pa.array(self.alone_ts[part]), pa.string()),
+                "]",
+                "",
+            )
+            yield dict(zip(fields, values.to_pylist(), strict=True))
 
 
-def settle(batches: Iterable[IpRows]) -> IpSettled:
+def settle(batches: list[IpRows]) -> IpSettled:
     """Decide the addresses of the batches (in batch order): a node's ``first_seen`` is the
     smallest ts of the first batch that had the address, a link's ``first_ts`` comes from the
-    first batch that had the pair, as for every other node and link of the build."""
+    first batch that had the pair, as for every other node and link of the build. Empties
+    ``batches``: each batch's arrays are let go once encoded."""
     parts = [b for b in batches if len(b.first_ts)]
+    batches.clear()
     if not parts:
-        return IpSettled({}, {}, pa.array([], pa.string()), pa.array([], pa.string()))
-    # addresses and accounts as codes into their distinct values
-    encoded = pc.dictionary_encode(pa.chunked_array([p.ips for p in parts]).combine_chunks())
-    code = encoded.indices.to_numpy().astype(np.int64)
-    distinct = encoded.dictionary
-    users_of = pc.dictionary_encode(pa.chunked_array([p.accounts for p in parts]).combine_chunks())
-    account = users_of.indices.to_numpy().astype(np.int64)
-    names = users_of.dictionary
+        nothing = pa.array([], pa.string())
+        none = np.zeros(0, np.int64)
+        return IpSettled({}, {}, nothing, nothing, nothing, none, none, none)
     ts = np.concatenate([p.first_ts for p in parts])
     batch = np.repeat(np.arange(len(parts)), [len(p.first_ts) for p in parts])
+    # addresses and accounts as codes into their distinct values (one dictionary across chunks)
+    code, distinct = _encoded(pa.chunked_array([p.ips for p in parts]))
+    account, names = _encoded(pa.chunked_array([p.accounts for p in parts]))
+    del parts
     # each pair once, from the first batch that had it
     _, rows = np.unique(account * len(distinct) + code, return_index=True)
     rows.sort()
     account, code, ts, batch = account[rows], code[rows], ts[rows], batch[rows]
+    del rows
     users = np.bincount(code, minlength=len(distinct))
     first_batch = np.full(len(distinct), _LATEST, np.int64)
     np.minimum.at(first_batch, code, batch)
@@ -101,21 +120,24 @@ def settle(batches: Iterable[IpRows]) -> IpSettled:
     shared_at = np.flatnonzero(shared)
     shared_ips = distinct.take(pa.array(shared_at))
     nodes = dict(zip(shared_ips.to_pylist(), first_seen[shared_at].tolist(), strict=True))
-    # one user: the value is one_user(account, first_ts), JSON written by Arrow around each
-    # account's own orjson text
     alone = ~on_shared
-    quoted = _json_strings(names)
-    value = pc.binary_join_element_wise(
-        "[",
-        quoted.take(pa.array(account[alone])),
-        ",",
-        pc.cast(pa.array(ts[alone]), pa.string()),
-        "]",
-        "",
+    return IpSettled(
+        nodes,
+        links,
+        shared_ips,
+        distinct,
+        _json_strings(names),
+        code[alone],
+        account[alone],
+        ts[alone],
     )
-    fields = pa.concat_arrays([shared_ips, distinct.take(pa.array(code[alone]))])
-    values = pa.concat_arrays([pa.array([SHARED] * len(shared_at), pa.string()), value])
-    return IpSettled(nodes, links, fields, values)
+
+
+def _encoded(values: pa.ChunkedArray) -> tuple[_Ints, pa.Array]:
+    """Each value's code into the distinct values, and those values."""
+    encoded = pc.dictionary_encode(values)
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks])
+    return codes.astype(np.int64), encoded.chunks[-1].dictionary
 
 
 def _json_strings(texts: pa.Array) -> pa.Array:
