@@ -39,8 +39,8 @@ from graph.batch import (
     MONEY_EDGES,
     NODE_LABELS,
 )
-from graph.bulknodes import NodeTable
 from graph.bulksend import BulkSender
+from graph.bulktables import NodeTable, PairIndex
 from graph.bulkwriter import BulkPart, BulkWriter
 from graph.cypher import load_query
 from graph.falkordb_store import FalkorStore, writer_lock
@@ -102,10 +102,10 @@ class BulkBuilder:
         # its opened_at).
         self._tables = {label: NodeTable() for label in NODE_LABELS}
         self._opened: dict[str, int] = {}
-        # money edge -> {pair key -> row of its sums in self._sums[edge]}, a pair's key being
-        # its ends' codes in one int (source << 32 | target): a tuple of the two id strings
-        # cost ~3x the memory, and the pairs are most of what the build holds
-        self._money: dict[str, dict[int, int]] = {k: {} for k in MONEY_EDGES}
+        # money edge -> its pairs and their rows in self._sums[edge], a pair's key being its
+        # ends' codes in one int (source << 32 | target): a tuple of the two id strings cost
+        # ~3x the memory, and the pairs are most of what the build holds
+        self._money = {k: PairIndex() for k in MONEY_EDGES}
         self._sums: dict[str, list[Any]] = {}  # edge -> [counts, totals, firsts, lasts] arrays
         # link edge -> {pair key, as money's -> first_ts}: keyed by two id strings, as the
         # batches hand them over, a link cost ~300 bytes (its tuple and its own copies of the
@@ -209,16 +209,9 @@ class BulkBuilder:
         src_label, dst_label = EDGE_ENDS[name]  # both ends were folded by now, in this batch
         s = np.fromiter(map(self._tables[src_label].codes.__getitem__, src), np.int64, len(src))
         d = np.fromiter(map(self._tables[dst_label].codes.__getitem__, dst), np.int64, len(dst))
-        keys: list[int] = ((s << 32) | d).tolist()
         index = self._money[name]
-        get = index.get
-        rows = np.fromiter((get(k, -1) for k in keys), np.int64, len(keys))
-        new = np.flatnonzero(rows < 0)
-        if len(new):
-            start = len(index)
-            rows[new] = np.arange(start, start + len(new))
-            index.update(zip([keys[i] for i in new], range(start, start + len(new)), strict=True))
-            self._grow_sums(name, len(index))
+        rows = index.rows((s << 32) | d)
+        self._grow_sums(name, len(index))
         counts, totals, firsts, lasts = self._sums[name]
         counts[rows] += count
         totals[rows] = totals[rows] + total
@@ -309,7 +302,10 @@ class BulkBuilder:
             if not pairs:
                 continue
             # in the order pairs were first folded (a money pair's row order)
-            keys = np.fromiter(pairs, np.int64, len(pairs))
+            if isinstance(pairs, PairIndex):
+                keys = pairs.keys()
+            else:
+                keys = np.fromiter(pairs, np.int64, len(pairs))
             s, d = by_code[src_label][keys >> 32], by_code[dst_label][keys & 0xFFFFFFFF]
             props: tuple[tuple[str, Sequence[Any]], ...]
             if name in MONEY_EDGES:
