@@ -257,8 +257,7 @@ class BulkBuilder:
         address in the sightings hash as the append path leaves it (graph/bulkips.py)."""
         from graph import bulkips
 
-        settled = bulkips.settle(self._ips)
-        self._ips.clear()
+        settled = bulkips.settle(self._ips)  # and lets the batches go
         self._tables["IP"].add(settled.nodes)
         self._fold_links("from_ip", settled.links)
         for chunk in settled.hash_chunks(_HASH_CHUNK):
