@@ -35,24 +35,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import multiprocessing as mp
 import os
-import queue
-import random
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Sequence
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
-from benchmarks.datasets import read_folder
-from core.events import parse_event, to_epoch_ms
+from benchmarks.datasets import load_events, read_folder
+from benchmarks.detection_speed import speed
+from core.events import to_epoch_ms
 from core.settings import Settings
-from detection.run import RunSummary, run_detection
-from graph.cypher import load_query
+from detection.run import run_detection
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_store import FalkorStore
 from ingest.amlgen import Camouflage, GenConfig, generate
@@ -155,68 +148,6 @@ def plant_amlsim(
     return events, truth
 
 
-def load(store: FalkorStore, raw: Sequence[dict[str, Any]], salt: str, batch: int = 5000) -> float:
-    """Write events in batches, planning batch N+1 while batch N is written; returns seconds."""
-    work: queue.Queue[Any] = queue.Queue(maxsize=2)
-
-    def writer() -> None:
-        while (plan := work.get()) is not None:
-            store.apply_prepared(plan)
-
-    t0 = time.perf_counter()
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
-    try:
-        for start in range(0, len(raw), batch):
-            events = [parse_event(e, salt) for e in raw[start : start + batch]]
-            work.put(store.prepare_batch(events))
-    finally:
-        work.put(None)
-        thread.join()
-    return time.perf_counter() - t0
-
-
-def probe(url: str, graph: str, ids: list[str], phase: Synchronized[int], out: Any) -> None:
-    """In its own process: the typed 2-hop query back to back; latencies (ms) kept per phase
-    (1 baseline, 2 during detection) until phase 0, then sent back as summaries."""
-    store = FalkorStore(url, graph)
-    query, rng = load_query("bench_two_hop"), random.Random(5)
-    lat: dict[int, list[float]] = {1: [], 2: []}
-    while (p := phase.value) != 0:
-        t0 = time.perf_counter()
-        store.graph.ro_query(query, {"id": rng.choice(ids)})
-        if p in lat:
-            lat[p].append((time.perf_counter() - t0) * 1000)
-    store.close()
-    out.put({p: _latency(v) for p, v in lat.items()})
-
-
-def _latency(values: list[float]) -> dict[str, float]:
-    s = sorted(values) or [0.0]
-
-    def pick(q: float) -> float:
-        return round(s[min(len(s) - 1, int(len(s) * q))], 2)
-
-    return {
-        "queries": len(values),
-        "p50_ms": pick(0.5),
-        "p99_ms": pick(0.99),
-        "p999_ms": pick(0.999),
-        "max_ms": round(s[-1], 2),
-    }
-
-
-def _run_summary(s: RunSummary) -> dict[str, Any]:
-    return {
-        "seconds": s.duration_ms / 1000,
-        "new_rows": s.new_rows,
-        "rings": s.rings_total,
-        "rings_new": s.rings_new,
-        "alerts": s.alerts,
-        "detector_ms": s.detector_ms,
-    }
-
-
 def judge(
     accounts: list[dict[str, Any]], transactions: list[dict[str, Any]], truth: dict[str, Any]
 ) -> dict[str, Any]:
@@ -227,7 +158,7 @@ def judge(
         settings = Settings(data_dir=Path(tmp) / "data")
         store = FalkorStore(db.url, settings.graph)
         store.ensure_schema()
-        ingest_s = load(store, accounts + transactions, identity_salt(settings))
+        ingest_s = load_events(store, accounts + transactions, identity_salt(settings))
         first = run_detection(settings, store)
         again = run_detection(settings, store)
         out = {
@@ -278,50 +209,6 @@ def from_folder(folder: Path) -> dict[str, Any]:
     """A data set on disk: transactions.jsonl, optional accounts.jsonl, truth.json."""
     accounts, transactions, truth = read_folder(folder)
     return {"data": str(folder), **judge(accounts, transactions, truth)}
-
-
-def speed(cfg: SimConfig) -> dict[str, Any]:
-    sim = simulate(cfg)
-    ctx = mp.get_context("spawn")
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedFalkorDB(data_dir=Path(tmp) / "db") as db:
-        settings = Settings(data_dir=Path(tmp) / "data")
-        store = FalkorStore(db.url, settings.graph)
-        store.ensure_schema()
-        ingest_s = load(store, sim.accounts + sim.transactions, identity_salt(settings))
-        ids = random.Random(3).sample([str(a["account_id"]) for a in sim.accounts], 5000)
-        phase, results = ctx.Value("i", 1), ctx.Queue()
-        prober = ctx.Process(target=probe, args=(db.url, settings.graph, ids, phase, results))
-        prober.start()
-        time.sleep(5.0)  # the prober's own start-up, then a baseline with nothing else running
-        store.redis.slowlog_reset()
-        phase.value = 2
-        cold = run_detection(settings, store)
-        phase.value = 0
-        slow = store.redis.slowlog_get(128)
-        stalls = results.get(timeout=60)
-        prober.join(timeout=30)
-        warm = run_detection(settings, store)
-        store.close()
-    return {
-        "accounts": cfg.accounts,
-        "transactions": len(sim.transactions),
-        "ingest_s": round(ingest_s, 1),
-        "cold_run": _run_summary(cold),
-        "warm_run": _run_summary(warm),
-        "two_hop_baseline": stalls[1],
-        "two_hop_during_detection": stalls[2],
-        "slowest_server_commands": _slow(slow),
-    }
-
-
-def _slow(entries: list[dict[str, Any]]) -> list[tuple[str, float]]:
-    """The 5 slowest SLOWLOG entries (commands over 10 ms, which hold up other clients), in ms."""
-    out = []
-    for e in sorted(entries, key=lambda e: -int(e.get("duration", 0)))[:5]:
-        cmd = e.get("command", b"")
-        text = cmd.decode(errors="replace") if isinstance(cmd, bytes) else str(cmd)
-        out.append((text[:60], round(int(e.get("duration", 0)) / 1000, 1)))
-    return out
 
 
 def _done(part: str, result: dict[str, Any]) -> dict[str, Any]:
