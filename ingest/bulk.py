@@ -74,6 +74,7 @@ def load_files_bulk(
         else:
             summary = _in_process(paths, pipeline, builder, batch_size, on_progress, stop)
         builder.finish()
+        summary.seconds = time.perf_counter() - started  # the build's end phase too
     except BaseException:
         builder.abort()
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,6 +195,34 @@ def test_bulk_with_loader_processes_builds_the_same_graph(
         assert got[part] == want[part], part
     assert sorted(map(str, got["log"])) == sorted(map(str, want["log"]))  # entries in any order
     r.close()
+
+
+class _SlowFinish(BulkBuilder):
+    def finish(self) -> None:
+        super().finish()
+        time.sleep(1.0)  # an end phase as long as a large build's
+
+
+def test_bulk_summary_times_the_whole_build(
+    tmp_path: Path, two_graphs: tuple[FalkorStore, FalkorStore]
+) -> None:
+    """The rate ``ringscope ingest --bulk`` prints counts the end phase (accounts, edges,
+    addresses), not only the time the loaders read."""
+    _, bulk = two_graphs
+    files = [write_jsonl(tmp_path / "a.jsonl", _rich_events(300, seed=7)[:-50])]
+    pipe = build_pipeline(_settings(bulk), bulk, scoring=False)
+    started = time.perf_counter()
+    b = load_files_bulk(
+        files,
+        pipe,
+        _SlowFinish(bulk),
+        batch_size=100,
+        processes=2,
+        loaders=LoaderPipelines(_settings(bulk), bulk.url),
+    )
+    wall = time.perf_counter() - started
+    assert b.result.applied == 300
+    assert wall - 0.5 < b.seconds <= wall
 
 
 def test_bulk_refuses_a_graph_that_holds_anything(
