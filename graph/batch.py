@@ -65,8 +65,9 @@ _NEVER = 1 << 62  # later than any timestamp
 class BatchPlan:
     """Everything one batch writes, with nodes still named by their event ids."""
 
+    # the Transaction rows (a plan made column by column has them only as ``tx_records``)
     txs: list[list[Any]] = field(default_factory=list)
-    tx_ids: list[str] = field(default_factory=list)
+    tx_ids: list[str] = field(default_factory=list)  # one per transaction, in order
     accounts: list[AccountEvent] = field(default_factory=list)
     # label -> {event id -> first ts seen in this batch}
     nodes: dict[str, dict[str, int]] = field(default_factory=lambda: {k: {} for k in NODE_LABELS})

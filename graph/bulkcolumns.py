@@ -70,9 +70,7 @@ def batch_plan(table: pa.Table, raws: list[str]) -> BatchPlan:
     are parsed from ``raws`` only if the plan has to be made again."""
     cols, ts = _columns(table)
     plan = BatchPlan(raws=raws, tx_ids=cols["tx_id"].to_pylist())
-    values = [plan.tx_ids, ts.tolist(), *(cols[n].to_pylist() for n in TX_EVENT_COLUMNS[2:])]
-    plan.txs = [[*row, None, None, None] for row in zip(*values, strict=True)]  # no score
-    plan.tx_records = _records(cols)
+    plan.tx_records = _records(cols)  # the rows only as records: nothing reads them as lists
     plan.log_json = _log_json(cols, ts, _escapes(table))
     nodes, money, links = _graph_parts(cols, ts)
     plan.nodes.update(nodes, IP=_first_ts(cols["ip"], ts))

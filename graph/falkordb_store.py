@@ -116,7 +116,7 @@ class FalkorStore(PlannedWrites):
             if first is None:  # the graph is new or was deleted under us, or profiling
                 self._check_graph_epoch()
                 plan = self.fresh_part(plan)
-                if not plan.txs and not plan.accounts:
+                if not plan.tx_ids and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
                 absent = self.node_ids.look_up(self.cache.uncached(plan))
                 states = self._ip_states(plan)
@@ -124,14 +124,14 @@ class FalkorStore(PlannedWrites):
                 applied, absent, states = first
                 if applied:  # re-sent transactions: planned again without them
                     plan = plan.without(applied)
-                if not plan.txs and not plan.accounts:
+                if not plan.tx_ids and not plan.accounts:
                     return ApplyResult(duplicates=plan.duplicates)
             ips = self._settle_ips(plan, states, absent)
             ids, created = self.node_ids.create(ips.plan, absent)
             params = self._commit(ips, ids, created)
         self.cache.remember_links(params)  # after the lock: only this writer reads its cache
         return ApplyResult(
-            applied=len(plan.txs),
+            applied=len(plan.tx_ids),
             duplicates=plan.duplicates,
             accounts=len(plan.accounts),
             applied_ids=tuple(plan.tx_ids),
@@ -255,8 +255,8 @@ class FalkorStore(PlannedWrites):
         params["accounts"] = [[ids["Account"][a.account_id], a.opened_at] for a in plan.accounts]
         query = params_header_bytes(params) + query_bytes("apply_batch")
         pipe = self.redis.pipeline(transaction=True)
-        if plan.txs:  # the Transaction nodes first: the query checks that they are there
-            insert = tx_insert_args(len(plan.txs), done.tx_records)
+        if plan.tx_ids:  # the Transaction nodes first: the query checks that they are there
+            insert = tx_insert_args(len(plan.tx_ids), done.tx_records)
             pipe.execute_command("GRAPH.BULK", self.graph_name, *insert)  # type: ignore[no-untyped-call]
         if self.profile is not None:
             pipe.execute_command("GRAPH.PROFILE", self.graph_name, query)  # type: ignore[no-untyped-call]
@@ -269,7 +269,7 @@ class FalkorStore(PlannedWrites):
         pipe.xadd(self.log_key, {"rows": done.log})
         results = pipe.execute(raise_on_error=False)
         failed = next(
-            (r for r in results[: 2 if plan.txs else 1] if isinstance(r, Exception)), None
+            (r for r in results[: 2 if plan.tx_ids else 1] if isinstance(r, Exception)), None
         )
         if failed is not None:  # the query was rolled back, or applied nothing (no nodes)
             try:
@@ -285,7 +285,7 @@ class FalkorStore(PlannedWrites):
                 raise
             raise RingscopeError(f"graph write failed, batch not applied: {failed}")
         if self.profile is not None:
-            self._record_profile("apply_batch", results[1 if plan.txs else 0])
+            self._record_profile("apply_batch", results[1 if plan.tx_ids else 0])
         return params
 
     def profile_query(self, name: str, query: str) -> None:
@@ -313,7 +313,7 @@ class FalkorStore(PlannedWrites):
         of it, never a part."""
         plan = ips.plan
         pipe = self.redis.pipeline(transaction=True)
-        if plan.txs and not isinstance(results[0], Exception):
+        if plan.tx_ids and not isinstance(results[0], Exception):
             pipe.execute_command(  # type: ignore[no-untyped-call]
                 "GRAPH.QUERY",
                 self.graph_name,
