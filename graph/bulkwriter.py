@@ -156,7 +156,7 @@ class BulkWriter(PlannedWrites):
 
     # the rest of the GraphStore port: reads see what has been built so far
     def ensure_schema(self) -> None:
-        """Indexes and constraints are built by ``BulkBuilder.finish()``, after the data."""
+        """``BulkBuilder.begin()`` made the indexes and constraints, on the empty graph."""
 
     def find_transaction(self, tx_id: str) -> TransactionRecord | None:
         return self.store.find_transaction(tx_id)
