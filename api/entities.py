@@ -22,7 +22,7 @@ from api.connections import (
     encode_cursor,
     paginate_list,
 )
-from api.explanations import ModelExplanation, explain_with_model
+from api.explanations import ModelExplanation, explain_account, explain_with_model
 from api.fields import described_field
 from api.history import RingDiff, RiskScorePoint, ring_diff, ring_subgraph_as_of
 from api.records import VerdictRecord
@@ -378,25 +378,3 @@ async def account_transactions(
         return len(await ctx.store.account_transactions(account_id, lo, hi, None, 100_000))
 
     return Connection(edges=edges, page_info=info_, total=total)
-
-
-async def explain_account(info: Info, view: AccountView) -> list[str]:
-    """Plain sentences from the model score, verdicts, rings and risky recent transactions."""
-    out: list[str] = []
-    if view.risk_score is not None:
-        version = f" (model {view.model_version})" if view.model_version else ""
-        out.append(f"model risk {view.risk_score:.0f}/100{version}")
-    if view.verdict:
-        out.append(f"investigator verdict: {view.verdict}")
-    for r in await info.context.loaders.account_rings.load(view.id):
-        why = "; ".join(r.reasons[:3]) or ", ".join(r.typologies) or "flagged by detection"
-        out.append(f"member of ring {r.id} (score {r.score:.0f}): {why}")
-    recent = await info.context.store.account_transactions(view.id, 0, FAR_FUTURE, None, 50)
-    seen: dict[str, int] = {}
-    for tx in recent:
-        if tx.decision in ("review", "block"):
-            for reason in tx.reasons:
-                seen[reason] = seen.get(reason, 0) + 1
-    for reason, n in sorted(seen.items(), key=lambda kv: -kv[1])[:5]:
-        out.append(f"{n} recent risky transaction(s): {reason}")
-    return out

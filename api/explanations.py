@@ -1,7 +1,9 @@
-"""GraphQL for the account model: an account's explanation and the registered models' cards.
+"""An account's explanations (plain sentences, and the model's) and the registered models' cards.
 
-Built from ``core.explanations`` at the edge; the work is done by the ``AccountExplainer`` port
-on ``Services`` (``gnn.explainer`` in a running app), in a worker thread: it blocks.
+The plain sentences come from the account's score, verdicts, rings and recent risky transactions.
+The model's explanation is built from ``core.explanations`` at the edge; the work is done by the
+``AccountExplainer`` port on ``Services`` (``gnn.explainer`` in a running app), in a worker
+thread: it blocks.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from strawberry.scalars import JSON
 
 from api.errors import BadInputError
 from api.fields import described_field
-from api.types import Info
+from api.types import FAR_FUTURE, Info
 from core.explanations import EdgeWeight, Explanation, FeatureWeight, ModelCard
+from core.investigation import AccountView
 
 
 @strawberry.type(name="ModelCard", description="A registered account model: data, inputs, figures.")
@@ -150,3 +153,25 @@ class ModelQueries:
             return None
         card = await asyncio.to_thread(explainer.card, version)
         return None if card is None else ModelCardType.of(card)
+
+
+async def explain_account(info: Info, view: AccountView) -> list[str]:
+    """Plain sentences from the model score, verdicts, rings and risky recent transactions."""
+    out: list[str] = []
+    if view.risk_score is not None:
+        version = f" (model {view.model_version})" if view.model_version else ""
+        out.append(f"model risk {view.risk_score:.0f}/100{version}")
+    if view.verdict:
+        out.append(f"investigator verdict: {view.verdict}")
+    for r in await info.context.loaders.account_rings.load(view.id):
+        why = "; ".join(r.reasons[:3]) or ", ".join(r.typologies) or "flagged by detection"
+        out.append(f"member of ring {r.id} (score {r.score:.0f}): {why}")
+    recent = await info.context.store.account_transactions(view.id, 0, FAR_FUTURE, None, 50)
+    seen: dict[str, int] = {}
+    for tx in recent:
+        if tx.decision in ("review", "block"):
+            for reason in tx.reasons:
+                seen[reason] = seen.get(reason, 0) + 1
+    for reason, n in sorted(seen.items(), key=lambda kv: -kv[1])[:5]:
+        out.append(f"{n} recent risky transaction(s): {reason}")
+    return out
